@@ -1,0 +1,1 @@
+"""Qt-free OCPI wire rules, the handshake state machines and their async driver."""

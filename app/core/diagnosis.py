@@ -284,8 +284,8 @@ CATALOG: dict[str, _Entry] = {
         True,
     ),
     "token.b_used_as_c": _Entry(
-        "TOKEN_B and TOKEN_C confused: the partner called us with TOKEN_C, the token we use towards them.",
-        "The partner must present TOKEN_B (the token we issued) when calling us.",
+        "TOKEN_B and TOKEN_C confused: the partner called us with TOKEN_{detail}, the token we present to them, instead of the one we issued.",
+        "Each side presents the token the other side issued: the partner must call us with our token, not theirs.",
         Severity.ERROR,
         True,
     ),

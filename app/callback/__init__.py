@@ -1,0 +1,1 @@
+"""Our OCPI endpoint: versions, version details and credentials, served with aiohttp.web."""

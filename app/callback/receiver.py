@@ -1,0 +1,207 @@
+"""The credentials Receiver: answers a partner's POST/PUT/DELETE and GET on our endpoint.
+
+Used three ways: by the sandbox partner (in memory), by the engine's invite flow (we are the
+Receiver: TOKEN_A issued, the partner registers), and by the engine's register flow (we are
+the Sender: the partner reads our credentials with TOKEN_B, may PUT or DELETE later).
+
+The POST follows OCPI credentials "Registration": validate the Sender's credentials, GET
+their versions and the details of the posted version with their TOKEN_B *before* answering,
+then issue TOKEN_C and kill TOKEN_A. Failures answer 2001/3001/3002/3003 under HTTP 200.
+Hooks let the owner persist each step before it takes effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.callback.server import MethodNotAllowed
+from app.callback.tokenbook import Grant, Stage, TokenBook
+from app.core.diagnosis import OnboardingError
+from app.core.handshake import OurParty, ReceiverHandshake, RegistrationRefused, Response
+from app.core.http import HttpSettings, OcpiHttp, make_client
+from app.core.models import Credentials, VersionDetails, credentials_to_wire
+from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version, uses_base64_header
+from app.core.tokens import Secret, TokenRole, generate_token
+from app.core.transcript import Transcript
+
+
+@dataclass
+class PeerSession:
+    """What we know of one partner on our endpoint."""
+
+    key: str
+    role: str  # "receiver" (they register with us) or "sender" (we registered with them)
+    our_token: Secret  # the token they present to us: A (invite), C (we Receiver), B (we Sender)
+    their_token: Secret | None = None  # the token we present to them
+    version: str | None = None
+    partner: Credentials | None = None
+    details: VersionDetails | None = None
+    status: str = "invited"  # invited | registered | unregistered
+    callback_calls: list[str] = field(default_factory=list)
+
+
+RegistrationHook = Callable[[PeerSession, Secret, Secret], Awaitable[None]]
+TranscriptFor = Callable[[PeerSession], Transcript]
+
+
+class ReceiverService:
+    """CredentialsHandler for our endpoint (see app.callback.server)."""
+
+    def __init__(
+        self,
+        tokens: TokenBook,
+        us: OurParty,
+        http_settings: HttpSettings | None = None,
+        required_modules: tuple[str, ...] = (),
+    ) -> None:
+        self.tokens = tokens
+        self.us = us
+        self.http_settings = http_settings or HttpSettings()
+        self.required_modules = required_modules
+        self.sessions: dict[str, PeerSession] = {}
+        # owner hooks (engine: vault writes; sandbox: nothing)
+        self.on_registered: RegistrationHook | None = None  # (session, token_c_issued, token_b_received)
+        self.on_updated: RegistrationHook | None = None
+        self.on_unregistered: Callable[[PeerSession], Awaitable[None]] | None = None
+        self.transcript_for: TranscriptFor | None = None
+
+    # ---- set-up ---------------------------------------------------------------------------
+    def invite(self, key: str, token_a: Secret | None = None) -> PeerSession:
+        """Issue (or accept a given) TOKEN_A for a partner who will register with us."""
+        token = (token_a or Secret(generate_token())).with_role(TokenRole.A)
+        session = PeerSession(key, "receiver", token)
+        self.sessions[key] = session
+        self.tokens.grant(token, key, Stage.INVITE)
+        return session
+
+    def expect_sender(self, key: str, token_b: Secret, version: str) -> PeerSession:
+        """We are the Sender: accept TOKEN_B for the partner's discovery of our endpoints."""
+        session = PeerSession(key, "sender", token_b.with_role(TokenRole.B), version=version)
+        self.sessions[key] = session
+        self.tokens.grant(session.our_token, key, Stage.DISCOVERY, version)
+        return session
+
+    def registered_sender(self, session: PeerSession, token_c: Secret) -> None:
+        session.their_token = token_c
+        session.status = "registered"
+        self.tokens.grant(session.our_token, session.key, Stage.REGISTERED, session.version)
+        self.tokens.remember_outbound(token_c, session.key)
+
+    def forget(self, key: str) -> None:
+        session = self.sessions.pop(key, None)
+        self.tokens.revoke_peer(key)
+        if session and session.their_token:
+            self.tokens.forget_outbound(session.their_token)
+
+    def our_credentials(self, token: Secret, version: str) -> dict[str, Any]:
+        return credentials_to_wire(self.us.credentials(token), version)
+
+    # ---- CredentialsHandler -----------------------------------------------------------------
+    async def get(self, grant: Grant, version: str) -> dict[str, Any]:
+        return self.our_credentials(grant.secret, version)
+
+    async def post(self, grant: Grant, version: str, body: Any) -> dict[str, Any]:
+        session = self.sessions.get(grant.peer)
+        if session is None or session.status != "invited":
+            raise MethodNotAllowed("already registered: use PUT to update")
+        machine = ReceiverHandshake(version, required_modules=self.required_modules)
+        machine.receive_post(body)
+        assert machine.token_b is not None and machine.partner is not None
+        if machine.token_b == session.our_token:
+            raise RegistrationRefused(2001, "token must not be the TOKEN_A we issued")
+        transcript = self._transcript(session)
+        transcript.add_secret(machine.token_b)
+        await self.discover(session, machine, version, transcript)
+        token_c = self.issue_token(machine.token_b, session)
+        session.partner = machine.partner
+        session.details = machine.details
+        session.version = version
+        session.their_token = machine.token_b
+        if self.on_registered is not None:
+            await self.on_registered(session, token_c, machine.token_b)
+        # TOKEN_A dies, TOKEN_C lives (after the owner stored it)
+        self.tokens.revoke(session.our_token)
+        session.our_token = token_c
+        session.status = "registered"
+        self.tokens.grant(token_c, session.key, Stage.REGISTERED, version)
+        self.tokens.remember_outbound(machine.token_b, session.key)
+        machine.registered()
+        return self.answer(session, token_c, version)
+
+    async def put(self, grant: Grant, version: str, body: Any) -> dict[str, Any]:
+        session = self.sessions.get(grant.peer)
+        if session is None or session.status != "registered":
+            raise MethodNotAllowed("not registered")
+        machine = ReceiverHandshake(version, required_modules=self.required_modules)
+        machine.receive_post(body)
+        assert machine.token_b is not None and machine.partner is not None
+        transcript = self._transcript(session)
+        transcript.add_secret(machine.token_b)
+        await self.discover(session, machine, version, transcript)  # PUT always re-fetches
+        new_token = self.issue_token(machine.token_b, session)
+        old_theirs = session.their_token
+        if self.on_updated is not None:
+            await self.on_updated(session, new_token, machine.token_b)
+        self.tokens.revoke(session.our_token)
+        if old_theirs is not None:
+            self.tokens.forget_outbound(old_theirs)
+        session.our_token = new_token
+        session.their_token = machine.token_b
+        session.partner = machine.partner
+        session.details = machine.details
+        session.version = version
+        self.tokens.grant(new_token, session.key, Stage.REGISTERED, version)
+        self.tokens.remember_outbound(machine.token_b, session.key)
+        return self.answer(session, new_token, version)
+
+    async def delete(self, grant: Grant, version: str) -> None:
+        session = self.sessions.get(grant.peer)
+        if session is None or session.status != "registered":
+            raise MethodNotAllowed("not registered")
+        if self.on_unregistered is not None:
+            await self.on_unregistered(session)
+        session.status = "unregistered"
+        self.tokens.revoke_peer(session.key)
+
+    # ---- steps a subclass (the sandbox) may bend ------------------------------------------
+    def issue_token(self, token_b: Secret, session: PeerSession) -> Secret:
+        """A fresh token for the partner to present to us (TOKEN_C on POST, a new one on PUT)."""
+        return Secret(generate_token(), TokenRole.C if session.role == "receiver" else TokenRole.B)
+
+    def answer(self, session: PeerSession, token: Secret, version: str) -> dict[str, Any]:
+        return self.our_credentials(token, version)
+
+    async def discover(
+        self, session: PeerSession, machine: ReceiverHandshake, version: str, transcript: Transcript
+    ) -> None:
+        """GET the partner's versions and the posted version's details with their TOKEN_B."""
+        assert machine.token_b is not None
+        settings = self.http_settings
+        async with make_client(settings) as client:
+            http = OcpiHttp(client, transcript, settings)
+            while True:
+                action = machine.next_action()
+                if not hasattr(action, "method"):
+                    return
+                assert machine.token_b is not None
+                try:
+                    result = await http.send(
+                        action.method,  # type: ignore[union-attr]
+                        action.url,  # type: ignore[union-attr]
+                        token=machine.token_b,
+                        base64_token=uses_base64_header(canonical_version(version)),
+                        ocpi_headers=uses_base64_header(canonical_version(version)),
+                    )
+                except OnboardingError as exc:
+                    raise RegistrationRefused(
+                        UNABLE_TO_USE_CLIENT_API, exc.diagnosis.message, exc.diagnosis
+                    ) from None
+                session.callback_calls.append(action.url)  # type: ignore[union-attr]
+                machine.receive(Response(result.status, result.body, result.content_type))
+
+    def _transcript(self, session: PeerSession) -> Transcript:
+        if self.transcript_for is not None:
+            return self.transcript_for(session)
+        return Transcript(session.key)

@@ -1,0 +1,364 @@
+"""Our OCPI endpoint on aiohttp.web: routes, authentication, envelopes, call records.
+
+Serves, under `<public base>/ocpi/`:
+  GET  versions                      our versions list
+  GET  {version}                     our version details (credentials endpoint)
+  GET|POST|PUT|DELETE {version}/credentials   delegated to a CredentialsHandler
+Everything else is 404 with an OCPI envelope; other methods 405; bodies over 64 KiB 413
+(before parsing). Unauthenticated callers are rate-limited. Each call is recorded (for
+mutual discovery) and reported to subscribers with its raw parts; the engine redacts them
+into the run's transcript. Runs on the caller's event loop (AppRunner + TCPSite).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from app.callback.tokenbook import Grant, Identification, Stage, TokenBook
+from app.core.diagnosis import Diagnosis
+from app.core.handshake import RegistrationRefused
+from app.core.http import is_loopback_host
+from app.core.ocpi import (
+    CLIENT_ERROR,
+    INVALID_PARAMS,
+    SUPPORTED_VERSIONS,
+    build_envelope,
+    loads_strict,
+    parse_authorization,
+    uses_base64_header,
+)
+
+MAX_INBOUND_BODY = 64 * 1024
+FAILED_AUTH_LIMIT = 30  # per remote address per minute
+ECHO_HEADERS = ("X-Request-ID", "X-Correlation-ID")
+
+
+class MethodNotAllowed(Exception):
+    """405 with an OCPI envelope: POST when registered, PUT/DELETE when not."""
+
+
+class CredentialsHandler(Protocol):
+    async def get(self, grant: Grant, version: str) -> dict[str, Any]: ...
+
+    async def post(self, grant: Grant, version: str, body: Any) -> dict[str, Any]: ...
+
+    async def put(self, grant: Grant, version: str, body: Any) -> dict[str, Any]: ...
+
+    async def delete(self, grant: Grant, version: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One inbound call, as the engine needs it (no token value, only its fingerprint)."""
+
+    at: float
+    method: str
+    path: str
+    kind: str  # versions | details | credentials | other
+    version: str | None
+    peer: str | None
+    token: str | None  # fingerprint
+    token_role: str | None
+    status: int
+    accepted: bool
+    encoding: str
+    diagnoses: tuple[Diagnosis, ...]
+    remote: str | None
+    # raw parts for the transcript (redacted by the subscriber before storage)
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: bytes = b""
+    response_body: bytes = b""
+    elapsed_ms: float = 0.0
+
+
+Listener = Callable[[CallRecord], None]
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    public_url: str | None = None  # base URL partners use; default http://host:port
+    versions: tuple[str, ...] = SUPPORTED_VERSIONS
+    extra_endpoints: tuple[tuple[str, str], ...] = ()  # (module id, role) advertised as stubs
+
+
+class CallbackServer:
+    """An OCPI versions/credentials endpoint on the running event loop."""
+
+    def __init__(
+        self,
+        tokens: TokenBook,
+        handler: CredentialsHandler,
+        config: ServerConfig | None = None,
+        delay: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.tokens = tokens
+        self.handler = handler
+        self.config = config or ServerConfig()
+        self.calls: list[CallRecord] = []
+        self._listeners: list[Listener] = []
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._bound: tuple[str, int] | None = None
+        self._failures: dict[str, deque[float]] = {}
+        self._delay = delay
+        self.intercept: Callable[[web.Request, str, str | None], Awaitable[web.StreamResponse | None]] | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=MAX_INBOUND_BODY)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await self._site.start()
+        server = self._site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        sockname = sockets[0].getsockname()
+        self._bound = (sockname[0], sockname[1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._runner = None
+        self._site = None
+
+    async def __aenter__(self) -> CallbackServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._bound, "server not started"
+        return self._bound[1]
+
+    @property
+    def wide_bind(self) -> bool:
+        """True when listening beyond loopback: the GUI/CLI warn about it."""
+        return not is_loopback_host(self.config.host)
+
+    @property
+    def base_url(self) -> str:
+        if self.config.public_url:
+            return self.config.public_url.rstrip("/")
+        assert self._bound, "server not started"
+        host = self._bound[0]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._bound[1]}"
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.base_url}/ocpi/versions"
+
+    def details_url(self, version: str) -> str:
+        return f"{self.base_url}/ocpi/{version}"
+
+    def credentials_url(self, version: str) -> str:
+        return f"{self.base_url}/ocpi/{version}/credentials"
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # ---- dispatch ----------------------------------------------------------------------
+    def _route(self, path: str) -> tuple[str, str | None]:
+        prefix = urlsplit(self.base_url).path.rstrip("/") + "/ocpi/"
+        if not path.startswith(prefix):
+            return "other", None
+        parts = [p for p in path[len(prefix):].split("/") if p]
+        if parts == ["versions"]:
+            return "versions", None
+        if len(parts) >= 1 and parts[0] in self.config.versions:
+            if len(parts) == 1 or parts[1:] == ["details"]:
+                return "details", parts[0]
+            if parts[1:] == ["credentials"]:
+                return "credentials", parts[0]
+        return "other", None
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        t0 = time.perf_counter()
+        kind, version = self._route(request.path)
+        remote = request.remote or ""
+        presented = parse_authorization(request.headers.get("Authorization"))
+        ident = Identification(None, "plain")
+        body = b""
+        status = 500
+        response: web.StreamResponse
+        try:
+            if self._rate_limited(remote):
+                response = self._envelope(429, CLIENT_ERROR, "too many unauthenticated attempts", request)
+            elif kind == "other":
+                response = self._envelope(404, CLIENT_ERROR, "unknown resource", request)
+            elif kind != "credentials" and request.method not in ("GET", "HEAD"):
+                response = self._envelope(405, CLIENT_ERROR, "method not allowed", request)
+            elif request.method not in ("GET", "HEAD", "POST", "PUT", "DELETE"):
+                response = self._envelope(405, CLIENT_ERROR, "method not allowed", request)
+            else:
+                ident = self.tokens.identify(presented)
+                if ident.grant is None:
+                    self._note_failure(remote)
+                    response = self._envelope(401, CLIENT_ERROR, "unknown or missing token", request)
+                else:
+                    length = request.content_length
+                    if length is not None and length > MAX_INBOUND_BODY:
+                        response = self._envelope(413, CLIENT_ERROR, "body too large", request)
+                    else:
+                        try:
+                            body = await request.read()
+                        except web.HTTPRequestEntityTooLarge:
+                            body = b""
+                            response = self._envelope(413, CLIENT_ERROR, "body too large", request)
+                        else:
+                            if self._delay is not None:
+                                await self._delay(kind)
+                            intercepted = None
+                            if self.intercept is not None:
+                                intercepted = await self.intercept(request, kind, version)
+                            response = intercepted or await self._serve(
+                                request, kind, version, ident.grant, body
+                            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never a traceback to the partner or to stderr
+            response = self._envelope(500, 3000, "internal error", request)
+        status = response.status
+        self._record(request, kind, version, ident, presented is not None, status, body, response, t0)
+        return response
+
+    async def _serve(
+        self, request: web.Request, kind: str, version: str | None, grant: Grant, body: bytes
+    ) -> web.StreamResponse:
+        if kind == "versions":
+            data = [{"version": v, "url": self.details_url(v)} for v in self.config.versions]
+            return self._envelope(200, 1000, None, request, data)
+        assert version is not None
+        if kind == "details":
+            return self._envelope(200, 1000, None, request, self._details(version))
+        # credentials
+        method = request.method
+        if grant.stage == Stage.INVITE and method in ("PUT", "DELETE"):
+            return self._envelope(405, CLIENT_ERROR, "not registered yet", request)
+        if grant.stage != Stage.INVITE and method == "POST":
+            return self._envelope(405, CLIENT_ERROR, "already registered: use PUT to update", request)
+        try:
+            if method in ("GET", "HEAD"):
+                return self._envelope(200, 1000, None, request, await self.handler.get(grant, version))
+            if method == "DELETE":
+                await self.handler.delete(grant, version)
+                return self._envelope(200, 1000, None, request)
+            try:
+                payload = loads_strict(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return self._envelope(400, CLIENT_ERROR, "body is not valid JSON", request)
+            if not isinstance(payload, dict):
+                return self._envelope(200, INVALID_PARAMS, "credentials must be an object", request)
+            if method == "POST":
+                data = await self.handler.post(grant, version, payload)
+            else:
+                data = await self.handler.put(grant, version, payload)
+            return self._envelope(200, 1000, None, request, data)
+        except RegistrationRefused as refused:
+            return self._envelope(200, refused.status_code, refused.message, request)
+        except MethodNotAllowed as exc:
+            return self._envelope(405, CLIENT_ERROR, str(exc) or "method not allowed", request)
+
+    def _details(self, version: str) -> dict[str, Any]:
+        with_roles = uses_base64_header(version)  # 2.2+ endpoints carry a role
+        credentials: dict[str, Any] = {"identifier": "credentials", "url": self.credentials_url(version)}
+        if with_roles:
+            credentials["role"] = "SENDER"  # ocpi/ocpi#403: advertise ours as SENDER
+        endpoints = [credentials]
+        for module, role in self.config.extra_endpoints:
+            entry: dict[str, Any] = {"identifier": module, "url": f"{self.details_url(version)}/{module}"}
+            if with_roles:
+                entry["role"] = role
+            endpoints.append(entry)
+        return {"version": version, "endpoints": endpoints}
+
+    def _envelope(
+        self,
+        http_status: int,
+        status_code: int,
+        message: str | None,
+        request: web.Request,
+        data: Any = None,
+    ) -> web.Response:
+        body = json.dumps(build_envelope(data, status_code, message)).encode("utf-8")
+        headers = {name: request.headers[name] for name in ECHO_HEADERS if name in request.headers}
+        return web.Response(
+            status=http_status, body=body, content_type="application/json", headers=headers
+        )
+
+    # ---- bookkeeping -------------------------------------------------------------------
+    def _rate_limited(self, remote: str) -> bool:
+        window = self._failures.get(remote)
+        if not window:
+            return False
+        cutoff = time.monotonic() - 60
+        while window and window[0] < cutoff:
+            window.popleft()
+        return len(window) >= FAILED_AUTH_LIMIT
+
+    def _note_failure(self, remote: str) -> None:
+        self._failures.setdefault(remote, deque()).append(time.monotonic())
+
+    def _record(
+        self,
+        request: web.Request,
+        kind: str,
+        version: str | None,
+        ident: Identification,
+        had_token: bool,
+        status: int,
+        body: bytes,
+        response: web.StreamResponse,
+        t0: float,
+    ) -> None:
+        grant = ident.grant
+        token_label = grant.secret.fingerprint if grant else None
+        if token_label is None and had_token:
+            token_label = "unknown"
+        diagnoses = ident.warnings + ((ident.refusal,) if ident.refusal and had_token else ())
+        if ident.refusal and not had_token and kind != "other":
+            diagnoses = ident.warnings + (ident.refusal,)
+        record = CallRecord(
+            at=time.time(),
+            method=request.method,
+            path=request.path,
+            kind=kind,
+            version=version,
+            peer=grant.peer if grant else None,
+            token=token_label,
+            token_role=str(grant.role) if grant and grant.role else None,
+            status=status,
+            accepted=grant is not None and status < 400,
+            encoding=ident.encoding,
+            diagnoses=diagnoses,
+            remote=request.remote,
+            request_headers=dict(request.headers),
+            request_body=body,
+            response_body=response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b"",
+            elapsed_ms=(time.perf_counter() - t0) * 1000,
+        )
+        self.calls.append(record)
+        if len(self.calls) > 5000:
+            del self.calls[:1000]
+        for listener in list(self._listeners):
+            try:
+                listener(record)
+            except Exception:  # a broken listener must not break the endpoint
+                continue

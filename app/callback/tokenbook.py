@@ -1,0 +1,112 @@
+"""Which inbound token belongs to whom and at which stage; the confusion detector.
+
+The endpoint accepts only the token that belongs to the caller's stage: a TOKEN_A we issued
+(invite stage: versions, details and the credentials POST), a TOKEN_B we issued as Sender, or
+a TOKEN_C we issued as Receiver (registered stage). Lookups go through a SHA-256 index and end
+in a constant-time comparison. Tokens we *present* to partners are remembered too, so a
+partner that calls us with one of them (B/C or A confusion) gets a precise diagnosis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.core.diagnosis import Diagnosis, diagnose
+from app.core.ocpi import PresentedToken, canonical_version, uses_base64_header
+from app.core.tokens import Secret, TokenRole, tokens_equal
+
+
+class Stage(StrEnum):
+    INVITE = "invite"  # TOKEN_A we issued: versions, details, POST credentials
+    DISCOVERY = "discovery"  # TOKEN_B we issued as Sender, registration under way
+    REGISTERED = "registered"  # TOKEN_B (we Sender) or TOKEN_C (we Receiver) after registration
+
+
+@dataclass
+class Grant:
+    secret: Secret
+    peer: str
+    stage: Stage
+    version: str | None = None  # the version this peer speaks, for the encoding check
+
+    @property
+    def role(self) -> TokenRole | None:
+        return self.secret.role
+
+
+@dataclass(frozen=True)
+class Identification:
+    grant: Grant | None
+    encoding: str  # "base64" or "plain"
+    warnings: tuple[Diagnosis, ...] = ()
+    refusal: Diagnosis | None = None  # why a known-but-wrong token was refused
+
+
+def _key(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class TokenBook:
+    _grants: dict[str, Grant] = field(default_factory=dict)
+    _outbound: dict[str, tuple[str, TokenRole | None]] = field(default_factory=dict)
+
+    def grant(self, secret: Secret, peer: str, stage: Stage, version: str | None = None) -> Grant:
+        entry = Grant(secret, peer, stage, version)
+        self._grants[_key(secret.reveal())] = entry
+        return entry
+
+    def revoke(self, secret: Secret) -> None:
+        self._grants.pop(_key(secret.reveal()), None)
+
+    def revoke_peer(self, peer: str) -> None:
+        for key in [k for k, g in self._grants.items() if g.peer == peer]:
+            del self._grants[key]
+
+    def grants_for(self, peer: str) -> list[Grant]:
+        return [g for g in self._grants.values() if g.peer == peer]
+
+    def remember_outbound(self, secret: Secret, peer: str) -> None:
+        """A token we present to `peer`: never valid inbound, but worth recognising."""
+        self._outbound[_key(secret.reveal())] = (peer, secret.role)
+
+    def forget_outbound(self, secret: Secret) -> None:
+        self._outbound.pop(_key(secret.reveal()), None)
+
+    def _lookup(self, value: str) -> Grant | None:
+        grant = self._grants.get(_key(value))
+        if grant is not None and tokens_equal(grant.secret.reveal(), value):
+            return grant
+        return None
+
+    def identify(self, presented: PresentedToken | None) -> Identification:
+        """Find the grant for a presented header; raw reading first, then Base64-decoded."""
+        if presented is None:
+            return Identification(None, "plain", refusal=diagnose("token.missing_inbound"))
+        warnings: list[Diagnosis] = []
+        if presented.scheme == "bearer":
+            warnings.append(diagnose("token.bearer_scheme"))
+        readings = [(presented.raw, "plain")]
+        if presented.decoded is not None:
+            readings.insert(0, (presented.decoded, "base64"))
+        for value, encoding in readings:
+            grant = self._lookup(value)
+            if grant is None:
+                continue
+            expected_b64 = uses_base64_header(canonical_version(grant.version or "") or None)
+            if grant.version and expected_b64 and encoding == "plain":
+                warnings.append(diagnose("token.encoding_base64_expected", grant.version))
+            elif grant.version and not expected_b64 and encoding == "base64":
+                warnings.append(diagnose("token.encoding_plain_expected"))
+            return Identification(grant, encoding, tuple(warnings))
+        for value, encoding in readings:
+            known = self._outbound.get(_key(value))
+            if known is None:
+                continue
+            _peer, role = known
+            code = "token.a_used_in_callback" if role == TokenRole.A else "token.b_used_as_c"
+            detail = str(role) if role else "?"
+            return Identification(None, encoding, tuple(warnings), diagnose(code, detail))
+        return Identification(None, "plain", tuple(warnings), diagnose("token.unknown_inbound"))

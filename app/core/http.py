@@ -1,0 +1,314 @@
+"""The one outbound HTTP path: OCPI headers, size caps, deadlines, redirect policy, TLS.
+
+Every request to a partner goes through `OcpiHttp.send`, which records a redacted exchange
+in the transcript and turns transport failures into diagnoses. Policy (issue: handshake
+engine, item 3): per-request deadline that also bounds a trickling server; bodies capped at
+1 MiB; never a retry of POST/PUT; at most 3 same-origin GET redirects (warned); a redirect to
+another origin refused and the token never sent there; http:// only to loopback unless
+allowed. Uses an injected httpx.AsyncClient (one pool per run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import ssl
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from app.core.diagnosis import diagnose, fail
+from app.core.events import Event, Level, RequestSent, ResponseReceived
+from app.core.ocpi import authorization_header
+from app.core.tokens import Secret
+from app.core.transcript import Transcript
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_REDIRECTS = 3
+USER_AGENT = "ocpi-onboard/0.1"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Timeouts in seconds. The POST waits longest: the partner calls us back before answering."""
+
+    connect_timeout: float = 10.0
+    request_timeout: float = 30.0
+    write_timeout: float = 90.0  # POST/PUT/DELETE of credentials (gotcha 19: >= 60 s)
+    max_body_bytes: int = MAX_BODY_BYTES
+    allow_insecure: bool = False
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """What came back: enough for the sans-IO machines to judge it."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed_ms: float
+    content_type: str | None = None
+    redirects: list[str] = field(default_factory=list)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url_allowed(url: str, allow_insecure: bool) -> None:
+    """http:// only to this machine (or when explicitly allowed); raise a diagnosis otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail("input.url_invalid")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback_host(parts.hostname):
+        raise fail("input.url_insecure")
+
+
+def make_client(settings: HttpSettings) -> httpx.AsyncClient:
+    """One client and connection pool per run; TLS verified (optionally against a CA bundle)."""
+    verify: ssl.SSLContext | bool = True
+    if settings.ca_bundle:
+        verify = ssl.create_default_context(cafile=settings.ca_bundle)
+    timeout = httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout)
+    return httpx.AsyncClient(
+        verify=verify,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=10, max_keepalive_connections=5),
+        trust_env=False,
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+class OcpiHttp:
+    """Sends OCPI requests for one run and records them, redacted, in its transcript."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        transcript: Transcript,
+        settings: HttpSettings | None = None,
+        emit: Callable[[Event], None] | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        self.client = client
+        self.transcript = transcript
+        self.settings = settings or HttpSettings()
+        self._emit = emit or (lambda event: None)
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.requests_sent = 0
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: Secret | None,
+        base64_token: bool,
+        ocpi_headers: bool,
+        body: dict[str, Any] | None = None,
+    ) -> HttpResult:
+        """One request, redirects handled by policy; raises OnboardingError on transport failure."""
+        check_url_allowed(url, self.settings.allow_insecure)
+        redirects: list[str] = []
+        current = url
+        while True:
+            result = await self._send_once(method, current, token, base64_token, ocpi_headers, body)
+            if result.status not in (301, 302, 303, 307, 308):
+                return HttpResult(**{**result.__dict__, "redirects": redirects})
+            location = result.headers.get("location")
+            if not location:
+                return result
+            target = urljoin(current, location)
+            if method != "GET":
+                raise fail("net.redirect_write", method)
+            if _origin(target)[0] == "http" and _origin(current)[0] == "https":
+                raise fail("net.redirect_downgrade")
+            if _origin(target) != _origin(current):
+                scheme, host, port = _origin(target)
+                raise fail("net.redirect_cross_origin", f"{scheme}://{host}:{port}")
+            if len(redirects) >= MAX_REDIRECTS:
+                raise fail("net.redirect_loop")
+            redirects.append(target)
+            warning = diagnose("ocpi.redirect_warning", f"{current} -> {target}")
+            self._emit(Event(warning.message, Level.WARNING))
+            current = target
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        token: Secret | None,
+        base64_token: bool,
+        ocpi_headers: bool,
+        body: dict[str, Any] | None,
+    ) -> HttpResult:
+        headers: dict[str, str] = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = authorization_header(token.reveal(), base64_token)
+        if ocpi_headers:
+            headers["X-Request-ID"] = str(uuid.uuid4())
+            headers["X-Correlation-ID"] = self.correlation_id
+        content: bytes | None = None
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        write = method in ("POST", "PUT", "DELETE")
+        deadline = self.settings.write_timeout if write else self.settings.request_timeout
+        token_label = token.fingerprint if token is not None else None
+        exchange_id = headers.get("X-Request-ID") or str(uuid.uuid4())
+        self._emit(
+            RequestSent(
+                f"{method} {url} with {token_label or 'no token'}",
+                method=method,
+                url=url,
+                token=token_label,
+                exchange_id=exchange_id,
+            )
+        )
+        started = time.time()
+        t0 = time.perf_counter()
+        status: int | None = None
+        resp_headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+        error: Exception | None = None
+        try:
+            async with asyncio.timeout(deadline):
+                request = self.client.build_request(method, url, headers=headers, content=content)
+                if write:
+                    request.extensions["timeout"] = httpx.Timeout(
+                        deadline, connect=self.settings.connect_timeout
+                    ).as_dict()
+                self.requests_sent += 1
+                response = await self.client.send(request, stream=True)
+                try:
+                    status = response.status_code
+                    resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                    size = 0
+                    async for chunk in response.aiter_raw():
+                        size += len(chunk)
+                        if size > self.settings.max_body_bytes:
+                            raise _TooLarge()
+                        chunks.append(chunk)
+                finally:
+                    await response.aclose()
+        except Exception as exc:  # mapped to a diagnosis below; recorded first
+            error = exc
+        elapsed = (time.perf_counter() - t0) * 1000
+        raw_body = b"".join(chunks)
+        body_for_record = _decode_for_record(raw_body, resp_headers)
+        self.transcript.add_exchange(
+            direction="outbound",
+            method=method,
+            url=url,
+            request_headers=headers,
+            request_body=content,
+            status=status,
+            response_headers=resp_headers,
+            response_body=body_for_record,
+            started=started,
+            elapsed_ms=elapsed,
+            token=token_label,
+            error=type(error).__name__ if error else None,
+        )
+        if error is not None:
+            raise self._diagnose_transport(error, method, url, deadline) from None
+        assert status is not None
+        self._emit(
+            ResponseReceived(
+                f"{method} {url} -> HTTP {status} in {elapsed:.0f} ms",
+                method=method,
+                url=url,
+                http_status=status,
+                elapsed_ms=elapsed,
+                exchange_id=exchange_id,
+            )
+        )
+        return HttpResult(
+            method, url, status, resp_headers, body_for_record, elapsed,
+            resp_headers.get("content-type"),
+        )
+
+    def _diagnose_transport(
+        self, exc: Exception, method: str, url: str, deadline: float
+    ) -> Exception:
+        host = urlsplit(url).netloc
+        if isinstance(exc, asyncio.CancelledError):
+            return exc
+        if isinstance(exc, _TooLarge):
+            return fail("net.body_too_large", f"{self.settings.max_body_bytes // 1024} KiB")
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            if method in ("POST", "PUT"):
+                return fail("net.post_timeout")
+            return fail("net.timeout", f"{deadline:.0f} s")
+        if isinstance(exc, httpx.ConnectError):
+            text = str(exc)
+            if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+                return fail("net.tls", _tls_reason(text))
+            if "Name or service not known" in text or "nodename nor servname" in text:
+                return fail("net.dns", urlsplit(url).hostname or host)
+            return fail("net.connect", host)
+        if isinstance(exc, ssl.SSLError):
+            return fail("net.tls", _tls_reason(str(exc)))
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            if method in ("POST", "PUT"):
+                return fail("net.post_timeout")
+            return fail("net.reset")
+        if isinstance(exc, httpx.DecodingError):
+            return fail("ocpi.not_json", "undecodable content encoding")
+        if isinstance(exc, httpx.HTTPError):
+            return fail("net.connect", f"{host} ({type(exc).__name__})")
+        return fail("internal", type(exc).__name__)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _decode_for_record(raw: bytes, headers: dict[str, str]) -> bytes:
+    """Undo gzip/deflate (httpx's raw stream keeps it) within the cap; else keep bytes."""
+    encoding = headers.get("content-encoding", "").lower()
+    if not raw or encoding not in ("gzip", "deflate"):
+        return raw
+    import zlib
+
+    try:
+        wbits = 31 if encoding == "gzip" else 15
+        decomp = zlib.decompressobj(wbits)
+        out = decomp.decompress(raw, MAX_BODY_BYTES + 1)
+        return out[: MAX_BODY_BYTES + 1]
+    except zlib.error:
+        return raw
+
+
+def _tls_reason(text: str) -> str:
+    lowered = text.lower()
+    if "expired" in lowered:
+        return "the certificate has expired"
+    if "hostname" in lowered or "host name" in lowered or "ip address mismatch" in lowered:
+        return "the certificate is for another host name"
+    if "self-signed" in lowered or "self signed" in lowered or "unable to get local issuer" in lowered:
+        return "the certificate is not signed by a trusted authority"
+    return "certificate verification failed"

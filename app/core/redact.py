@@ -1,0 +1,144 @@
+"""Redaction: every known token value, in any form, replaced by its fingerprint.
+
+Two layers (electrum-style whitelist plus a blacklist of known values): headers are kept only
+when known-safe and Authorization is rewritten; JSON `token` fields are replaced by key; then
+every registered secret's raw, Base64 and URL-safe Base64 forms are replaced wherever they
+occur in text. Anything that reaches a transcript, the log pane or stdout passes through here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.core.ocpi import parse_authorization
+from app.core.tokens import Secret, fingerprint
+
+SAFE_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "x-request-id",
+        "x-correlation-id",
+        "location",
+        "date",
+        "server",
+        "x-total-count",
+        "x-limit",
+        "link",
+        "ocpi-from-country-code",
+        "ocpi-from-party-id",
+        "ocpi-to-country-code",
+        "ocpi-to-party-id",
+        "user-agent",
+        "accept",
+        "retry-after",
+        "www-authenticate",
+    }
+)
+MAX_BODY_CHARS = 64 * 1024
+
+
+class Redactor:
+    """Knows the run's secrets and scrubs them from text, headers and JSON."""
+
+    def __init__(self, secrets: Iterable[Secret] = ()) -> None:
+        self._forms: dict[str, str] = {}
+        self._plain: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: Secret) -> None:
+        value = secret.reveal()
+        if not value:
+            return
+        label = secret.fingerprint
+        raw = value.encode("utf-8", "surrogatepass")
+        self._plain[value] = label
+        forms = {
+            value,
+            base64.b64encode(raw).decode("ascii"),
+            base64.b64encode(raw).decode("ascii").rstrip("="),
+            base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+            base64.b64encode(raw + b"\n").decode("ascii"),
+        }
+        for form in forms:
+            if len(form) >= 4:
+                self._forms[form] = label
+        self._pattern = None
+
+    def label_for(self, value: str) -> str:
+        """The fingerprint of a value seen on the wire: known role, else '?'."""
+        return self._forms.get(value) or fingerprint(value)
+
+    def text(self, text: str) -> str:
+        if not self._forms or not text:
+            return text
+        if self._pattern is None:
+            ordered = sorted(self._forms, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
+        return self._pattern.sub(lambda m: f"<{self._forms[m.group(0)]}>", text)
+
+    def authorization(self, value: str) -> str:
+        """`Token <B·3f9c2a> (base64)`: scheme kept, value replaced, encoding stated."""
+        presented = parse_authorization(value)
+        if presented is None:
+            return "<malformed>"
+        if presented.raw in self._plain:
+            label, encoding = self._plain[presented.raw], "plain"
+        elif presented.decoded is not None:
+            label, encoding = self.label_for(presented.decoded), "base64"
+        else:
+            label, encoding = fingerprint(presented.raw), "plain"
+        return f"{presented.scheme.capitalize()} <{label}> ({encoding})"
+
+    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        kept: dict[str, str] = {}
+        for name, value in items:
+            lower = name.lower()
+            if lower == "authorization":
+                kept[name] = self.authorization(value)
+            elif lower in SAFE_HEADERS:
+                kept[name] = self.text(value)[:500]
+        return kept
+
+    def body(self, body: bytes | str | None) -> str | None:
+        """A body for the transcript: JSON with token fields masked, capped, scrubbed."""
+        if body is None or body == b"" or body == "":
+            return None
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        truncated = len(text) > MAX_BODY_CHARS
+        if truncated:
+            text = text[:MAX_BODY_CHARS]
+        else:
+            try:
+                parsed = json.loads(text)
+            except (ValueError, RecursionError):
+                parsed = None
+            if isinstance(parsed, dict | list):
+                text = json.dumps(self.json(parsed), indent=2, ensure_ascii=False)
+        text = self.text(text)
+        return text + ("\n… (truncated)" if truncated else "")
+
+    def json(self, value: Any, depth: int = 0) -> Any:
+        if depth > 50:
+            return "…"
+        if isinstance(value, dict):
+            return {
+                key: (
+                    f"<{self.label_for(item)}>"
+                    if key == "token" and isinstance(item, str)
+                    else self.json(item, depth + 1)
+                )
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.json(item, depth + 1) for item in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value

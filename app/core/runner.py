@@ -1,0 +1,198 @@
+"""Async driver of the sans-IO machines over OcpiHttp: tokens, header encoding, hooks.
+
+The machines decide; this file performs each request with the right token in the right
+encoding, calls the owner's hooks *before* each side effect (so the engine can persist), and
+feeds responses back. Header encoding (gotcha 1): "base64" and "raw" are fixed; "auto" starts
+with what the version wants (Base64 before the version is known) and, on a 401 to a GET,
+tries the other form once (GETs are safe to repeat); the form that worked is kept for the
+POST and reported. A write (POST/PUT/DELETE) is never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
+from app.core.handshake import (
+    Finished,
+    IssueTokenB,
+    Request,
+    Response,
+    SenderHandshake,
+    SenderState,
+    UpdateHandshake,
+    UpdateState,
+)
+from app.core.http import HttpResult, OcpiHttp
+from app.core.ocpi import canonical_version, uses_base64_header
+from app.core.tokens import Secret, TokenRole
+
+
+@dataclass
+class EncodingChoice:
+    """Per-partner Authorization encoding: 'auto', 'base64' or 'raw', and what worked."""
+
+    mode: str = "auto"
+    working: bool | None = None  # True = Base64 worked, False = raw worked
+    warnings: list[Diagnosis] | None = None
+
+    def first_try(self, version: str | None) -> bool:
+        if self.mode == "base64":
+            return True
+        if self.mode == "raw":
+            return False
+        if self.working is not None:
+            return self.working
+        return uses_base64_header(canonical_version(version) if version else None) if version else True
+
+    def note(self, base64_used: bool, version: str | None) -> None:
+        if self.working == base64_used:
+            return
+        self.working = base64_used
+        if self.mode != "auto":
+            return
+        expected = uses_base64_header(canonical_version(version)) if version else True
+        if base64_used != expected:
+            form = "Base64" if base64_used else "plain"
+            if self.warnings is None:
+                self.warnings = []
+            self.warnings.append(diagnose("token.encoding_switched", form))
+
+    @property
+    def stored_value(self) -> str:
+        if self.working is None:
+            return self.mode
+        return "base64" if self.working else "raw"
+
+
+async def send_with_encoding(
+    http: OcpiHttp, request: Request, token: Secret | None, encoding: EncodingChoice
+) -> HttpResult:
+    """Send; on 401/403 to a GET in auto mode, try the other header form once."""
+    first = encoding.first_try(request.ocpi_version)
+    ocpi_headers = uses_base64_header(request.ocpi_version) if request.ocpi_version else True
+    result = await http.send(
+        request.method,
+        request.url,
+        token=token,
+        base64_token=first,
+        ocpi_headers=ocpi_headers,
+        body=request.body,
+    )
+    if (
+        result.status in (401, 403)
+        and request.method == "GET"
+        and encoding.mode == "auto"
+        and token is not None
+    ):
+        retry = await http.send(
+            request.method,
+            request.url,
+            token=token,
+            base64_token=not first,
+            ocpi_headers=ocpi_headers,
+            body=None,
+        )
+        if retry.status < 400:
+            encoding.note(not first, request.ocpi_version)
+            return retry
+        return result
+    if result.status < 400 and token is not None:
+        encoding.note(first, request.ocpi_version)
+    return result
+
+
+@dataclass
+class SenderHooks:
+    """Owner callbacks, each awaited before the step it names takes effect."""
+
+    issue_token_b: Callable[[SenderHandshake], Awaitable[Secret]]
+    before_post: Callable[[SenderHandshake], Awaitable[None]]
+    registered: Callable[[SenderHandshake], Awaitable[None]]
+    state_changed: Callable[[SenderHandshake], Awaitable[None]]
+
+
+async def drive_sender(
+    machine: SenderHandshake,
+    http: OcpiHttp,
+    hooks: SenderHooks,
+    encoding: EncodingChoice,
+    stop_after: SenderState | None = None,
+) -> SenderHandshake:
+    """Run the Sender machine until it finishes, fails or reaches `stop_after`."""
+    while True:
+        if stop_after is not None and machine.state == stop_after:
+            return machine
+        action = machine.next_action()
+        if isinstance(action, Finished):
+            return machine
+        if isinstance(action, IssueTokenB):
+            token_b = await hooks.issue_token_b(machine)
+            machine.token_b_ready(token_b)
+            await hooks.state_changed(machine)
+            continue
+        assert isinstance(action, Request)
+        token = _sender_token(machine, action.token)
+        before = machine.state
+        if action.method == "POST":
+            machine.post_sent()
+            await hooks.before_post(machine)
+        try:
+            result = await send_with_encoding(http, action, token, encoding)
+        except OnboardingError as exc:
+            machine.fail_with(exc)
+            if machine.state == SenderState.REGISTERED:
+                machine.warnings.append(diagnose("reg.verify_failed", exc.diagnosis.message))
+                return machine
+            raise
+        try:
+            machine.receive(Response(result.status, result.body, result.content_type))
+        except OnboardingError:
+            if machine.state == SenderState.REGISTERED:
+                return machine  # verification failed; registration stands
+            raise
+        if machine.state == SenderState.REGISTERED and before == SenderState.CREDENTIALS_POSTED:
+            await hooks.registered(machine)
+        if machine.state != before:
+            await hooks.state_changed(machine)
+
+
+def _sender_token(machine: SenderHandshake, role: TokenRole | None) -> Secret | None:
+    if role == TokenRole.A:
+        return machine.token_a
+    if role == TokenRole.C:
+        return machine.token_c
+    return None
+
+
+@dataclass
+class UpdateHooks:
+    issue_token: Callable[[UpdateHandshake], Awaitable[Secret]]
+    before_put: Callable[[UpdateHandshake], Awaitable[None]]
+    updated: Callable[[UpdateHandshake], Awaitable[None]]
+
+
+async def drive_update(
+    machine: UpdateHandshake, http: OcpiHttp, hooks: UpdateHooks, encoding: EncodingChoice
+) -> UpdateHandshake:
+    while True:
+        action = machine.next_action()
+        if isinstance(action, Finished):
+            return machine
+        if isinstance(action, IssueTokenB):
+            machine.token_ready(await hooks.issue_token(machine))
+            continue
+        assert isinstance(action, Request)
+        if action.method == "PUT":
+            machine.put_sent()
+            await hooks.before_put(machine)
+        try:
+            result = await send_with_encoding(http, action, machine.current, encoding)
+        except OnboardingError as exc:
+            machine.state = UpdateState.FAILED
+            machine.diagnosis = exc.diagnosis
+            raise
+        machine.receive(Response(result.status, result.body, result.content_type))
+        if machine.state == UpdateState.UPDATED:
+            await hooks.updated(machine)

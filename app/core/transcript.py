@@ -1,0 +1,117 @@
+"""THE record of a run: redacted entries of every request, response and event, both ways.
+
+The log pane shows it, the vault stores it and the exports (transcript_export.py) write it.
+Entries are plain dicts (JSON-ready) and are redacted on the way in, so nothing downstream
+can leak a token. Subscribers are told of each new entry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.core.events import Event
+from app.core.redact import Redactor
+from app.core.tokens import Secret
+
+Entry = dict[str, Any]
+
+
+def iso_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Transcript:
+    """Append-only, redacted record of one run."""
+
+    def __init__(self, run_id: str = "", redactor: Redactor | None = None) -> None:
+        self.run_id = run_id
+        self.redactor = redactor or Redactor()
+        self.entries: list[Entry] = []
+        self._subscribers: list[Callable[[Entry], None]] = []
+        self.started = time.time()
+
+    def subscribe(self, callback: Callable[[Entry], None]) -> None:
+        self._subscribers.append(callback)
+
+    def add_secret(self, secret: Secret) -> None:
+        self.redactor.add(secret)
+
+    def _append(self, entry: Entry) -> Entry:
+        entry["seq"] = len(self.entries) + 1
+        self.entries.append(entry)
+        for callback in list(self._subscribers):
+            callback(entry)
+        return entry
+
+    def add_exchange(
+        self,
+        *,
+        direction: str,
+        method: str,
+        url: str,
+        request_headers: Mapping[str, str],
+        request_body: bytes | str | None,
+        status: int | None,
+        response_headers: Mapping[str, str] | None,
+        response_body: bytes | str | None,
+        started: float,
+        elapsed_ms: float,
+        token: str | None = None,
+        ocpi_status: int | None = None,
+        error: str | None = None,
+        note: str | None = None,
+    ) -> Entry:
+        """Record one HTTP exchange; `direction` is 'outbound' (we call) or 'inbound'."""
+        red = self.redactor
+        entry: Entry = {
+            "type": "exchange",
+            "direction": direction,
+            "at": iso_time(started),
+            "method": method,
+            "url": red.text(url),
+            "token": token,
+            "request": {
+                "headers": red.headers(request_headers),
+                "body": red.body(request_body),
+            },
+            "response": {
+                "status": status,
+                "headers": red.headers(response_headers or {}),
+                "body": red.body(response_body),
+            },
+            "ocpi_status": ocpi_status,
+            "elapsed_ms": round(elapsed_ms, 1),
+        }
+        if error:
+            entry["error"] = red.text(error)
+        if note:
+            entry["note"] = red.text(note)
+        return self._append(entry)
+
+    def add_event(self, event: Event) -> Entry:
+        data = event.to_dict()
+        diagnosis = data.pop("diagnosis", None)
+        entry: Entry = {
+            "type": "event",
+            "at": iso_time(event.at),
+            "kind": event.kind,
+            "level": str(event.level),
+            "message": self.redactor.text(event.message),
+            "fields": {
+                key: self.redactor.json(value)
+                for key, value in data.items()
+                if key not in ("message", "level", "at", "kind")
+            },
+        }
+        if diagnosis:
+            entry["diagnosis"] = {
+                "code": diagnosis["code"],
+                "message": self.redactor.text(diagnosis["message"]),
+                "hint": diagnosis["hint"],
+                "severity": str(diagnosis["severity"]),
+                "token_confusion": diagnosis["token_confusion"],
+            }
+        return self._append(entry)

@@ -1,0 +1,186 @@
+"""The sandbox partner: our own Receiver flow with a demo identity, plus fault modes.
+
+A new user completes a whole onboarding against it with no external partner; tests and
+the README's first command use it; the fault modes rehearse what real partners get wrong.
+It is the same CallbackServer + ReceiverService the app uses when it plays Receiver, so a
+registration against the sandbox exercises both sides of our engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from enum import StrEnum
+from typing import Any
+
+from aiohttp import web
+
+from app.callback.receiver import PeerSession, ReceiverService
+from app.callback.server import CallbackServer, ServerConfig
+from app.callback.tokenbook import Identification, Stage, TokenBook
+from app.core.handshake import OurParty, ReceiverHandshake
+from app.core.http import HttpSettings
+from app.core.ocpi import (
+    INVALID_PARAMS,
+    SUPPORTED_VERSIONS,
+    PresentedToken,
+    build_envelope,
+    canonical_version,
+    uses_base64_header,
+)
+from app.core.tokens import Secret, TokenRole
+from app.core.transcript import Transcript
+
+
+class Fault(StrEnum):
+    """Ways the sandbox misbehaves on purpose; values are the CLI's --fault names."""
+
+    NONE = "none"
+    PLAIN_TOKEN = "plain-token"  # wants the raw token where 2.2+ wants Base64
+    BASE64_TOKEN = "base64-token"  # wants Base64 where 2.1.1 wants the raw token
+    UNAUTHORIZED_AFTER = "401-after-registration"  # rejects the TOKEN_C it issued
+    TOKEN_C_EQUALS_B = "token-c-equals-b"  # answers with our TOKEN_B as TOKEN_C
+    NO_CALLBACK = "no-callback"  # never fetches our versions/details
+    SLOW = "slow"  # every answer delayed
+    HTML_500 = "html-500"  # POST answered 500 with an HTML page
+    MALFORMED_JSON = "malformed-json"  # POST answered with broken JSON
+    OCPI_2001 = "ocpi-2001"  # POST answered HTTP 200 carrying OCPI 2001
+    ALREADY_REGISTERED = "already-registered"  # POST answered 405
+    CALLBACK_WITH_TOKEN_A = "callback-with-token-a"  # calls us back with TOKEN_A, not TOKEN_B
+    DETAILS_ONLY = "details-without-credentials"  # version details lack credentials
+
+
+DEMO_IDENTITY: dict[str, Any] = {
+    "role": "CPO",
+    "country_code": "NL",
+    "party_id": "SBX",
+    "business_details": {"name": "Sandbox Charging (demo partner)", "website": "https://example.com"},
+}
+SANDBOX_PEER = "sandbox-sender"
+
+
+class _FaultyTokens(TokenBook):
+    def __init__(self, fault: Fault) -> None:
+        super().__init__()
+        self.fault = fault
+
+    def identify(self, presented: PresentedToken | None) -> Identification:
+        ident = super().identify(presented)
+        grant = ident.grant
+        if grant is None:
+            return ident
+        version = canonical_version(grant.version or "") if grant.version else None
+        if self.fault == Fault.PLAIN_TOKEN and ident.encoding == "base64":
+            return Identification(None, ident.encoding, ident.warnings)
+        if self.fault == Fault.BASE64_TOKEN and ident.encoding == "plain" and not uses_base64_header(version):
+            return Identification(None, ident.encoding, ident.warnings)
+        if self.fault == Fault.UNAUTHORIZED_AFTER and grant.stage == Stage.REGISTERED:
+            return Identification(None, ident.encoding, ident.warnings)
+        return ident
+
+
+class _FaultyReceiver(ReceiverService):
+    def __init__(self, fault: Fault, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fault = fault
+
+    def issue_token(self, token_b: Secret, session: PeerSession) -> Secret:
+        if self.fault == Fault.TOKEN_C_EQUALS_B:
+            return token_b.with_role(TokenRole.C)
+        return super().issue_token(token_b, session)
+
+    async def discover(
+        self, session: PeerSession, machine: ReceiverHandshake, version: str, transcript: Transcript
+    ) -> None:
+        if self.fault == Fault.NO_CALLBACK:
+            return
+        if self.fault == Fault.CALLBACK_WITH_TOKEN_A:
+            machine.token_b = session.our_token
+        await super().discover(session, machine, version, transcript)
+
+
+class SandboxPartner:
+    """Serves a demo Receiver on loopback until stopped."""
+
+    def __init__(
+        self,
+        token_a: Secret,
+        *,
+        versions: tuple[str, ...] = SUPPORTED_VERSIONS,
+        fault: Fault | str = Fault.NONE,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        slow_seconds: float = 2.0,
+        identity: dict[str, Any] | None = None,
+        http_settings: HttpSettings | None = None,
+    ) -> None:
+        self.fault = Fault(fault)
+        self.tokens = _FaultyTokens(self.fault)
+        self.identity = identity or DEMO_IDENTITY
+        self.slow_seconds = slow_seconds
+        self.token_a = token_a.with_role(TokenRole.A)
+        self._us = OurParty(roles=[self.identity], versions_url="http://placeholder/ocpi/versions")
+        self.receiver = _FaultyReceiver(self.fault, self.tokens, self._us, http_settings)
+        self.server = CallbackServer(
+            self.tokens,
+            self.receiver,
+            ServerConfig(host=host, port=port, versions=versions),
+            delay=self._delay if self.fault == Fault.SLOW else None,
+        )
+        self.server.intercept = self._intercept
+        self.transcript = Transcript("sandbox")
+        self.receiver.transcript_for = lambda session: self.transcript
+
+    async def start(self) -> SandboxPartner:
+        await self.server.start()
+        self._us.versions_url = self.server.versions_url
+        self.receiver.invite(SANDBOX_PEER, self.token_a)
+        return self
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    async def __aenter__(self) -> SandboxPartner:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def versions_url(self) -> str:
+        return self.server.versions_url
+
+    @property
+    def registered(self) -> bool:
+        session = self.receiver.sessions.get(SANDBOX_PEER)
+        return session is not None and session.status == "registered"
+
+    def session(self) -> PeerSession | None:
+        return self.receiver.sessions.get(SANDBOX_PEER)
+
+    async def _delay(self, kind: str) -> None:
+        await asyncio.sleep(self.slow_seconds)
+
+    async def _intercept(
+        self, request: web.Request, kind: str, version: str | None
+    ) -> web.StreamResponse | None:
+        if kind == "details" and self.fault == Fault.DETAILS_ONLY:
+            body = build_envelope({"version": version, "endpoints": [{"identifier": "locations", "role": "SENDER", "url": self.server.details_url(version or "") + "/locations"}]})
+            return web.json_response(body)
+        if kind != "credentials" or request.method != "POST":
+            return None
+        if self.fault == Fault.HTML_500:
+            html = "<!DOCTYPE html><html><body><h1>500 Internal Server Error</h1></body></html>"
+            return web.Response(status=500, text=html, content_type="text/html")
+        if self.fault == Fault.MALFORMED_JSON:
+            return web.Response(status=200, text='{"data": {"token": "abc", "url": ', content_type="application/json")
+        if self.fault == Fault.OCPI_2001:
+            body = build_envelope(None, INVALID_PARAMS, "Invalid or missing parameters: roles")
+            return web.Response(status=200, text=json.dumps(body), content_type="application/json")
+        if self.fault == Fault.ALREADY_REGISTERED:
+            body = build_envelope(None, 2000, "Client already registered")
+            return web.Response(status=405, text=json.dumps(body), content_type="application/json")
+        return None
+
+
+__all__ = ["DEMO_IDENTITY", "SANDBOX_PEER", "Fault", "SandboxPartner"]

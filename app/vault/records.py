@@ -1,0 +1,209 @@
+"""What the vault hands out: frozen records that never carry a token value.
+
+Records are plain data for the engine, CLI and GUI; the only way to a token value is
+`Vault.reveal`. Timestamps are ISO-8601 UTC strings ending in ``Z`` (sortable as text).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from app.core.tokens import TokenRole
+
+
+class TokenState(StrEnum):
+    """Life of a stored token. CONSUMED, SUPERSEDED and REVOKED are final."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    CONSUMED = "consumed"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+
+    @property
+    def final(self) -> bool:
+        return self in _FINAL_STATES
+
+
+_FINAL_STATES = frozenset({TokenState.CONSUMED, TokenState.SUPERSEDED, TokenState.REVOKED})
+
+
+class Direction(StrEnum):
+    """OUTBOUND: we present it to the partner. INBOUND: the partner presents it to us."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class RunKind(StrEnum):
+    REGISTER = "register"
+    INVITE = "invite"
+    ROTATE = "rotate"
+    UNREGISTER = "unregister"
+    CHECK = "check"
+
+
+class RunOutcome(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+OUR_ROLES = frozenset({"sender", "receiver"})
+PARTNER_STATUSES = frozenset({"pending", "registered", "unregistered", "failed"})
+TOKEN_ENCODINGS = frozenset({"auto", "base64", "raw"})
+
+
+def now_iso() -> str:
+    """Now, UTC, ISO-8601 with microseconds and a ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRecord:
+    """One partner platform we registered with or invited (``id`` None until saved)."""
+
+    id: int | None
+    country_code: str
+    party_id: str
+    business_name: str = ""
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    versions_url: str = ""
+    ocpi_version: str | None = None
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    our_role: str = "sender"
+    status: str = "pending"
+    token_encoding: str = "auto"
+    hub_party_id: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    last_checked: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``CC-PID``, uppercased: how people and the CLI name a partner."""
+        return f"{self.country_code}-{self.party_id}".upper()
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """A stored token's metadata; the value stays encrypted in the vault."""
+
+    id: int
+    partner_id: int
+    role: TokenRole
+    direction: Direction
+    state: TokenState
+    fingerprint: str
+    created: str
+    last_used: str | None = None
+    revoked: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One user-level operation, written before its side effect so a crash leaves a trace."""
+
+    id: str
+    kind: str
+    partner_id: int | None
+    state: str
+    outcome: str
+    diagnosis: dict[str, Any] | None
+    data: dict[str, Any]
+    created: str
+    updated: str
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome != RunOutcome.RUNNING
+
+
+def dumps(value: object) -> str:
+    """Compact JSON for the JSON columns (roles, endpoints, data, diagnosis, transcript)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads_list(text: str) -> list[dict[str, Any]]:
+    if text == "[]":
+        return []
+    value = json.loads(text)
+    return value if isinstance(value, list) else []
+
+
+def loads_dict(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    value = json.loads(text)
+    return value if isinstance(value, dict) else None
+
+
+PARTNER_COLUMNS = (
+    "id, country_code, party_id, business_name, roles, versions_url, ocpi_version, "
+    "endpoints, our_role, status, token_encoding, hub_party_id, created, updated, last_checked"
+)
+CREDENTIAL_COLUMNS = (
+    "id, partner_id, role, direction, state, fingerprint, created, last_used, revoked, run_id"
+)
+RUN_COLUMNS = "id, kind, partner_id, state, outcome, diagnosis, data, created, updated"
+
+
+def partner_from_row(row: tuple[Any, ...]) -> PartnerRecord:
+    """A `PartnerRecord` from a row selected with `PARTNER_COLUMNS`."""
+    roles = row[4]
+    endpoints = row[7]
+    return PartnerRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        [] if roles == "[]" else loads_list(roles),
+        row[5],
+        row[6],
+        [] if endpoints == "[]" else loads_list(endpoints),
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        row[14],
+    )
+
+
+def credential_from_row(row: tuple[Any, ...]) -> CredentialRecord:
+    """A `CredentialRecord` from a row selected with `CREDENTIAL_COLUMNS`."""
+    return CredentialRecord(
+        row[0],
+        row[1],
+        TokenRole(row[2]),
+        Direction(row[3]),
+        TokenState(row[4]),
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+    )
+
+
+def run_from_row(row: tuple[Any, ...]) -> RunRecord:
+    """A `RunRecord` from a row selected with `RUN_COLUMNS`."""
+    return RunRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        loads_dict(row[5]),
+        loads_dict(row[6]) or {},
+        row[7],
+        row[8],
+    )

@@ -399,6 +399,26 @@ CATALOG: dict[str, _Entry] = {
         "No stored token has fingerprint {detail}.",
         "Fingerprints look like C·3f9c2a; list a partner's tokens with 'peers show'.",
     ),
+    "vault.partner_exists": _Entry(
+        "A partner {detail} is already in the vault.",
+        "Open the existing partner instead, or delete it first.",
+    ),
+    "vault.credential_unknown": _Entry(
+        "No stored token with id {detail}.",
+        "List a partner's tokens with 'peers show'.",
+    ),
+    "vault.run_unknown": _Entry(
+        "No run {detail} in the vault.",
+        "Check the run id; a partner's runs are listed with the partner.",
+    ),
+    "vault.io_error": _Entry(
+        "The vault file could not be read or written ({detail}). The last complete state is kept.",
+        "Check the disk and the file's permissions, then try again.",
+    ),
+    "vault.target_exists": _Entry(
+        "A vault already exists at {detail}; an import never overwrites one.",
+        "Choose another target file, or move the existing vault away first.",
+    ),
     "internal": _Entry(
         "Unexpected internal error ({detail}).",
         "Export the transcript and report it; no token is included.",

@@ -76,10 +76,11 @@ class Secret:
     def __repr__(self) -> str:
         return f"Secret({self.fingerprint})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.fingerprint
 
     def __format__(self, spec: str) -> str:
-        return repr(self)
+        return self.fingerprint
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and tokens_equal(self._value, other._value)

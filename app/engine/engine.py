@@ -1,0 +1,298 @@
+"""The engine: composes the HTTP driver, our endpoint and the vault into user operations.
+
+Qt-free. The CLI awaits it on asyncio.run; the GUI controller awaits it on the qasync loop.
+Every run is written to the vault before each side effect (design.md, "The handshake as
+states") and recorded, redacted, in one transcript that the vault stores and listeners see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from app.callback.receiver import ReceiverService
+from app.callback.server import CallbackServer, CallRecord, ServerConfig
+from app.callback.tokenbook import Stage, TokenBook
+from app.core.diagnosis import OnboardingError, fail
+from app.core.events import Event
+from app.core.handshake import OurParty
+from app.core.http import HttpSettings
+from app.core.ocpi import SUPPORTED_VERSIONS
+from app.core.tokens import Secret, TokenRole
+from app.engine.recorder import RunRecorder
+from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
+from app.vault import Direction, PartnerRecord, TokenState, Vault
+
+EventSink = Callable[[Event], None]
+EntrySink = Callable[[dict[str, Any]], None]
+
+KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: die by SIGKILL at a named step.
+
+    Only active when OCPI_ONBOARD_KILL_AT names this step; the tests set it in a subprocess
+    to prove that a run killed at any step reopens consistently.
+    """
+    if os.environ.get(KILL_AT_ENV) == name:
+        sys.stdout.write(f"KILLED AT {name}\n")
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def peer_key(partner_id: int) -> str:
+    return f"partner:{partner_id}"
+
+
+class Engine:
+    """User-level OCPI operations over one vault; owns our embedded endpoint."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        identity: Identity,
+        *,
+        http: HttpSettings | None = None,
+        callback: CallbackSettings | None = None,
+        on_event: EventSink | None = None,
+        on_entry: EntrySink | None = None,
+        required_modules: tuple[str, ...] = (),
+        versions: tuple[str, ...] = SUPPORTED_VERSIONS,
+    ) -> None:
+        self.vault = vault
+        self.identity = identity
+        self.http_settings = http or HttpSettings()
+        self.callback_settings = callback or CallbackSettings()
+        self.on_event = on_event
+        self.on_entry = on_entry
+        self.required_modules = required_modules
+        self.versions = versions
+        self.tokens = TokenBook()
+        self.us = OurParty(identity.credentials_roles(), "http://127.0.0.1/ocpi/versions")
+        self.receiver = ReceiverService(
+            self.tokens, self.us, self.http_settings, required_modules
+        )
+        self.server: CallbackServer | None = None
+        self._recorders: dict[str, RunRecorder] = {}
+        self._sandboxes: list[Any] = []
+        self._started = False
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start our embedded endpoint (embedded mode) and load registered partners' tokens."""
+        if self._started:
+            return
+        settings = self.callback_settings
+        if settings.mode == "embedded":
+            self.server = CallbackServer(
+                self.tokens,
+                self.receiver,
+                ServerConfig(
+                    host=settings.listen_host,
+                    port=settings.listen_port,
+                    public_url=settings.public_url,
+                    versions=self.versions,
+                ),
+            )
+            await self.server.start()
+            self.server.subscribe(self._on_inbound)
+            self.us.versions_url = self.server.versions_url
+        else:
+            if not settings.own_versions_url:
+                raise fail("reg.preflight_failed", "no versions URL given for our platform")
+            self.us.versions_url = settings.own_versions_url
+        self._load_registered()
+        from app.engine.invite import attach_receiver_hooks
+
+        attach_receiver_hooks(self)
+        self._started = True
+
+    async def aclose(self) -> None:
+        for sandbox in self._sandboxes:
+            with contextlib.suppress(Exception):
+                await sandbox.stop()
+        self._sandboxes.clear()
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        self._started = False
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @property
+    def our_versions_url(self) -> str:
+        return self.us.versions_url
+
+    @property
+    def embedded(self) -> bool:
+        return self.callback_settings.mode == "embedded"
+
+    def _load_registered(self) -> None:
+        """Let registered partners keep calling us: grant their inbound tokens again."""
+        for partner in self.vault.partners(status="registered"):
+            assert partner.id is not None
+            key = peer_key(partner.id)
+            inbound = self.vault.tokens(partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE)
+            outbound = self.vault.tokens(partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+            if not inbound:
+                continue
+            ours = self.vault.reveal(inbound[-1].id)
+            session = self.receiver.expect_sender(key, ours, partner.ocpi_version or "2.2.1")
+            session.role = partner.our_role
+            session.our_token = ours.with_role(inbound[-1].role)
+            session.status = "registered"
+            session.version = partner.ocpi_version
+            self.tokens.revoke_peer(key)
+            self.tokens.grant(session.our_token, key, Stage.REGISTERED, partner.ocpi_version)
+            if outbound:
+                theirs = self.vault.reveal(outbound[-1].id)
+                session.their_token = theirs
+                self.tokens.remember_outbound(theirs, key)
+        for invite_run in self.vault.runs(unfinished_only=True):
+            if invite_run.kind != "invite" or invite_run.partner_id is None:
+                continue
+            for cred in self.vault.tokens(invite_run.partner_id, role=TokenRole.A, direction=Direction.INBOUND):
+                if cred.state == TokenState.ACTIVE:
+                    self.receiver.invite(peer_key(invite_run.partner_id), self.vault.reveal(cred.id))
+
+    # ---- recorders and inbound calls ---------------------------------------------------
+    def recorder(self, run_id: str, key: str | None, secrets: list[Secret] | None = None) -> RunRecorder:
+        recorder = RunRecorder(self.vault, run_id, self.on_event, self.on_entry, secrets)
+        if key is not None:
+            self._recorders[key] = recorder
+        return recorder
+
+    def release(self, key: str | None) -> None:
+        if key is not None:
+            self._recorders.pop(key, None)
+
+    def _on_inbound(self, call: CallRecord) -> None:
+        if call.peer is not None and call.peer in self._recorders:
+            self._recorders[call.peer].inbound(call)
+        elif call.peer is None:
+            for recorder in list(self._recorders.values()):
+                recorder.inbound(call)
+
+    def discovery_calls(self, key: str, since: float) -> set[str]:
+        """Which of our endpoints the partner fetched, accepted, since a moment."""
+        if self.server is None:
+            return set()
+        return {c.kind for c in self.server.calls if c.peer == key and c.accepted and c.at >= since}
+
+    # ---- partners ----------------------------------------------------------------------
+    def partner(self, ref: int | str) -> PartnerRecord:
+        return self.vault.partner(ref)
+
+    def outbound_token(self, partner: PartnerRecord) -> tuple[int, Secret]:
+        assert partner.id is not None
+        active = self.vault.tokens(partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+        active = [c for c in active if c.role != TokenRole.A]
+        if not active:
+            raise fail("vault.no_token_c", partner.ref)
+        cred = active[-1]
+        return cred.id, self.vault.reveal(cred.id).with_role(cred.role)
+
+    def inbound_token(self, partner: PartnerRecord) -> tuple[int, Secret] | None:
+        assert partner.id is not None
+        active = self.vault.tokens(partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE)
+        active = [c for c in active if c.role != TokenRole.A]
+        if not active:
+            return None
+        cred = active[-1]
+        return cred.id, self.vault.reveal(cred.id).with_role(cred.role)
+
+    # ---- operations (implemented in sibling modules) ------------------------------------
+    def registration(
+        self,
+        versions_url: str,
+        token_a: Secret,
+        *,
+        ocpi_version: str | None = None,
+        token_encoding: str = "auto",
+        verify: bool = True,
+    ) -> Any:
+        from app.engine.register import Registration
+
+        return Registration(
+            self, versions_url, token_a, ocpi_version=ocpi_version,
+            token_encoding=token_encoding, verify=verify,
+        )
+
+    async def register(
+        self,
+        versions_url: str,
+        token_a: Secret,
+        *,
+        ocpi_version: str | None = None,
+        token_encoding: str = "auto",
+        verify: bool = True,
+    ) -> RunResult:
+        reg = self.registration(
+            versions_url, token_a, ocpi_version=ocpi_version,
+            token_encoding=token_encoding, verify=verify,
+        )
+        result: RunResult = await reg.run()
+        return result
+
+    async def invite(self, token_a: Secret | None = None) -> Invitation:
+        from app.engine.invite import invite
+
+        return await invite(self, token_a)
+
+    async def wait_for_registration(self, invitation: Invitation, timeout: float | None) -> RunResult:
+        from app.engine.invite import wait_for_registration
+
+        return await wait_for_registration(self, invitation, timeout)
+
+    async def rotate(self, ref: int | str) -> RunResult:
+        from app.engine.manage import rotate
+
+        return await rotate(self, ref)
+
+    async def unregister(self, ref: int | str) -> RunResult:
+        from app.engine.manage import unregister
+
+        return await unregister(self, ref)
+
+    async def check(self, ref: int | str) -> RunResult:
+        from app.engine.manage import check
+
+        return await check(self, ref)
+
+    def unfinished_runs(self) -> list[Any]:
+        return [r for r in self.vault.runs(unfinished_only=True)]
+
+    async def recover(self, run_id: str, action: str) -> RunResult:
+        from app.engine.recovery import recover
+
+        return await recover(self, run_id, action)
+
+    async def start_sandbox(
+        self, fault: str = "none", version: str | None = None
+    ) -> tuple[str, Secret]:
+        """A sandbox partner on loopback for a first onboarding; stopped with the engine."""
+        from app.core.tokens import generate_token
+        from app.sandbox import SandboxPartner
+
+        token_a = Secret(generate_token(), TokenRole.A)
+        versions = (version,) if version else SUPPORTED_VERSIONS
+        sandbox = SandboxPartner(token_a, versions=versions, fault=fault, http_settings=self.http_settings)
+        await sandbox.start()
+        self._sandboxes.append(sandbox)
+        return sandbox.versions_url, token_a
+
+
+def internal_failure(exc: BaseException) -> OnboardingError:
+    """An unexpected exception as a diagnosis naming only its type (no message: it could
+    carry a value)."""
+    return fail("internal", type(exc).__name__)

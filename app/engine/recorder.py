@@ -1,0 +1,90 @@
+"""A run's recorder: one Transcript, persisted entry by entry in the vault, fanned out to
+the GUI/CLI listeners. Events go through here so the log pane and the export agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.callback.server import CallRecord
+from app.core.diagnosis import Diagnosis, Severity
+from app.core.events import CallbackReceived, DiagnosisRaised, Event, Level, StateChanged
+from app.core.tokens import Secret
+from app.core.transcript import Entry, Transcript
+from app.vault import Vault
+
+EventSink = Callable[[Event], None]
+EntrySink = Callable[[dict[str, Any]], None]
+
+
+class RunRecorder:
+    def __init__(
+        self,
+        vault: Vault,
+        run_id: str,
+        on_event: EventSink | None,
+        on_entry: EntrySink | None,
+        secrets: list[Secret] | None = None,
+    ) -> None:
+        self.vault = vault
+        self.run_id = run_id
+        self.transcript = Transcript(run_id)
+        for secret in secrets or []:
+            self.transcript.add_secret(secret)
+        self._on_event = on_event
+        self._on_entry = on_entry
+        self.transcript.subscribe(self._persist)
+
+    def _persist(self, entry: Entry) -> None:
+        self.vault.append_transcript(self.run_id, entry)
+        if self._on_entry is not None:
+            self._on_entry(entry)
+
+    def add_secret(self, secret: Secret) -> None:
+        self.transcript.add_secret(secret)
+
+    def emit(self, event: Event) -> None:
+        """Record an event; request/response events are already covered by exchanges."""
+        if event.kind not in ("RequestSent", "ResponseReceived"):
+            self.transcript.add_event(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def state(self, state: str, message: str | None = None) -> None:
+        self.emit(StateChanged(message or f"State: {state}", state=state))
+
+    def diagnosis(self, diagnosis: Diagnosis) -> None:
+        level = Level.WARNING if diagnosis.severity == Severity.WARNING else Level.ERROR
+        self.emit(DiagnosisRaised(diagnosis.message, level, diagnosis=diagnosis))
+
+    def inbound(self, call: CallRecord) -> None:
+        """The partner called our endpoint: an exchange in the transcript, plus an event."""
+        self.transcript.add_exchange(
+            direction="inbound",
+            method=call.method,
+            url=call.path,
+            request_headers=call.request_headers,
+            request_body=call.request_body,
+            status=call.status,
+            response_headers={"content-type": "application/json"},
+            response_body=call.response_body,
+            started=call.at,
+            elapsed_ms=call.elapsed_ms,
+            token=call.token,
+        )
+        verdict = "accepted" if call.accepted else f"refused ({call.status})"
+        level = Level.INFO if call.accepted else Level.WARNING
+        self.emit(
+            CallbackReceived(
+                f"Partner called our {call.kind} endpoint with {call.token or 'no token'}"
+                f" ({call.encoding}): {verdict}",
+                level,
+                method=call.method,
+                path=call.path,
+                token=call.token,
+                http_status=call.status,
+                accepted=call.accepted,
+            )
+        )
+        for diagnosis in call.diagnoses:
+            self.diagnosis(diagnosis)

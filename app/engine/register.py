@@ -1,0 +1,372 @@
+"""Registration as Sender: TOKEN_A in, TOKEN_C stored, every step persisted first.
+
+Persistence order (issue: vault, "Crash safety"): TOKEN_A stored and the run created before
+the first request; TOKEN_B stored pending (and accepted by our endpoint) before the POST; the
+run marked credentials_posted before the POST leaves; TOKEN_C stored in the same transaction
+that moves the run to registered and consumes TOKEN_A.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
+from app.core.events import Level, StepDone, StepFailed, StepStarted
+from app.core.handshake import SenderHandshake, SenderState
+from app.core.http import OcpiHttp, make_client
+from app.core.inputs import check_token, check_versions_url, errors
+from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
+from app.core.handshake import Request, judge
+from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine.engine import Engine, crash_point, internal_failure, peer_key
+from app.engine.results import Discovery, RunResult
+from app.vault import Direction, PartnerRecord, TokenState
+from app.vault.records import now_iso
+
+STEP_TITLES = {
+    SenderState.NEW: "Fetch the partner's versions",
+    SenderState.VERSIONS_FETCHED: "Fetch the partner's version details",
+    SenderState.DETAILS_FETCHED: "Generate and store TOKEN_B",
+    SenderState.TOKEN_B_STORED: "Post our credentials with TOKEN_A",
+    SenderState.CREDENTIALS_POSTED: "Receive TOKEN_C",
+    SenderState.REGISTERED: "Verify with TOKEN_C",
+}
+WRITE_FAILURES_UNKNOWN = ("net.post_timeout", "net.reset")
+
+
+class Registration:
+    """One Sender registration; `discover()` then `register()`, or `run()` for both."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        versions_url: str,
+        token_a: Secret,
+        *,
+        ocpi_version: str | None = None,
+        token_encoding: str = "auto",
+        verify: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.vault = engine.vault
+        self.versions_url = versions_url.strip()
+        self.token_a = Secret(token_a.reveal().strip(), TokenRole.A)
+        self.encoding = EncodingChoice(token_encoding)
+        self.machine = SenderHandshake(
+            self.versions_url,
+            self.token_a,
+            engine.us,
+            preferred_version=ocpi_version,
+            required_modules=engine.required_modules,
+            verify=verify,
+        )
+        self.run_id: str | None = None
+        self.partner_id: int | None = None
+        self.key: str | None = None
+        self.token_b_cred: int | None = None
+        self.started = time.time()
+        self._recorder = None
+        self._client = None
+        self._http: OcpiHttp | None = None
+        self.result: RunResult | None = None
+
+    # ---- public ------------------------------------------------------------------------
+    async def discover(self) -> Discovery:
+        await self._ensure_started()
+        await self._drive(stop_after=SenderState.DETAILS_FETCHED)
+        details = self.machine.details
+        return Discovery(
+            versions=list(self.machine.their_versions),
+            chosen_version=self.machine.ocpi_version,
+            modules=[(e.identifier, e.role, e.url) for e in (details.endpoints if details else [])],
+            credentials_url=self.machine.credentials_url,
+            warnings=list(self.machine.warnings) + list(self.encoding.warnings or []),
+        )
+
+    async def register(self) -> RunResult:
+        await self._ensure_started()
+        await self._drive(stop_after=None)
+        return self._finish()
+
+    async def run(self) -> RunResult:
+        try:
+            await self.discover()
+            return await self.register()
+        except OnboardingError:
+            assert self.result is not None
+            return self.result
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self.engine.release(self.key)
+
+    # ---- set-up ------------------------------------------------------------------------
+    async def _ensure_started(self) -> None:
+        if self.run_id is not None:
+            return
+        await self.engine.start()
+        self.engine.identity.validate()
+        problems = errors(check_versions_url(self.versions_url, self.engine.http_settings.allow_insecure))
+        problems += errors(check_token(self.token_a.reveal()))
+        if problems:
+            raise OnboardingError(problems[0])
+        existing = self.vault.find_token(self.token_a)
+        if existing is not None and existing.role == TokenRole.A:
+            if existing.state in (TokenState.CONSUMED, TokenState.REVOKED, TokenState.SUPERSEDED):
+                raise fail("token.a_reused")
+            self.partner_id = existing.partner_id
+        with self.vault.transaction():
+            if self.partner_id is None:
+                partner = self.vault.save_partner(
+                    PartnerRecord(
+                        id=None,
+                        country_code="",
+                        party_id="",
+                        versions_url=self.versions_url,
+                        our_role="sender",
+                        status="pending",
+                        token_encoding=self.encoding.mode,
+                    )
+                )
+                assert partner.id is not None
+                self.partner_id = partner.id
+                self.vault.add_token(
+                    partner.id, TokenRole.A, Direction.OUTBOUND, self.token_a, TokenState.PENDING
+                )
+            run = self.vault.start_run(
+                "register",
+                self.partner_id,
+                state=SenderState.NEW,
+                data={"versions_url": self.versions_url, "ocpi_version": self.machine.preferred_version},
+            )
+        self.run_id = run.id
+        self.key = peer_key(self.partner_id)
+        self._recorder = self.engine.recorder(run.id, self.key, [self.token_a])
+        self._client = make_client(self.engine.http_settings)
+        self._http = OcpiHttp(self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit)
+        crash_point("new")
+
+    # ---- the drive -----------------------------------------------------------------------
+    async def _drive(self, stop_after: SenderState | None) -> None:
+        assert self._http is not None and self._recorder is not None
+        hooks = SenderHooks(self._issue_token_b, self._before_post, self._registered, self._state_changed)
+        step = self.machine.state
+        self._recorder.emit(StepStarted(STEP_TITLES.get(step, str(step)), step=str(step)))
+        try:
+            await drive_sender(self.machine, self._http, hooks, self.encoding, stop_after)
+        except asyncio.CancelledError:
+            self._fail(diagnose("reg.cancelled"), cancelled=True)
+            await self.aclose()
+            raise
+        except OnboardingError as exc:
+            self._fail(exc.diagnosis)
+            await self.aclose()
+            raise
+        except Exception as exc:  # never a traceback: a diagnosis naming the type
+            error = internal_failure(exc)
+            self._fail(error.diagnosis)
+            await self.aclose()
+            raise error from None
+
+    async def _state_changed(self, machine: SenderHandshake) -> None:
+        assert self.run_id and self._recorder
+        self.vault.update_run(self.run_id, state=str(machine.state))
+        self._recorder.state(str(machine.state))
+        self._recorder.emit(StepDone(f"Done: {machine.state}", step=str(machine.state)))
+        crash_point(str(machine.state))
+        nxt = STEP_TITLES.get(machine.state)
+        if nxt and not (machine.state == SenderState.REGISTERED and not machine.verify):
+            self._recorder.emit(StepStarted(nxt, step=str(machine.state)))
+
+    async def _issue_token_b(self, machine: SenderHandshake) -> Secret:
+        assert self.partner_id is not None and self.run_id and self._recorder and self.key
+        settings = self.engine.callback_settings
+        if settings.mode == "external":
+            if settings.token_b is None:
+                raise fail("reg.preflight_failed", "no TOKEN_B given for our platform")
+            token_b = settings.token_b.with_role(TokenRole.B)
+            self._recorder.add_secret(token_b)
+            await self._preflight(token_b)
+        else:
+            token_b = Secret(generate_token(), TokenRole.B)
+            self._recorder.add_secret(token_b)
+        with self.vault.transaction():
+            cred = self.vault.add_token(
+                self.partner_id, TokenRole.B, Direction.INBOUND, token_b, TokenState.PENDING, self.run_id
+            )
+            self.vault.update_run(self.run_id, state=SenderState.TOKEN_B_STORED)
+        self.token_b_cred = cred.id
+        if self.engine.embedded:
+            self.engine.receiver.expect_sender(self.key, token_b, machine.ocpi_version or "2.2.1")
+            self.engine.tokens.remember_outbound(self.token_a, self.key)
+        return token_b
+
+    async def _preflight(self, token_b: Secret) -> None:
+        """External mode: our platform must answer our versions URL with TOKEN_B (OCPI 1000)
+        before TOKEN_A is spent."""
+        assert self._http is not None
+        request = Request("preflight", "GET", self.engine.our_versions_url, TokenRole.B, None, self.machine.ocpi_version)
+        try:
+            result = await send_with_encoding(self._http, request, token_b, EncodingChoice("auto"))
+            from app.core.handshake import Response
+
+            judge(Response(result.status, result.body, result.content_type))
+        except OnboardingError as exc:
+            raise fail("reg.preflight_failed", exc.diagnosis.message) from None
+
+    async def _before_post(self, machine: SenderHandshake) -> None:
+        assert self.run_id
+        self.started_post = time.time()
+        self.vault.update_run(self.run_id, state=SenderState.CREDENTIALS_POSTED)
+        crash_point("credentials_posted")
+
+    async def _registered(self, machine: SenderHandshake) -> None:
+        assert self.partner_id is not None and self.run_id and machine.partner and machine.token_c
+        partner = machine.partner
+        first = partner.roles[0]
+        self._recorder.add_secret(machine.token_c)  # type: ignore[union-attr]
+        with self.vault.transaction():
+            self._retire_same_identity(first.country_code, first.party_id)
+            self.vault.add_token(
+                self.partner_id, TokenRole.C, Direction.OUTBOUND, machine.token_c, TokenState.ACTIVE, self.run_id
+            )
+            if self.token_b_cred is not None:
+                self.vault.set_token_state(self.token_b_cred, TokenState.ACTIVE)
+            self.vault.save_partner(
+                PartnerRecord(
+                    id=self.partner_id,
+                    country_code=first.country_code,
+                    party_id=first.party_id,
+                    business_name=first.business_details.name,
+                    roles=[r.model_dump(exclude_none=True) for r in partner.roles],
+                    versions_url=partner.url,
+                    ocpi_version=machine.ocpi_version,
+                    endpoints=[e.model_dump() for e in (machine.details.endpoints if machine.details else [])],
+                    our_role="sender",
+                    status="registered",
+                    token_encoding=self.encoding.stored_value,
+                    hub_party_id=partner.hub_party_id,
+                )
+            )
+            self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
+        if self.engine.embedded and self.key:
+            session = self.engine.receiver.sessions.get(self.key)
+            if session is not None:
+                self.engine.receiver.registered_sender(session, machine.token_c)
+        crash_point("registered")
+
+    def _retire_same_identity(self, country_code: str, party_id: str) -> None:
+        """A second registration with the same partner identity replaces the older row."""
+        older = self.vault.find_partner(country_code, party_id)
+        if older is None or older.id == self.partner_id:
+            return
+        assert older.id is not None
+        for cred in self.vault.tokens(older.id):
+            if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
+                self.vault.set_token_state(cred.id, TokenState.SUPERSEDED)
+        self.vault.save_partner(
+            replace(older, country_code="", party_id=f"~{older.id}", status="replaced")
+        )
+
+    # ---- outcome ------------------------------------------------------------------------
+    def _mutual_discovery(self) -> str:
+        if not self.engine.embedded or self.key is None:
+            return "unknown"
+        fetched = self.engine.discovery_calls(self.key, self.started)
+        return "complete" if {"versions", "details"} <= fetched else "incomplete"
+
+    def _finish(self) -> RunResult:
+        assert self.run_id and self._recorder
+        machine = self.machine
+        warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings or [])
+        if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
+            warnings.insert(0, machine.diagnosis)
+        mutual = self._mutual_discovery()
+        if mutual == "incomplete":
+            fetched = self.engine.discovery_calls(self.key or "", self.started)
+            missing = " and ".join(k for k in ("versions", "version details") if k.split()[-1] not in fetched and k not in fetched)
+            warnings.append(diagnose("reg.discovery_incomplete", missing or "endpoints"))
+        elif mutual == "unknown":
+            warnings.append(diagnose("reg.discovery_unknown"))
+        for warning in warnings:
+            self._recorder.diagnosis(warning)
+        outcome_state = str(machine.state)
+        self.vault.update_run(
+            self.run_id,
+            state=outcome_state,
+            outcome="succeeded",
+            data={"mutual_discovery": mutual, "warnings": [w.code for w in warnings]},
+        )
+        if machine.state == SenderState.VERIFIED and self.partner_id is not None:
+            checked = self.vault.partner(self.partner_id)
+            self.vault.save_partner(replace(checked, last_checked=now_iso()))
+        partner = machine.partner
+        assert partner is not None and machine.token_c is not None
+        first = partner.roles[0]
+        self._recorder.emit(
+            StepDone(
+                f"Registered with {first.country_code}-{first.party_id} on OCPI {machine.ocpi_version};"
+                f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
+                Level.INFO,
+                step="registered",
+            )
+        )
+        self.result = RunResult(
+            status="registered",
+            run_id=self.run_id,
+            partner_id=self.partner_id,
+            peer={
+                "country_code": first.country_code,
+                "party_id": first.party_id,
+                "roles": [r.role for r in partner.roles if r.role] or [],
+            },
+            ocpi_version=machine.ocpi_version,
+            token_c_fingerprint=machine.token_c.fingerprint,
+            mutual_discovery=mutual,
+            diagnosis=None,
+            warnings=warnings,
+        )
+        self.engine.release(self.key)
+        return self.result
+
+    def _fail(self, diagnosis: Diagnosis, cancelled: bool = False) -> None:
+        if self.run_id is None:
+            return
+        machine = self.machine
+        posted = machine.state in (SenderState.CREDENTIALS_POSTED, SenderState.FAILED) and getattr(self, "started_post", None)
+        unknown = bool(posted) and (diagnosis.code in WRITE_FAILURES_UNKNOWN or cancelled)
+        if unknown:
+            outcome = "interrupted"
+            diagnosis = diagnose("net.post_timeout") if not cancelled else diagnose("reg.unknown_outcome")
+        else:
+            outcome = "cancelled" if cancelled else "failed"
+        with self.vault.transaction():
+            if self.token_b_cred is not None and not unknown:
+                self.vault.set_token_state(self.token_b_cred, TokenState.REVOKED)
+            self.vault.update_run(
+                self.run_id,
+                state=str(machine.state),
+                outcome=outcome,
+                diagnosis=diagnosis.to_dict() | {"code": diagnosis.code},
+            )
+        if self.key and not unknown:
+            if machine.token_b is not None:
+                self.engine.tokens.revoke(machine.token_b)
+        if self._recorder is not None:
+            self._recorder.emit(StepFailed(diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis))
+        warnings = list(machine.warnings) + list(self.encoding.warnings or [])
+        self.result = RunResult(
+            status="failed",
+            run_id=self.run_id,
+            partner_id=self.partner_id,
+            peer=None,
+            ocpi_version=machine.ocpi_version,
+            token_c_fingerprint=None,
+            mutual_discovery="unknown",
+            diagnosis=diagnosis,
+            warnings=warnings,
+        )

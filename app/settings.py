@@ -1,0 +1,86 @@
+"""The user's settings (our identity, endpoint, network): one JSON file in the config dir.
+
+No secrets here: tokens live only in the vault. Written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.paths import config_dir
+
+DEFAULT_IDENTITY: dict[str, Any] = {
+    "country_code": "NL",
+    "party_id": "OOB",
+    "roles": ["CPO"],
+    "business_name": "OCPI Onboard",
+    "website": None,
+}
+
+
+@dataclass
+class Settings:
+    country_code: str = DEFAULT_IDENTITY["country_code"]
+    party_id: str = DEFAULT_IDENTITY["party_id"]
+    roles: list[str] = field(default_factory=lambda: list(DEFAULT_IDENTITY["roles"]))
+    business_name: str = DEFAULT_IDENTITY["business_name"]
+    website: str | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    public_url: str | None = None
+    callback_mode: str = "embedded"
+    own_versions_url: str | None = None
+    ca_bundle: str | None = None
+    allow_insecure: bool = False
+    request_timeout: float = 30.0
+    post_timeout: float = 90.0
+    vault_path: str | None = None
+
+    def identity(self):  # type: ignore[no-untyped-def]
+        from app.engine.results import Identity
+
+        return Identity(self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website)
+
+    def http(self):  # type: ignore[no-untyped-def]
+        from app.core.http import HttpSettings
+
+        return HttpSettings(
+            request_timeout=self.request_timeout,
+            write_timeout=self.post_timeout,
+            allow_insecure=self.allow_insecure,
+            ca_bundle=self.ca_bundle,
+        )
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from disk; defaults for anything missing or unreadable (never fails)."""
+    target = path or settings_path()
+    try:
+        raw = json.loads(target.read_text("utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    known = {k: v for k, v in raw.items() if k in Settings.__dataclass_fields__}
+    try:
+        return Settings(**known)
+    except TypeError:
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    target = path or settings_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".settings-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(asdict(settings), handle, indent=2)
+    os.replace(tmp, target)

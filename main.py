@@ -1,0 +1,20 @@
+"""Launcher: no arguments opens the app's window; a subcommand or option runs the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if not args or args == ["--sandbox"] or (args and args[0] in ("--gui",)):
+        from app.gui.app import run_gui
+
+        return run_gui(args)
+    from app.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

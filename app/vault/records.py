@@ -7,10 +7,10 @@ Records are plain data for the engine, CLI and GUI; the only way to a token valu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from app.core.tokens import TokenRole
 
@@ -56,7 +56,8 @@ class RunOutcome(StrEnum):
 
 
 OUR_ROLES = frozenset({"sender", "receiver"})
-PARTNER_STATUSES = frozenset({"pending", "registered", "unregistered", "failed"})
+# "replaced": an older row for an identity that registered again (kept for its history).
+PARTNER_STATUSES = frozenset({"pending", "registered", "unregistered", "failed", "replaced"})
 TOKEN_ENCODINGS = frozenset({"auto", "base64", "raw"})
 
 
@@ -65,7 +66,47 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@dataclass(frozen=True, slots=True)
+class JsonText(str):
+    """JSON text as read from the database, not decoded yet (see `JsonListField`)."""
+
+    __slots__ = ()
+
+
+_EMPTY: tuple[()] = ()
+
+
+class JsonListField:
+    """A ``list[dict]`` dataclass field that may hold JSON text and decodes it on first read.
+
+    Why: listing 10,000 partners spent most of its time decoding the roles and endpoints
+    JSON that a list view never shows. A record built from a row keeps the text; the first
+    read of the field decodes it once and keeps the list. To callers the field is a plain
+    ``list[dict]`` (reads, ``==``, ``repr``, ``dataclasses.replace``/``asdict`` all decode).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> tuple[()]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> list[dict[str, Any]]: ...
+    def __get__(
+        self, obj: object | None, objtype: type | None = None
+    ) -> list[dict[str, Any]] | tuple[()]:
+        if obj is None:
+            return _EMPTY  # the dataclass default: an immutable stand-in for []
+        store = obj.__dict__
+        value = store[self._name]
+        if type(value) is JsonText:
+            value = store[self._name] = loads_list(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: list[dict[str, Any]] | JsonText | tuple[()]) -> None:
+        obj.__dict__[self._name] = [] if value is _EMPTY else value
+
+
+@dataclass(frozen=True)
 class PartnerRecord:
     """One partner platform we registered with or invited (``id`` None until saved)."""
 
@@ -73,10 +114,10 @@ class PartnerRecord:
     country_code: str
     party_id: str
     business_name: str = ""
-    roles: list[dict[str, Any]] = field(default_factory=list)
+    roles: JsonListField = JsonListField()
     versions_url: str = ""
     ocpi_version: str | None = None
-    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: JsonListField = JsonListField()
     our_role: str = "sender"
     status: str = "pending"
     token_encoding: str = "auto"
@@ -87,7 +128,13 @@ class PartnerRecord:
 
     @property
     def ref(self) -> str:
-        """``CC-PID``, uppercased: how people and the CLI name a partner."""
+        """``CC-PID``, uppercased: how people and the CLI name a partner.
+
+        ``#<id>`` while the identity is still unknown (a registration before the partner
+        sent its credentials).
+        """
+        if not self.country_code and not self.party_id:
+            return f"#{self.id}"
         return f"{self.country_code}-{self.party_id}".upper()
 
 
@@ -127,8 +174,13 @@ class RunRecord:
 
 
 def dumps(value: object) -> str:
-    """Compact JSON for the JSON columns (roles, endpoints, data, diagnosis, transcript)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON for the JSON columns (roles, endpoints, data, diagnosis, transcript).
+
+    Anything JSON does not know is stored as its str(): a URL object or a datetime as text,
+    a `Secret` as its fingerprint. A write never fails on an odd type (a failure inside the
+    transaction that stores TOKEN_C would roll TOKEN_C back).
+    """
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def loads_list(text: str) -> list[dict[str, Any]]:
@@ -164,10 +216,10 @@ def partner_from_row(row: tuple[Any, ...]) -> PartnerRecord:
         row[1],
         row[2],
         row[3],
-        [] if roles == "[]" else loads_list(roles),
+        _EMPTY if roles == "[]" else JsonText(roles),
         row[5],
         row[6],
-        [] if endpoints == "[]" else loads_list(endpoints),
+        _EMPTY if endpoints == "[]" else JsonText(endpoints),
         row[8],
         row[9],
         row[10],

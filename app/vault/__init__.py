@@ -1,0 +1,42 @@
+"""The encrypted credentials vault: the only code that touches SQL or token ciphertext.
+
+See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault),
+`records` (what it hands out), `crypto` (every cipher step), `keys` (passphrase and OS
+keyring slots), `schema` (tables, migrations, read-only inspection), `files` (paths,
+permissions, lock), `export` (the encrypted backup format), `errors` (VaultError).
+"""
+
+from app.vault.crypto import DerivedKey, KdfParams, derive_key
+from app.vault.errors import VaultError
+from app.vault.files import default_vault_path
+from app.vault.keys import PASSPHRASE_ENV, keyring_usable
+from app.vault.records import (
+    CredentialRecord,
+    Direction,
+    PartnerRecord,
+    RunKind,
+    RunOutcome,
+    RunRecord,
+    TokenState,
+)
+from app.vault.schema import SCHEMA_VERSION
+from app.vault.store import Vault
+
+__all__ = [
+    "PASSPHRASE_ENV",
+    "SCHEMA_VERSION",
+    "CredentialRecord",
+    "DerivedKey",
+    "Direction",
+    "KdfParams",
+    "PartnerRecord",
+    "RunKind",
+    "RunOutcome",
+    "RunRecord",
+    "TokenState",
+    "Vault",
+    "VaultError",
+    "default_vault_path",
+    "derive_key",
+    "keyring_usable",
+]

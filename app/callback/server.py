@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -90,6 +91,7 @@ class ServerConfig:
     public_url: str | None = None  # base URL partners use; default http://host:port
     versions: tuple[str, ...] = SUPPORTED_VERSIONS
     extra_endpoints: tuple[tuple[str, str], ...] = ()  # (module id, role) advertised as stubs
+    ssl_context: ssl.SSLContext | None = None  # serve https (tests use a trustme CA)
 
 
 class CallbackServer:
@@ -120,7 +122,9 @@ class CallbackServer:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        self._site = web.TCPSite(
+            self._runner, self.config.host, self.config.port, ssl_context=self.config.ssl_context
+        )
         await self._site.start()
         server = self._site._server
         assert server is not None
@@ -158,7 +162,8 @@ class CallbackServer:
         assert self._bound, "server not started"
         host = self._bound[0]
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._bound[1]}"
+        scheme = "https" if self.config.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self._bound[1]}"
 
     @property
     def versions_url(self) -> str:

@@ -405,15 +405,13 @@ class ReceiverHandshake:
 
     def next_action(self) -> Request | Finished:
         assert self.partner
-        if self.state == ReceiverState.CREDENTIALS_RECEIVED:
-            return Request("callback_versions", "GET", self.partner.url, TokenRole.B)
-        if self.state == ReceiverState.PARTNER_DISCOVERED:
+        if self.state != ReceiverState.CREDENTIALS_RECEIVED:
             return Finished(self.state)
-        if self.their_version_url and self.details is None:
-            return Request(
-                "callback_details", "GET", self.their_version_url, TokenRole.B, None, self.version
-            )
-        return Finished(self.state)
+        if self.their_version_url is None:
+            return Request("callback_versions", "GET", self.partner.url, TokenRole.B)
+        return Request(
+            "callback_details", "GET", self.their_version_url, TokenRole.B, None, self.version
+        )
 
     def receive(self, response: Response | None, error: OnboardingError | None = None) -> None:
         """Judge a callback response; any failure becomes 3001/3002/3003 for the POST answer."""

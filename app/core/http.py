@@ -119,6 +119,7 @@ class OcpiHttp:
         self._emit = emit or (lambda event: None)
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.requests_sent = 0
+        self.connections_opened = 0
 
     async def send(
         self,
@@ -197,6 +198,7 @@ class OcpiHttp:
         try:
             async with asyncio.timeout(deadline):
                 request = self.client.build_request(method, url, headers=headers, content=content)
+                request.extensions["trace"] = self._trace
                 if write:
                     request.extensions["timeout"] = httpx.Timeout(
                         deadline, connect=self.settings.connect_timeout
@@ -250,6 +252,11 @@ class OcpiHttp:
             method, url, status, resp_headers, body_for_record, elapsed,
             resp_headers.get("content-type"),
         )
+
+    async def _trace(self, name: str, info: dict[str, Any]) -> None:
+        """httpx trace hook: counts new TCP connections (one pool per run is the target)."""
+        if name == "connection.connect_tcp.complete":
+            self.connections_opened += 1
 
     def _diagnose_transport(
         self, exc: Exception, method: str, url: str, deadline: float

@@ -11,7 +11,7 @@ POST and reported. A write (POST/PUT/DELETE) is never retried.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.handshake import (
@@ -31,39 +31,46 @@ from app.core.tokens import Secret, TokenRole
 
 @dataclass
 class EncodingChoice:
-    """Per-partner Authorization encoding: 'auto', 'base64' or 'raw', and what worked."""
+    """Per-partner Authorization encoding: 'auto', 'base64' or 'raw', and what was seen.
+
+    In auto mode the form the version asks for is tried first (Base64 before the version is
+    known), unless the partner already refused it and accepted the other form.
+    """
 
     mode: str = "auto"
-    working: bool | None = None  # True = Base64 worked, False = raw worked
-    warnings: list[Diagnosis] | None = None
+    working: bool | None = None  # the form last accepted: True = Base64, False = raw
+    refused: set[bool] = field(default_factory=set)
+    warnings: list[Diagnosis] = field(default_factory=list)
 
     def first_try(self, version: str | None) -> bool:
         if self.mode == "base64":
             return True
         if self.mode == "raw":
             return False
-        if self.working is not None:
+        expected = _expected(version)
+        if expected in self.refused and self.working is not None:
             return self.working
-        return uses_base64_header(canonical_version(version) if version else None) if version else True
+        return expected
 
-    def note(self, base64_used: bool, version: str | None) -> None:
-        if self.working == base64_used:
+    def note(self, base64_used: bool, accepted: bool, version: str | None) -> None:
+        if not accepted:
+            self.refused.add(base64_used)
             return
         self.working = base64_used
-        if self.mode != "auto":
-            return
-        expected = uses_base64_header(canonical_version(version)) if version else True
-        if base64_used != expected:
+        if self.mode == "auto" and version is not None and base64_used != _expected(version):
             form = "Base64" if base64_used else "plain"
-            if self.warnings is None:
-                self.warnings = []
-            self.warnings.append(diagnose("token.encoding_switched", form))
+            if not any(w.code == "token.encoding_switched" for w in self.warnings):
+                self.warnings.append(diagnose("token.encoding_switched", form))
 
     @property
     def stored_value(self) -> str:
         if self.working is None:
             return self.mode
         return "base64" if self.working else "raw"
+
+
+def _expected(version: str | None) -> bool:
+    return uses_base64_header(canonical_version(version)) if version else True
 
 
 async def send_with_encoding(
@@ -80,12 +87,11 @@ async def send_with_encoding(
         ocpi_headers=ocpi_headers,
         body=request.body,
     )
-    if (
-        result.status in (401, 403)
-        and request.method == "GET"
-        and encoding.mode == "auto"
-        and token is not None
-    ):
+    if token is None:
+        return result
+    refused = result.status in (401, 403)
+    encoding.note(first, not refused, request.ocpi_version)
+    if refused and request.method == "GET" and encoding.mode == "auto":
         retry = await http.send(
             request.method,
             request.url,
@@ -94,12 +100,10 @@ async def send_with_encoding(
             ocpi_headers=ocpi_headers,
             body=None,
         )
-        if retry.status < 400:
-            encoding.note(not first, request.ocpi_version)
+        accepted = retry.status not in (401, 403)
+        encoding.note(not first, accepted, request.ocpi_version)
+        if accepted:
             return retry
-        return result
-    if result.status < 400 and token is not None:
-        encoding.note(first, request.ocpi_version)
     return result
 
 
@@ -134,10 +138,10 @@ async def drive_sender(
             continue
         assert isinstance(action, Request)
         token = _sender_token(machine, action.token)
-        before = machine.state
         if action.method == "POST":
             machine.post_sent()
             await hooks.before_post(machine)
+        before = machine.state
         try:
             result = await send_with_encoding(http, action, token, encoding)
         except OnboardingError as exc:

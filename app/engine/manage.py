@@ -104,7 +104,7 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
         op.recorder.emit(StepDone(f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"))
         return RunResult("ok", op.run.id, kind="check", partner_id=op.partner.id, peer=_peer(op.partner),
                          ocpi_version=op.partner.ocpi_version, token_c_fingerprint=op.outbound.fingerprint,
-                         warnings=list(op.encoding.warnings or []))
+                         warnings=list(op.encoding.warnings))
     except OnboardingError as exc:
         return op.failed(exc.diagnosis)
     except asyncio.CancelledError:

@@ -82,7 +82,7 @@ class Registration:
             chosen_version=self.machine.ocpi_version,
             modules=[(e.identifier, e.role, e.url) for e in (details.endpoints if details else [])],
             credentials_url=self.machine.credentials_url,
-            warnings=list(self.machine.warnings) + list(self.encoding.warnings or []),
+            warnings=list(self.machine.warnings) + list(self.encoding.warnings),
         )
 
     async def register(self) -> RunResult:
@@ -95,7 +95,8 @@ class Registration:
             await self.discover()
             return await self.register()
         except OnboardingError:
-            assert self.result is not None
+            if self.result is None:  # refused before a run existed (input, TOKEN_A reuse)
+                raise
             return self.result
 
     async def aclose(self) -> None:
@@ -282,7 +283,7 @@ class Registration:
     def _finish(self) -> RunResult:
         assert self.run_id and self._recorder
         machine = self.machine
-        warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings or [])
+        warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings)
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
         mutual = self._mutual_discovery()
@@ -358,7 +359,7 @@ class Registration:
                 self.engine.tokens.revoke(machine.token_b)
         if self._recorder is not None:
             self._recorder.emit(StepFailed(diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis))
-        warnings = list(machine.warnings) + list(self.encoding.warnings or [])
+        warnings = list(machine.warnings) + list(self.encoding.warnings)
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

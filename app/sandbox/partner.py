@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from enum import StrEnum
 from typing import Any
 
@@ -113,6 +114,7 @@ class SandboxPartner:
         slow_seconds: float = 2.0,
         identity: dict[str, Any] | None = None,
         http_settings: HttpSettings | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.fault = Fault(fault)
         self.tokens = _FaultyTokens(self.fault)
@@ -124,7 +126,7 @@ class SandboxPartner:
         self.server = CallbackServer(
             self.tokens,
             self.receiver,
-            ServerConfig(host=host, port=port, versions=versions),
+            ServerConfig(host=host, port=port, versions=versions, ssl_context=ssl_context),
             delay=self._delay if self.fault == Fault.SLOW else None,
         )
         self.server.intercept = self._intercept

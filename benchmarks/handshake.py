@@ -1,0 +1,121 @@
+"""Benchmark: a full Sender handshake through the engine vs a minimal raw-httpx script.
+
+Both run against the same sandbox partner on loopback, in one process, alternating, and
+both serve the sandbox's callbacks (the engine with its embedded endpoint; the raw script
+with a bare aiohttp endpoint), so the work on the wire is identical: GET versions, GET
+details, POST credentials (during which the sandbox GETs our versions and details).
+Prints the median of each, the ratio (target <= 1.15x), and the engine's outbound request
+and connection counts (target 3 on 1).
+
+Run: .venv/bin/python benchmarks/handshake.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+from app.core.ocpi import build_envelope  # noqa: E402
+from app.core.tokens import Secret, TokenRole, generate_token  # noqa: E402
+from app.engine import Engine, Identity  # noqa: E402
+from app.sandbox import SandboxPartner  # noqa: E402
+from app.vault import Vault  # noqa: E402
+
+US = Identity("DE", "BEN", ("EMSP",), "Bench")
+
+
+async def raw_handshake(versions_url: str, token_a: str) -> None:
+    """What a minimal script does: no vault, no transcript, no validation beyond the token."""
+    token_b = generate_token()
+    app = web.Application()
+    base = {}
+
+    async def versions(request: web.Request) -> web.Response:
+        return web.json_response(build_envelope([{"version": "2.2.1", "url": base["url"] + "/ocpi/2.2.1"}]))
+
+    async def details(request: web.Request) -> web.Response:
+        return web.json_response(build_envelope({"version": "2.2.1", "endpoints": [
+            {"identifier": "credentials", "role": "SENDER", "url": base["url"] + "/ocpi/2.2.1/credentials"}]}))
+
+    app.router.add_get("/ocpi/versions", versions)
+    app.router.add_get("/ocpi/2.2.1", details)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base["url"] = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": "Token " + base64.b64encode(token_a.encode()).decode()}
+    try:
+        async with httpx.AsyncClient() as client:
+            versions_list = (await client.get(versions_url, headers=auth)).json()["data"]
+            url = [v["url"] for v in versions_list if v["version"] == "2.2.1"][0]
+            endpoints = (await client.get(url, headers=auth)).json()["data"]["endpoints"]
+            cred_url = [e["url"] for e in endpoints if e["identifier"] == "credentials"][0]
+            body = {"token": token_b, "url": base["url"] + "/ocpi/versions", "roles": US.credentials_roles()}
+            answer = (await client.post(cred_url, headers=auth, json=body)).json()
+            assert answer["status_code"] == 1000, answer
+    finally:
+        await runner.cleanup()
+
+
+async def engine_handshake(vault: Vault, versions_url: str, token_a: Secret) -> tuple[int, int]:
+    async with Engine(vault, US) as engine:
+        reg = engine.registration(versions_url, token_a, ocpi_version="2.2.1", verify=False)
+        result = await reg.run()
+        assert result.status == "registered", result.diagnosis
+        assert reg._http is not None
+        return reg._http.requests_sent, reg._http.connections_opened
+
+
+async def main(rounds: int) -> None:
+    engine_times: list[float] = []
+    raw_times: list[float] = []
+    counts: tuple[int, int] = (0, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        vault = Vault.open(Path(tmp) / "bench.db", passphrase="bench", use_keyring=False)
+        try:
+            for i in range(rounds + 1):  # round 0 warms up imports and caches
+                for which in ("engine", "raw") if i % 2 == 0 else ("raw", "engine"):
+                    token_a = Secret(generate_token(), TokenRole.A)
+                    async with SandboxPartner(token_a, versions=("2.2.1",)) as sandbox:
+                        t0 = time.perf_counter()
+                        if which == "engine":
+                            counts = await engine_handshake(vault, sandbox.versions_url, token_a)
+                        else:
+                            await raw_handshake(sandbox.versions_url, token_a.reveal())
+                        elapsed = time.perf_counter() - t0
+                    if i > 0:
+                        (engine_times if which == "engine" else raw_times).append(elapsed)
+        finally:
+            vault.close()
+    e, r = statistics.median(engine_times), statistics.median(raw_times)
+    print(json.dumps({
+        "rounds": rounds,
+        "engine_median_ms": round(e * 1000, 2),
+        "raw_httpx_median_ms": round(r * 1000, 2),
+        "ratio": round(e / r, 3),
+        "target_ratio": 1.15,
+        "engine_outbound_requests": counts[0],
+        "engine_connections": counts[1],
+        "target": "3 requests on 1 connection",
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", "30")))
+    asyncio.run(main(parser.parse_args().rounds))

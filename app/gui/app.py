@@ -1,0 +1,90 @@
+"""Start the desktop app: QApplication, the qasync loop, the vault, the main window.
+
+`run_gui(argv)` is what double-clicking the app (and `python main.py`) runs. `--sandbox`
+opens the onboarding wizard right away with a sandbox partner started by the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from app.core.diagnosis import OnboardingError
+from app.gui.errors import install_error_handlers, show_error
+from app.gui.theme import app_icon, apply_theme
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ocpi-onboard", add_help=True)
+    parser.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sandbox", action="store_true", help="open the onboarding wizard with a sandbox partner"
+    )
+    parser.add_argument("--fault", default="none", help="sandbox fault mode to rehearse")
+    parser.add_argument(
+        "--vault", type=Path, default=None, help="vault file (default: user data dir)"
+    )
+    parser.add_argument(
+        "--settings", type=Path, default=None, help="settings file (default: user config dir)"
+    )
+    return parser.parse_args(argv)
+
+
+async def _main(app: QApplication, args: argparse.Namespace) -> int:
+    from app.gui.controller import Controller
+    from app.gui.main_window import MainWindow
+    from app.gui.unlock import unlock_vault
+    from app.settings import load_settings
+
+    settings = load_settings(args.settings)
+    vault_path = args.vault or (Path(settings.vault_path) if settings.vault_path else None)
+    try:
+        vault = await unlock_vault(vault_path)
+    except OnboardingError as exc:
+        dialog = show_error(exc.diagnosis, None, "Cannot open the vault")
+        closed = asyncio.Event()
+        dialog.finished.connect(lambda _code: closed.set())
+        await closed.wait()
+        return 1
+    if vault is None:
+        return 1
+    controller = Controller(vault, settings, settings_path=args.settings)
+    window = MainWindow(controller)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    controller.warm_up()
+    if args.sandbox:
+        window.open_sender_wizard(sandbox_fault=args.fault)
+    try:
+        await closed.wait()
+    finally:
+        await controller.aclose()
+        vault.close()
+    return 0
+
+
+def run_gui(argv: list[str]) -> int:
+    """The app's entry point; returns the exit code."""
+    args = parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("OCPI Onboard")
+    app.setOrganizationName("ocpi-onboard")
+    app.setDesktopFileName("ocpi-onboard")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_error_handlers(loop)
+    with loop:
+        return int(loop.run_until_complete(_main(app, args)))

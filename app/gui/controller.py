@@ -1,0 +1,372 @@
+"""The controller: owns the Engine and every asyncio task of the window (one qasync loop).
+
+Widgets call plain methods here; each starts a task that the controller keeps, cancels on
+request (Cancel, a new task of the same intent, closing the window) and reports through Qt
+signals. Engine events and transcript entries arrive through the engine's callbacks and leave
+as signals tagged with their run id. The GUI reads records from the vault; every change goes
+through the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.diagnosis import Diagnosis, OnboardingError
+from app.core.events import Event
+from app.core.http import HttpSettings
+from app.core.tokens import Secret
+from app.engine import CallbackSettings, Engine, Identity, RunResult
+from app.engine.engine import EntrySink, EventSink
+from app.settings import Settings, save_settings
+from app.vault import CredentialRecord, PartnerRecord, RunRecord, Vault
+
+RunSink = Callable[[str], None]
+ResultHandler = Callable[[Any], None]
+ErrorHandler = Callable[[Diagnosis], None]
+
+
+class GuiEngine(Engine):
+    """The engine, with each run's events and entries tagged with its run id.
+
+    The engine's sinks take an event or an entry without the run it belongs to; a window
+    that can run a check while an invitation waits must know which is which, so the sinks
+    are bound per recorder here.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        run_sink: RunSink,
+        event_sink: Callable[[str, Event], None],
+        entry_sink: Callable[[str, dict[str, Any]], None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._run_sink = run_sink
+        self._event_sink = event_sink
+        self._entry_sink = entry_sink
+
+    def recorder(self, run_id: str, key: str | None, secrets: list[Secret] | None = None) -> Any:
+        saved: tuple[EventSink | None, EntrySink | None] = (self.on_event, self.on_entry)
+        self.on_event = lambda event: self._event_sink(run_id, event)
+        self.on_entry = lambda entry: self._entry_sink(run_id, entry)
+        try:
+            recorder = super().recorder(run_id, key, secrets)
+        finally:
+            self.on_event, self.on_entry = saved
+        self._run_sink(run_id)
+        return recorder
+
+
+def identity_from(settings: Settings) -> Identity:
+    return Identity(
+        settings.country_code,
+        settings.party_id,
+        tuple(settings.roles),
+        settings.business_name,
+        settings.website,
+    )
+
+
+def http_from(settings: Settings) -> HttpSettings:
+    return HttpSettings(
+        request_timeout=settings.request_timeout,
+        write_timeout=settings.post_timeout,
+        allow_insecure=settings.allow_insecure,
+        ca_bundle=settings.ca_bundle,
+    )
+
+
+def callback_from(settings: Settings) -> CallbackSettings:
+    return CallbackSettings(
+        mode="embedded",
+        listen_host=settings.listen_host or "127.0.0.1",
+        listen_port=int(settings.listen_port or 0),
+        public_url=settings.public_url or None,
+    )
+
+
+class Controller(QObject):
+    """Owns the engine and the tasks; the window's one door to the engine and the vault."""
+
+    runStarted = Signal(str, str)  # run id, kind
+    eventReceived = Signal(str, object)  # run id, app.core.events.Event
+    entryAdded = Signal(str, object)  # run id, transcript entry (dict, redacted)
+    partnersChanged = Signal()
+    busyChanged = Signal(bool)
+    operationFinished = Signal(str, object)  # intent, RunResult
+    operationFailed = Signal(str, object)  # intent, Diagnosis
+    settingsChanged = Signal()
+    endpointChanged = Signal(str)  # our versions URL
+
+    def __init__(
+        self,
+        vault: Vault,
+        settings: Settings,
+        *,
+        settings_path: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.settings = settings
+        self.settings_path = settings_path
+        self._engine: GuiEngine | None = None
+        self._engine_key: tuple[Any, ...] | None = None
+        self._engine_lock = asyncio.Lock()
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._closing = False
+        self.current_run: str | None = None
+
+    # ---- engine ------------------------------------------------------------------------
+    def _key(self, callback: CallbackSettings) -> tuple[Any, ...]:
+        s = self.settings
+        token_b = callback.token_b.fingerprint if callback.token_b else None
+        return (
+            s.country_code,
+            s.party_id,
+            tuple(s.roles),
+            s.business_name,
+            s.website,
+            s.ca_bundle,
+            s.allow_insecure,
+            s.request_timeout,
+            s.post_timeout,
+            callback.mode,
+            callback.listen_host,
+            callback.listen_port,
+            callback.public_url,
+            callback.own_versions_url,
+            token_b,
+        )
+
+    @property
+    def engine_or_none(self) -> Engine | None:
+        return self._engine
+
+    async def engine(self, callback: CallbackSettings | None = None) -> Engine:
+        """The started engine for these callback settings (default: embedded, from settings).
+
+        A change of settings builds a new engine, but only while no other task uses the old.
+        """
+        wanted = callback or callback_from(self.settings)
+        async with self._engine_lock:
+            key = self._key(wanted)
+            if self._engine is not None and self._engine_key != key and self._idle_except_current():
+                old, self._engine = self._engine, None
+                await old.aclose()
+            if self._engine is None:
+                engine = GuiEngine(
+                    self.vault,
+                    identity_from(self.settings),
+                    http=http_from(self.settings),
+                    callback=wanted,
+                    run_sink=self._on_engine_run,
+                    event_sink=self._on_engine_event,
+                    entry_sink=self._on_engine_entry,
+                )
+                await engine.start()
+                self._engine, self._engine_key = engine, key
+                if engine.embedded:
+                    self.endpointChanged.emit(engine.our_versions_url)
+            return self._engine
+
+    def warm_up(self) -> None:
+        """Start the engine in the background (so our endpoint's URL is known early)."""
+        if self._engine is None and not self.busy("engine") and not self._closing:
+            self.run("engine", self.engine())
+
+    def _idle_except_current(self) -> bool:
+        current = asyncio.current_task()
+        return not any(t is not current and not t.done() for t in self._tasks.values())
+
+    def _on_engine_run(self, run_id: str) -> None:
+        try:
+            kind = self.vault.run(run_id).kind
+        except OnboardingError:
+            kind = ""
+        self.current_run = run_id
+        self.runStarted.emit(run_id, kind)
+
+    def _on_engine_event(self, run_id: str, event: Event) -> None:
+        self.eventReceived.emit(run_id, event)
+        if event.kind in ("StepDone", "StepFailed"):
+            self.partnersChanged.emit()
+
+    def _on_engine_entry(self, run_id: str, entry: dict[str, Any]) -> None:
+        self.entryAdded.emit(run_id, entry)
+
+    # ---- tasks -----------------------------------------------------------------------------
+    def run(
+        self,
+        intent: str,
+        coro: Coroutine[Any, Any, Any],
+        *,
+        on_result: ResultHandler | None = None,
+        on_error: ErrorHandler | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> asyncio.Task[Any]:
+        """Start `coro` as the task for `intent`, cancelling the previous one of that intent.
+
+        The result goes to `on_result`; an OnboardingError's diagnosis to `on_error` (else
+        the operationFailed signal); anything else to sys.excepthook (a dialog in the app).
+        """
+        if self._closing:
+            coro.close()
+            raise RuntimeError("the window is closing")
+        self.cancel(intent)
+        task = asyncio.ensure_future(coro)
+        self._tasks[intent] = task
+        self.busyChanged.emit(True)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            if self._tasks.get(intent) is finished:
+                del self._tasks[intent]
+            self.busyChanged.emit(self.busy())
+            if finished.cancelled():
+                if on_cancel is not None:
+                    on_cancel()
+                return
+            exc = finished.exception()
+            if exc is None:
+                if on_result is not None:
+                    on_result(finished.result())
+                return
+            if isinstance(exc, OnboardingError):
+                if on_error is not None:
+                    on_error(exc.diagnosis)
+                else:
+                    self.operationFailed.emit(intent, exc.diagnosis)
+                return
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        task.add_done_callback(done)
+        return task
+
+    def cancel(self, intent: str) -> bool:
+        task = self._tasks.get(intent)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def busy(self, intent: str | None = None) -> bool:
+        if intent is not None:
+            task = self._tasks.get(intent)
+            return task is not None and not task.done()
+        return any(
+            not t.done() and not name.startswith("cleanup") for name, t in self._tasks.items()
+        )
+
+    def task(self, intent: str) -> asyncio.Task[Any] | None:
+        return self._tasks.get(intent)
+
+    async def aclose(self) -> None:
+        """Cancel every task (clean-ups finish first), then stop the engine."""
+        self._closing = True
+        cleanups = [t for name, t in self._tasks.items() if name.startswith("cleanup")]
+        if cleanups:
+            await asyncio.gather(*cleanups, return_exceptions=True)
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            with contextlib.suppress(Exception):
+                await engine.aclose()
+
+    # ---- operations on registered partners -------------------------------------------------
+    def _manage(self, kind: str, partner_id: int) -> asyncio.Task[Any]:
+        async def work() -> RunResult:
+            engine = await self.engine()
+            method = getattr(engine, kind)
+            result: RunResult = await method(partner_id)
+            return result
+
+        def finished(result: RunResult) -> None:
+            self.partnersChanged.emit()
+            if result.ok or result.diagnosis is None:
+                self.operationFinished.emit(kind, result)
+            else:
+                self.operationFailed.emit(kind, result.diagnosis)
+
+        def failed(diagnosis: Diagnosis) -> None:
+            self.partnersChanged.emit()
+            self.operationFailed.emit(kind, diagnosis)
+
+        return self.run("manage", work(), on_result=finished, on_error=failed)
+
+    def rotate(self, partner_id: int) -> asyncio.Task[Any]:
+        return self._manage("rotate", partner_id)
+
+    def unregister(self, partner_id: int) -> asyncio.Task[Any]:
+        return self._manage("unregister", partner_id)
+
+    def check(self, partner_id: int) -> asyncio.Task[Any]:
+        return self._manage("check", partner_id)
+
+    def cleanup_run(self, run_id: str) -> None:
+        """Close a run left open (a discovery without registration, an unanswered invite)."""
+        try:
+            if self.vault.run(run_id).outcome != "running":
+                return
+        except OnboardingError:
+            return
+
+        async def work() -> None:
+            engine = await self.engine()
+            await engine.recover(run_id, "cleanup")
+            self.partnersChanged.emit()
+
+        self.run(f"cleanup:{run_id}", work())
+
+    # ---- settings ----------------------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        """Keep and save new settings; the engine is rebuilt on its next use if idle."""
+        self.settings = settings
+        save_settings(settings, self.settings_path)
+        self.settingsChanged.emit()
+        if self._engine is not None and not self.busy():
+            self.run("engine", self.engine())
+
+    def settings_copy(self) -> Settings:
+        return Settings(**asdict(self.settings))
+
+    # ---- reading the vault ---------------------------------------------------------------------
+    def partners(self) -> list[PartnerRecord]:
+        return self.vault.partners()
+
+    def partner(self, partner_id: int) -> PartnerRecord | None:
+        try:
+            return self.vault.partner(partner_id)
+        except OnboardingError:
+            return None
+
+    def credentials(self, partner_id: int) -> list[CredentialRecord]:
+        return self.vault.tokens(partner_id)
+
+    def runs(self, partner_id: int | None = None) -> list[RunRecord]:
+        return self.vault.runs(partner_id=partner_id)
+
+    def run_record(self, run_id: str) -> RunRecord | None:
+        try:
+            return self.vault.run(run_id)
+        except OnboardingError:
+            return None
+
+    def transcript(self, run_id: str) -> list[dict[str, Any]]:
+        return self.vault.transcript(run_id)
+
+    def reveal(self, cred_id: int) -> Secret:
+        """The one explicit decryption, for Reveal and Copy."""
+        return self.vault.reveal(cred_id)

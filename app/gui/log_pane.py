@@ -1,0 +1,235 @@
+"""The dockable log pane: every entry of the current run, coloured by level.
+
+Token-confusion diagnoses stand out (their own colour and label) and are explained in plain
+words with the suggested fix; tokens appear only as fingerprints (A·…, B·…, C·…) so the eye
+can follow which token went where. Filter by level; copy the selection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import entries as E
+from app.gui.controller import Controller
+from app.gui.models import LEVEL_FILTERS, ConfusionRole, LogFilterProxy, LogModel
+from app.gui.theme import mono_font
+from app.gui.widgets import Banner, muted
+
+
+class LogPane(QDockWidget):
+    """Dock with the run's transcript; follows the newest run unless told otherwise."""
+
+    exportRequested = Signal(str)  # run id
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__("Log", parent)
+        self.setObjectName("LogPane")
+        self.setAccessibleName("Log pane")
+        self.controller = controller
+        self.model = LogModel(self)
+        self.proxy = LogFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(6)
+        bar = QHBoxLayout()
+        self.run_label = muted("No run yet: onboard a partner or check one.", wrap=False)
+        bar.addWidget(self.run_label, 1)
+        self.level = QComboBox()
+        self.level.setAccessibleName("Minimum level")
+        for text, rank in LEVEL_FILTERS:
+            self.level.addItem(text, rank)
+        self.confusion_only = QCheckBox("Token mix-ups only")
+        self.confusion_only.setAccessibleName("Show token mix-ups only")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setAccessibleName("Copy selected log lines")
+        self.copy_button.setToolTip("Copy the selected lines (Ctrl+C)")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setAccessibleName("Export this run's transcript")
+        for widget in (self.level, self.confusion_only, self.copy_button, self.export_button):
+            bar.addWidget(widget)
+        layout.addLayout(bar)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Log entries")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        self.explain = Banner()
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setFont(mono_font())
+        self.details.setAccessibleName("Selected entry details")
+        self.details.setPlaceholderText(
+            "Select a line to see its explanation, headers and bodies (redacted)."
+        )
+        detail_layout.addWidget(self.explain)
+        detail_layout.addWidget(self.details, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.setWidget(body)
+
+        self.level.currentIndexChanged.connect(self._on_level_currentIndexChanged)
+        self.confusion_only.toggled.connect(self.proxy.set_confusion_only)
+        self.copy_button.clicked.connect(self.copy_selection)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
+        QShortcut(
+            QKeySequence.StandardKey.Copy,
+            self.table,
+            self.copy_selection,
+            Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        controller.runStarted.connect(self._on_controller_runStarted)
+        controller.entryAdded.connect(self._on_controller_entryAdded)
+        self._update_buttons()
+
+    # ---- which run ------------------------------------------------------------------------
+    def show_run(self, run_id: str) -> None:
+        """Show a stored run's transcript (from the vault), then follow its new entries."""
+        if run_id == self.model.run_id:
+            return
+        self.model.reset(run_id, self.controller.transcript(run_id))
+        self._label(run_id)
+        self._scroll_to_end()
+        self._update_buttons()
+
+    def _label(self, run_id: str) -> None:
+        run = self.controller.run_record(run_id)
+        if run is None:
+            self.run_label.setText(f"Run {run_id[:8]}")
+            return
+        partner = self.controller.partner(run.partner_id) if run.partner_id is not None else None
+        who = f" · {partner.ref}" if partner and partner.country_code else ""
+        self.run_label.setText(f"Run {run.id[:8]} · {run.kind}{who} · {run.outcome}")
+
+    def _on_controller_runStarted(self, run_id: str, _kind: str) -> None:
+        self.model.reset(run_id, self.controller.transcript(run_id))
+        self._label(run_id)
+        self.explain.hide()
+        self.details.clear()
+        self._update_buttons()
+
+    def _on_controller_entryAdded(self, run_id: str, entry: dict[str, Any]) -> None:
+        if run_id != self.model.run_id:
+            return
+        at_end = self._at_end()
+        self.model.append(entry)
+        if at_end:
+            self.table.scrollToBottom()
+        if entry.get("kind") in ("StepDone", "StepFailed"):
+            self._label(run_id)
+        self._update_buttons()
+
+    def _at_end(self) -> bool:
+        bar = self.table.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 2
+
+    def _scroll_to_end(self) -> None:
+        self.table.scrollToBottom()
+
+    def _update_buttons(self) -> None:
+        self.export_button.setEnabled(self.model.run_id is not None)
+
+    # ---- filters, selection, copy --------------------------------------------------------------
+    def _on_level_currentIndexChanged(self, _index: int) -> None:
+        self.proxy.set_min_rank(int(self.level.currentData()))
+
+    def confusion_rows(self) -> list[int]:
+        """Source rows that carry a token-confusion diagnosis."""
+        return [
+            r for r in range(self.model.rowCount()) if self.model.index(r, 0).data(ConfusionRole)
+        ]
+
+    def _selected_source_rows(self) -> list[int]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return sorted(rows)
+
+    def _on_table_selectionChanged(
+        self, _selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        rows = self._selected_source_rows()
+        if not rows:
+            self.explain.hide()
+            self.details.clear()
+            return
+        entry = self.model.entry(rows[-1])
+        diagnosis = E.diagnosis_of(entry)
+        if diagnosis:
+            confusion = bool(diagnosis.get("token_confusion"))
+            self.explain.show_message(
+                "confusion"
+                if confusion
+                else ("warning" if diagnosis.get("severity") == "warning" else "error"),
+                "Token mix-up" if confusion else "Diagnosis",
+                str(diagnosis.get("message", "")),
+                str(diagnosis.get("hint", "")),
+            )
+        else:
+            self.explain.hide()
+        self.details.setPlainText(E.details(entry))
+
+    def select_row(self, source_row: int) -> None:
+        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.table.scrollTo(index)
+
+    def selected_text(self) -> str:
+        lines = []
+        for row in self._selected_source_rows():
+            entry = self.model.entry(row)
+            line = f"{entry.get('at', '')}  {self.model.level(row).upper():7}  {E.summary(entry)}"
+            explanation = E.explanation(entry)
+            if explanation:
+                line += "\n    " + explanation.replace("\n", "\n    ")
+            lines.append(line)
+        return "\n".join(lines)
+
+    def copy_selection(self) -> None:
+        text = self.selected_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def _on_export_button_clicked(self) -> None:
+        if self.model.run_id:
+            self.exportRequested.emit(self.model.run_id)
+
+    def current_index(self) -> QModelIndex:
+        return self.table.currentIndex()

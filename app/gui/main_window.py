@@ -1,0 +1,597 @@
+"""The main window: partners list, partner detail, actions, log pane, first-run path.
+
+Actions forward to the controller (rotate, unregister, check) or open a wizard or dialog;
+results come back as signals and land in the partner view's banner and the log pane.
+Window geometry, dock and splitter state are remembered (QSettings, injectable for tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diagnosis import Diagnosis
+from app.engine import RunResult
+from app.gui.clipboard import SecretClipboard
+from app.gui.controller import Controller
+from app.gui.errors import show_error
+from app.gui.export_dialog import ExportDialog
+from app.gui.log_pane import LogPane
+from app.gui.models import STATUS_TEXT, PartnersFilterProxy, PartnersTableModel, RecordRole
+from app.gui.partner_view import PartnerView
+from app.gui.settings_dialog import SettingsDialog
+from app.gui.theme import app_icon
+from app.gui.widgets import muted
+from app.gui.wizard_invite import InviteWizard
+from app.gui.wizard_sender import SenderWizard
+from app.paths import config_dir
+from app.sandbox import Fault
+from app.vault import PartnerRecord
+
+RESULT_TITLES = {
+    "rotate": "Credentials rotated",
+    "unregister": "Unregistered",
+    "check": "Connection OK",
+}
+FAILED_TITLES = {
+    "rotate": "Rotation failed",
+    "unregister": "Unregister failed",
+    "check": "Check failed",
+}
+
+
+def window_state(path: Path | None = None) -> QSettings:
+    """Where geometry and layout are remembered (an ini file beside the settings)."""
+    target = path or config_dir() / "window.ini"
+    return QSettings(str(target), QSettings.Format.IniFormat)
+
+
+class EmptyState(QFrame):
+    """First run: no partners yet; the sandbox path first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QFrame()
+        box.setObjectName("EmptyState")
+        box.setMaximumWidth(620)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(36, 32, 36, 32)
+        layout.setSpacing(12)
+        title = QLabel("No partners yet")
+        title.setObjectName("PageTitle")
+        layout.addWidget(title)
+        layout.addWidget(
+            muted(
+                "Try a whole OCPI credentials handshake in under a minute with a sandbox partner"
+                " that runs "
+                "on this computer: no external partner, nothing leaves this machine."
+            )
+        )
+        self.sandbox = QPushButton("Try it with the sandbox partner")
+        self.sandbox.setObjectName("Primary")
+        self.sandbox.setAccessibleName("Try it with the sandbox partner")
+        self.sandbox.setDefault(True)
+        layout.addWidget(self.sandbox, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(8)
+        layout.addWidget(muted("Or, with a real partner:"))
+        row = QHBoxLayout()
+        self.onboard = QPushButton("Onboard a partner…")
+        self.onboard.setAccessibleName("Onboard a partner")
+        self.onboard.setToolTip("The partner gave you a TOKEN_A and their versions URL")
+        self.invite = QPushButton("Invite a partner…")
+        self.invite.setAccessibleName("Invite a partner")
+        self.invite.setToolTip("Give a partner a TOKEN_A and our versions URL")
+        row.addWidget(self.onboard)
+        row.addWidget(self.invite)
+        row.addStretch(1)
+        layout.addLayout(row)
+        center = QHBoxLayout()
+        center.addStretch(1)
+        center.addWidget(box, 3)
+        center.addStretch(1)
+        outer.addLayout(center)
+        outer.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    """Partners, their detail, and everything one does with them."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        clipboard: SecretClipboard | None = None,
+        state: QSettings | None = None,
+        export_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.clipboard = clipboard or SecretClipboard(parent=self)
+        self.state = state or window_state()
+        self.export_dir = export_dir
+        self.sender_wizard: SenderWizard | None = None
+        self.invite_wizard: InviteWizard | None = None
+        self.setWindowTitle("OCPI Onboard")
+        self.setWindowIcon(app_icon())
+        self.resize(1200, 780)
+        self.setMinimumSize(760, 520)
+
+        self.model = PartnersTableModel(self)
+        self.proxy = PartnersFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._build_actions()
+        self._build_central()
+        self.log_pane = LogPane(controller, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_pane)
+        self.view_menu.addAction(self.log_pane.toggleViewAction())
+        self.log_pane.toggleViewAction().setShortcut(QKeySequence("Ctrl+L"))
+        self._build_status_bar()
+
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(30)
+        self._reload_timer.timeout.connect(self.reload_partners)
+        controller.partnersChanged.connect(self._reload_timer.start)
+        controller.operationFinished.connect(self._on_controller_operationFinished)
+        controller.operationFailed.connect(self._on_controller_operationFailed)
+        controller.busyChanged.connect(self._on_controller_busyChanged)
+        controller.endpointChanged.connect(self._on_controller_endpointChanged)
+        self.log_pane.exportRequested.connect(self.open_export)
+        self.partner_view.runSelected.connect(self.log_pane.show_run)
+        self.reload_partners()
+        self._restore_state()
+
+    # ---- building -----------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: object, shortcut: str | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip or text.replace("&", "").rstrip("…"))
+        action.setStatusTip(action.toolTip())
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.onboard_action = self._action(
+            "&Onboard partner…",
+            self.open_sender_wizard,
+            "Ctrl+N",
+            "Register with a partner who gave you a TOKEN_A (we are the Sender)",
+        )
+        self.invite_action = self._action(
+            "&Invite partner…",
+            self.open_invite_wizard,
+            "Ctrl+I",
+            "Give a partner a TOKEN_A and wait for them to register (we are the Receiver)",
+        )
+        self.rotate_action = self._action(
+            "&Rotate credentials",
+            self.rotate_selected,
+            "Ctrl+R",
+            "Exchange new tokens with the selected partner (PUT)",
+        )
+        self.unregister_action = self._action(
+            "&Unregister…",
+            self.unregister_selected,
+            None,
+            "End the registration with the selected partner (DELETE)",
+        )
+        self.check_action = self._action(
+            "&Check connection",
+            self.check_selected,
+            "F5",
+            "Call the selected partner's versions with our token (GET)",
+        )
+        self.export_action = self._action(
+            "&Export transcript…",
+            self.open_export_for_selection,
+            "Ctrl+E",
+            "Write a redacted transcript of a run for support",
+        )
+        self.settings_action = self._action(
+            "&Settings…",
+            self.open_settings,
+            "Ctrl+,",
+            "Our identity, endpoint and network settings",
+        )
+        self.sandbox_action = self._action(
+            "Onboard the &sandbox partner",
+            lambda: self.open_sender_wizard(sandbox_fault="none"),
+            "Ctrl+Shift+N",
+            "A demo partner on this computer: a whole onboarding in seconds",
+        )
+        quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        toolbar = QToolBar("Actions")
+        toolbar.setObjectName("Actions")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.onboard_action, self.invite_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.check_action, self.rotate_action, self.unregister_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.export_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.sandbox_action)
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        partner_menu = bar.addMenu("&Partner")
+        partner_menu.addActions([self.onboard_action, self.invite_action])
+        partner_menu.addSeparator()
+        partner_menu.addActions([self.check_action, self.rotate_action, self.unregister_action])
+        partner_menu.addSeparator()
+        partner_menu.addAction(self.export_action)
+        sandbox_menu = bar.addMenu("&Sandbox")
+        sandbox_menu.addAction(self.sandbox_action)
+        faults = QMenu("Rehearse a &fault", self)
+        for fault in Fault:
+            if fault == Fault.NONE:
+                continue
+            action = QAction(fault.value, self)
+            action.triggered.connect(
+                lambda _checked=False, f=fault.value: self.open_sender_wizard(sandbox_fault=f)
+            )
+            faults.addAction(action)
+        sandbox_menu.addMenu(faults)
+        self.view_menu = bar.addMenu("&View")
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About OCPI Onboard", self._on_about_triggered))
+
+    def _build_central(self) -> None:
+        self.stack = QStackedWidget()
+        self.empty = EmptyState()
+        self.empty.sandbox.clicked.connect(lambda: self.open_sender_wizard(sandbox_fault="none"))
+        self.empty.onboard.clicked.connect(lambda: self.open_sender_wizard())
+        self.empty.invite.clicked.connect(self.open_invite_wizard)
+        self.stack.addWidget(self.empty)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(10, 10, 6, 6)
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search partners (country, party id, name, role)…")
+        self.search.setAccessibleName("Search partners")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter by status")
+        self.status_filter.addItem("All statuses", "")
+        for key in ("registered", "pending", "unregistered", "failed", "replaced"):
+            self.status_filter.addItem(STATUS_TEXT[key], key)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_filter)
+        ll.addLayout(filters)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Partners")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((70, 80, 200, 90, 80, 70, 100, 130)):
+            self.table.setColumnWidth(column, width)
+        ll.addWidget(self.table, 1)
+        self.count = muted(wrap=False)
+        ll.addWidget(self.count)
+
+        self.partner_view = PartnerView(self.controller, self.clipboard)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("PartnersSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.partner_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([620, 520])
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
+
+        self.search.textChanged.connect(self._on_search_textChanged)
+        self.status_filter.currentIndexChanged.connect(self._on_status_filter_currentIndexChanged)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
+        self.table.doubleClicked.connect(lambda _index: self.partner_view.tabs.setFocus())
+        self.addAction(self._action("Find", self.search.setFocus, "Ctrl+F"))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.endpoint_label = muted(wrap=False)
+        self.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.busy_label = muted(wrap=False)
+        vault_label = muted(f"Vault: {self.controller.vault.path}", wrap=False)
+        bar.addWidget(self.busy_label)
+        bar.addPermanentWidget(self.endpoint_label)
+        bar.addPermanentWidget(vault_label)
+        engine = self.controller.engine_or_none
+        if engine is not None and engine.embedded:
+            self._on_controller_endpointChanged(engine.our_versions_url)
+
+    # ---- partners ------------------------------------------------------------------------------
+    def reload_partners(self) -> None:
+        selected = self.selected_partner()
+        self.model.set_partners(self.controller.partners())
+        has = self.model.rowCount() > 0
+        self.stack.setCurrentIndex(1 if has else 0)
+        if selected is not None and selected.id is not None:
+            self.select_partner(selected.id)
+        self.partner_view.refresh()
+        self._update_count()
+        self._update_actions()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(
+            f"{total} partners" if shown == total else f"{shown} of {total} partners"
+        )
+
+    def selected_partner(self) -> PartnerRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        record = rows[0].data(RecordRole)
+        return record if isinstance(record, PartnerRecord) else None
+
+    def select_partner(self, partner_id: int) -> bool:
+        row = self.model.row_of(partner_id)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            self.search.clear()
+            self.status_filter.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    def _on_search_textChanged(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    def _on_status_filter_currentIndexChanged(self, _index: int) -> None:
+        self.proxy.set_status(self.status_filter.currentData() or None)
+        self._update_count()
+
+    def _on_table_selectionChanged(
+        self, _selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        partner = self.selected_partner()
+        self.partner_view.show_partner(partner.id if partner else None)
+        runs = self.partner_view.runs()
+        if runs:
+            self.log_pane.show_run(runs[0].id)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        partner = self.selected_partner()
+        registered = partner is not None and partner.status == "registered"
+        idle = not self.controller.busy("manage")
+        for action in (self.rotate_action, self.unregister_action, self.check_action):
+            action.setEnabled(registered and idle)
+        self.export_action.setEnabled(
+            bool(self.partner_view.runs()) or self.log_pane.model.run_id is not None
+        )
+
+    # ---- actions -------------------------------------------------------------------------------
+    def open_sender_wizard(self, sandbox_fault: str | None = None) -> SenderWizard:
+        if self.sender_wizard is not None and self.sender_wizard.isVisible():
+            self.sender_wizard.raise_()
+            self.sender_wizard.activateWindow()
+            return self.sender_wizard
+        wizard = SenderWizard(self.controller, self.clipboard, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.partnerReady.connect(self._on_wizard_partnerReady)
+        wizard.exportRequested.connect(self.open_export)
+        wizard.settingsRequested.connect(self.open_settings)
+        wizard.destroyed.connect(lambda: setattr(self, "sender_wizard", None))
+        self.sender_wizard = wizard
+        if sandbox_fault is not None:
+            wizard.start_sandbox(sandbox_fault)
+        wizard.show()
+        return wizard
+
+    def open_invite_wizard(self) -> InviteWizard:
+        if self.invite_wizard is not None and self.invite_wizard.isVisible():
+            self.invite_wizard.raise_()
+            self.invite_wizard.activateWindow()
+            return self.invite_wizard
+        wizard = InviteWizard(self.controller, self.clipboard, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.partnerReady.connect(self._on_wizard_partnerReady)
+        wizard.exportRequested.connect(self.open_export)
+        wizard.destroyed.connect(lambda: setattr(self, "invite_wizard", None))
+        self.invite_wizard = wizard
+        wizard.show()
+        return wizard
+
+    def _on_wizard_partnerReady(self, partner_id: int) -> None:
+        self.reload_partners()
+        self.select_partner(partner_id)
+
+    def rotate_selected(self) -> None:
+        partner = self.selected_partner()
+        if partner is not None and partner.id is not None:
+            self.controller.rotate(partner.id)
+            self._update_actions()
+
+    def check_selected(self) -> None:
+        partner = self.selected_partner()
+        if partner is not None and partner.id is not None:
+            self.controller.check(partner.id)
+            self._update_actions()
+
+    def confirm_unregister(self, partner: PartnerRecord) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Unregister partner",
+            f"Unregister from {partner.ref}? Both sides' tokens stop working; a new registration "
+            "needs a new TOKEN_A.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def unregister_selected(self) -> None:
+        partner = self.selected_partner()
+        if partner is not None and partner.id is not None and self.confirm_unregister(partner):
+            self.controller.unregister(partner.id)
+            self._update_actions()
+
+    def open_export_for_selection(self) -> ExportDialog:
+        run_id = self.partner_view.selected_run() or self.log_pane.model.run_id
+        return self.open_export(run_id)
+
+    def open_export(self, run_id: str | None = None) -> ExportDialog:
+        partner = self.selected_partner()
+        run = self.controller.run_record(run_id) if run_id else None
+        partner_id = run.partner_id if run is not None else (partner.id if partner else None)
+        dialog = ExportDialog(
+            self.controller, run_id, partner_id, self.export_dir, self.sender_wizard or self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Transcript written to {path}", 8000)
+        )
+        dialog.open()
+        return dialog
+
+    def open_settings(self) -> SettingsDialog:
+        parent = (
+            self.sender_wizard
+            if self.sender_wizard is not None and self.sender_wizard.isVisible()
+            else self
+        )
+        dialog = SettingsDialog(self.controller.settings_copy(), parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.controller.apply_settings(dialog.result_settings()))
+        dialog.open()
+        return dialog
+
+    def _on_about_triggered(self) -> None:
+        from app import __version__
+
+        QMessageBox.about(
+            self,
+            "About OCPI Onboard",
+            f"OCPI Onboard {__version__}\nOnboard OCPI roaming partners through the credentials "
+            "handshake. Tokens are stored encrypted and shown only as fingerprints.",
+        )
+
+    # ---- results --------------------------------------------------------------------------------
+    def _result_text(self, kind: str, result: RunResult) -> str:
+        peer = result.peer or {}
+        ref = f"{peer.get('country_code', '')}-{peer.get('party_id', '')}"
+        if kind == "rotate":
+            return (
+                f"{ref}: we now present {result.token_c_fingerprint}; the old tokens are retired."
+            )
+        if kind == "unregister":
+            return f"{ref} no longer knows us; every token for it is revoked."
+        return f"{ref} accepts {result.token_c_fingerprint} (OCPI {result.ocpi_version})."
+
+    def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:
+        if result.partner_id is not None:
+            self.reload_partners()
+            self.select_partner(result.partner_id)
+        self.partner_view.show_result(
+            RESULT_TITLES.get(kind, "Done"), self._result_text(kind, result)
+        )
+        for warning in result.warnings[:1]:
+            self.partner_view.show_diagnosis(
+                warning, RESULT_TITLES.get(kind, "Done") + " with a warning"
+            )
+        self.statusBar().showMessage(RESULT_TITLES.get(kind, "Done"), 6000)
+
+    def _on_controller_operationFailed(self, kind: str, diagnosis: Diagnosis) -> None:
+        if kind in FAILED_TITLES and self.partner_view.partner is not None:
+            self.partner_view.show_diagnosis(diagnosis, FAILED_TITLES[kind])
+            self.statusBar().showMessage(FAILED_TITLES[kind], 6000)
+        else:
+            show_error(diagnosis, self)
+        self._update_actions()
+
+    def _on_controller_busyChanged(self, busy: bool) -> None:
+        self.busy_label.setText("Working…" if busy else "")
+        self._update_actions()
+
+    def _on_controller_endpointChanged(self, url: str) -> None:
+        self.endpoint_label.setText(f"Our endpoint: {url}")
+
+    # ---- window state ----------------------------------------------------------------
+    def _restore_state(self) -> None:
+        for key, restore in (
+            ("geometry", self.restoreGeometry),
+            ("windowState", self.restoreState),
+            ("splitter", self.splitter.restoreState),
+            ("partnersHeader", self.table.horizontalHeader().restoreState),
+        ):
+            value = self.state.value(key)
+            if isinstance(value, QByteArray | bytes):
+                restore(QByteArray(value))
+
+    def save_state(self) -> None:
+        self.state.setValue("geometry", self.saveGeometry())
+        self.state.setValue("windowState", self.saveState())
+        self.state.setValue("splitter", self.splitter.saveState())
+        self.state.setValue("partnersHeader", self.table.horizontalHeader().saveState())
+        self.state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for wizard in (self.sender_wizard, self.invite_wizard):
+            if wizard is not None:
+                wizard.reject()
+        self.save_state()
+        self.clipboard.clear_now()
+        self._reload_timer.stop()
+        for signal, slot in ((self.controller.partnersChanged, self._reload_timer.start),
+                             (self.controller.busyChanged, self._on_controller_busyChanged)):
+            signal.disconnect(slot)
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,338 @@
+"""One partner in detail: identity, roles, version, endpoints, credentials, history.
+
+Tokens appear by fingerprint; Reveal and Copy of a value happen only on the explicit
+buttons (the revealed value hides itself again after 30 s, the clipboard is cleared).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diagnosis import Diagnosis, OnboardingError
+from app.gui.clipboard import SecretClipboard
+from app.gui.controller import Controller
+from app.gui.errors import show_error
+from app.gui.models import STATUS_TEXT, CredentialsModel, roles_text, short_time
+from app.gui.theme import mono_font
+from app.gui.widgets import Banner, Pill, card, muted
+from app.vault import CredentialRecord, PartnerRecord, RunRecord
+
+REVEAL_MS = 30_000
+OUTCOME_STATUS = {
+    "succeeded": "ok",
+    "failed": "error",
+    "running": "pending",
+    "cancelled": "unregistered",
+    "interrupted": "warning",
+}
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAccessibleName(name)
+    return table
+
+
+class PartnerView(QWidget):
+    """The detail pane beside the partners list."""
+
+    runSelected = Signal(str)  # a run of this partner, to show in the log pane
+
+    def __init__(
+        self, controller: Controller, clipboard: SecretClipboard, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.clipboard = clipboard
+        self.partner: PartnerRecord | None = None
+        self._runs: list[RunRecord] = []
+        self.stack = QStackedWidget()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        placeholder = muted("Select a partner to see its credentials, endpoints and history.")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(placeholder)
+        self.stack.addWidget(self._build_detail())
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.timeout.connect(self.hide_revealed)
+
+    # ---- layout ---------------------------------------------------------------------------
+    def _build_detail(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(10)
+        head = QHBoxLayout()
+        titles = QVBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("PartnerTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = muted()
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        head.addLayout(titles, 1)
+        self.role_pill = Pill()
+        self.status_pill = Pill()
+        head.addWidget(self.role_pill, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
+        self.banner = Banner()
+        self.banner_close = self.banner.add_button("Dismiss")
+        self.banner_close.clicked.connect(self.banner.hide)
+        layout.addWidget(self.banner)
+
+        info = card()
+        form = QFormLayout(info)
+        form.setContentsMargins(14, 10, 14, 10)
+        form.setVerticalSpacing(5)
+        self.roles = QLabel()
+        self.roles.setWordWrap(True)
+        self.version = QLabel()
+        self.versions_url = QLabel()
+        self.versions_url.setFont(mono_font())
+        self.versions_url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.versions_url.setWordWrap(True)
+        self.encoding = QLabel()
+        self.dates = QLabel()
+        form.addRow("Roles", self.roles)
+        form.addRow("OCPI version", self.version)
+        form.addRow("Versions URL", self.versions_url)
+        form.addRow("Token header", self.encoding)
+        form.addRow("Added · checked", self.dates)
+        layout.addWidget(info)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Partner details")
+        self.tabs.addTab(self._build_credentials(), "&Credentials")
+        self.endpoints = _table(["Module", "Role", "URL"], "Partner endpoints")
+        self.tabs.addTab(self.endpoints, "E&ndpoints")
+        self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
+        self.history.itemSelectionChanged.connect(self._on_history_itemSelectionChanged)
+        self.tabs.addTab(self.history, "&History")
+        layout.addWidget(self.tabs, 1)
+        return page
+
+    def _build_credentials(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        self.credentials_model = CredentialsModel(self)
+        self.credentials = QTableView()
+        self.credentials.setModel(self.credentials_model)
+        self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.credentials.verticalHeader().setVisible(False)
+        self.credentials.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.credentials.horizontalHeader().setStretchLastSection(True)
+        self.credentials.setAccessibleName("Credentials by fingerprint")
+        self.credentials.selectionModel().selectionChanged.connect(
+            self._on_credentials_selectionChanged
+        )
+        layout.addWidget(self.credentials, 1)
+        row = QHBoxLayout()
+        self.reveal_button = QPushButton("&Reveal")
+        self.reveal_button.setAccessibleName("Reveal the selected token")
+        self.reveal_button.setToolTip("Show the selected token's value for 30 seconds")
+        self.copy_button = QPushButton("Cop&y")
+        self.copy_button.setAccessibleName("Copy the selected token")
+        self.copy_button.setToolTip(
+            "Copy the selected token; the clipboard is cleared after 30 seconds"
+        )
+        self.revealed = QLineEdit()
+        self.revealed.setReadOnly(True)
+        self.revealed.setFont(mono_font())
+        self.revealed.setAccessibleName("Revealed token")
+        self.revealed.hide()
+        self.note = muted("Select a token, then Reveal or Copy. Values stay encrypted otherwise.")
+        row.addWidget(self.reveal_button)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.revealed, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.note)
+        self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.clipboard.cleared.connect(self._on_clipboard_cleared)
+        self._update_token_buttons()
+        return page
+
+    # ---- contents ---------------------------------------------------------------------------
+    def show_partner(self, partner_id: int | None) -> None:
+        if self.partner is None or partner_id != self.partner.id:
+            self.banner.hide()
+            self.hide_revealed()
+        partner = self.controller.partner(partner_id) if partner_id is not None else None
+        self.partner = partner
+        if partner is None:
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self.title.setText(partner.ref if partner.country_code else f"Partner #{partner.id}")
+        self.subtitle.setText(
+            partner.business_name
+            or ("Waiting for the partner to register" if partner.status == "pending" else "")
+        )
+        self.role_pill.set_status(
+            "We are Sender" if partner.our_role == "sender" else "We are Receiver", ""
+        )
+        self.status_pill.set_status(STATUS_TEXT.get(partner.status, partner.status), partner.status)
+        self.roles.setText(self._roles_detail(partner))
+        self.version.setText(partner.ocpi_version or "not negotiated yet")
+        self.versions_url.setText(partner.versions_url or "—")
+        self.encoding.setText(
+            {"auto": "automatic (by version)", "base64": "Base64", "raw": "plain"}.get(
+                partner.token_encoding, partner.token_encoding
+            )
+        )
+        self.dates.setText(
+            f"{short_time(partner.created)} · {short_time(partner.last_checked) or 'never checked'}"
+        )
+        self._fill_endpoints(partner)
+        self._fill_credentials(partner)
+        self._fill_history(partner)
+
+    def refresh(self) -> None:
+        self.show_partner(self.partner.id if self.partner else None)
+
+    @staticmethod
+    def _roles_detail(partner: PartnerRecord) -> str:
+        parts = []
+        for role in partner.roles:
+            name = (role.get("business_details") or {}).get("name", "")
+            who = f"{role.get('country_code', '')}-{role.get('party_id', '')}"
+            parts.append(f"{role.get('role', '?')} ({who}{', ' + name if name else ''})")
+        return "; ".join(parts) or roles_text(partner) or "—"
+
+    def _fill_endpoints(self, partner: PartnerRecord) -> None:
+        self.endpoints.setRowCount(len(partner.endpoints))
+        for row, endpoint in enumerate(partner.endpoints):
+            for col, key in enumerate(("identifier", "role", "url")):
+                item = QTableWidgetItem(str(endpoint.get(key) or ""))
+                if key == "url":
+                    item.setFont(mono_font())
+                self.endpoints.setItem(row, col, item)
+        self.endpoints.resizeColumnsToContents()
+
+    def _fill_credentials(self, partner: PartnerRecord) -> None:
+        assert partner.id is not None
+        selected = self.selected_credential()
+        self.credentials_model.set_credentials(self.controller.credentials(partner.id))
+        if selected is not None:
+            for row in range(self.credentials_model.rowCount()):
+                if self.credentials_model.record(row).id == selected.id:
+                    self.credentials.selectRow(row)
+        self._update_token_buttons()
+
+    def _fill_history(self, partner: PartnerRecord) -> None:
+        self._runs = sorted(self.controller.runs(partner.id), key=lambda r: r.created, reverse=True)
+        self.history.setRowCount(len(self._runs))
+        for row, run in enumerate(self._runs):
+            code = (run.diagnosis or {}).get("code", "")
+            for col, text in enumerate(
+                (short_time(run.created), run.kind, run.outcome, run.state, code)
+            ):
+                self.history.setItem(row, col, QTableWidgetItem(text))
+        self.history.resizeColumnsToContents()
+
+    def runs(self) -> list[RunRecord]:
+        return list(self._runs)
+
+    def selected_run(self) -> str | None:
+        rows = {index.row() for index in self.history.selectedIndexes()}
+        return self._runs[min(rows)].id if rows else None
+
+    # ---- tokens -------------------------------------------------------------------------------
+    def selected_credential(self) -> CredentialRecord | None:
+        rows = self.credentials.selectionModel().selectedRows()
+        return self.credentials_model.record(rows[0].row()) if rows else None
+
+    def _update_token_buttons(self) -> None:
+        has = self.selected_credential() is not None
+        self.reveal_button.setEnabled(has)
+        self.copy_button.setEnabled(has)
+
+    def _on_credentials_selectionChanged(
+        self, _selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        self.hide_revealed()
+        self._update_token_buttons()
+
+    def _reveal_selected(self) -> str | None:
+        cred = self.selected_credential()
+        if cred is None:
+            return None
+        try:
+            return self.controller.reveal(cred.id).reveal()
+        except OnboardingError as exc:
+            show_error(exc.diagnosis, self)
+            return None
+
+    def _on_reveal_button_clicked(self) -> None:
+        if self.revealed.isVisible():
+            self.hide_revealed()
+            return
+        value = self._reveal_selected()
+        if value is None:
+            return
+        self.revealed.setText(value)
+        self.revealed.show()
+        self.reveal_button.setText("&Hide")
+        self.note.setText(f"Shown for {REVEAL_MS // 1000} s.")
+        self._hide_timer.start(REVEAL_MS)
+
+    def hide_revealed(self) -> None:
+        self._hide_timer.stop()
+        self.revealed.clear()
+        self.revealed.hide()
+        self.reveal_button.setText("&Reveal")
+
+    def _on_copy_button_clicked(self) -> None:
+        cred = self.selected_credential()
+        value = self._reveal_selected()
+        if value is None or cred is None:
+            return
+        self.clipboard.copy_secret(value)
+        self.note.setText(
+            f"{cred.fingerprint} copied; the clipboard is cleared in "
+            f"{self.clipboard.clear_after_ms // 1000} s."
+        )
+
+    def _on_clipboard_cleared(self) -> None:
+        self.note.setText("The clipboard was cleared.")
+
+    def _on_history_itemSelectionChanged(self) -> None:
+        run_id = self.selected_run()
+        if run_id:
+            self.runSelected.emit(run_id)
+
+    # ---- results of operations -------------------------------------------------------------------
+    def show_result(self, title: str, text: str, level: str = "ok") -> None:
+        self.banner.show_message(level, title, text)
+
+    def show_diagnosis(self, diagnosis: Diagnosis, title: str) -> None:
+        self.banner.show_diagnosis(diagnosis, title)

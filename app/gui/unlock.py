@@ -1,0 +1,176 @@
+"""Opening the vault from the GUI: keyring or passphrase, key derivation off the UI thread.
+
+`unlock_vault` tries OCPI_ONBOARD_PASSPHRASE, then the OS keyring; when the vault is locked
+it asks for the passphrase (a new vault: choose one). scrypt runs in a worker thread
+(loop.run_in_executor) so the window stays responsive; the SQLite connection is opened on
+the UI thread, which is the thread that uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diagnosis import Diagnosis
+from app.gui.widgets import Banner, muted
+from app.vault import Vault, VaultError, default_vault_path, derive_key, keyring_usable
+from app.vault.keys import env_passphrase
+
+MIN_NEW_PASSPHRASE = 8
+ASK = ("vault.locked", "vault.wrong_passphrase")
+
+
+class PassphraseDialog(QDialog):
+    """Asks for the vault's passphrase (or a new one); `submitted` carries it."""
+
+    submitted = Signal(str)
+
+    def __init__(self, new: bool, path: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.new = new
+        self.setWindowTitle("Unlock the vault — OCPI Onboard")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        title = QLabel("Choose a passphrase for your new vault" if new else "Unlock the vault")
+        title.setObjectName("PageTitle")
+        layout.addWidget(title)
+        layout.addWidget(
+            muted(
+                "Partner tokens are stored encrypted under a key derived from this passphrase. "
+                "There is no way to recover it."
+                if new
+                else "Enter the passphrase that protects your stored partner tokens."
+            )
+        )
+        if path is not None:
+            where = muted(str(path))
+            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(where)
+        form = QFormLayout()
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        form.addRow("&Passphrase", self.passphrase)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm.setAccessibleName("Repeat passphrase")
+        if new:
+            form.addRow("&Repeat", self.confirm)
+        layout.addLayout(form)
+        self.error = Banner()
+        layout.addWidget(self.error)
+        self.busy = muted("")
+        layout.addWidget(self.busy)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Create vault" if new else "Unlock")
+        ok.setAccessibleName("Create vault" if new else "Unlock")
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+    def _on_buttons_accepted(self) -> None:
+        text = self.passphrase.text()
+        if self.new:
+            if len(text) < MIN_NEW_PASSPHRASE:
+                self.error.show_message("error", f"Use at least {MIN_NEW_PASSPHRASE} characters.")
+                return
+            if text != self.confirm.text():
+                self.error.show_message("error", "The two passphrases differ.")
+                return
+        if not text:
+            self.error.show_message("error", "Enter the passphrase.")
+            return
+        self.set_busy(True)
+        self.submitted.emit(text)
+
+    def set_busy(self, busy: bool) -> None:
+        self.buttons.setEnabled(not busy)
+        self.passphrase.setEnabled(not busy)
+        self.confirm.setEnabled(not busy)
+        self.busy.setText("Deriving the key…" if busy else "")
+        if busy:
+            self.error.hide()
+
+    def show_diagnosis(self, diagnosis: Diagnosis) -> None:
+        self.set_busy(False)
+        self.error.show_diagnosis(diagnosis, "Could not unlock")
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()
+
+
+async def open_with_passphrase(path: Path | None, passphrase: str) -> Vault:
+    """Derive the key in a worker thread, then open the vault on this (the UI) thread."""
+    loop = asyncio.get_running_loop()
+    params = Vault.kdf_params(path)
+    derived = await loop.run_in_executor(None, derive_key, passphrase, params)
+    return Vault.open(path, derived, use_keyring=False)
+
+
+async def unlock_vault(
+    path: Path | None, *, use_keyring: bool = True, parent: QWidget | None = None
+) -> Vault | None:
+    """The open vault, or None if the person cancelled. VaultError for other failures."""
+    path = Path(path).expanduser() if path is not None else default_vault_path()
+    env = env_passphrase()
+    if env:
+        try:
+            return await open_with_passphrase(path, env)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                raise
+    elif use_keyring and keyring_usable():
+        try:
+            return Vault.open(path, use_keyring=True)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                raise
+    new = not (path.exists() and path.stat().st_size > 0)
+    dialog = PassphraseDialog(new, path, parent)
+    loop = asyncio.get_running_loop()
+    while True:
+        answer: asyncio.Future[str | None] = loop.create_future()
+
+        def on_submit(text: str, fut: asyncio.Future[str | None] = answer) -> None:
+            if not fut.done():
+                fut.set_result(text)
+
+        def on_reject(fut: asyncio.Future[str | None] = answer) -> None:
+            if not fut.done():
+                fut.set_result(None)
+
+        dialog.submitted.connect(on_submit)
+        dialog.rejected.connect(on_reject)
+        dialog.open()
+        try:
+            text = await answer
+        finally:
+            dialog.submitted.disconnect(on_submit)
+            dialog.rejected.disconnect(on_reject)
+        if text is None:
+            dialog.deleteLater()
+            return None
+        try:
+            vault = await open_with_passphrase(path, text)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                dialog.deleteLater()
+                raise
+            dialog.show_diagnosis(exc.diagnosis)
+            continue
+        dialog.accept()
+        dialog.deleteLater()
+        return vault

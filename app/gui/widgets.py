@@ -1,0 +1,345 @@
+"""Small building blocks shared by the windows: banners, pills, checklists, secret fields.
+
+Each renders state it is given; none holds a token longer than the explicit Reveal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diagnosis import Diagnosis
+from app.gui.flows import Step, StepState
+from app.gui.theme import mono_font
+
+
+def set_prop(widget: QWidget, name: str, value: object) -> None:
+    """Set a dynamic property the stylesheet reads, and re-polish."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def card(parent: QWidget | None = None) -> QFrame:
+    frame = QFrame(parent)
+    frame.setObjectName("Card")
+    return frame
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("SectionTitle")
+    return label
+
+
+def muted(text: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("Muted")
+    label.setWordWrap(wrap)
+    return label
+
+
+def mono_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setFont(mono_font())
+    label.setObjectName("Fingerprint")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Pill(QLabel):
+    """A rounded status label (colours from the stylesheet by `status`)."""
+
+    def __init__(self, text: str = "", status: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("Pill")
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.set_status(text, status)
+
+    def set_status(self, text: str, status: str) -> None:
+        self.setText(text)
+        set_prop(self, "status", status)
+        self.setAccessibleName(f"Status: {text}")
+
+
+class Banner(QFrame):
+    """A coloured message box: title, text, fix; levels info/ok/warning/error/confusion."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
+        self.title = QLabel()
+        self.title.setObjectName("BannerTitle")
+        self.title.setWordWrap(True)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fix = QLabel()
+        self.fix.setWordWrap(True)
+        self.action_row = QHBoxLayout()
+        self.action_row.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addWidget(self.fix)
+        layout.addLayout(self.action_row)
+        self.hide()
+
+    def show_message(self, level: str, title: str, text: str = "", fix: str = "") -> None:
+        set_prop(self, "level", level)
+        self.title.setText(title)
+        self.text.setText(text)
+        self.text.setVisible(bool(text))
+        self.fix.setText(f"What to do: {fix}" if fix else "")
+        self.fix.setVisible(bool(fix))
+        self.setAccessibleName(f"{title} {text}")
+        self.show()
+
+    def show_diagnosis(self, diagnosis: Diagnosis, title: str | None = None) -> None:
+        confusion = diagnosis.token_confusion
+        level = (
+            "confusion"
+            if confusion
+            else ("warning" if diagnosis.severity == "warning" else "error")
+        )
+        heading = title or (
+            "Token mix-up"
+            if confusion
+            else "Warning"
+            if diagnosis.severity == "warning"
+            else "It did not work"
+        )
+        self.show_message(level, heading, diagnosis.message, diagnosis.hint)
+
+    def add_button(self, text: str, accessible: str | None = None) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(accessible or text)
+        self.action_row.addWidget(button)
+        return button
+
+
+ICONS = {
+    StepState.PENDING: "○",
+    StepState.DONE: "✓",
+    StepState.FAILED: "✗",
+    StepState.WARNING: "!",
+    StepState.SKIPPED: "–",
+}
+SPINNER = "◐◓◑◒"
+
+
+class StepChecklist(QWidget):
+    """Rows of (icon, label, detail) for a flow's steps; running rows spin."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(6)
+        self._grid.setColumnStretch(1, 1)
+        self._rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
+        self._states: dict[str, StepState] = {}
+        self._frame = 0
+        self._spin = QTimer(self)
+        self._spin.setInterval(150)
+        self._spin.timeout.connect(self._on_spin_timeout)
+        self.setAccessibleName("Progress")
+
+    def set_steps(self, steps: Sequence[Step], keys: Iterable[str] | None = None) -> None:
+        wanted = set(keys) if keys is not None else None
+        for step in steps:
+            if wanted is not None and step.key not in wanted:
+                continue
+            if step.key not in self._rows:
+                row = len(self._rows)
+                icon, label, detail = QLabel(), QLabel(step.label), QLabel()
+                icon.setObjectName("CheckIcon")
+                icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                label.setWordWrap(True)
+                detail.setObjectName("Muted")
+                detail.setFont(mono_font())
+                detail.setWordWrap(True)
+                detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self._grid.addWidget(icon, row * 2, 0, Qt.AlignmentFlag.AlignTop)
+                self._grid.addWidget(label, row * 2, 1)
+                self._grid.addWidget(detail, row * 2 + 1, 1)
+                self._rows[step.key] = (icon, label, detail)
+            icon, label, detail = self._rows[step.key]
+            label.setText(step.label)
+            self._states[step.key] = step.state
+            set_prop(icon, "state", str(step.state))
+            icon.setText(ICONS.get(step.state, SPINNER[self._frame]))
+            detail.setText(step.detail)
+            detail.setVisible(bool(step.detail))
+            font = label.font()
+            font.setBold(step.state == StepState.RUNNING)
+            label.setFont(font)
+            label.setAccessibleName(f"{step.label}: {step.state}")
+        running = StepState.RUNNING in self._states.values()
+        if running and not self._spin.isActive():
+            self._spin.start()
+        elif not running:
+            self._spin.stop()
+
+    def state_of(self, key: str) -> StepState | None:
+        return self._states.get(key)
+
+    def _on_spin_timeout(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        for key, state in self._states.items():
+            if state == StepState.RUNNING:
+                self._rows[key][0].setText(SPINNER[self._frame])
+
+
+class HintList(QWidget):
+    """Plain-language hints under an input: errors, warnings, or a quiet 'looks good'."""
+
+    def __init__(self, ok_text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ok_text = ok_text
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._labels: list[QLabel] = []
+        self.diagnoses: list[Diagnosis] = []
+
+    def set_hints(self, diagnoses: Sequence[Diagnosis], empty: bool = False) -> None:
+        self.diagnoses = list(diagnoses)
+        for label in self._labels:
+            label.deleteLater()
+        self._labels = []
+        rows: list[tuple[str, str]] = []
+        for d in diagnoses:
+            mark = "✗" if d.severity == "error" else "!"
+            rows.append(
+                ("error" if d.severity == "error" else "warning", f"{mark} {d.message} {d.hint}")
+            )
+        if not rows and not empty and self.ok_text:
+            rows.append(("ok", f"✓ {self.ok_text}"))
+        for level, text in rows:
+            label = QLabel(text)
+            label.setObjectName("Hint")
+            label.setWordWrap(True)
+            set_prop(label, "level", level)
+            self._layout.addWidget(label)
+            self._labels.append(label)
+
+    def texts(self) -> list[str]:
+        return [label.text() for label in self._labels]
+
+
+class SecretInput(QWidget):
+    """A password-style line edit with a Show toggle (for pasting TOKEN_A or TOKEN_B)."""
+
+    textChanged = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setFont(mono_font())
+        self.edit.setAccessibleName(name)
+        self.edit.setClearButtonEnabled(True)
+        self.toggle = QToolButton()
+        self.toggle.setText("Show")
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName(f"Show {name}")
+        self.toggle.toggled.connect(self._on_toggle_toggled)
+        self.edit.textChanged.connect(self.textChanged)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.toggle)
+        self.setFocusProxy(self.edit)
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def setText(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def _on_toggle_toggled(self, shown: bool) -> None:
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.toggle.setText("Hide" if shown else "Show")
+
+
+class CopyField(QWidget):
+    """A read-only value (URL, fingerprint) with a Copy button."""
+
+    copyRequested = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        self.edit.setReadOnly(True)
+        self.edit.setFont(mono_font())
+        self.edit.setAccessibleName(name)
+        self.copy = QPushButton("Copy")
+        self.copy.setAccessibleName(f"Copy {name}")
+        self.copy.clicked.connect(lambda: self.copyRequested.emit(self.edit.text()))
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.copy)
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+        self.edit.setCursorPosition(0)
+
+
+class StepIndicator(QFrame):
+    """The wizard's step list on its left side: done, current, to come."""
+
+    def __init__(self, titles: Sequence[str], heading: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("StepIndicator")
+        self.setMinimumWidth(190)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 16, 12, 16)
+        layout.setSpacing(6)
+        head = QLabel(heading)
+        head.setObjectName("SectionTitle")
+        head.setWordWrap(True)
+        layout.addWidget(head)
+        layout.addSpacing(6)
+        self._labels: list[QLabel] = []
+        for number, title in enumerate(titles, start=1):
+            label = QLabel(f"{number}   {title}")
+            label.setObjectName("Step")
+            layout.addWidget(label)
+            self._labels.append(label)
+        layout.addStretch(1)
+        self.setAccessibleName("Wizard steps")
+        self.set_current(0)
+
+    def set_current(self, index: int) -> None:
+        for i, label in enumerate(self._labels):
+            state = "current" if i == index else ("done" if i < index else "todo")
+            title = label.text().split("   ", 1)[-1]
+            label.setText(f"{'✓' if state == 'done' else i + 1}   {title}")
+            set_prop(label, "state", state)
+            label.setAccessibleName(f"Step {i + 1}, {title}: {state}")
+
+    def current(self) -> int:
+        return next(
+            (i for i, lab in enumerate(self._labels) if lab.property("state") == "current"), -1
+        )

@@ -1,0 +1,70 @@
+"""What both wizards share: the step indicator, buttons, and closing through the flow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
+
+from app.gui.flows import _Flow
+from app.gui.widgets import StepIndicator
+
+
+class FlowWizard(QWizard):
+    """A QWizard over a flow: pages render it; Cancel or close stops its tasks cleanly."""
+
+    exportRequested = Signal(str)  # run id
+    partnerReady = Signal(int)  # partner id, on Finish
+
+    def __init__(
+        self, flow: _Flow, steps: Sequence[str], heading: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.NoDefaultButton, False)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Next >")
+        self.indicator = StepIndicator(steps, heading)
+        self.setSideWidget(self.indicator)
+        self.currentIdChanged.connect(self._on_self_currentIdChanged)
+        self.resize(900, 640)
+        self.setMinimumSize(760, 560)
+        self._closed = False
+
+    def add(self, page: QWizardPage) -> int:
+        return self.addPage(page)
+
+    def _on_self_currentIdChanged(self, page_id: int) -> None:
+        self.indicator.set_current(max(page_id, 0))
+        for button, name in (
+            (QWizard.WizardButton.BackButton, "Back"),
+            (QWizard.WizardButton.NextButton, "Next"),
+            (QWizard.WizardButton.CommitButton, "Next"),
+            (QWizard.WizardButton.FinishButton, "Finish"),
+            (QWizard.WizardButton.CancelButton, "Cancel"),
+        ):
+            widget = self.button(button)
+            if widget is not None:
+                widget.setAccessibleName(name)
+
+    def partner_id(self) -> int | None:  # pragma: no cover - overridden
+        return None
+
+    def _close_flow(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.flow.close()
+
+    def done(self, result: int) -> None:
+        self._close_flow()
+        partner_id = self.partner_id()
+        super().done(result)
+        if result == QWizard.DialogCode.Accepted and partner_id is not None:
+            self.partnerReady.emit(partner_id)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._close_flow()
+        super().closeEvent(event)

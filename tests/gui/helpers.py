@@ -1,0 +1,89 @@
+"""Driving the GUI from tests: wizards, buttons, waiting on flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget, QWizard
+
+from app.engine import RunResult
+
+WAIT_MS = 20_000
+
+
+def click(qtbot: Any, button: QAbstractButton | None) -> None:
+    assert button is not None and button.isEnabled(), f"{button and button.text()} is not clickable"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def next_button(wizard: QWizard) -> QAbstractButton:
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    if commit is not None and commit.isVisible():
+        return commit
+    return wizard.button(QWizard.WizardButton.NextButton)
+
+
+def go_next(qtbot: Any, wizard: QWizard) -> None:
+    before = wizard.currentId()
+    click(qtbot, next_button(wizard))
+    qtbot.waitUntil(lambda: wizard.currentId() != before, timeout=2000)
+
+
+def open_sandbox_wizard(qtbot: Any, window: Any, fault: str = "none") -> Any:
+    wizard = window.open_sender_wizard(sandbox_fault=fault)
+    page = wizard.receive_page
+    qtbot.waitUntil(lambda: bool(page.url_edit.text()) and page.isComplete(), timeout=WAIT_MS)
+    return wizard
+
+
+def run_sender_wizard(qtbot: Any, window: Any, fault: str = "none") -> Any:
+    """Receive -> Discover -> Register; stops on the Register page when it ends (either way)."""
+    from app.gui.flows import Phase
+
+    wizard = open_sandbox_wizard(qtbot, window, fault)
+    go_next(qtbot, wizard)
+    flow = wizard.sender_flow
+    qtbot.waitUntil(lambda: flow.phase in (Phase.READY, Phase.FAILED), timeout=WAIT_MS)
+    if flow.phase == Phase.FAILED:
+        return wizard
+    go_next(qtbot, wizard)
+    qtbot.waitUntil(lambda: flow.phase in (Phase.DONE, Phase.FAILED), timeout=WAIT_MS)
+    return wizard
+
+
+def register_sandbox(qtbot: Any, controller: Any, fault: str = "none") -> RunResult:
+    """A registered partner without the wizard (for the partner-action tests)."""
+    results: list[Any] = []
+
+    async def work() -> RunResult:
+        engine = await controller.engine()
+        url, token = await engine.start_sandbox(fault=fault)
+        result: RunResult = await engine.register(url, token)
+        return result
+
+    controller.run("test-register", work(), on_result=results.append, on_error=results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=WAIT_MS)
+    result = results[0]
+    assert isinstance(result, RunResult) and result.status == "registered", result
+    return result
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    """Every text a person can read in the widget tree (labels, line edits, text boxes)."""
+    texts: list[str] = []
+    for label in root.findChildren(QLabel):
+        texts.append(label.text())
+    for edit in root.findChildren(QLineEdit):
+        texts.append(edit.text())
+    for box in root.findChildren(QPlainTextEdit):
+        texts.append(box.toPlainText())
+    return texts
+
+
+def raw_tokens(controller: Any) -> list[str]:
+    values = []
+    for partner in controller.partners():
+        for cred in controller.credentials(partner.id):
+            values.append(controller.reveal(cred.id).reveal())
+    return values

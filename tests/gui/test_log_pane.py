@@ -1,0 +1,103 @@
+"""The log pane: levels, filters, copy, and token-confusion highlighting from sandbox faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication
+
+from app.gui import entries as E
+from app.gui.flows import Phase
+from app.gui.models import ConfusionRole, LevelRole
+from app.gui.theme import colours
+from tests.gui.helpers import run_sender_wizard
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "outcome"),
+    [
+        ("token-c-equals-b", "token.c_equals_b", Phase.FAILED),
+        ("401-after-registration", "token.c_rejected", Phase.DONE),
+        ("callback-with-token-a", "token.a_used_in_callback", Phase.FAILED),
+        ("plain-token", "token.encoding_switched", Phase.DONE),
+    ],
+)
+def test_token_confusion_is_highlighted_and_explained(
+    qtbot: Any, window: Any, fault: str, code: str, outcome: Phase
+) -> None:
+    wizard = run_sender_wizard(qtbot, window, fault)
+    assert wizard.sender_flow.phase == outcome
+    pane = window.log_pane
+    model = pane.model
+    rows = pane.confusion_rows()
+    codes = {E.diagnosis_of(model.entry(r))["code"] for r in rows}
+    assert code in codes, codes
+    row = next(r for r in rows if E.diagnosis_of(model.entry(r))["code"] == code)
+    index = model.index(row, 2)
+    assert index.data(ConfusionRole) is True
+    assert QColor(index.data(Qt.ItemDataRole.BackgroundRole).color()) == QColor(
+        colours().confusion_bg
+    )
+    assert model.index(row, 1).data() == "TOKEN MIX-UP"
+    diagnosis = E.diagnosis_of(model.entry(row))
+    assert diagnosis["hint"] in index.data()  # the fix, in the line itself
+    # selecting it explains it in plain words with the suggested fix
+    pane.select_row(row)
+    assert pane.explain.isVisible()
+    assert pane.explain.property("level") == "confusion"
+    assert pane.explain.title.text() == "Token mix-up"
+    assert diagnosis["message"] in pane.explain.text.text()
+    assert diagnosis["hint"] in pane.explain.fix.text()
+    # fingerprints let the eye follow the tokens; the filter keeps the mix-ups
+    assert any("·" in str(model.index(r, 2).data()) for r in range(model.rowCount()))
+    pane.confusion_only.setChecked(True)
+    assert pane.proxy.rowCount() == len(rows)
+    pane.confusion_only.setChecked(False)
+    if outcome == Phase.FAILED:
+        register = wizard.register_page if wizard.currentId() == 2 else wizard.discover_page
+        assert register.error.isVisible()
+
+
+def test_level_filter_and_copy(qtbot: Any, window: Any) -> None:
+    run_sender_wizard(qtbot, window, "no-callback")
+    pane = window.log_pane
+    total = pane.proxy.rowCount()
+    levels = [pane.model.index(r, 0).data(LevelRole) for r in range(pane.model.rowCount())]
+    assert "warning" in levels and "info" in levels
+    pane.level.setCurrentIndex(2)  # warnings and errors
+    shown = pane.proxy.rowCount()
+    assert 0 < shown < total
+    for r in range(shown):
+        assert pane.proxy.index(r, 0).data(LevelRole) in ("warning", "error") or pane.proxy.index(
+            r, 0
+        ).data(ConfusionRole)
+    pane.level.setCurrentIndex(0)
+    assert pane.proxy.rowCount() == total
+    pane.table.selectAll()
+    pane.copy_selection()
+    copied = QGuiApplication.clipboard().text()
+    assert "Mutual discovery incomplete" in copied
+    assert copied.count("\n") >= total - 1
+
+
+def test_log_model_appends_rows_without_reset(qtbot: Any, window: Any, qapp: Any) -> None:
+    pane = window.log_pane
+    pane.model.reset("run-x")
+    inserted: list[tuple[int, int]] = []
+    resets: list[int] = []
+    pane.model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    pane.model.modelReset.connect(lambda: resets.append(1))
+    for n in range(3):
+        pane._on_controller_entryAdded(
+            "run-x",
+            {
+                "type": "event",
+                "level": "info",
+                "message": f"m{n}",
+                "at": "2025-01-01T00:00:00.000Z",
+            },
+        )
+    pane._on_controller_entryAdded("other-run", {"type": "event", "level": "info", "message": "no"})
+    assert inserted == [(0, 0), (1, 1), (2, 2)] and not resets

@@ -56,17 +56,7 @@ async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
     if run.kind == "register":
         return await _recover_register(engine, run, action)
     if run.kind == "rotate" and partner_id is not None:
-        if action == "cleanup" or run.state in ("new", "token_stored"):
-            with vault.transaction():
-                for cred in vault.tokens(partner_id, direction=Direction.INBOUND, state=TokenState.PENDING):
-                    vault.set_token_state(cred.id, TokenState.REVOKED)
-                vault.update_run(run.id, outcome="cancelled",
-                                 diagnosis=diagnose("reg.unknown_outcome").to_dict() if run.state == "put_sent" else None)
-            if action == "resume" or run.state != "put_sent":
-                return await engine.check(partner_id) if action == "resume" else _done(run, "cleaned")
-            return _done(run, "cleaned")
-        vault.update_run(run.id, outcome="interrupted", diagnosis=diagnose("reg.unknown_outcome").to_dict())
-        return await engine.check(partner_id)
+        return await _recover_rotate(engine, run, action, partner_id)
     if run.kind == "invite" and partner_id is not None:
         if action == "cleanup":
             with vault.transaction():
@@ -156,3 +146,28 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
     if not alive:
         result.diagnosis = fail("token.a_spent_by_partner").diagnosis
     return result
+
+
+async def _recover_rotate(engine: Engine, run: RunRecord, action: str, partner_id: int) -> RunResult:
+    """Before put_sent the old pair is untouched: revoke the new token. At put_sent the
+    partner may have switched: check with the old token decides."""
+    vault = engine.vault
+    pending = vault.tokens(partner_id, direction=Direction.INBOUND, state=TokenState.PENDING)
+    if run.state != "put_sent" or action == "cleanup":
+        with vault.transaction():
+            for cred in pending:
+                vault.set_token_state(cred.id, TokenState.REVOKED)
+            vault.update_run(run.id, outcome="cancelled")
+        if action == "resume":
+            return await engine.check(partner_id)
+        return _done(run, "cleaned")
+    vault.update_run(run.id, outcome="interrupted", diagnosis=diagnose("reg.unknown_outcome").to_dict())
+    checked = await engine.check(partner_id)
+    with vault.transaction():
+        if checked.ok:  # the partner still takes the old token: the PUT never applied
+            for cred in pending:
+                vault.set_token_state(cred.id, TokenState.REVOKED)
+        else:  # the partner switched to our new token; theirs for us was lost
+            for cred in pending:
+                vault.set_token_state(cred.id, TokenState.ACTIVE)
+    return checked

@@ -223,6 +223,8 @@ class Registration:
         assert self.run_id
         self.started_post = time.time()
         self.vault.update_run(self.run_id, state=SenderState.CREDENTIALS_POSTED)
+        if self._recorder is not None:
+            self._recorder.state(str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)")
         crash_point("credentials_posted")
 
     async def _registered(self, machine: SenderHandshake) -> None:

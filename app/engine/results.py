@@ -86,7 +86,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("registered", "ok", "rotated", "unregistered")
+        return self.status in ("registered", "ok", "rotated", "unregistered", "cleaned", "waiting")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -35,35 +35,55 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _add_network(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca-bundle", help="PEM file of CAs that sign the partner's certificate")
-    parser.add_argument("--allow-insecure", action="store_true", help="allow http:// to non-loopback hosts")
-    parser.add_argument("--timeout", type=float, default=None, help="per-request timeout in seconds")
+    parser.add_argument(
+        "--allow-insecure", action="store_true", help="allow http:// to non-loopback hosts"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="per-request timeout in seconds"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
 def _add_listen(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--listen", default=None, help="HOST:PORT of our embedded endpoint (default 127.0.0.1:0)")
-    parser.add_argument("--public-url", default=None, help="base URL partners use to reach our endpoint")
+    parser.add_argument(
+        "--listen", default=None, help="HOST:PORT of our embedded endpoint (default 127.0.0.1:0)"
+    )
+    parser.add_argument(
+        "--public-url", default=None, help="base URL partners use to reach our endpoint"
+    )
 
 
 def _add_identity(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument("--country-code", required=required, help="our ISO 3166 alpha-2 country code")
+    parser.add_argument(
+        "--country-code", required=required, help="our ISO 3166 alpha-2 country code"
+    )
     parser.add_argument("--party-id", required=required, help="our 3-character party id")
-    parser.add_argument("--role", action="append", dest="roles", required=required,
-                        help="our role (CPO, EMSP, ...); repeat for several")
+    parser.add_argument(
+        "--role",
+        action="append",
+        dest="roles",
+        required=required,
+        help="our role (CPO, EMSP, ...); repeat for several",
+    )
     parser.add_argument("--business-name", default=None, help="our business name")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpi-onboard", description="OCPI credentials onboarding")
     parser.add_argument("--version", action="version", version=f"ocpi-onboard {__version__}")
-    parser.add_argument("--self-test", action="store_true",
-                        help="run a sandbox handshake through engine and vault in a temp dir")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run a sandbox handshake through engine and vault in a temp dir",
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("sandbox", help="serve a sandbox partner on 127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--ocpi-version", default=None, help="serve only this version (default: all)")
-    p.add_argument("--token-a-file", required=True, help="file holding the TOKEN_A it accepts ('-' = stdin)")
+    p.add_argument(
+        "--token-a-file", required=True, help="file holding the TOKEN_A it accepts ('-' = stdin)"
+    )
     p.add_argument("--fault", default="none", help="fault mode to rehearse (see docs)")
     p.add_argument("--slow-seconds", type=float, default=2.0, help=argparse.SUPPRESS)
     p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
@@ -76,8 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocpi-version", default=None)
     p.add_argument("--token-encoding", choices=("auto", "base64", "raw"), default="auto")
     _add_listen(p)
-    p.add_argument("--own-versions-url", default=None, help="external mode: our platform's versions URL")
-    p.add_argument("--token-b-file", default=None, help="external mode: TOKEN_B provisioned on our platform")
+    p.add_argument(
+        "--own-versions-url", default=None, help="external mode: our platform's versions URL"
+    )
+    p.add_argument(
+        "--token-b-file", default=None, help="external mode: TOKEN_B provisioned on our platform"
+    )
     p.add_argument("--no-verify", action="store_true", help="skip the check with TOKEN_C")
     _add_network(p)
     _add_common(p)
@@ -102,8 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(ps)
     _add_common(p)
 
-    for name, text in (("rotate", "PUT new credentials"), ("unregister", "DELETE our credentials"),
-                       ("check", "GET versions with TOKEN_C")):
+    for name, text in (
+        ("rotate", "PUT new credentials"),
+        ("unregister", "DELETE our credentials"),
+        ("check", "GET versions with TOKEN_C"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("peer")
         if name == "rotate":
@@ -233,7 +260,9 @@ def _engine(args: argparse.Namespace, vault: Any) -> Any:
     token_b = None
     if own:
         if not getattr(args, "token_b_file", None):
-            raise CliError("--own-versions-url needs --token-b-file (the TOKEN_B provisioned on our platform)")
+            raise CliError(
+                "--own-versions-url needs --token-b-file (the TOKEN_B provisioned on our platform)"
+            )
         token_b = Secret(read_token_file(args.token_b_file, "TOKEN_B"), TokenRole.B)
     callback = CallbackSettings(
         mode="external" if own else "embedded",
@@ -243,14 +272,21 @@ def _engine(args: argparse.Namespace, vault: Any) -> Any:
         own_versions_url=own,
         token_b=token_b,
     )
-    return Engine(vault, _identity(args), http=_http(args), callback=callback,
-                  on_event=event_printer(getattr(args, "verbose", False)))
+    return Engine(
+        vault,
+        _identity(args),
+        http=_http(args),
+        callback=callback,
+        on_event=event_printer(getattr(args, "verbose", False)),
+    )
 
 
 def _warn_wide_bind(engine: Any) -> None:
     if engine.server is not None and engine.server.wide_bind:
-        print("warning: our endpoint listens beyond this machine; make sure TLS terminates in front of it",
-              file=sys.stderr)
+        print(
+            "warning: our endpoint listens beyond this machine; make sure TLS terminates in front of it",
+            file=sys.stderr,
+        )
 
 
 # ---- commands -------------------------------------------------------------------------
@@ -262,11 +298,18 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         fault = Fault(args.fault)
     except ValueError:
-        raise CliError(f"unknown fault {args.fault!r}; choose from {', '.join(f.value for f in Fault)}") from None
+        raise CliError(
+            f"unknown fault {args.fault!r}; choose from {', '.join(f.value for f in Fault)}"
+        ) from None
     versions = (args.ocpi_version,) if args.ocpi_version else None
     if versions and args.ocpi_version not in ("2.1.1", "2.2.1", "2.3.0"):
         raise CliError("--ocpi-version must be 2.1.1, 2.2.1 or 2.3.0")
-    kwargs: dict[str, Any] = {"fault": fault, "host": args.host, "port": args.port, "slow_seconds": args.slow_seconds}
+    kwargs: dict[str, Any] = {
+        "fault": fault,
+        "host": args.host,
+        "port": args.port,
+        "slow_seconds": args.slow_seconds,
+    }
     if versions:
         kwargs["versions"] = versions
     from app.core.http import HttpSettings
@@ -274,8 +317,12 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
     sandbox = SandboxPartner(token_a, http_settings=HttpSettings(allow_insecure=True), **kwargs)
     await sandbox.start()
     print(sandbox.versions_url, flush=True)
-    print(f"sandbox partner NL-SBX serving OCPI {', '.join(versions or ('2.1.1', '2.2.1', '2.3.0'))};"
-          f" accepting TOKEN_A {token_a.fingerprint}; fault: {fault.value}. Ctrl+C to stop.", file=sys.stderr, flush=True)
+    print(
+        f"sandbox partner NL-SBX serving OCPI {', '.join(versions or ('2.1.1', '2.2.1', '2.3.0'))};"
+        f" accepting TOKEN_A {token_a.fingerprint}; fault: {fault.value}. Ctrl+C to stop.",
+        file=sys.stderr,
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -289,8 +336,11 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
             entries = sandbox.transcript.entries
             for entry in entries[seen:]:
                 if entry.get("type") == "exchange":
-                    print(f"sandbox called back {entry['method']} {entry['url']} -> {entry['response'].get('status')}",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"sandbox called back {entry['method']} {entry['url']} -> {entry['response'].get('status')}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             seen = len(entries)
             if sandbox.registered and getattr(sandbox, "_announced", False) is False:
                 sandbox._announced = True  # type: ignore[attr-defined]
@@ -308,8 +358,13 @@ async def cmd_register(args: argparse.Namespace) -> int:
         engine = _engine(args, vault)
         async with engine:
             _warn_wide_bind(engine)
-            result = await engine.register(args.versions_url, token_a, ocpi_version=args.ocpi_version,
-                                           token_encoding=args.token_encoding, verify=not args.no_verify)
+            result = await engine.register(
+                args.versions_url,
+                token_a,
+                ocpi_version=args.ocpi_version,
+                token_encoding=args.token_encoding,
+                verify=not args.no_verify,
+            )
         return print_result(result, args.json)
 
 
@@ -321,12 +376,19 @@ async def cmd_invite(args: argparse.Namespace) -> int:
         async with engine:
             _warn_wide_bind(engine)
             invitation = await engine.invite()
-            out = Path(args.token_a_out) if args.token_a_out else data_dir() / f"token-a-{invitation.run_id[:8]}.txt"
+            out = (
+                Path(args.token_a_out)
+                if args.token_a_out
+                else data_dir() / f"token-a-{invitation.run_id[:8]}.txt"
+            )
             write_secret_file(out, invitation.token_a.reveal())
             print(invitation.versions_url, flush=True)
-            print(f"TOKEN_A {invitation.token_a.fingerprint} written to {out} (mode 0600)."
-                  f" Send it and the versions URL above to the partner. Waiting {args.wait:.0f} s...",
-                  file=sys.stderr, flush=True)
+            print(
+                f"TOKEN_A {invitation.token_a.fingerprint} written to {out} (mode 0600)."
+                f" Send it and the versions URL above to the partner. Waiting {args.wait:.0f} s...",
+                file=sys.stderr,
+                flush=True,
+            )
             result = await engine.wait_for_registration(invitation, args.wait)
         return print_result(result, args.json)
 
@@ -357,12 +419,25 @@ def _partner_json(vault: Any, partner: Any, with_tokens: bool) -> dict[str, Any]
     if with_tokens:
         data["endpoints"] = partner.endpoints
         data["credentials"] = [
-            {"fingerprint": c.fingerprint, "role": str(c.role), "direction": str(c.direction),
-             "state": str(c.state), "created": c.created, "last_used": c.last_used, "revoked": c.revoked}
+            {
+                "fingerprint": c.fingerprint,
+                "role": str(c.role),
+                "direction": str(c.direction),
+                "state": str(c.state),
+                "created": c.created,
+                "last_used": c.last_used,
+                "revoked": c.revoked,
+            }
             for c in vault.tokens(partner.id)
         ]
         data["runs"] = [
-            {"run_id": r.id, "kind": r.kind, "state": r.state, "outcome": r.outcome, "created": r.created}
+            {
+                "run_id": r.id,
+                "kind": r.kind,
+                "state": r.state,
+                "outcome": r.outcome,
+                "created": r.created,
+            }
             for r in vault.runs(partner.id)
         ]
     return data
@@ -382,12 +457,18 @@ async def cmd_peers(args: argparse.Namespace) -> int:
                     print(f"{key}: {value}")
                 print("credentials:")
                 for c in data["credentials"]:
-                    print(f"  {c['fingerprint']}  {c['direction']:<8} {c['state']:<10} created {c['created']}")
+                    print(
+                        f"  {c['fingerprint']}  {c['direction']:<8} {c['state']:<10} created {c['created']}"
+                    )
                 print("endpoints:")
                 for e in data["endpoints"]:
                     print(f"  {e.get('identifier')} {e.get('role') or ''} {e.get('url')}")
             return EXIT_OK
-        partners = [p for p in vault.partners(search=getattr(args, "search", None)) if p.status != "replaced"]
+        partners = [
+            p
+            for p in vault.partners(search=getattr(args, "search", None))
+            if p.status != "replaced"
+        ]
         rows = [_partner_json(vault, p, False) for p in partners]
         if getattr(args, "json", False):
             print(json.dumps(rows, ensure_ascii=False))
@@ -395,8 +476,10 @@ async def cmd_peers(args: argparse.Namespace) -> int:
             if not rows:
                 print("no partners yet", file=sys.stderr)
             for r in rows:
-                print(f"{r['id']:>5}  {r['peer'] or '(pending)':<8} {','.join(r['roles']):<10} "
-                      f"{r['ocpi_version'] or '-':<6} {r['status']:<12} {r['business_name']}")
+                print(
+                    f"{r['id']:>5}  {r['peer'] or '(pending)':<8} {','.join(r['roles']):<10} "
+                    f"{r['ocpi_version'] or '-':<6} {r['status']:<12} {r['business_name']}"
+                )
         return EXIT_OK
 
 
@@ -416,8 +499,20 @@ async def cmd_runs(args: argparse.Namespace) -> int:
         if args.action == "list":
             runs = vault.runs(unfinished_only=True)
             if args.json:
-                print(json.dumps([{"run_id": r.id, "kind": r.kind, "state": r.state, "outcome": r.outcome,
-                                   "description": describe(r)} for r in runs]))
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "run_id": r.id,
+                                "kind": r.kind,
+                                "state": r.state,
+                                "outcome": r.outcome,
+                                "description": describe(r),
+                            }
+                            for r in runs
+                        ]
+                    )
+                )
             else:
                 if not runs:
                     print("no unfinished runs", file=sys.stderr)
@@ -433,9 +528,11 @@ async def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _resolve_run(vault: Any, text: str) -> str:
-    matches = [r.id for r in vault.runs() if r.id.startswith(text)]
+    matches: list[str] = [r.id for r in vault.runs() if r.id.startswith(text)]
     if len(matches) != 1:
-        raise CliError(f"run {text!r} not found" if not matches else f"run prefix {text!r} is ambiguous")
+        raise CliError(
+            f"run {text!r} not found" if not matches else f"run prefix {text!r} is ambiguous"
+        )
     return matches[0]
 
 
@@ -446,8 +543,14 @@ async def cmd_transcript(args: argparse.Namespace) -> int:
         run_id = _resolve_run(vault, args.run)
         run = vault.run(run_id)
         entries = vault.transcript(run_id)
-        meta = {"run_id": run.id, "kind": run.kind, "state": run.state, "outcome": run.outcome,
-                "created": run.created, "app": f"ocpi-onboard {__version__}"}
+        meta = {
+            "run_id": run.id,
+            "kind": run.kind,
+            "state": run.state,
+            "outcome": run.outcome,
+            "created": run.created,
+            "app": f"ocpi-onboard {__version__}",
+        }
         if run.partner_id is not None:
             with contextlib.suppress(Exception):
                 meta["partner"] = vault.partner(run.partner_id).ref
@@ -460,8 +563,8 @@ async def cmd_transcript(args: argparse.Namespace) -> int:
 
 async def self_test() -> int:
     """Sandbox partner + full Sender handshake + vault in a temporary directory."""
-    from app.core.tokens import Secret, TokenRole, generate_token
     from app.core.http import HttpSettings
+    from app.core.tokens import Secret, TokenRole, generate_token
     from app.engine import Engine, Identity
     from app.sandbox import SandboxPartner
     from app.vault import Vault
@@ -470,21 +573,29 @@ async def self_test() -> int:
         os.environ.setdefault("OCPI_ONBOARD_PASSPHRASE", "self-test-passphrase")
         token_a = Secret(generate_token(), TokenRole.A)
         async with SandboxPartner(token_a, http_settings=HttpSettings()) as sandbox:
-            with Vault.open(Path(tmp) / "vault.db", passphrase="self-test-passphrase", use_keyring=False) as vault:
+            with Vault.open(
+                Path(tmp) / "vault.db", passphrase="self-test-passphrase", use_keyring=False
+            ) as vault:
                 async with Engine(vault, Identity("NL", "TST", ("CPO",), "Self test")) as engine:
                     result = await engine.register(sandbox.versions_url, token_a)
-                    if result.ok:
+                    if result.ok and result.partner_id is not None:
                         check = await engine.check(result.partner_id)
                         if not check.ok:
                             result = check
             raw = b"".join(p.read_bytes() for p in Path(tmp).iterdir() if p.is_file())
             leaked = token_a.reveal().encode() in raw
         if not result.ok or result.mutual_discovery != "complete" or leaked:
-            reason = result.diagnosis.message if result.diagnosis else ("token found in vault file" if leaked else "mutual discovery incomplete")
+            reason = (
+                result.diagnosis.message
+                if result.diagnosis
+                else ("token found in vault file" if leaked else "mutual discovery incomplete")
+            )
             print(f"self-test FAILED: {reason}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"self-test OK: registered with sandbox on OCPI {result.ocpi_version}, "
-              f"TOKEN_C {result.token_c_fingerprint}, mutual discovery {result.mutual_discovery}")
+        print(
+            f"self-test OK: registered with sandbox on OCPI {result.ocpi_version}, "
+            f"TOKEN_C {result.token_c_fingerprint}, mutual discovery {result.mutual_discovery}"
+        )
         return EXIT_OK
 
 
@@ -523,8 +634,19 @@ def main(argv: list[str] | None = None) -> int:
     except OnboardingError as exc:
         d = exc.diagnosis
         if getattr(args, "json", False):
-            print(json.dumps({"status": "failed", "peer": None, "ocpi_version": None, "token_c_fingerprint": None,
-                              "mutual_discovery": "unknown", "diagnosis": d.to_dict(), "run_id": None}))
+            print(
+                json.dumps(
+                    {
+                        "status": "failed",
+                        "peer": None,
+                        "ocpi_version": None,
+                        "token_c_fingerprint": None,
+                        "mutual_discovery": "unknown",
+                        "diagnosis": d.to_dict(),
+                        "run_id": None,
+                    }
+                )
+            )
         print(f"error [{d.code}]: {d.message}\nfix: {d.hint}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

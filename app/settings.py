@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.http import HttpSettings
+from app.engine.results import Identity
 from app.paths import config_dir
 
 DEFAULT_IDENTITY: dict[str, Any] = {
@@ -41,13 +43,13 @@ class Settings:
     post_timeout: float = 90.0
     vault_path: str | None = None
 
-    def identity(self):  # type: ignore[no-untyped-def]
-        from app.engine.results import Identity
+    def identity(self) -> Identity:
 
-        return Identity(self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website)
+        return Identity(
+            self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website
+        )
 
-    def http(self):  # type: ignore[no-untyped-def]
-        from app.core.http import HttpSettings
+    def http(self) -> HttpSettings:
 
         return HttpSettings(
             request_timeout=self.request_timeout,

@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from aiohttp import web  # noqa: E402
+import httpx
+from aiohttp import web
 
-from app.core.ocpi import build_envelope  # noqa: E402
-from app.core.tokens import Secret, TokenRole, generate_token  # noqa: E402
-from app.engine import Engine, Identity  # noqa: E402
-from app.sandbox import SandboxPartner  # noqa: E402
-from app.vault import Vault  # noqa: E402
+from app.core.ocpi import build_envelope
+from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine import Engine, Identity
+from app.sandbox import SandboxPartner
+from app.vault import Vault
 
 US = Identity("DE", "BEN", ("EMSP",), "Bench")
 
@@ -44,11 +44,25 @@ async def raw_handshake(versions_url: str, token_a: str) -> None:
     base = {}
 
     async def versions(request: web.Request) -> web.Response:
-        return web.json_response(build_envelope([{"version": "2.2.1", "url": base["url"] + "/ocpi/2.2.1"}]))
+        return web.json_response(
+            build_envelope([{"version": "2.2.1", "url": base["url"] + "/ocpi/2.2.1"}])
+        )
 
     async def details(request: web.Request) -> web.Response:
-        return web.json_response(build_envelope({"version": "2.2.1", "endpoints": [
-            {"identifier": "credentials", "role": "SENDER", "url": base["url"] + "/ocpi/2.2.1/credentials"}]}))
+        return web.json_response(
+            build_envelope(
+                {
+                    "version": "2.2.1",
+                    "endpoints": [
+                        {
+                            "identifier": "credentials",
+                            "role": "SENDER",
+                            "url": base["url"] + "/ocpi/2.2.1/credentials",
+                        }
+                    ],
+                }
+            )
+        )
 
     app.router.add_get("/ocpi/versions", versions)
     app.router.add_get("/ocpi/2.2.1", details)
@@ -62,10 +76,14 @@ async def raw_handshake(versions_url: str, token_a: str) -> None:
     try:
         async with httpx.AsyncClient() as client:
             versions_list = (await client.get(versions_url, headers=auth)).json()["data"]
-            url = [v["url"] for v in versions_list if v["version"] == "2.2.1"][0]
+            url = next(v["url"] for v in versions_list if v["version"] == "2.2.1")
             endpoints = (await client.get(url, headers=auth)).json()["data"]["endpoints"]
-            cred_url = [e["url"] for e in endpoints if e["identifier"] == "credentials"][0]
-            body = {"token": token_b, "url": base["url"] + "/ocpi/versions", "roles": US.credentials_roles()}
+            cred_url = next(e["url"] for e in endpoints if e["identifier"] == "credentials")
+            body = {
+                "token": token_b,
+                "url": base["url"] + "/ocpi/versions",
+                "roles": US.credentials_roles(),
+            }
             answer = (await client.post(cred_url, headers=auth, json=body)).json()
             assert answer["status_code"] == 1000, answer
     finally:
@@ -103,16 +121,21 @@ async def main(rounds: int) -> None:
         finally:
             vault.close()
     e, r = statistics.median(engine_times), statistics.median(raw_times)
-    print(json.dumps({
-        "rounds": rounds,
-        "engine_median_ms": round(e * 1000, 2),
-        "raw_httpx_median_ms": round(r * 1000, 2),
-        "ratio": round(e / r, 3),
-        "target_ratio": 1.15,
-        "engine_outbound_requests": counts[0],
-        "engine_connections": counts[1],
-        "target": "3 requests on 1 connection",
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "rounds": rounds,
+                "engine_median_ms": round(e * 1000, 2),
+                "raw_httpx_median_ms": round(r * 1000, 2),
+                "ratio": round(e / r, 3),
+                "target_ratio": 1.15,
+                "engine_outbound_requests": counts[0],
+                "engine_connections": counts[1],
+                "target": "3 requests on 1 connection",
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

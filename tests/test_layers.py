@@ -13,5 +13,7 @@ def test_engine_layers_load_no_qt() -> None:
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync', 'shiboken6'))); "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

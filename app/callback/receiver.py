@@ -19,7 +19,13 @@ from typing import Any
 from app.callback.server import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import OnboardingError
-from app.core.handshake import OurParty, ReceiverHandshake, RegistrationRefused, Response
+from app.core.handshake import (
+    OurParty,
+    ReceiverHandshake,
+    RegistrationRefused,
+    Request,
+    Response,
+)
 from app.core.http import HttpSettings, OcpiHttp, make_client
 from app.core.models import Credentials, VersionDetails, credentials_to_wire
 from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version, uses_base64_header
@@ -62,7 +68,9 @@ class ReceiverService:
         self.required_modules = required_modules
         self.sessions: dict[str, PeerSession] = {}
         # owner hooks (engine: vault writes; sandbox: nothing)
-        self.on_registered: RegistrationHook | None = None  # (session, token_c_issued, token_b_received)
+        self.on_registered: RegistrationHook | None = (
+            None  # (session, token_c_issued, token_b_received)
+        )
         self.on_updated: RegistrationHook | None = None
         self.on_unregistered: Callable[[PeerSession], Awaitable[None]] | None = None
         self.transcript_for: TranscriptFor | None = None
@@ -183,13 +191,13 @@ class ReceiverService:
             http = OcpiHttp(client, transcript, settings)
             while True:
                 action = machine.next_action()
-                if not hasattr(action, "method"):
+                if not isinstance(action, Request):
                     return
                 assert machine.token_b is not None
                 try:
                     result = await http.send(
-                        action.method,  # type: ignore[union-attr]
-                        action.url,  # type: ignore[union-attr]
+                        action.method,
+                        action.url,
                         token=machine.token_b,
                         base64_token=uses_base64_header(canonical_version(version)),
                         ocpi_headers=uses_base64_header(canonical_version(version)),
@@ -198,7 +206,7 @@ class ReceiverService:
                     raise RegistrationRefused(
                         UNABLE_TO_USE_CLIENT_API, exc.diagnosis.message, exc.diagnosis
                     ) from None
-                session.callback_calls.append(action.url)  # type: ignore[union-attr]
+                session.callback_calls.append(action.url)
                 machine.receive(Response(result.status, result.body, result.content_type))
 
     def _transcript(self, session: PeerSession) -> Transcript:

@@ -114,7 +114,9 @@ class CallbackServer:
         self._bound: tuple[str, int] | None = None
         self._failures: dict[str, deque[float]] = {}
         self._delay = delay
-        self.intercept: Callable[[web.Request, str, str | None], Awaitable[web.StreamResponse | None]] | None = None
+        self.intercept: (
+            Callable[[web.Request, str, str | None], Awaitable[web.StreamResponse | None]] | None
+        ) = None
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -184,7 +186,7 @@ class CallbackServer:
         prefix = urlsplit(self.base_url).path.rstrip("/") + "/ocpi/"
         if not path.startswith(prefix):
             return "other", None
-        parts = [p for p in path[len(prefix):].split("/") if p]
+        parts = [p for p in path[len(prefix) :].split("/") if p]
         if parts == ["versions"]:
             return "versions", None
         if len(parts) >= 1 and parts[0] in self.config.versions:
@@ -205,18 +207,22 @@ class CallbackServer:
         response: web.StreamResponse
         try:
             if self._rate_limited(remote):
-                response = self._envelope(429, CLIENT_ERROR, "too many unauthenticated attempts", request)
+                response = self._envelope(
+                    429, CLIENT_ERROR, "too many unauthenticated attempts", request
+                )
             elif kind == "other":
                 response = self._envelope(404, CLIENT_ERROR, "unknown resource", request)
-            elif kind != "credentials" and request.method not in ("GET", "HEAD"):
-                response = self._envelope(405, CLIENT_ERROR, "method not allowed", request)
-            elif request.method not in ("GET", "HEAD", "POST", "PUT", "DELETE"):
+            elif (
+                kind != "credentials" and request.method not in ("GET", "HEAD")
+            ) or request.method not in ("GET", "HEAD", "POST", "PUT", "DELETE"):
                 response = self._envelope(405, CLIENT_ERROR, "method not allowed", request)
             else:
                 ident = self.tokens.identify(presented)
                 if ident.grant is None:
                     self._note_failure(remote)
-                    response = self._envelope(401, CLIENT_ERROR, "unknown or missing token", request)
+                    response = self._envelope(
+                        401, CLIENT_ERROR, "unknown or missing token", request
+                    )
                 else:
                     length = request.content_length
                     if length is not None and length > MAX_INBOUND_BODY:
@@ -241,7 +247,9 @@ class CallbackServer:
         except Exception:  # never a traceback to the partner or to stderr
             response = self._envelope(500, 3000, "internal error", request)
         status = response.status
-        self._record(request, kind, version, ident, presented is not None, status, body, response, t0)
+        self._record(
+            request, kind, version, ident, presented is not None, status, body, response, t0
+        )
         return response
 
     async def _serve(
@@ -258,10 +266,14 @@ class CallbackServer:
         if grant.stage == Stage.INVITE and method in ("PUT", "DELETE"):
             return self._envelope(405, CLIENT_ERROR, "not registered yet", request)
         if grant.stage != Stage.INVITE and method == "POST":
-            return self._envelope(405, CLIENT_ERROR, "already registered: use PUT to update", request)
+            return self._envelope(
+                405, CLIENT_ERROR, "already registered: use PUT to update", request
+            )
         try:
             if method in ("GET", "HEAD"):
-                return self._envelope(200, 1000, None, request, await self.handler.get(grant, version))
+                return self._envelope(
+                    200, 1000, None, request, await self.handler.get(grant, version)
+                )
             if method == "DELETE":
                 await self.handler.delete(grant, version)
                 return self._envelope(200, 1000, None, request)
@@ -272,10 +284,10 @@ class CallbackServer:
             if not isinstance(payload, dict):
                 return self._envelope(200, INVALID_PARAMS, "credentials must be an object", request)
             if method == "POST":
-                data = await self.handler.post(grant, version, payload)
+                answer = await self.handler.post(grant, version, payload)
             else:
-                data = await self.handler.put(grant, version, payload)
-            return self._envelope(200, 1000, None, request, data)
+                answer = await self.handler.put(grant, version, payload)
+            return self._envelope(200, 1000, None, request, answer)
         except RegistrationRefused as refused:
             return self._envelope(200, refused.status_code, refused.message, request)
         except MethodNotAllowed as exc:
@@ -283,12 +295,18 @@ class CallbackServer:
 
     def _details(self, version: str) -> dict[str, Any]:
         with_roles = uses_base64_header(version)  # 2.2+ endpoints carry a role
-        credentials: dict[str, Any] = {"identifier": "credentials", "url": self.credentials_url(version)}
+        credentials: dict[str, Any] = {
+            "identifier": "credentials",
+            "url": self.credentials_url(version),
+        }
         if with_roles:
             credentials["role"] = "SENDER"  # ocpi/ocpi#403: advertise ours as SENDER
         endpoints = [credentials]
         for module, role in self.config.extra_endpoints:
-            entry: dict[str, Any] = {"identifier": module, "url": f"{self.details_url(version)}/{module}"}
+            entry: dict[str, Any] = {
+                "identifier": module,
+                "url": f"{self.details_url(version)}/{module}",
+            }
             if with_roles:
                 entry["role"] = role
             endpoints.append(entry)
@@ -339,7 +357,7 @@ class CallbackServer:
             token_label = "unknown"
         diagnoses = ident.warnings + ((ident.refusal,) if ident.refusal and had_token else ())
         if ident.refusal and not had_token and kind != "other":
-            diagnoses = ident.warnings + (ident.refusal,)
+            diagnoses = (*ident.warnings, ident.refusal)
         record = CallRecord(
             at=time.time(),
             method=request.method,
@@ -356,7 +374,9 @@ class CallbackServer:
             remote=request.remote,
             request_headers=dict(request.headers),
             request_body=body,
-            response_body=response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b"",
+            response_body=response.body
+            if isinstance(response, web.Response) and isinstance(response.body, bytes)
+            else b"",
             elapsed_ms=(time.perf_counter() - t0) * 1000,
         )
         self.calls.append(record)

@@ -150,7 +150,9 @@ def http_failure(response: Response, context: str) -> OnboardingError | None:
         if context == "post":
             return fail("reg.already_registered")
         if context in ("rotate", "unregister"):
-            return fail("reg.not_registered", "405", method="PUT" if context == "rotate" else "DELETE")
+            return fail(
+                "reg.not_registered", "405", method="PUT" if context == "rotate" else "DELETE"
+            )
     if status >= 500:
         try:
             judge(response)
@@ -177,7 +179,9 @@ def judge_in_context(response: Response, context: str) -> Envelope:
 class OurParty:
     """What we tell a partner about ourselves."""
 
-    roles: list[dict[str, Any]]  # CredentialsRole dicts: role, party_id, country_code, business_details
+    roles: list[
+        dict[str, Any]
+    ]  # CredentialsRole dicts: role, party_id, country_code, business_details
     versions_url: str
     hub_party_id: str | None = None
 
@@ -301,7 +305,9 @@ class SenderHandshake:
                 details = parse_version_details(envelope.data)
                 if canonical_version(details.version) != self.ocpi_version:
                     self.warnings.append(
-                        diagnose("ocpi.details_version_mismatch", sanitize_text(details.version, 20))
+                        diagnose(
+                            "ocpi.details_version_mismatch", sanitize_text(details.version, 20)
+                        )
                     )
                 endpoint = details.endpoint("credentials")
                 if endpoint is None:
@@ -362,7 +368,10 @@ def _check_roles(partner: Credentials) -> None:
     for role in partner.roles:
         key = (role.role, role.party_id, role.country_code)
         if key in seen:
-            raise fail("reg.response_roles", f"role {role.role} {role.country_code}-{role.party_id} listed twice")
+            raise fail(
+                "reg.response_roles",
+                f"role {role.role} {role.country_code}-{role.party_id} listed twice",
+            )
         seen.add(key)
 
 
@@ -398,7 +407,9 @@ class ReceiverHandshake:
         try:
             partner = credentials_from_wire(data, self.version)
         except OnboardingError as exc:
-            raise RegistrationRefused(INVALID_PARAMS, exc.diagnosis.detail or exc.diagnosis.message) from None
+            raise RegistrationRefused(
+                INVALID_PARAMS, exc.diagnosis.detail or exc.diagnosis.message
+            ) from None
         self.partner = partner
         self.token_b = Secret(partner.token, TokenRole.B)
         self.state = ReceiverState.CREDENTIALS_RECEIVED
@@ -416,7 +427,9 @@ class ReceiverHandshake:
     def receive(self, response: Response | None, error: OnboardingError | None = None) -> None:
         """Judge a callback response; any failure becomes 3001/3002/3003 for the POST answer."""
         if error is not None:
-            raise RegistrationRefused(UNABLE_TO_USE_CLIENT_API, error.diagnosis.message, error.diagnosis)
+            raise RegistrationRefused(
+                UNABLE_TO_USE_CLIENT_API, error.diagnosis.message, error.diagnosis
+            )
         assert response is not None
         try:
             envelope = judge(response)
@@ -500,13 +513,22 @@ class UpdateHandshake:
                 return Request("versions", "GET", self.versions_url, self.current.role)
             case UpdateState.VERSIONS_FETCHED:
                 assert self._version_url
-                return Request("details", "GET", self._version_url, self.current.role, None, self.ocpi_version)
+                return Request(
+                    "details", "GET", self._version_url, self.current.role, None, self.ocpi_version
+                )
             case UpdateState.DETAILS_FETCHED:
                 return IssueTokenB()
             case UpdateState.TOKEN_STORED:
                 assert self.new_inbound and self.credentials_url and self.ocpi_version
                 body = credentials_to_wire(self.us.credentials(self.new_inbound), self.ocpi_version)
-                return Request("rotate", "PUT", self.credentials_url, self.current.role, body, self.ocpi_version)
+                return Request(
+                    "rotate",
+                    "PUT",
+                    self.credentials_url,
+                    self.current.role,
+                    body,
+                    self.ocpi_version,
+                )
             case _:
                 return Finished(self.state)
 
@@ -531,7 +553,9 @@ class UpdateHandshake:
                 envelope = judge_in_context(response, "check")
                 versions = parse_versions(envelope.data)
                 offered = [v.version for v in versions]
-                wanted = canonical_version(self.preferred_version) if self.preferred_version else None
+                wanted = (
+                    canonical_version(self.preferred_version) if self.preferred_version else None
+                )
                 chosen = negotiate(offered, (wanted,) if wanted else SUPPORTED_VERSIONS)
                 if chosen is None:
                     raise fail("ocpi.no_mutual_version", ", ".join(offered[:8]))
@@ -557,7 +581,9 @@ class UpdateHandshake:
                 ):
                     raise fail("token.c_equals_b")
                 if len(token) > 64 or not all(0x21 <= ord(ch) <= 0x7E for ch in token):
-                    raise fail("token.c_invalid", "longer than 64 characters or not printable ASCII")
+                    raise fail(
+                        "token.c_invalid", "longer than 64 characters or not printable ASCII"
+                    )
                 partner = credentials_from_wire(envelope.data, self.ocpi_version)
                 self.partner = partner
                 self.new_outbound = Secret(partner.token, self.current.role)

@@ -249,7 +249,12 @@ class OcpiHttp:
             )
         )
         return HttpResult(
-            method, url, status, resp_headers, body_for_record, elapsed,
+            method,
+            url,
+            status,
+            resp_headers,
+            body_for_record,
+            elapsed,
             resp_headers.get("content-type"),
         )
 
@@ -316,6 +321,10 @@ def _tls_reason(text: str) -> str:
         return "the certificate has expired"
     if "hostname" in lowered or "host name" in lowered or "ip address mismatch" in lowered:
         return "the certificate is for another host name"
-    if "self-signed" in lowered or "self signed" in lowered or "unable to get local issuer" in lowered:
+    if (
+        "self-signed" in lowered
+        or "self signed" in lowered
+        or "unable to get local issuer" in lowered
+    ):
         return "the certificate is not signed by a trusted authority"
     return "certificate verification failed"

@@ -32,7 +32,11 @@ def check_versions_url(url: str, allow_insecure: bool = False) -> list[Diagnosis
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
         return [diagnose("input.url_invalid")]
-    if parts.scheme.lower() == "http" and not allow_insecure and not is_loopback_host(parts.hostname):
+    if (
+        parts.scheme.lower() == "http"
+        and not allow_insecure
+        and not is_loopback_host(parts.hostname)
+    ):
         found.append(diagnose("input.url_insecure"))
     if _VERSION_TAIL.search(parts.path):
         found.append(diagnose("input.version_details_url"))
@@ -55,7 +59,11 @@ def check_token(text: str) -> list[Diagnosis]:
     if any(ch.isspace() for ch in stripped):
         found.append(diagnose("input.token_whitespace"))
         return found
-    if not stripped or len(stripped) > MAX_TOKEN_LENGTH or not all(0x21 <= ord(c) <= 0x7E for c in stripped):
+    if (
+        not stripped
+        or len(stripped) > MAX_TOKEN_LENGTH
+        or not all(0x21 <= ord(c) <= 0x7E for c in stripped)
+    ):
         found.append(diagnose("input.token_invalid"))
         return found
     decoded = _b64_decode_token(stripped)

@@ -41,7 +41,9 @@ def is_valid_token_text(value: str) -> bool:
 
 def tokens_equal(left: str, right: str) -> bool:
     """Constant-time comparison of two token values."""
-    return hmac.compare_digest(left.encode("utf-8", "surrogatepass"), right.encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(
+        left.encode("utf-8", "surrogatepass"), right.encode("utf-8", "surrogatepass")
+    )
 
 
 def base64_form(value: str) -> str:

@@ -156,10 +156,12 @@ def to_html(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"<td>{entry.get('seq', '')}</td><td>{esc(entry.get('at', ''))}</td>"
             f"<td>{esc(_line(entry))}{details}</td></tr>"
         )
-    meta_rows = "".join(f"<tr><th>{esc(str(k))}</th><td>{esc(str(v))}</td></tr>" for k, v in meta.items())
+    meta_rows = "".join(
+        f"<tr><th>{esc(str(k))}</th><td>{esc(str(v))}</td></tr>" for k, v in meta.items()
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>OCPI Onboard transcript {esc(str(meta.get('run_id', '')))}</title>
+<title>OCPI Onboard transcript {esc(str(meta.get("run_id", "")))}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #1d2430; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -172,7 +174,7 @@ pre {{ background: #f5f7fa; padding: 8px; overflow-x: auto; }}
 <p>Tokens appear only as fingerprints (A·…, B·…, C·…): the role letter tells which token went where.</p>
 <table class="meta">{meta_rows}</table>
 <h2>Events and exchanges</h2>
-<table>{''.join(rows)}</table>
+<table>{"".join(rows)}</table>
 </body></html>
 """
 

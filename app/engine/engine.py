@@ -74,9 +74,7 @@ class Engine:
         self.versions = versions
         self.tokens = TokenBook()
         self.us = OurParty(identity.credentials_roles(), "http://127.0.0.1/ocpi/versions")
-        self.receiver = ReceiverService(
-            self.tokens, self.us, self.http_settings, required_modules
-        )
+        self.receiver = ReceiverService(self.tokens, self.us, self.http_settings, required_modules)
         self.server: CallbackServer | None = None
         self._recorders: dict[str, RunRecorder] = {}
         self._sandboxes: list[Any] = []
@@ -142,8 +140,12 @@ class Engine:
         for partner in self.vault.partners(status="registered"):
             assert partner.id is not None
             key = peer_key(partner.id)
-            inbound = self.vault.tokens(partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE)
-            outbound = self.vault.tokens(partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+            inbound = self.vault.tokens(
+                partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE
+            )
+            outbound = self.vault.tokens(
+                partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE
+            )
             if not inbound:
                 continue
             ours = self.vault.reveal(inbound[-1].id)
@@ -161,12 +163,18 @@ class Engine:
         for invite_run in self.vault.runs(unfinished_only=True):
             if invite_run.kind != "invite" or invite_run.partner_id is None:
                 continue
-            for cred in self.vault.tokens(invite_run.partner_id, role=TokenRole.A, direction=Direction.INBOUND):
+            for cred in self.vault.tokens(
+                invite_run.partner_id, role=TokenRole.A, direction=Direction.INBOUND
+            ):
                 if cred.state == TokenState.ACTIVE:
-                    self.receiver.invite(peer_key(invite_run.partner_id), self.vault.reveal(cred.id))
+                    self.receiver.invite(
+                        peer_key(invite_run.partner_id), self.vault.reveal(cred.id)
+                    )
 
     # ---- recorders and inbound calls ---------------------------------------------------
-    def recorder(self, run_id: str, key: str | None, secrets: list[Secret] | None = None) -> RunRecorder:
+    def recorder(
+        self, run_id: str, key: str | None, secrets: list[Secret] | None = None
+    ) -> RunRecorder:
         recorder = RunRecorder(self.vault, run_id, self.on_event, self.on_entry, secrets)
         if key is not None:
             self._recorders[key] = recorder
@@ -195,7 +203,9 @@ class Engine:
 
     def outbound_token(self, partner: PartnerRecord) -> tuple[int, Secret]:
         assert partner.id is not None
-        active = self.vault.tokens(partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+        active = self.vault.tokens(
+            partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE
+        )
         active = [c for c in active if c.role != TokenRole.A]
         if not active:
             raise fail("vault.no_token_c", partner.ref)
@@ -224,8 +234,12 @@ class Engine:
         from app.engine.register import Registration
 
         return Registration(
-            self, versions_url, token_a, ocpi_version=ocpi_version,
-            token_encoding=token_encoding, verify=verify,
+            self,
+            versions_url,
+            token_a,
+            ocpi_version=ocpi_version,
+            token_encoding=token_encoding,
+            verify=verify,
         )
 
     async def register(
@@ -238,8 +252,11 @@ class Engine:
         verify: bool = True,
     ) -> RunResult:
         reg = self.registration(
-            versions_url, token_a, ocpi_version=ocpi_version,
-            token_encoding=token_encoding, verify=verify,
+            versions_url,
+            token_a,
+            ocpi_version=ocpi_version,
+            token_encoding=token_encoding,
+            verify=verify,
         )
         result: RunResult = await reg.run()
         return result
@@ -249,7 +266,9 @@ class Engine:
 
         return await invite(self, token_a)
 
-    async def wait_for_registration(self, invitation: Invitation, timeout: float | None) -> RunResult:
+    async def wait_for_registration(
+        self, invitation: Invitation, timeout: float | None
+    ) -> RunResult:
         from app.engine.invite import wait_for_registration
 
         return await wait_for_registration(self, invitation, timeout)
@@ -286,7 +305,9 @@ class Engine:
 
         token_a = Secret(generate_token(), TokenRole.A)
         versions = (version,) if version else SUPPORTED_VERSIONS
-        sandbox = SandboxPartner(token_a, versions=versions, fault=fault, http_settings=self.http_settings)
+        sandbox = SandboxPartner(
+            token_a, versions=versions, fault=fault, http_settings=self.http_settings
+        )
         await sandbox.start()
         self._sandboxes.append(sandbox)
         return sandbox.versions_url, token_a

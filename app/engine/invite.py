@@ -31,7 +31,9 @@ def attach_receiver_hooks(engine: Engine) -> None:
     def transcript_for(session: PeerSession):  # type: ignore[no-untyped-def]
         recorder = engine._recorders.get(session.key)
         if recorder is None:
-            run = engine.vault.start_run("invite", _partner_id(session), state="credentials_received")
+            run = engine.vault.start_run(
+                "invite", _partner_id(session), state="credentials_received"
+            )
             recorder = engine.recorder(run.id, session.key)
         return recorder.transcript
 
@@ -52,9 +54,15 @@ def attach_receiver_hooks(engine: Engine) -> None:
                 for cred in vault.tokens(older.id):
                     if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
                         vault.set_token_state(cred.id, TokenState.SUPERSEDED)
-                vault.save_partner(replace(older, country_code="", party_id=f"~{older.id}", status="replaced"))
-            vault.add_token(partner_id, TokenRole.B, Direction.OUTBOUND, token_b, TokenState.ACTIVE, run_id)
-            vault.add_token(partner_id, TokenRole.C, Direction.INBOUND, token_c, TokenState.ACTIVE, run_id)
+                vault.save_partner(
+                    replace(older, country_code="", party_id=f"~{older.id}", status="replaced")
+                )
+            vault.add_token(
+                partner_id, TokenRole.B, Direction.OUTBOUND, token_b, TokenState.ACTIVE, run_id
+            )
+            vault.add_token(
+                partner_id, TokenRole.C, Direction.INBOUND, token_c, TokenState.ACTIVE, run_id
+            )
             for cred in vault.tokens(partner_id, role=TokenRole.A):
                 if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
                     vault.set_token_state(cred.id, TokenState.CONSUMED)
@@ -67,7 +75,10 @@ def attach_receiver_hooks(engine: Engine) -> None:
                     roles=[r.model_dump(exclude_none=True) for r in session.partner.roles],
                     versions_url=session.partner.url,
                     ocpi_version=session.version,
-                    endpoints=[e.model_dump() for e in (session.details.endpoints if session.details else [])],
+                    endpoints=[
+                        e.model_dump()
+                        for e in (session.details.endpoints if session.details else [])
+                    ],
                     our_role="receiver",
                     status="registered",
                     token_encoding="auto",
@@ -75,14 +86,24 @@ def attach_receiver_hooks(engine: Engine) -> None:
                 )
             )
             if run_id:
-                vault.update_run(run_id, state="registered", outcome="succeeded",
-                                 data={"mutual_discovery": "complete"})
+                vault.update_run(
+                    run_id,
+                    state="registered",
+                    outcome="succeeded",
+                    data={"mutual_discovery": "complete"},
+                )
         crash_point("invite_registered")
         if recorder:
-            recorder.emit(StepDone(
-                f"{first.country_code}-{first.party_id} registered with us on OCPI {session.version};"
-                f" we issued TOKEN_C {token_c.fingerprint}", step="registered"))
-        waiter = engine._invite_waiters.get(session.key) if hasattr(engine, "_invite_waiters") else None
+            recorder.emit(
+                StepDone(
+                    f"{first.country_code}-{first.party_id} registered with us on OCPI {session.version};"
+                    f" we issued TOKEN_C {token_c.fingerprint}",
+                    step="registered",
+                )
+            )
+        waiter = (
+            engine._invite_waiters.get(session.key) if hasattr(engine, "_invite_waiters") else None
+        )
         if waiter is not None and not waiter.done():
             waiter.set_result(partner_id)
 
@@ -96,7 +117,9 @@ def attach_receiver_hooks(engine: Engine) -> None:
                 if cred.role != TokenRole.A:
                     vault.set_token_state(cred.id, TokenState.SUPERSEDED)
             vault.add_token(partner_id, in_role, Direction.INBOUND, new_inbound, TokenState.ACTIVE)
-            vault.add_token(partner_id, out_role, Direction.OUTBOUND, new_outbound, TokenState.ACTIVE)
+            vault.add_token(
+                partner_id, out_role, Direction.OUTBOUND, new_outbound, TokenState.ACTIVE
+            )
 
     async def on_unregistered(session: PeerSession) -> None:
         vault = engine.vault
@@ -124,22 +147,30 @@ async def invite(engine: Engine, token_a: Secret | None = None) -> Invitation:
     vault = engine.vault
     with vault.transaction():
         partner = vault.save_partner(
-            PartnerRecord(id=None, country_code="", party_id="", our_role="receiver", status="pending")
+            PartnerRecord(
+                id=None, country_code="", party_id="", our_role="receiver", status="pending"
+            )
         )
         assert partner.id is not None
         vault.add_token(partner.id, TokenRole.A, Direction.INBOUND, token, TokenState.ACTIVE)
-        run = vault.start_run("invite", partner.id, state="invited",
-                              data={"versions_url": engine.our_versions_url})
+        run = vault.start_run(
+            "invite", partner.id, state="invited", data={"versions_url": engine.our_versions_url}
+        )
     key = peer_key(partner.id)
     recorder = engine.recorder(run.id, key, [token])
     engine.receiver.invite(key, token)
-    recorder.emit(StepStarted(
-        f"Invited a partner: TOKEN_A {token.fingerprint}, our versions URL {engine.our_versions_url}",
-        step="invited"))
+    recorder.emit(
+        StepStarted(
+            f"Invited a partner: TOKEN_A {token.fingerprint}, our versions URL {engine.our_versions_url}",
+            step="invited",
+        )
+    )
     return Invitation(run.id, partner.id, engine.our_versions_url, token)
 
 
-async def wait_for_registration(engine: Engine, invitation: Invitation, timeout: float | None) -> RunResult:
+async def wait_for_registration(
+    engine: Engine, invitation: Invitation, timeout: float | None
+) -> RunResult:
     key = peer_key(invitation.partner_id)
     if not hasattr(engine, "_invite_waiters"):
         engine._invite_waiters = {}  # type: ignore[attr-defined]
@@ -156,8 +187,13 @@ async def wait_for_registration(engine: Engine, invitation: Invitation, timeout:
         recorder = engine._recorders.get(key)
         if recorder:
             recorder.emit(StepDone(diagnosis.message, Level.ERROR, step="invited"))
-        return RunResult("failed", invitation.run_id, kind="invite", partner_id=invitation.partner_id,
-                         diagnosis=diagnosis)
+        return RunResult(
+            "failed",
+            invitation.run_id,
+            kind="invite",
+            partner_id=invitation.partner_id,
+            diagnosis=diagnosis,
+        )
     finally:
         engine._invite_waiters.pop(key, None)  # type: ignore[attr-defined]
     partner = vault.partner(invitation.partner_id)
@@ -168,8 +204,11 @@ async def wait_for_registration(engine: Engine, invitation: Invitation, timeout:
         invitation.run_id,
         kind="invite",
         partner_id=partner.id,
-        peer={"country_code": partner.country_code, "party_id": partner.party_id,
-              "roles": [r.get("role") for r in partner.roles if r.get("role")]},
+        peer={
+            "country_code": partner.country_code,
+            "party_id": partner.party_id,
+            "roles": [r.get("role") for r in partner.roles if r.get("role")],
+        },
         ocpi_version=partner.ocpi_version,
         token_c_fingerprint=inbound[1].fingerprint if inbound else None,
         mutual_discovery="complete",

@@ -52,13 +52,16 @@ class _Op:
         self.key = peer_key(self.partner.id)
         self.out_id, self.outbound = engine.outbound_token(self.partner)
         inbound = engine.inbound_token(self.partner)
-        self.in_id, self.inbound = inbound if inbound else (None, None)
+        self.in_id: int | None = inbound[0] if inbound else None
+        self.inbound: Secret | None = inbound[1] if inbound else None
         self.run = self.vault.start_run(kind, self.partner.id, state="new")
         secrets = [s for s in (self.outbound, self.inbound) if s is not None]
         self.recorder = engine.recorder(self.run.id, self.key, secrets)
         self.encoding = EncodingChoice(self.partner.token_encoding or "auto")
         self.client = make_client(engine.http_settings)
-        self.http = OcpiHttp(self.client, self.recorder.transcript, engine.http_settings, self.recorder.emit)
+        self.http = OcpiHttp(
+            self.client, self.recorder.transcript, engine.http_settings, self.recorder.emit
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -66,10 +69,18 @@ class _Op:
 
     def failed(self, diagnosis: Diagnosis, outcome: str = "failed") -> RunResult:
         self.vault.update_run(self.run.id, outcome=outcome, diagnosis=diagnosis.to_dict())
-        self.recorder.emit(StepFailed(diagnosis.message, Level.ERROR, step=self.kind, diagnosis=diagnosis))
-        return RunResult("failed", self.run.id, kind=self.kind, partner_id=self.partner.id,
-                         peer=_peer(self.partner), ocpi_version=self.partner.ocpi_version,
-                         diagnosis=diagnosis)
+        self.recorder.emit(
+            StepFailed(diagnosis.message, Level.ERROR, step=self.kind, diagnosis=diagnosis)
+        )
+        return RunResult(
+            "failed",
+            self.run.id,
+            kind=self.kind,
+            partner_id=self.partner.id,
+            peer=_peer(self.partner),
+            ocpi_version=self.partner.ocpi_version,
+            diagnosis=diagnosis,
+        )
 
 
 async def check(engine: Engine, ref: int | str) -> RunResult:
@@ -77,34 +88,69 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
     await engine.start()
     op = _Op(engine, ref, "check")
     try:
-        op.recorder.emit(StepStarted(f"Check {op.partner.ref} with {op.outbound.fingerprint}", step="check"))
+        op.recorder.emit(
+            StepStarted(f"Check {op.partner.ref} with {op.outbound.fingerprint}", step="check")
+        )
         result = await send_with_encoding(
-            op.http, Request("check", "GET", op.partner.versions_url, op.outbound.role), op.outbound, op.encoding)
-        envelope = judge_in_context(Response(result.status, result.body, result.content_type), "check")
+            op.http,
+            Request("check", "GET", op.partner.versions_url, op.outbound.role),
+            op.outbound,
+            op.encoding,
+        )
+        envelope = judge_in_context(
+            Response(result.status, result.body, result.content_type), "check"
+        )
         versions = parse_versions(envelope.data)
-        wanted = canonical_version(op.partner.ocpi_version or "") if op.partner.ocpi_version else None
-        chosen = negotiate([v.version for v in versions], (wanted,) if wanted else ("2.3.0", "2.2.1", "2.1.1"))
+        wanted = (
+            canonical_version(op.partner.ocpi_version or "") if op.partner.ocpi_version else None
+        )
+        chosen = negotiate(
+            [v.version for v in versions], (wanted,) if wanted else ("2.3.0", "2.2.1", "2.1.1")
+        )
         endpoints = op.partner.endpoints
         if chosen is not None:
             url = next(v.url for v in versions if v.version == chosen)
             result = await send_with_encoding(
-                op.http, Request("check", "GET", url, op.outbound.role, None, canonical_version(chosen)),
-                op.outbound, op.encoding)
+                op.http,
+                Request("check", "GET", url, op.outbound.role, None, canonical_version(chosen)),
+                op.outbound,
+                op.encoding,
+            )
             details = parse_version_details(
-                judge_in_context(Response(result.status, result.body, result.content_type), "check").data)
+                judge_in_context(
+                    Response(result.status, result.body, result.content_type), "check"
+                ).data
+            )
             endpoints = [e.model_dump() for e in details.endpoints]
         else:
             warning = diagnose("ocpi.no_mutual_version", ", ".join(v.version for v in versions))
             op.recorder.diagnosis(warning)
         with op.vault.transaction():
-            op.vault.save_partner(replace(op.partner, endpoints=endpoints, last_checked=now_iso(),
-                                          token_encoding=op.encoding.stored_value))
+            op.vault.save_partner(
+                replace(
+                    op.partner,
+                    endpoints=endpoints,
+                    last_checked=now_iso(),
+                    token_encoding=op.encoding.stored_value,
+                )
+            )
             op.vault.mark_used(op.out_id)
             op.vault.update_run(op.run.id, state="checked", outcome="succeeded")
-        op.recorder.emit(StepDone(f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"))
-        return RunResult("ok", op.run.id, kind="check", partner_id=op.partner.id, peer=_peer(op.partner),
-                         ocpi_version=op.partner.ocpi_version, token_c_fingerprint=op.outbound.fingerprint,
-                         warnings=list(op.encoding.warnings))
+        op.recorder.emit(
+            StepDone(
+                f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"
+            )
+        )
+        return RunResult(
+            "ok",
+            op.run.id,
+            kind="check",
+            partner_id=op.partner.id,
+            peer=_peer(op.partner),
+            ocpi_version=op.partner.ocpi_version,
+            token_c_fingerprint=op.outbound.fingerprint,
+            warnings=list(op.encoding.warnings),
+        )
     except OnboardingError as exc:
         return op.failed(exc.diagnosis)
     except asyncio.CancelledError:
@@ -124,25 +170,45 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
     try:
         if url is None:
             raise OnboardingError(diagnose("ocpi.no_credentials_endpoint"))
-        op.recorder.emit(StepStarted(f"Unregister from {op.partner.ref} with {op.outbound.fingerprint}", step="unregister"))
+        op.recorder.emit(
+            StepStarted(
+                f"Unregister from {op.partner.ref} with {op.outbound.fingerprint}",
+                step="unregister",
+            )
+        )
         op.vault.update_run(op.run.id, state="delete_sent")
         crash_point("delete_sent")
         result = await send_with_encoding(
-            op.http, Request("unregister", "DELETE", url, op.outbound.role, None, op.partner.ocpi_version),
-            op.outbound, op.encoding)
+            op.http,
+            Request("unregister", "DELETE", url, op.outbound.role, None, op.partner.ocpi_version),
+            op.outbound,
+            op.encoding,
+        )
         warning: Diagnosis | None = None
         try:
-            judge_in_context(Response(result.status, result.body, result.content_type), "unregister")
+            judge_in_context(
+                Response(result.status, result.body, result.content_type), "unregister"
+            )
         except OnboardingError as exc:
             if exc.diagnosis.code != "reg.not_registered":
                 raise
             warning = exc.diagnosis  # they do not know us any more: clean up our side too
             op.recorder.diagnosis(warning)
         _revoke_all(op)
-        op.recorder.emit(StepDone(f"Unregistered from {op.partner.ref}; its tokens are revoked", step="unregister"))
-        return RunResult("unregistered", op.run.id, kind="unregister", partner_id=op.partner.id,
-                         peer=_peer(op.partner), ocpi_version=op.partner.ocpi_version,
-                         warnings=[warning] if warning else [])
+        op.recorder.emit(
+            StepDone(
+                f"Unregistered from {op.partner.ref}; its tokens are revoked", step="unregister"
+            )
+        )
+        return RunResult(
+            "unregistered",
+            op.run.id,
+            kind="unregister",
+            partner_id=op.partner.id,
+            peer=_peer(op.partner),
+            ocpi_version=op.partner.ocpi_version,
+            warnings=[warning] if warning else [],
+        )
     except OnboardingError as exc:
         return op.failed(exc.diagnosis)
     except asyncio.CancelledError:
@@ -169,20 +235,28 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
     """PUT our credentials with a new inbound token; store the partner's new token."""
     await engine.start()
     op = _Op(engine, ref, "rotate")
-    assert op.partner.id is not None
+    partner_id = op.partner.id
+    assert partner_id is not None
     if op.inbound is None:
         await op.close()
         return op.failed(diagnose("vault.no_token_c", op.partner.ref))
     in_role = op.inbound.role or (TokenRole.B if op.partner.our_role == "sender" else TokenRole.C)
-    machine = UpdateHandshake(op.partner.versions_url, op.outbound, op.inbound, engine.us,
-                              preferred_version=op.partner.ocpi_version)
+    machine = UpdateHandshake(
+        op.partner.versions_url,
+        op.outbound,
+        op.inbound,
+        engine.us,
+        preferred_version=op.partner.ocpi_version,
+    )
     new_cred: list[int] = []
 
     async def issue_token(m: UpdateHandshake) -> Secret:
         token = Secret(generate_token(), in_role)
         op.recorder.add_secret(token)
         with op.vault.transaction():
-            cred = op.vault.add_token(op.partner.id, in_role, Direction.INBOUND, token, TokenState.PENDING, op.run.id)
+            cred = op.vault.add_token(
+                partner_id, in_role, Direction.INBOUND, token, TokenState.PENDING, op.run.id
+            )
             op.vault.update_run(op.run.id, state="token_stored")
         new_cred.append(cred.id)
         engine.tokens.grant(token, op.key, Stage.REGISTERED, m.ocpi_version)
@@ -197,14 +271,26 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
         assert m.new_outbound is not None and m.new_inbound is not None and m.partner is not None
         op.recorder.add_secret(m.new_outbound)
         with op.vault.transaction():
-            op.vault.add_token(op.partner.id, op.outbound.role or TokenRole.C, Direction.OUTBOUND,
-                               m.new_outbound, TokenState.ACTIVE, op.run.id)
+            op.vault.add_token(
+                partner_id,
+                op.outbound.role or TokenRole.C,
+                Direction.OUTBOUND,
+                m.new_outbound,
+                TokenState.ACTIVE,
+                op.run.id,
+            )
             op.vault.set_token_state(op.out_id, TokenState.SUPERSEDED)
             if op.in_id is not None:
                 op.vault.set_token_state(op.in_id, TokenState.SUPERSEDED)
             op.vault.set_token_state(new_cred[0], TokenState.ACTIVE)
-            op.vault.save_partner(replace(op.partner, ocpi_version=m.ocpi_version, versions_url=m.partner.url,
-                                          token_encoding=op.encoding.stored_value))
+            op.vault.save_partner(
+                replace(
+                    op.partner,
+                    ocpi_version=m.ocpi_version,
+                    versions_url=m.partner.url,
+                    token_encoding=op.encoding.stored_value,
+                )
+            )
             op.vault.update_run(op.run.id, state="updated", outcome="succeeded")
         engine.tokens.revoke(op.inbound)  # type: ignore[arg-type]
         engine.tokens.forget_outbound(op.outbound)
@@ -217,14 +303,27 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
 
     try:
         op.recorder.emit(StepStarted(f"Rotate credentials with {op.partner.ref}", step="rotate"))
-        await drive_update(machine, op.http, UpdateHooks(issue_token, before_put, updated), op.encoding)
+        await drive_update(
+            machine, op.http, UpdateHooks(issue_token, before_put, updated), op.encoding
+        )
         assert machine.new_outbound is not None and machine.new_inbound is not None
-        op.recorder.emit(StepDone(
-            f"Rotated: we now present {machine.new_outbound.fingerprint} and accept {machine.new_inbound.fingerprint};"
-            f" {op.outbound.fingerprint} and {op.inbound.fingerprint} retired", step="rotate"))
-        return RunResult("rotated", op.run.id, kind="rotate", partner_id=op.partner.id, peer=_peer(op.partner),
-                         ocpi_version=machine.ocpi_version, token_c_fingerprint=machine.new_outbound.fingerprint,
-                         mutual_discovery="complete" if op.engine.embedded else "unknown")
+        op.recorder.emit(
+            StepDone(
+                f"Rotated: we now present {machine.new_outbound.fingerprint} and accept {machine.new_inbound.fingerprint};"
+                f" {op.outbound.fingerprint} and {op.inbound.fingerprint} retired",
+                step="rotate",
+            )
+        )
+        return RunResult(
+            "rotated",
+            op.run.id,
+            kind="rotate",
+            partner_id=op.partner.id,
+            peer=_peer(op.partner),
+            ocpi_version=machine.ocpi_version,
+            token_c_fingerprint=machine.new_outbound.fingerprint,
+            mutual_discovery="complete" if op.engine.embedded else "unknown",
+        )
     except (OnboardingError, asyncio.CancelledError, Exception) as exc:
         if isinstance(exc, OnboardingError):
             diagnosis = exc.diagnosis
@@ -232,8 +331,11 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
             diagnosis = diagnose("reg.cancelled")
         else:
             diagnosis = internal_failure(exc).diagnosis
-        sent = machine.state.value in ("put_sent", "failed") and any(
-            r.kind == "rotate" for r in [op.vault.run(op.run.id)]) and op.vault.run(op.run.id).state == "put_sent"
+        sent = (
+            machine.state.value in ("put_sent", "failed")
+            and any(r.kind == "rotate" for r in [op.vault.run(op.run.id)])
+            and op.vault.run(op.run.id).state == "put_sent"
+        )
         unknown = sent and diagnosis.code in ("net.post_timeout", "net.reset", "reg.cancelled")
         if new_cred and not unknown:
             op.vault.set_token_state(new_cred[0], TokenState.REVOKED)

@@ -71,7 +71,9 @@ async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
     if run.kind in ("check", "unregister") and partner_id is not None:
         vault.update_run(run.id, outcome="interrupted")
         if action == "resume":
-            return await (engine.check(partner_id) if run.kind == "check" else engine.unregister(partner_id))
+            return await (
+                engine.check(partner_id) if run.kind == "check" else engine.unregister(partner_id)
+            )
         return _done(run, "cleaned")
     vault.update_run(run.id, outcome="interrupted")
     return _done(run, "cleaned")
@@ -103,8 +105,11 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
         if action == "cleanup" or not token_a_creds:
             return _done(run, "cleaned")
         token_a = vault.reveal(token_a_creds[-1].id).with_role(TokenRole.A)
-        return await engine.register(vault.partner(partner_id).versions_url, token_a,
-                                     ocpi_version=run.data.get("ocpi_version"))
+        return await engine.register(
+            vault.partner(partner_id).versions_url,
+            token_a,
+            ocpi_version=run.data.get("ocpi_version"),
+        )
     # credentials_posted: outcome unknown; probe TOKEN_A
     alive = False
     if token_a_creds:
@@ -116,8 +121,14 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
             http = OcpiHttp(client, transcript, engine.http_settings)
             try:
                 result = await send_with_encoding(
-                    http, Request("probe", "GET", partner.versions_url, TokenRole.A), token_a, EncodingChoice())
-                judge_in_context(Response(result.status, result.body, result.content_type), "versions_a")
+                    http,
+                    Request("probe", "GET", partner.versions_url, TokenRole.A),
+                    token_a,
+                    EncodingChoice(),
+                )
+                judge_in_context(
+                    Response(result.status, result.body, result.content_type), "versions_a"
+                )
                 alive = True
             except OnboardingError:
                 alive = False
@@ -127,8 +138,11 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
         with vault.transaction():
             revoke_pending_b()
             vault.update_run(run.id, outcome="cancelled")
-        return await engine.register(vault.partner(partner_id).versions_url, token_a,
-                                     ocpi_version=run.data.get("ocpi_version"))
+        return await engine.register(
+            vault.partner(partner_id).versions_url,
+            token_a,
+            ocpi_version=run.data.get("ocpi_version"),
+        )
     with vault.transaction():
         revoke_pending_b()
         if not alive:
@@ -136,19 +150,23 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
                 if cred.state in (TokenState.PENDING, TokenState.ACTIVE):
                     vault.set_token_state(cred.id, TokenState.CONSUMED)
         diagnosis = diagnose("reg.unknown_outcome") if not alive else None
-        vault.update_run(run.id, outcome="interrupted" if not alive else "cancelled",
-                         diagnosis=diagnosis.to_dict() if diagnosis else None)
+        vault.update_run(
+            run.id,
+            outcome="interrupted" if not alive else "cancelled",
+            diagnosis=diagnosis.to_dict() if diagnosis else None,
+        )
         partner = vault.partner(partner_id)
         if partner.status == "pending" and not alive:
             vault.save_partner(replace(partner, status="failed"))
-    status = "cleaned" if alive else "failed"
-    result = _done(run, status)
+    outcome = _done(run, "cleaned" if alive else "failed")
     if not alive:
-        result.diagnosis = fail("token.a_spent_by_partner").diagnosis
-    return result
+        outcome.diagnosis = fail("token.a_spent_by_partner").diagnosis
+    return outcome
 
 
-async def _recover_rotate(engine: Engine, run: RunRecord, action: str, partner_id: int) -> RunResult:
+async def _recover_rotate(
+    engine: Engine, run: RunRecord, action: str, partner_id: int
+) -> RunResult:
     """Before put_sent the old pair is untouched: revoke the new token. At put_sent the
     partner may have switched: check with the old token decides."""
     vault = engine.vault
@@ -161,7 +179,9 @@ async def _recover_rotate(engine: Engine, run: RunRecord, action: str, partner_i
         if action == "resume":
             return await engine.check(partner_id)
         return _done(run, "cleaned")
-    vault.update_run(run.id, outcome="interrupted", diagnosis=diagnose("reg.unknown_outcome").to_dict())
+    vault.update_run(
+        run.id, outcome="interrupted", diagnosis=diagnose("reg.unknown_outcome").to_dict()
+    )
     checked = await engine.check(partner_id)
     with vault.transaction():
         if checked.ok:  # the partner still takes the old token: the PUT never applied

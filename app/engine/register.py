@@ -12,15 +12,17 @@ import asyncio
 import time
 from dataclasses import replace
 
+import httpx
+
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.events import Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import SenderHandshake, SenderState
+from app.core.handshake import Request, SenderHandshake, SenderState, judge
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
-from app.core.handshake import Request, judge
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
+from app.engine.recorder import RunRecorder
 from app.engine.results import Discovery, RunResult
 from app.vault import Direction, PartnerRecord, TokenState
 from app.vault.records import now_iso
@@ -67,8 +69,8 @@ class Registration:
         self.key: str | None = None
         self.token_b_cred: int | None = None
         self.started = time.time()
-        self._recorder = None
-        self._client = None
+        self._recorder: RunRecorder | None = None
+        self._client: httpx.AsyncClient | None = None
         self._http: OcpiHttp | None = None
         self.result: RunResult | None = None
 
@@ -111,7 +113,9 @@ class Registration:
             return
         await self.engine.start()
         self.engine.identity.validate()
-        problems = errors(check_versions_url(self.versions_url, self.engine.http_settings.allow_insecure))
+        problems = errors(
+            check_versions_url(self.versions_url, self.engine.http_settings.allow_insecure)
+        )
         problems += errors(check_token(self.token_a.reveal()))
         if problems:
             raise OnboardingError(problems[0])
@@ -142,19 +146,26 @@ class Registration:
                 "register",
                 self.partner_id,
                 state=SenderState.NEW,
-                data={"versions_url": self.versions_url, "ocpi_version": self.machine.preferred_version},
+                data={
+                    "versions_url": self.versions_url,
+                    "ocpi_version": self.machine.preferred_version,
+                },
             )
         self.run_id = run.id
         self.key = peer_key(self.partner_id)
         self._recorder = self.engine.recorder(run.id, self.key, [self.token_a])
         self._client = make_client(self.engine.http_settings)
-        self._http = OcpiHttp(self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit)
+        self._http = OcpiHttp(
+            self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit
+        )
         crash_point("new")
 
     # ---- the drive -----------------------------------------------------------------------
     async def _drive(self, stop_after: SenderState | None) -> None:
         assert self._http is not None and self._recorder is not None
-        hooks = SenderHooks(self._issue_token_b, self._before_post, self._registered, self._state_changed)
+        hooks = SenderHooks(
+            self._issue_token_b, self._before_post, self._registered, self._state_changed
+        )
         step = self.machine.state
         self._recorder.emit(StepStarted(STEP_TITLES.get(step, str(step)), step=str(step)))
         try:
@@ -197,7 +208,12 @@ class Registration:
             self._recorder.add_secret(token_b)
         with self.vault.transaction():
             cred = self.vault.add_token(
-                self.partner_id, TokenRole.B, Direction.INBOUND, token_b, TokenState.PENDING, self.run_id
+                self.partner_id,
+                TokenRole.B,
+                Direction.INBOUND,
+                token_b,
+                TokenState.PENDING,
+                self.run_id,
             )
             self.vault.update_run(self.run_id, state=SenderState.TOKEN_B_STORED)
         self.token_b_cred = cred.id
@@ -210,7 +226,14 @@ class Registration:
         """External mode: our platform must answer our versions URL with TOKEN_B (OCPI 1000)
         before TOKEN_A is spent."""
         assert self._http is not None
-        request = Request("preflight", "GET", self.engine.our_versions_url, TokenRole.B, None, self.machine.ocpi_version)
+        request = Request(
+            "preflight",
+            "GET",
+            self.engine.our_versions_url,
+            TokenRole.B,
+            None,
+            self.machine.ocpi_version,
+        )
         try:
             result = await send_with_encoding(self._http, request, token_b, EncodingChoice("auto"))
             from app.core.handshake import Response
@@ -224,18 +247,26 @@ class Registration:
         self.started_post = time.time()
         self.vault.update_run(self.run_id, state=SenderState.CREDENTIALS_POSTED)
         if self._recorder is not None:
-            self._recorder.state(str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)")
+            self._recorder.state(
+                str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"
+            )
         crash_point("credentials_posted")
 
     async def _registered(self, machine: SenderHandshake) -> None:
         assert self.partner_id is not None and self.run_id and machine.partner and machine.token_c
         partner = machine.partner
         first = partner.roles[0]
-        self._recorder.add_secret(machine.token_c)  # type: ignore[union-attr]
+        assert self._recorder is not None
+        self._recorder.add_secret(machine.token_c)
         with self.vault.transaction():
             self._retire_same_identity(first.country_code, first.party_id)
             self.vault.add_token(
-                self.partner_id, TokenRole.C, Direction.OUTBOUND, machine.token_c, TokenState.ACTIVE, self.run_id
+                self.partner_id,
+                TokenRole.C,
+                Direction.OUTBOUND,
+                machine.token_c,
+                TokenState.ACTIVE,
+                self.run_id,
             )
             if self.token_b_cred is not None:
                 self.vault.set_token_state(self.token_b_cred, TokenState.ACTIVE)
@@ -248,7 +279,10 @@ class Registration:
                     roles=[r.model_dump(exclude_none=True) for r in partner.roles],
                     versions_url=partner.url,
                     ocpi_version=machine.ocpi_version,
-                    endpoints=[e.model_dump() for e in (machine.details.endpoints if machine.details else [])],
+                    endpoints=[
+                        e.model_dump()
+                        for e in (machine.details.endpoints if machine.details else [])
+                    ],
                     our_role="sender",
                     status="registered",
                     token_encoding=self.encoding.stored_value,
@@ -291,7 +325,11 @@ class Registration:
         mutual = self._mutual_discovery()
         if mutual == "incomplete":
             fetched = self.engine.discovery_calls(self.key or "", self.started)
-            missing = " and ".join(k for k in ("versions", "version details") if k.split()[-1] not in fetched and k not in fetched)
+            missing = " and ".join(
+                k
+                for k in ("versions", "version details")
+                if k.split()[-1] not in fetched and k not in fetched
+            )
             warnings.append(diagnose("reg.discovery_incomplete", missing or "endpoints"))
         elif mutual == "unknown":
             warnings.append(diagnose("reg.discovery_unknown"))
@@ -340,11 +378,15 @@ class Registration:
         if self.run_id is None:
             return
         machine = self.machine
-        posted = machine.state in (SenderState.CREDENTIALS_POSTED, SenderState.FAILED) and getattr(self, "started_post", None)
+        posted = machine.state in (SenderState.CREDENTIALS_POSTED, SenderState.FAILED) and getattr(
+            self, "started_post", None
+        )
         unknown = bool(posted) and (diagnosis.code in WRITE_FAILURES_UNKNOWN or cancelled)
         if unknown:
             outcome = "interrupted"
-            diagnosis = diagnose("net.post_timeout") if not cancelled else diagnose("reg.unknown_outcome")
+            diagnosis = (
+                diagnose("net.post_timeout") if not cancelled else diagnose("reg.unknown_outcome")
+            )
         else:
             outcome = "cancelled" if cancelled else "failed"
         with self.vault.transaction():
@@ -356,11 +398,14 @@ class Registration:
                 outcome=outcome,
                 diagnosis=diagnosis.to_dict() | {"code": diagnosis.code},
             )
-        if self.key and not unknown:
-            if machine.token_b is not None:
-                self.engine.tokens.revoke(machine.token_b)
+        if self.key and not unknown and machine.token_b is not None:
+            self.engine.tokens.revoke(machine.token_b)
         if self._recorder is not None:
-            self._recorder.emit(StepFailed(diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis))
+            self._recorder.emit(
+                StepFailed(
+                    diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis
+                )
+            )
         warnings = list(machine.warnings) + list(self.encoding.warnings)
         self.result = RunResult(
             status="failed",

@@ -55,7 +55,10 @@ DEMO_IDENTITY: dict[str, Any] = {
     "role": "CPO",
     "country_code": "NL",
     "party_id": "SBX",
-    "business_details": {"name": "Sandbox Charging (demo partner)", "website": "https://example.com"},
+    "business_details": {
+        "name": "Sandbox Charging (demo partner)",
+        "website": "https://example.com",
+    },
 }
 SANDBOX_PEER = "sandbox-sender"
 
@@ -73,7 +76,11 @@ class _FaultyTokens(TokenBook):
         version = canonical_version(grant.version or "") if grant.version else None
         if self.fault == Fault.PLAIN_TOKEN and ident.encoding == "base64":
             return Identification(None, ident.encoding, ident.warnings)
-        if self.fault == Fault.BASE64_TOKEN and ident.encoding == "plain" and not uses_base64_header(version):
+        if (
+            self.fault == Fault.BASE64_TOKEN
+            and ident.encoding == "plain"
+            and not uses_base64_header(version)
+        ):
             return Identification(None, ident.encoding, ident.warnings)
         if self.fault == Fault.UNAUTHORIZED_AFTER and grant.stage == Stage.REGISTERED:
             return Identification(None, ident.encoding, ident.warnings)
@@ -167,7 +174,18 @@ class SandboxPartner:
         self, request: web.Request, kind: str, version: str | None
     ) -> web.StreamResponse | None:
         if kind == "details" and self.fault == Fault.DETAILS_ONLY:
-            body = build_envelope({"version": version, "endpoints": [{"identifier": "locations", "role": "SENDER", "url": self.server.details_url(version or "") + "/locations"}]})
+            body = build_envelope(
+                {
+                    "version": version,
+                    "endpoints": [
+                        {
+                            "identifier": "locations",
+                            "role": "SENDER",
+                            "url": self.server.details_url(version or "") + "/locations",
+                        }
+                    ],
+                }
+            )
             return web.json_response(body)
         if kind != "credentials" or request.method != "POST":
             return None
@@ -175,7 +193,11 @@ class SandboxPartner:
             html = "<!DOCTYPE html><html><body><h1>500 Internal Server Error</h1></body></html>"
             return web.Response(status=500, text=html, content_type="text/html")
         if self.fault == Fault.MALFORMED_JSON:
-            return web.Response(status=200, text='{"data": {"token": "abc", "url": ', content_type="application/json")
+            return web.Response(
+                status=200,
+                text='{"data": {"token": "abc", "url": ',
+                content_type="application/json",
+            )
         if self.fault == Fault.OCPI_2001:
             body = build_envelope(None, INVALID_PARAMS, "Invalid or missing parameters: roles")
             return web.Response(status=200, text=json.dumps(body), content_type="application/json")

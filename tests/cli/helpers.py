@@ -27,7 +27,13 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def cli(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    home: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         capture_output=True,
@@ -60,7 +66,9 @@ class Background:
             if line:
                 return line.strip()
             if self.proc.poll() is not None:
-                raise AssertionError(f"process ended: {self.proc.stderr.read() if self.proc.stderr else ''}")
+                raise AssertionError(
+                    f"process ended: {self.proc.stderr.read() if self.proc.stderr else ''}"
+                )
         raise AssertionError("no first line in time")
 
     def stop(self) -> tuple[str, str]:

@@ -24,18 +24,40 @@ def _token_file(home: Path, value: str | None = None) -> tuple[Path, str]:
     return path, value
 
 
-IDENTITY = ["--country-code", "de", "--party-id", "onb", "--role", "EMSP", "--business-name", "CLI Test"]
+IDENTITY = [
+    "--country-code",
+    "de",
+    "--party-id",
+    "onb",
+    "--role",
+    "EMSP",
+    "--business-name",
+    "CLI Test",
+]
 
 
 def test_sandbox_register_peers_check_rotate_export_unregister(home: Path) -> None:
     token_file, token_a = _token_file(home)
-    sandbox = Background(home, "sandbox", "--port", "0", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file))
+    sandbox = Background(
+        home, "sandbox", "--port", "0", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file)
+    )
     outputs: list[str] = []
     try:
         url = sandbox.first_line()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/ocpi/versions")
         vault = str(home / "vault.db")
-        reg = cli(home, "register", "--vault", vault, "--versions-url", url, "--token-a-file", str(token_file), *IDENTITY, "--json")
+        reg = cli(
+            home,
+            "register",
+            "--vault",
+            vault,
+            "--versions-url",
+            url,
+            "--token-a-file",
+            str(token_file),
+            *IDENTITY,
+            "--json",
+        )
         outputs += [reg.stdout, reg.stderr]
         assert reg.returncode == 0, reg.stderr
         data = as_json(reg)
@@ -62,7 +84,18 @@ def test_sandbox_register_peers_check_rotate_export_unregister(home: Path) -> No
 
         for fmt in ("har", "html", "md", "json"):
             target = home / f"transcript.{fmt}"
-            exported = cli(home, "transcript", "export", data["run_id"][:10], "--format", fmt, "--output", str(target), "--vault", vault)
+            exported = cli(
+                home,
+                "transcript",
+                "export",
+                data["run_id"][:10],
+                "--format",
+                fmt,
+                "--output",
+                str(target),
+                "--vault",
+                vault,
+            )
             assert exported.returncode == 0, exported.stderr
             outputs.append(target.read_text())
         har = json.loads((home / "transcript.har").read_text())
@@ -84,7 +117,19 @@ def test_register_failure_is_json_with_diagnosis_and_exit_1(home: Path) -> None:
     sandbox = Background(home, "sandbox", "--token-a-file", str(token_file), "--fault", "ocpi-2001")
     try:
         url = sandbox.first_line()
-        reg = cli(home, "register", "--vault", str(home / "v.db"), "--versions-url", url, "--token-a-file", "-", *IDENTITY, "--json", stdin=token_a)
+        reg = cli(
+            home,
+            "register",
+            "--vault",
+            str(home / "v.db"),
+            "--versions-url",
+            url,
+            "--token-a-file",
+            "-",
+            *IDENTITY,
+            "--json",
+            stdin=token_a,
+        )
     finally:
         sandbox.stop()
     assert reg.returncode == 1
@@ -97,10 +142,21 @@ def test_register_failure_is_json_with_diagnosis_and_exit_1(home: Path) -> None:
     ("content", "needle"),
     [("Bearer abcdefgh", "header scheme"), ("two words", "spaces"), ("x" * 65, "64"), ("", "64")],
 )
-def test_bad_token_files_are_refused_before_anything_is_sent(home: Path, content: str, needle: str) -> None:
+def test_bad_token_files_are_refused_before_anything_is_sent(
+    home: Path, content: str, needle: str
+) -> None:
     token_file, _ = _token_file(home, content)
-    reg = cli(home, "register", "--vault", str(home / "v.db"), "--versions-url", "https://127.0.0.1:9/ocpi/versions",
-              "--token-a-file", str(token_file), *IDENTITY)
+    reg = cli(
+        home,
+        "register",
+        "--vault",
+        str(home / "v.db"),
+        "--versions-url",
+        "https://127.0.0.1:9/ocpi/versions",
+        "--token-a-file",
+        str(token_file),
+        *IDENTITY,
+    )
     assert reg.returncode == 2
     assert needle in reg.stderr
     assert not (home / "v.db").exists()
@@ -108,23 +164,58 @@ def test_bad_token_files_are_refused_before_anything_is_sent(home: Path, content
 
 def test_insecure_remote_url_is_refused(home: Path) -> None:
     token_file, _ = _token_file(home)
-    reg = cli(home, "register", "--vault", str(home / "v.db"), "--versions-url", "http://partner.example.com/ocpi/versions",
-              "--token-a-file", str(token_file), *IDENTITY, "--json")
+    reg = cli(
+        home,
+        "register",
+        "--vault",
+        str(home / "v.db"),
+        "--versions-url",
+        "http://partner.example.com/ocpi/versions",
+        "--token-a-file",
+        str(token_file),
+        *IDENTITY,
+        "--json",
+    )
     assert reg.returncode == 1
     assert as_json(reg)["diagnosis"]["code"] == "input.url_insecure"
 
 
 def test_invite_then_register_between_two_cli_processes(home: Path) -> None:
     token_out = home / "issued-token-a"
-    invite = Background(home, "invite", "--vault", str(home / "receiver.db"), "--token-a-out", str(token_out),
-                        "--wait", "30", "--json", "--country-code", "NL", "--party-id", "RCV", "--role", "CPO")
+    invite = Background(
+        home,
+        "invite",
+        "--vault",
+        str(home / "receiver.db"),
+        "--token-a-out",
+        str(token_out),
+        "--wait",
+        "30",
+        "--json",
+        "--country-code",
+        "NL",
+        "--party-id",
+        "RCV",
+        "--role",
+        "CPO",
+    )
     try:
         url = invite.first_line()
         assert url.endswith("/ocpi/versions")
         assert stat.S_IMODE(token_out.stat().st_mode) == 0o600
         token_a = token_out.read_text().strip()
-        reg = cli(home, "register", "--vault", str(home / "sender.db"), "--versions-url", url,
-                  "--token-a-file", str(token_out), *IDENTITY, "--json")
+        reg = cli(
+            home,
+            "register",
+            "--vault",
+            str(home / "sender.db"),
+            "--versions-url",
+            url,
+            "--token-a-file",
+            str(token_out),
+            *IDENTITY,
+            "--json",
+        )
         assert reg.returncode == 0, reg.stderr
         assert as_json(reg)["peer"]["party_id"] == "RCV"
         assert invite.proc.wait(timeout=20) == 0
@@ -146,7 +237,9 @@ def test_version_and_self_test(home: Path) -> None:
 def test_wrong_passphrase_is_a_clear_error(home: Path) -> None:
     vault = str(home / "v.db")
     assert cli(home, "peers", "list", "--vault", vault).returncode == 0
-    wrong = cli(home, "peers", "list", "--vault", vault, env=cli_env(home, OCPI_ONBOARD_PASSPHRASE="nope"))
+    wrong = cli(
+        home, "peers", "list", "--vault", vault, env=cli_env(home, OCPI_ONBOARD_PASSPHRASE="nope")
+    )
     assert wrong.returncode == 1
     assert "vault.wrong_passphrase" in wrong.stderr
     assert "Traceback" not in wrong.stderr

@@ -18,7 +18,12 @@ from tests.conftest import example
 @pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize(
     "name",
-    ["credentials_example.json", "credentials_example2.json", "credentials_example3.json", "credentials_example4.json"],
+    [
+        "credentials_example.json",
+        "credentials_example2.json",
+        "credentials_example3.json",
+        "credentials_example4.json",
+    ],
 )
 def test_spec_credentials_examples_parse(version: str, name: str) -> None:
     creds = credentials_from_wire(example(version, name), version)
@@ -56,7 +61,14 @@ def test_230_carries_hub_party_id_and_221_roles() -> None:
         {
             "token": "t" * 64,
             "url": "https://hub.example.com/versions",
-            "roles": [{"role": "CPO", "party_id": "ABC", "country_code": "DE", "business_details": {"name": "A"}}],
+            "roles": [
+                {
+                    "role": "CPO",
+                    "party_id": "ABC",
+                    "country_code": "DE",
+                    "business_details": {"name": "A"},
+                }
+            ],
             "hub_party_id": "NLHUB",
         }
     )
@@ -73,12 +85,38 @@ def test_230_carries_hub_party_id_and_221_roles() -> None:
         ({"url": "/relative"}, "url"),
         ({"url": "https://e.com/" + "a" * 260}, "url"),
         ({"roles": []}, "roles"),
-        ({"roles": [{"role": "CPO", "party_id": "ABCD", "country_code": "NL", "business_details": {"name": "x"}}]}, "party_id"),
-        ({"roles": [{"role": "CPO", "party_id": "ABC", "country_code": "NLD", "business_details": {"name": "x"}}]}, "country_code"),
+        (
+            {
+                "roles": [
+                    {
+                        "role": "CPO",
+                        "party_id": "ABCD",
+                        "country_code": "NL",
+                        "business_details": {"name": "x"},
+                    }
+                ]
+            },
+            "party_id",
+        ),
+        (
+            {
+                "roles": [
+                    {
+                        "role": "CPO",
+                        "party_id": "ABC",
+                        "country_code": "NLD",
+                        "business_details": {"name": "x"},
+                    }
+                ]
+            },
+            "country_code",
+        ),
         ({"roles": "CPO"}, "roles"),
     ],
 )
-def test_invalid_credentials_name_the_field_never_the_value(patch: dict[str, object], field: str) -> None:
+def test_invalid_credentials_name_the_field_never_the_value(
+    patch: dict[str, object], field: str
+) -> None:
     base = example("2.2.1", "credentials_example.json") | patch
     with pytest.raises(OnboardingError) as info:
         credentials_from_wire(base, "2.2.1")
@@ -91,7 +129,9 @@ def test_invalid_credentials_name_the_field_never_the_value(patch: dict[str, obj
 
 
 def test_versions_list_skips_unreadable_entries_and_detects_details() -> None:
-    versions = parse_versions([{"version": "2.2.1", "url": "https://e.com/2.2.1"}, {"version": "x"}, "junk"])
+    versions = parse_versions(
+        [{"version": "2.2.1", "url": "https://e.com/2.2.1"}, {"version": "x"}, "junk"]
+    )
     assert len(versions) == 1
     with pytest.raises(OnboardingError) as info:
         parse_versions({"version": "2.2.1", "endpoints": []})

@@ -30,7 +30,9 @@ def vault(vault_path: Path) -> Iterator[Vault]:
 
 
 @asynccontextmanager
-async def started_engine(vault: Vault, identity: Identity = US, **kwargs: Any) -> AsyncIterator[Engine]:
+async def started_engine(
+    vault: Vault, identity: Identity = US, **kwargs: Any
+) -> AsyncIterator[Engine]:
     kwargs.setdefault("http", FAST)
     engine = Engine(vault, identity, **kwargs)
     await engine.start()

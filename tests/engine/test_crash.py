@@ -15,7 +15,14 @@ from app.vault import Direction, TokenState, Vault
 from tests.cli.helpers import PASSPHRASE, Background, as_json, cli, cli_env
 
 IDENTITY = ["--country-code", "DE", "--party-id", "ONB", "--role", "EMSP"]
-SENDER_STEPS = ["new", "versions_fetched", "details_fetched", "token_b_stored", "credentials_posted", "registered"]
+SENDER_STEPS = [
+    "new",
+    "versions_fetched",
+    "details_fetched",
+    "token_b_stored",
+    "credentials_posted",
+    "registered",
+]
 ROTATION_STEPS = ["token_stored", "put_sent", "updated"]
 
 
@@ -23,7 +30,9 @@ ROTATION_STEPS = ["token_stored", "put_sent", "updated"]
 def sandbox(tmp_path: Path):  # type: ignore[no-untyped-def]
     token_file = tmp_path / "token_a"
     token_file.write_text(secrets.token_urlsafe(32))
-    proc = Background(tmp_path, "sandbox", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file))
+    proc = Background(
+        tmp_path, "sandbox", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file)
+    )
     url = proc.first_line()
     yield url, token_file
     proc.stop()
@@ -36,15 +45,28 @@ def _open(path: Path) -> Vault:
 def _accounted(vault: Vault, partner_id: int) -> None:
     """No token left pending; at most one active token per role and direction."""
     tokens = vault.tokens(partner_id)
-    assert not [c for c in tokens if c.state == TokenState.PENDING and c.role != TokenRole.A], tokens
+    assert not [c for c in tokens if c.state == TokenState.PENDING and c.role != TokenRole.A], (
+        tokens
+    )
     active = [(c.role, c.direction) for c in tokens if c.state == TokenState.ACTIVE]
     assert len(active) == len(set(active))
 
 
 def _register(home: Path, vault: Path, url: str, token_file: Path, kill_at: str | None = None):  # type: ignore[no-untyped-def]
     env = cli_env(home, **({"OCPI_ONBOARD_KILL_AT": kill_at} if kill_at else {}))
-    return cli(home, "register", "--vault", str(vault), "--versions-url", url, "--token-a-file", str(token_file),
-               *IDENTITY, "--json", env=env)
+    return cli(
+        home,
+        "register",
+        "--vault",
+        str(vault),
+        "--versions-url",
+        url,
+        "--token-a-file",
+        str(token_file),
+        *IDENTITY,
+        "--json",
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("step", SENDER_STEPS)
@@ -71,7 +93,10 @@ def test_sender_killed_at_each_step(tmp_path: Path, sandbox, step: str, action: 
         if action == "resume" or step == "registered":
             assert [p.ref for p in registered] == ["NL-SBX"], done.stdout + done.stderr
             _accounted(vault, registered[0].id)  # type: ignore[arg-type]
-            kinds = {(c.role, c.direction) for c in vault.tokens(registered[0].id, state=TokenState.ACTIVE)}  # type: ignore[arg-type]
+            kinds = {
+                (c.role, c.direction)
+                for c in vault.tokens(registered[0].id, state=TokenState.ACTIVE)
+            }  # type: ignore[arg-type]
             assert kinds == {(TokenRole.B, Direction.INBOUND), (TokenRole.C, Direction.OUTBOUND)}
         else:
             assert not registered
@@ -88,13 +113,33 @@ def test_killed_while_partner_processes_the_post(tmp_path: Path) -> None:
     dead, retires every token and says so."""
     token_file = tmp_path / "token_a"
     token_file.write_text(secrets.token_urlsafe(32))
-    sb = Background(tmp_path, "sandbox", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file),
-                    "--fault", "slow", "--slow-seconds", "0.8")
+    sb = Background(
+        tmp_path,
+        "sandbox",
+        "--ocpi-version",
+        "2.2.1",
+        "--token-a-file",
+        str(token_file),
+        "--fault",
+        "slow",
+        "--slow-seconds",
+        "0.8",
+    )
     try:
         url = sb.first_line()
         vault_path = tmp_path / "v.db"
-        proc = Background(tmp_path, "register", "--vault", str(vault_path), "--versions-url", url,
-                          "--token-a-file", str(token_file), *IDENTITY, "--json")
+        proc = Background(
+            tmp_path,
+            "register",
+            "--vault",
+            str(vault_path),
+            "--versions-url",
+            url,
+            "--token-a-file",
+            str(token_file),
+            *IDENTITY,
+            "--json",
+        )
         deadline = time.monotonic() + 30
         assert proc.proc.stderr is not None
         while time.monotonic() < deadline:
@@ -107,7 +152,9 @@ def test_killed_while_partner_processes_the_post(tmp_path: Path) -> None:
         time.sleep(2.0)  # the sandbox finishes: callbacks fail (we are dead) -> 3001, TOKEN_A alive
         runs = as_json(cli(tmp_path, "runs", "list", "--json", "--vault", str(vault_path)))
         assert runs[0]["state"] == "credentials_posted"
-        done = cli(tmp_path, "runs", "resume", runs[0]["run_id"], "--json", "--vault", str(vault_path))
+        done = cli(
+            tmp_path, "runs", "resume", runs[0]["run_id"], "--json", "--vault", str(vault_path)
+        )
         assert done.returncode == 0, done.stderr
         assert as_json(done)["status"] == "registered"
     finally:
@@ -122,8 +169,14 @@ def test_rotation_killed_at_each_step(tmp_path: Path, sandbox, step: str) -> Non
     url, token_file = sandbox
     vault_path = tmp_path / "v.db"
     assert _register(tmp_path, vault_path, url, token_file).returncode == 0
-    killed = cli(tmp_path, "rotate", "NL-SBX", "--vault", str(vault_path),
-                 env=cli_env(tmp_path, OCPI_ONBOARD_KILL_AT=step))
+    killed = cli(
+        tmp_path,
+        "rotate",
+        "NL-SBX",
+        "--vault",
+        str(vault_path),
+        env=cli_env(tmp_path, OCPI_ONBOARD_KILL_AT=step),
+    )
     assert killed.returncode == -signal.SIGKILL
     runs = as_json(cli(tmp_path, "runs", "list", "--json", "--vault", str(vault_path)))
     if step == "updated":  # killed after the commit: the run is complete, nothing to recover
@@ -131,7 +184,9 @@ def test_rotation_killed_at_each_step(tmp_path: Path, sandbox, step: str) -> Non
     else:
         assert len(runs) == 1 and runs[0]["state"] == step
         action = "cleanup" if step == "token_stored" else "resume"
-        done = cli(tmp_path, "runs", action, runs[0]["run_id"], "--json", "--vault", str(vault_path))
+        done = cli(
+            tmp_path, "runs", action, runs[0]["run_id"], "--json", "--vault", str(vault_path)
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     with _open(vault_path) as vault:
         assert not vault.runs(unfinished_only=True)

@@ -18,7 +18,10 @@ from tests.support.aio import run
 
 
 def _active(vault: Vault, partner_id: int) -> dict[tuple[TokenRole, Direction], str]:
-    return {(c.role, c.direction): c.fingerprint for c in vault.tokens(partner_id, state=TokenState.ACTIVE)}
+    return {
+        (c.role, c.direction): c.fingerprint
+        for c in vault.tokens(partner_id, state=TokenState.ACTIVE)
+    }
 
 
 def test_rotate_check_unregister_cycle(vault: Vault) -> None:
@@ -39,15 +42,23 @@ def test_rotate_check_unregister_cycle(vault: Vault) -> None:
                 rotated = await engine.rotate("nl-sbx")
                 assert rotated.status == "rotated", rotated.diagnosis
                 after = _active(vault, pid)
-                assert after[(TokenRole.C, Direction.OUTBOUND)] != before[(TokenRole.C, Direction.OUTBOUND)]
-                assert after[(TokenRole.B, Direction.INBOUND)] != before[(TokenRole.B, Direction.INBOUND)]
+                assert (
+                    after[(TokenRole.C, Direction.OUTBOUND)]
+                    != before[(TokenRole.C, Direction.OUTBOUND)]
+                )
+                assert (
+                    after[(TokenRole.B, Direction.INBOUND)]
+                    != before[(TokenRole.B, Direction.INBOUND)]
+                )
                 assert rotated.token_c_fingerprint == after[(TokenRole.C, Direction.OUTBOUND)]
                 superseded = [c.fingerprint for c in vault.tokens(pid, state=TokenState.SUPERSEDED)]
                 assert before[(TokenRole.C, Direction.OUTBOUND)] in superseded
                 # the partner re-fetched our endpoints with the new TOKEN_B during the PUT
                 put_run = vault.transcript(rotated.run_id)
                 inbound = [e for e in put_run if e.get("direction") == "inbound"]
-                assert inbound and all(e["token"] == after[(TokenRole.B, Direction.INBOUND)] for e in inbound)
+                assert inbound and all(
+                    e["token"] == after[(TokenRole.B, Direction.INBOUND)] for e in inbound
+                )
                 # the new pair works
                 assert (await engine.check(pid)).status == "ok"
 
@@ -93,12 +104,16 @@ def test_invite_as_receiver_with_our_own_sender(tmp_path: Path) -> None:
     """Both roles of our engine, two vaults: one invites, the other registers."""
 
     async def scenario() -> None:
-        with Vault.open(tmp_path / "receiver.db", passphrase=TEST_PASSPHRASE, use_keyring=False) as rv, Vault.open(
-            tmp_path / "sender.db", passphrase=TEST_PASSPHRASE, use_keyring=False
-        ) as sv:
-            async with started_engine(rv, Identity("NL", "RCV", ("CPO",), "Receiver BV")) as receiver, started_engine(
-                sv, Identity("BE", "SND", ("EMSP",), "Sender NV")
-            ) as sender:
+        with (
+            Vault.open(
+                tmp_path / "receiver.db", passphrase=TEST_PASSPHRASE, use_keyring=False
+            ) as rv,
+            Vault.open(tmp_path / "sender.db", passphrase=TEST_PASSPHRASE, use_keyring=False) as sv,
+        ):
+            async with (
+                started_engine(rv, Identity("NL", "RCV", ("CPO",), "Receiver BV")) as receiver,
+                started_engine(sv, Identity("BE", "SND", ("EMSP",), "Sender NV")) as sender,
+            ):
                 invitation = await receiver.invite()
                 assert invitation.token_a.fingerprint.startswith("A·")
                 result = await sender.register(invitation.versions_url, invitation.token_a)
@@ -110,7 +125,10 @@ def test_invite_as_receiver_with_our_own_sender(tmp_path: Path) -> None:
                 partner = rv.partner("BE-SND")
                 assert partner.our_role == "receiver" and partner.status == "registered"
                 active = _active(rv, partner.id)  # type: ignore[arg-type]
-                assert set(active) == {(TokenRole.B, Direction.OUTBOUND), (TokenRole.C, Direction.INBOUND)}
+                assert set(active) == {
+                    (TokenRole.B, Direction.OUTBOUND),
+                    (TokenRole.C, Direction.INBOUND),
+                }
                 a = [c for c in rv.tokens(partner.id, role=TokenRole.A)]  # type: ignore[arg-type]
                 assert a and a[0].state == TokenState.CONSUMED
                 # TOKEN_A is dead on our endpoint; TOKEN_C (theirs from us) works
@@ -125,12 +143,18 @@ def test_invite_as_receiver_with_our_own_sender(tmp_path: Path) -> None:
                 assert (await sender.check("NL-RCV")).status == "ok"
                 # a second POST with the old TOKEN_A is refused
                 with pytest.raises(OnboardingError) as info:
-                    await sender.register(invitation.versions_url, Secret(invitation.token_a.reveal()))
+                    await sender.register(
+                        invitation.versions_url, Secret(invitation.token_a.reveal())
+                    )
                 assert info.value.diagnosis.code == "token.a_reused"
                 # a fresh vault that never saw it: the receiver itself refuses the dead TOKEN_A
-                with Vault.open(tmp_path / "other.db", passphrase=TEST_PASSPHRASE, use_keyring=False) as ov:
+                with Vault.open(
+                    tmp_path / "other.db", passphrase=TEST_PASSPHRASE, use_keyring=False
+                ) as ov:
                     async with started_engine(ov) as other:
-                        again = await other.register(invitation.versions_url, Secret(invitation.token_a.reveal()))
+                        again = await other.register(
+                            invitation.versions_url, Secret(invitation.token_a.reveal())
+                        )
                 assert again.status == "failed"
                 assert again.diagnosis is not None and again.diagnosis.code == "token.a_rejected"
                 text = json.dumps(rv.transcript(invitation.run_id))

@@ -51,7 +51,9 @@ class ScriptedServer:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         self.seen.append(Seen(request.method, request.path, dict(request.headers), body))
-        handler = self.routes.get((request.method, request.path)) or self.routes.get(("*", request.path))
+        handler = self.routes.get((request.method, request.path)) or self.routes.get(
+            ("*", request.path)
+        )
         if handler is None:
             return web.json_response(build_envelope(None, 2000, "not found"), status=404)
         return await handler(request)
@@ -77,24 +79,39 @@ class ScriptedServer:
         await self.stop()
 
 
-def ocpi(data: Any = None, status_code: int = 1000, http_status: int = 200, message: str | None = None) -> Handler:
+def ocpi(
+    data: Any = None, status_code: int = 1000, http_status: int = 200, message: str | None = None
+) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.json_response(build_envelope(data, status_code, message), status=http_status)
 
     return handler
 
 
-def raw(body: bytes | str, status: int = 200, content_type: str = "application/json", headers: dict[str, str] | None = None) -> Handler:
+def raw(
+    body: bytes | str,
+    status: int = 200,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         data = body.encode() if isinstance(body, str) else body
-        return web.Response(body=data, status=status, headers={"Content-Type": content_type, **(headers or {})})
+        return web.Response(
+            body=data, status=status, headers={"Content-Type": content_type, **(headers or {})}
+        )
 
     return handler
 
 
-def partner_routes(server: ScriptedServer, version: str = "2.2.1", credentials: Handler | None = None) -> None:
+def partner_routes(
+    server: ScriptedServer, version: str = "2.2.1", credentials: Handler | None = None
+) -> None:
     """A well-behaved partner's versions and details; credentials scripted by the test."""
-    server.on("GET", "/ocpi/versions", _lazy(lambda: ocpi([{"version": version, "url": server.url(f"/ocpi/{version}")}])))
+    server.on(
+        "GET",
+        "/ocpi/versions",
+        _lazy(lambda: ocpi([{"version": version, "url": server.url(f"/ocpi/{version}")}])),
+    )
     server.on(
         "GET",
         f"/ocpi/{version}",
@@ -103,8 +120,16 @@ def partner_routes(server: ScriptedServer, version: str = "2.2.1", credentials: 
                 {
                     "version": version,
                     "endpoints": [
-                        {"identifier": "credentials", "role": "RECEIVER", "url": server.url(f"/ocpi/{version}/credentials")},
-                        {"identifier": "locations", "role": "SENDER", "url": server.url(f"/ocpi/{version}/locations")},
+                        {
+                            "identifier": "credentials",
+                            "role": "RECEIVER",
+                            "url": server.url(f"/ocpi/{version}/credentials"),
+                        },
+                        {
+                            "identifier": "locations",
+                            "role": "SENDER",
+                            "url": server.url(f"/ocpi/{version}/locations"),
+                        },
                     ],
                 }
             )

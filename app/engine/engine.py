@@ -111,6 +111,9 @@ class Engine:
         self._started = True
 
     async def aclose(self) -> None:
+        for recorder in list(self._recorders.values()):
+            with contextlib.suppress(Exception):
+                recorder.flush()
         for sandbox in self._sandboxes:
             with contextlib.suppress(Exception):
                 await sandbox.stop()
@@ -182,7 +185,9 @@ class Engine:
 
     def release(self, key: str | None) -> None:
         if key is not None:
-            self._recorders.pop(key, None)
+            recorder = self._recorders.pop(key, None)
+            if recorder is not None:
+                recorder.flush()
 
     def _on_inbound(self, call: CallRecord) -> None:
         if call.peer is not None and call.peer in self._recorders:

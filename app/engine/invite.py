@@ -101,6 +101,7 @@ def attach_receiver_hooks(engine: Engine) -> None:
                     step="registered",
                 )
             )
+            recorder.flush()
         waiter = (
             engine._invite_waiters.get(session.key) if hasattr(engine, "_invite_waiters") else None
         )

@@ -33,12 +33,27 @@ class RunRecorder:
             self.transcript.add_secret(secret)
         self._on_event = on_event
         self._on_entry = on_entry
+        self._pending: list[Entry] = []
         self.transcript.subscribe(self._persist)
 
     def _persist(self, entry: Entry) -> None:
-        self.vault.append_transcript(self.run_id, entry)
+        """Listeners see the entry now; the vault gets it with the next flush (one commit
+        for many entries: a handshake is about 60 entries, each fsync costs ~1 ms)."""
+        self._pending.append(entry)
+        if len(self._pending) >= 64:
+            self.flush()
         if self._on_entry is not None:
             self._on_entry(entry)
+
+    def flush(self) -> None:
+        """Write buffered transcript entries in one transaction (at each state change and at
+        the end of a run; a crash loses at most the entries since the last state)."""
+        if not self._pending:
+            return
+        entries, self._pending = self._pending, []
+        with self.vault.transaction():
+            for entry in entries:
+                self.vault.append_transcript(self.run_id, entry)
 
     def add_secret(self, secret: Secret) -> None:
         self.transcript.add_secret(secret)
@@ -52,6 +67,7 @@ class RunRecorder:
 
     def state(self, state: str, message: str | None = None) -> None:
         self.emit(StateChanged(message or f"State: {state}", state=state))
+        self.flush()
 
     def diagnosis(self, diagnosis: Diagnosis) -> None:
         level = Level.WARNING if diagnosis.severity == Severity.WARNING else Level.ERROR

@@ -186,13 +186,15 @@ class Registration:
 
     async def _state_changed(self, machine: SenderHandshake) -> None:
         assert self.run_id and self._recorder
-        self.vault.update_run(self.run_id, state=str(machine.state))
-        self._recorder.state(str(machine.state))
-        self._recorder.emit(StepDone(f"Done: {machine.state}", step=str(machine.state)))
-        crash_point(str(machine.state))
+        state = str(machine.state)
+        self._recorder.emit(StepDone(f"Done: {state}", step=state))
         nxt = STEP_TITLES.get(machine.state)
         if nxt and not (machine.state == SenderState.REGISTERED and not machine.verify):
-            self._recorder.emit(StepStarted(nxt, step=str(machine.state)))
+            self._recorder.emit(StepStarted(nxt, step=state))
+        with self.vault.transaction():  # one commit: the position and the transcript so far
+            self.vault.update_run(self.run_id, state=state)
+            self._recorder.state(state)
+        crash_point(state)
 
     async def _issue_token_b(self, machine: SenderHandshake) -> Secret:
         assert self.partner_id is not None and self.run_id and self._recorder and self.key

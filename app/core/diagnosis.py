@@ -28,6 +28,11 @@ class Diagnosis:
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "hint": self.hint}
 
+    def as_warning(self) -> Diagnosis:
+        return Diagnosis(
+            self.code, self.message, self.hint, Severity.WARNING, self.token_confusion, self.detail
+        )
+
     def with_detail(self, detail: str | None) -> Diagnosis:
         return Diagnosis(
             self.code, self.message, self.hint, self.severity, self.token_confusion, detail

@@ -27,6 +27,7 @@ from app.core.models import (
     Credentials,
     VersionDetails,
     credentials_from_wire,
+    credentials_from_wire_lenient,
     credentials_to_wire,
     parse_version_details,
     parse_versions,
@@ -324,8 +325,12 @@ class SenderHandshake:
                     raise fail("ocpi.bad_data", "credentials object (data missing)")
                 token_c = _token_field(envelope.data)
                 self._check_token_c(token_c)
-                partner = credentials_from_wire(envelope.data, self.ocpi_version)
-                _check_roles(partner)
+                partner, problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
+                if problem:  # TOKEN_A is spent: keep TOKEN_C, report what was off
+                    self.warnings.append(diagnose("reg.response_roles", problem).as_warning())
+                duplicate = _check_roles(partner)
+                if duplicate is not None:
+                    self.warnings.append(duplicate)
                 self.partner = partner
                 self.token_c = Secret(partner.token, TokenRole.C)
                 self.state = SenderState.REGISTERED
@@ -363,16 +368,19 @@ def _token_field(data: Any) -> Any:
     return data.get("token") if isinstance(data, dict) else None
 
 
-def _check_roles(partner: Credentials) -> None:
+def _check_roles(partner: Credentials) -> Diagnosis | None:
+    """Duplicate (role, party, country) triples break the spec; a warning, since TOKEN_A is
+    already spent when we see them."""
     seen: set[tuple[str | None, str, str]] = set()
     for role in partner.roles:
         key = (role.role, role.party_id, role.country_code)
         if key in seen:
-            raise fail(
+            return diagnose(
                 "reg.response_roles",
                 f"role {role.role} {role.country_code}-{role.party_id} listed twice",
-            )
+            ).as_warning()
         seen.add(key)
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -584,7 +592,7 @@ class UpdateHandshake:
                     raise fail(
                         "token.c_invalid", "longer than 64 characters or not printable ASCII"
                     )
-                partner = credentials_from_wire(envelope.data, self.ocpi_version)
+                partner, _problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
                 self.partner = partner
                 self.new_outbound = Secret(partner.token, self.current.role)
                 self.state = UpdateState.UPDATED

@@ -155,6 +155,56 @@ def credentials_from_wire(data: Any, version: str | None) -> Credentials:
         raise validation_failure("credentials object", exc) from None
 
 
+def credentials_from_wire_lenient(
+    data: dict[str, Any], fallback_url: str
+) -> tuple[Credentials, str]:
+    """The partner's answer when strict parsing failed but its token is valid: keep what can
+    be read (the token above all: the partner already spent TOKEN_A) and say what was off.
+
+    Real platforms omit business_details, send 4-letter party ids or relative URLs; refusing
+    their answer here would lose TOKEN_C for good.
+    """
+    try:
+        strict = credentials_from_wire(data, None)
+        return strict, ""
+    except OnboardingError as exc:
+        problem = exc.diagnosis.detail or exc.diagnosis.message
+    url = data.get("url")
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+        url = fallback_url
+    try:
+        url = _absolute_url(url)
+    except ValueError:
+        url = fallback_url
+    raw_roles = data.get("roles")
+    if not isinstance(raw_roles, list):
+        raw_roles = [data] if "party_id" in data else []
+    roles: list[CredentialsRole] = []
+    for item in raw_roles:
+        if not isinstance(item, dict):
+            continue
+        details = item.get("business_details")
+        name = details.get("name") if isinstance(details, dict) else None
+        roles.append(
+            CredentialsRole.model_construct(
+                role=str(item["role"]).upper()[:10] if item.get("role") else None,
+                business_details=BusinessDetails.model_construct(
+                    name=str(name)[:100] if name else "", website=None, logo=None
+                ),
+                party_id=str(item.get("party_id", "")).strip().upper()[:5],
+                country_code=str(item.get("country_code", "")).strip().upper()[:2],
+            )
+        )
+    hub = data.get("hub_party_id")
+    creds = Credentials.model_construct(
+        token=str(data["token"]),
+        url=url,
+        roles=roles,
+        hub_party_id=str(hub)[:5] if isinstance(hub, str) else None,
+    )
+    return creds, problem
+
+
 def credentials_to_wire(creds: Credentials, version: str) -> dict[str, Any]:
     """Our credentials in the shape of `version` (gotcha 16): flat for 2.1.1, roles[] after."""
     if canonical_version(version) == V211:

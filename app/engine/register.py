@@ -19,6 +19,7 @@ from app.core.events import Level, StepDone, StepFailed, StepStarted
 from app.core.handshake import Request, SenderHandshake, SenderState, judge
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
+from app.core.models import Credentials
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
@@ -257,11 +258,12 @@ class Registration:
     async def _registered(self, machine: SenderHandshake) -> None:
         assert self.partner_id is not None and self.run_id and machine.partner and machine.token_c
         partner = machine.partner
-        first = partner.roles[0]
+        cc, pid, name = _identity_of(partner)
         assert self._recorder is not None
         self._recorder.add_secret(machine.token_c)
         with self.vault.transaction():
-            self._retire_same_identity(first.country_code, first.party_id)
+            if cc and pid:
+                self._retire_same_identity(cc, pid)
             self.vault.add_token(
                 self.partner_id,
                 TokenRole.C,
@@ -275,9 +277,9 @@ class Registration:
             self.vault.save_partner(
                 PartnerRecord(
                     id=self.partner_id,
-                    country_code=first.country_code,
-                    party_id=first.party_id,
-                    business_name=first.business_details.name,
+                    country_code=cc,
+                    party_id=pid,
+                    business_name=name,
                     roles=[r.model_dump(exclude_none=True) for r in partner.roles],
                     versions_url=partner.url,
                     ocpi_version=machine.ocpi_version,
@@ -349,10 +351,10 @@ class Registration:
             self.vault.save_partner(replace(checked, last_checked=now_iso()))
         partner = machine.partner
         assert partner is not None and machine.token_c is not None
-        first = partner.roles[0]
+        cc, pid, _name = _identity_of(partner)
         self._recorder.emit(
             StepDone(
-                f"Registered with {first.country_code}-{first.party_id} on OCPI {machine.ocpi_version};"
+                f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
                 f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
                 Level.INFO,
                 step="registered",
@@ -363,8 +365,8 @@ class Registration:
             run_id=self.run_id,
             partner_id=self.partner_id,
             peer={
-                "country_code": first.country_code,
-                "party_id": first.party_id,
+                "country_code": cc,
+                "party_id": pid,
                 "roles": [r.role for r in partner.roles if r.role] or [],
             },
             ocpi_version=machine.ocpi_version,
@@ -420,3 +422,11 @@ class Registration:
             diagnosis=diagnosis,
             warnings=warnings,
         )
+
+
+def _identity_of(partner: Credentials) -> tuple[str, str, str]:
+    """Country code, party id and name of the partner's first role ('' when it sent none)."""
+    if not partner.roles:
+        return "", "", ""
+    first = partner.roles[0]
+    return first.country_code, first.party_id, first.business_details.name

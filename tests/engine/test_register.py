@@ -167,3 +167,34 @@ def test_no_raw_token_in_vault_file(vault: Vault, vault_path) -> None:  # type: 
     for value in values:
         for form in (value, base64.b64encode(value.encode()).decode()):
             assert form.encode() not in blob
+
+
+def test_sloppy_partner_answer_keeps_token_c(vault: Vault) -> None:
+    """A partner whose answer breaks the spec (no business_details, 4-letter party id,
+    relative url, duplicate role) after spending TOKEN_A: TOKEN_C is kept, with a warning."""
+    from aiohttp import web
+
+    from app.core.ocpi import build_envelope
+    from tests.support.servers import ScriptedServer, partner_routes
+
+    token_c = generate_token()
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        sloppy = {
+            "token": token_c,
+            "url": "/ocpi/versions",
+            "roles": [{"role": "CPO", "party_id": "ABCD", "country_code": "nl"}] * 2,
+        }
+        return web.json_response(build_envelope(sloppy))
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with ScriptedServer() as server:
+            partner_routes(server, "2.2.1", answer)
+            async with started_engine(vault) as engine:
+                return await engine.register(server.url("/ocpi/versions"), _token_a(), verify=False)
+
+    result = run(scenario())
+    assert result.status == "registered", result.diagnosis
+    assert "reg.response_roles" in [w.code for w in result.warnings]
+    stored = [c for c in vault.tokens(result.partner_id) if c.role == TokenRole.C]
+    assert vault.reveal(stored[0].id).reveal() == token_c

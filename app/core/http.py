@@ -74,7 +74,11 @@ def is_loopback_host(host: str | None) -> bool:
 
 def check_url_allowed(url: str, allow_insecure: bool) -> None:
     """http:// only to this machine (or when explicitly allowed); raise a diagnosis otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError when out of range (e.g. 99999): httpx would fail obscurely
+    except ValueError:
+        raise fail("input.url_invalid") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise fail("input.url_invalid")
     if parts.scheme == "http" and not allow_insecure and not is_loopback_host(parts.hostname):
@@ -155,13 +159,17 @@ class OcpiHttp:
             location = result.headers.get("location")
             if not location:
                 return result
-            target = urljoin(current, location)
             if method != "GET":
                 raise fail("net.redirect_write", method)
-            if _origin(target)[0] == "http" and _origin(current)[0] == "https":
+            try:  # an unparsable Location (bad IPv6, port 99999) is refused like another origin
+                target = urljoin(current, location)
+                there, here = _origin(target), _origin(current)
+            except ValueError:
+                raise fail("net.redirect_cross_origin", "an unreadable address") from None
+            if there[0] == "http" and here[0] == "https":
                 raise fail("net.redirect_downgrade")
-            if _origin(target) != _origin(current):
-                scheme, host, port = _origin(target)
+            if there != here:
+                scheme, host, port = there
                 raise fail("net.redirect_cross_origin", f"{scheme}://{host}:{port}")
             if len(redirects) >= MAX_REDIRECTS:
                 raise fail("net.redirect_loop")

@@ -174,7 +174,8 @@ class OcpiHttp:
             if len(redirects) >= MAX_REDIRECTS:
                 raise fail("net.redirect_loop")
             redirects.append(target)
-            warning = diagnose("ocpi.redirect_warning", f"{current} -> {target}")
+            shown = self.transcript.redactor.text(f"{current} -> {target}")
+            warning = diagnose("ocpi.redirect_warning", shown)
             self._emit(Event(warning.message, Level.WARNING))
             current = target
 
@@ -201,11 +202,12 @@ class OcpiHttp:
         deadline = self.settings.write_timeout if write else self.settings.request_timeout
         token_label = token.fingerprint if token is not None else None
         exchange_id = headers.get("X-Request-ID") or str(uuid.uuid4())
+        shown_url = self.transcript.redactor.text(url)  # a partner's URL may carry a token
         self._emit(
             RequestSent(
-                f"{method} {url} with {token_label or 'no token'}",
+                f"{method} {shown_url} with {token_label or 'no token'}",
                 method=method,
-                url=url,
+                url=shown_url,
                 token=token_label,
                 exchange_id=exchange_id,
             )
@@ -261,9 +263,9 @@ class OcpiHttp:
         assert status is not None
         self._emit(
             ResponseReceived(
-                f"{method} {url} -> HTTP {status} in {elapsed:.0f} ms",
+                f"{method} {shown_url} -> HTTP {status} in {elapsed:.0f} ms",
                 method=method,
-                url=url,
+                url=shown_url,
                 http_status=status,
                 elapsed_ms=elapsed,
                 exchange_id=exchange_id,

@@ -14,6 +14,7 @@ import asyncio
 import functools
 import ipaddress
 import json
+import logging
 import ssl
 import time
 import uuid
@@ -29,6 +30,10 @@ from app.core.events import Event, Level, RequestSent, ResponseReceived
 from app.core.ocpi import authorization_header
 from app.core.tokens import Secret
 from app.core.transcript import Transcript
+
+# httpx logs every request line, full URL included, at INFO: a partner's URL may carry a
+# token, and the redacted transcript records each request anyway.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3

@@ -249,6 +249,8 @@ class OcpiHttp:
         elapsed = (time.perf_counter() - t0) * 1000
         raw_body = b"".join(chunks)
         body_for_record = _decode_for_record(raw_body, resp_headers)
+        if error is None and len(body_for_record) > self.settings.max_body_bytes:
+            error = _TooLarge()  # a small compressed body that inflates past the cap
         self.transcript.add_exchange(
             direction="outbound",
             method=method,

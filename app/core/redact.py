@@ -40,6 +40,7 @@ SAFE_HEADERS = frozenset(
     }
 )
 MAX_BODY_CHARS = 64 * 1024
+_TOKEN_FIELD = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)+)', re.IGNORECASE)
 
 
 class Redactor:
@@ -113,6 +114,7 @@ class Redactor:
             return None
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         truncated = len(text) > MAX_BODY_CHARS
+        parsed = None
         if truncated:
             text = text[:MAX_BODY_CHARS]
         else:
@@ -122,6 +124,10 @@ class Redactor:
                 parsed = None
             if isinstance(parsed, dict | list):
                 text = json.dumps(self.json(parsed), indent=2, ensure_ascii=False)
+        if not isinstance(parsed, dict | list):
+            # broken, cut or oversized JSON: a token field's value may be one we do not know
+            # yet (a TOKEN_C in an answer we reject), so mask token fields by pattern
+            text = _TOKEN_FIELD.sub(lambda m: f"{m.group(1)}<{self.label_for(m.group(2))}>", text)
         text = self.text(text)
         return text + ("\n… (truncated)" if truncated else "")
 

@@ -9,11 +9,13 @@ occur in text. Anything that reaches a transcript, the log pane or stdout passes
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.core.diagnosis import Diagnosis
 from app.core.ocpi import parse_authorization
 from app.core.tokens import Secret, fingerprint
 
@@ -83,6 +85,12 @@ class Redactor:
             ordered = sorted(self._forms, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
         return self._pattern.sub(lambda m: f"<{self._forms[m.group(0)]}>", text)
+
+    def diagnosis(self, diagnosis: Diagnosis) -> Diagnosis:
+        """The diagnosis with its message and detail scrubbed: both can quote a partner's
+        status message, and partners echo tokens there ("token <x> refused")."""
+        detail = self.text(diagnosis.detail) if diagnosis.detail else diagnosis.detail
+        return dataclasses.replace(diagnosis, message=self.text(diagnosis.message), detail=detail)
 
     def authorization(self, value: str) -> str:
         """`Token <B·3f9c2a> (base64)`: scheme kept, value replaced, encoding stated."""

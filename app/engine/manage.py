@@ -68,6 +68,7 @@ class _Op:
         self.engine.release(self.key)
 
     def failed(self, diagnosis: Diagnosis, outcome: str = "failed") -> RunResult:
+        diagnosis = self.recorder.transcript.redactor.diagnosis(diagnosis)  # echoed tokens
         self.vault.update_run(self.run.id, outcome=outcome, diagnosis=diagnosis.to_dict())
         self.recorder.emit(
             StepFailed(diagnosis.message, Level.ERROR, step=self.kind, diagnosis=diagnosis)

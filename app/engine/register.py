@@ -337,6 +337,7 @@ class Registration:
             warnings.append(diagnose("reg.discovery_incomplete", missing or "endpoints"))
         elif mutual == "unknown":
             warnings.append(diagnose("reg.discovery_unknown"))
+        warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
         for warning in warnings:
             self._recorder.diagnosis(warning)
         outcome_state = str(machine.state)
@@ -381,6 +382,8 @@ class Registration:
     def _fail(self, diagnosis: Diagnosis, cancelled: bool = False) -> None:
         if self.run_id is None:
             return
+        if self._recorder is not None:  # a partner's status message may echo a token
+            diagnosis = self._recorder.transcript.redactor.diagnosis(diagnosis)
         machine = self.machine
         posted = machine.state in (SenderState.CREDENTIALS_POSTED, SenderState.FAILED) and getattr(
             self, "started_post", None
@@ -411,6 +414,8 @@ class Registration:
                 )
             )
         warnings = list(machine.warnings) + list(self.encoding.warnings)
+        if self._recorder is not None:
+            warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

@@ -9,6 +9,7 @@ data is built strictly (upper-case ids, spec lengths).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
 )
 
 from app.core.diagnosis import OnboardingError, fail
@@ -28,12 +30,22 @@ from app.core.tokens import MAX_TOKEN_LENGTH, is_valid_token_text
 ROLES_221 = ("CPO", "EMSP", "HUB", "NAP", "NSP", "OTHER", "SCSP")
 ROLES_230 = ("CPO", "EMSP", "NAP", "NSP", "OTHER", "SCSP")
 MAX_URL_LENGTH = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(value: Any) -> Any:
+    """Partner free text made safe to print: control characters (newlines, terminal escapes
+    that forge log lines or repaint a terminal) become spaces."""
+    return _CONTROL.sub(" ", value) if isinstance(value, str) else value
 
 
 def _absolute_url(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
+    _ = parts.port  # ValueError when out of range (e.g. 99999)
     return value
 
 
@@ -61,6 +73,11 @@ PartyId = Annotated[
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _printable(value)
 
 
 class Version(_Model):
@@ -187,12 +204,12 @@ def credentials_from_wire_lenient(
         name = details.get("name") if isinstance(details, dict) else None
         roles.append(
             CredentialsRole.model_construct(
-                role=str(item["role"]).upper()[:10] if item.get("role") else None,
+                role=_printable(str(item["role"]).upper()[:10]) if item.get("role") else None,
                 business_details=BusinessDetails.model_construct(
-                    name=str(name)[:100] if name else "", website=None, logo=None
+                    name=_printable(str(name)[:100]) if name else "", website=None, logo=None
                 ),
-                party_id=str(item.get("party_id", "")).strip().upper()[:5],
-                country_code=str(item.get("country_code", "")).strip().upper()[:2],
+                party_id=_printable(str(item.get("party_id", "")).strip().upper()[:5]),
+                country_code=_printable(str(item.get("country_code", "")).strip().upper()[:2]),
             )
         )
     hub = data.get("hub_party_id")
@@ -200,7 +217,7 @@ def credentials_from_wire_lenient(
         token=str(data["token"]),
         url=url,
         roles=roles,
-        hub_party_id=str(hub)[:5] if isinstance(hub, str) else None,
+        hub_party_id=_printable(hub[:5]) if isinstance(hub, str) else None,
     )
     return creds, problem
 

@@ -100,7 +100,8 @@ class Controller(QObject):
     runStarted = Signal(str, str)  # run id, kind
     eventReceived = Signal(str, object)  # run id, app.core.events.Event
     entryAdded = Signal(str, object)  # run id, transcript entry (dict, redacted)
-    partnersChanged = Signal()
+    partnersChanged = Signal()  # anything may have changed: reload the list
+    partnerChanged = Signal(int)  # this partner's row (and its tokens or runs) changed
     busyChanged = Signal(bool)
     operationFinished = Signal(str, object)  # intent, RunResult
     operationFailed = Signal(str, object)  # intent, Diagnosis
@@ -124,6 +125,7 @@ class Controller(QObject):
         self._engine_lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._closing = False
+        self._run_partner: dict[str, int | None] = {}
         self.current_run: str | None = None
 
     # ---- engine ------------------------------------------------------------------------
@@ -189,17 +191,23 @@ class Controller(QObject):
         return not any(t is not current and not t.done() for t in self._tasks.values())
 
     def _on_engine_run(self, run_id: str) -> None:
-        try:
-            kind = self.vault.run(run_id).kind
-        except OnboardingError:
-            kind = ""
+        run = self.run_record(run_id)
+        self._run_partner[run_id] = run.partner_id if run else None
         self.current_run = run_id
-        self.runStarted.emit(run_id, kind)
+        self.runStarted.emit(run_id, run.kind if run else "")
+        self.partner_touched(self._run_partner[run_id])
 
     def _on_engine_event(self, run_id: str, event: Event) -> None:
         self.eventReceived.emit(run_id, event)
         if event.kind in ("StepDone", "StepFailed"):
+            self.partner_touched(self._run_partner.get(run_id))
+
+    def partner_touched(self, partner_id: int | None) -> None:
+        """Tell the views that one partner changed (all of them if unknown)."""
+        if partner_id is None:
             self.partnersChanged.emit()
+        else:
+            self.partnerChanged.emit(partner_id)
 
     def _on_engine_entry(self, run_id: str, entry: dict[str, Any]) -> None:
         self.entryAdded.emit(run_id, entry)
@@ -294,14 +302,14 @@ class Controller(QObject):
             return result
 
         def finished(result: RunResult) -> None:
-            self.partnersChanged.emit()
+            self.partner_touched(partner_id)
             if result.ok or result.diagnosis is None:
                 self.operationFinished.emit(kind, result)
             else:
                 self.operationFailed.emit(kind, result.diagnosis)
 
         def failed(diagnosis: Diagnosis) -> None:
-            self.partnersChanged.emit()
+            self.partner_touched(partner_id)
             self.operationFailed.emit(kind, diagnosis)
 
         return self.run("manage", work(), on_result=finished, on_error=failed)
@@ -317,16 +325,14 @@ class Controller(QObject):
 
     def cleanup_run(self, run_id: str) -> None:
         """Close a run left open (a discovery without registration, an unanswered invite)."""
-        try:
-            if self.vault.run(run_id).outcome != "running":
-                return
-        except OnboardingError:
+        run = self.run_record(run_id)
+        if run is None or run.outcome != "running":
             return
 
         async def work() -> None:
             engine = await self.engine()
             await engine.recover(run_id, "cleanup")
-            self.partnersChanged.emit()
+            self.partner_touched(run.partner_id)
 
         self.run(f"cleanup:{run_id}", work())
 

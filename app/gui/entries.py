@@ -75,6 +75,8 @@ def summary(entry: Entry) -> str:
         if entry.get("ocpi_status"):
             tail += f", OCPI {entry['ocpi_status']}"
     token = entry.get("token") or "no token"
+    if token == "unknown":
+        token = "a token we did not issue"
     return f"{arrow} {entry.get('method', '')} {entry.get('url', '')}  [{who}, {token}]  {tail}"
 
 

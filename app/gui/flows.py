@@ -63,16 +63,22 @@ class _Flow(QObject):
         self.diagnosis: Diagnosis | None = None
         self.run_id: str | None = None
         self.steps: list[Step] = []
+        self.confusions: list[dict[str, Any]] = []  # token mix-ups seen in this run
         controller.entryAdded.connect(self._on_controller_entryAdded)
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
 
-    def _running_step(self) -> Step | None:
-        return next((s for s in self.steps if s.state == StepState.RUNNING), None)
-
     def _on_controller_entryAdded(self, run_id: str, entry: dict[str, Any]) -> None:
         if run_id and run_id == self.run_id:
+            diagnosis = E.diagnosis_of(entry)
+            codes = {seen.get("code") for seen in self.confusions}
+            if (
+                diagnosis
+                and diagnosis.get("token_confusion")
+                and diagnosis.get("code") not in codes
+            ):
+                self.confusions.append(diagnosis)
             self.on_entry(entry)
             self.changed.emit()
 
@@ -86,10 +92,18 @@ class _Flow(QObject):
     def _fail(self, diagnosis: Diagnosis) -> None:
         self.phase = Phase.FAILED
         self.diagnosis = diagnosis
-        running = self._running_step()
-        if running is not None:
-            running.set(StepState.FAILED, diagnosis.message)
+        self._stop_running(diagnosis.message)
         self.changed.emit()
+
+    def _stop_running(self, reason: str) -> None:
+        """The first running step failed with `reason`; the others were not reached."""
+        first = True
+        for step in self.steps:
+            if step.state == StepState.RUNNING:
+                step.set(StepState.FAILED, reason) if first else step.set(
+                    StepState.SKIPPED, "not reached"
+                )
+                first = False
 
 
 SENDER_STEPS = (
@@ -183,6 +197,7 @@ class SenderFlow(_Flow):
         self._abandon()
         assert self.token_a is not None
         self.phase, self.diagnosis, self.discovery, self.result = Phase.BUSY, None, None, None
+        self.confusions = []
         self._reset_steps()
         self.step("versions").set(StepState.RUNNING)
         self._input_key = self._key()
@@ -285,18 +300,16 @@ class SenderFlow(_Flow):
         for step in self.steps:
             if step.state == StepState.RUNNING:
                 step.set(StepState.DONE)
-        self.controller.partnersChanged.emit()
+        self.controller.partner_touched(result.partner_id)
         self.changed.emit()
 
     def _on_register_failed(self, diagnosis: Diagnosis) -> None:
         self.failed_stage = "register"
         self._fail(diagnosis)
-        self.controller.partnersChanged.emit()
+        self.controller.partner_touched(self._reg.partner_id if self._reg is not None else None)
 
     def _on_cancelled(self) -> None:
-        running = self._running_step()
-        if running is not None:
-            running.set(StepState.FAILED, "cancelled")
+        self._stop_running("cancelled")
         self.phase = Phase.IDLE if self.discovery is None else Phase.FAILED
         if self.phase == Phase.FAILED:
             self.diagnosis = diagnose("reg.cancelled")
@@ -365,7 +378,8 @@ class SenderFlow(_Flow):
         if 200 <= status < 300:
             step.set(StepState.DONE, f"with {token}")
         elif step.state != StepState.DONE:
-            step.set(StepState.FAILED, f"refused (HTTP {status}): presented {token}")
+            shown = "a token we did not issue" if token == "unknown" else token
+            step.set(StepState.FAILED, f"refused (HTTP {status}): the partner presented {shown}")
 
 
 INVITE_STEPS = (
@@ -473,7 +487,7 @@ class InviteFlow(_Flow):
         self.step("issue").set(
             StepState.DONE, f"{invitation.token_a.fingerprint} · {invitation.versions_url}"
         )
-        self.controller.partnersChanged.emit()
+        self.controller.partner_touched(invitation.partner_id)
         self.changed.emit()
 
     def _on_result(self, result: RunResult) -> None:
@@ -486,7 +500,7 @@ class InviteFlow(_Flow):
             if step.state in (StepState.PENDING, StepState.RUNNING):
                 step.set(StepState.DONE)
         self.step("token_c").detail = result.token_c_fingerprint or ""
-        self.controller.partnersChanged.emit()
+        self.controller.partner_touched(result.partner_id)
         self.changed.emit()
 
     def _on_wait_cancelled(self) -> None:

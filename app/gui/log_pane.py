@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -80,9 +80,15 @@ class LogPane(QDockWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # fixed widths: ResizeToContents would measure every row on every append
+        mono = QFontMetrics(mono_font())
+        bold = QFont()
+        bold.setBold(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, mono.horizontalAdvance("00:00:00.000") + 28)
+        self.table.setColumnWidth(1, QFontMetrics(bold).horizontalAdvance("TOKEN MIX-UP") + 32)
 
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
@@ -95,6 +101,7 @@ class LogPane(QDockWidget):
         self.details.setPlaceholderText(
             "Select a line to see its explanation, headers and bodies (redacted)."
         )
+        self.details.setMinimumHeight(48)
         detail_layout.addWidget(self.explain)
         detail_layout.addWidget(self.details, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -203,7 +210,7 @@ class LogPane(QDockWidget):
             )
         else:
             self.explain.hide()
-        self.details.setPlainText(E.details(entry))
+        self.details.setPlainText(E.details(entry) or "An event of the run: no headers or bodies.")
 
     def select_row(self, source_row: int) -> None:
         index = self.proxy.mapFromSource(self.model.index(source_row, 0))

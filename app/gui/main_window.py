@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self.log_pane = LogPane(controller, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_pane)
+        self.resizeDocks([self.log_pane], [230], Qt.Orientation.Vertical)
         self.view_menu.addAction(self.log_pane.toggleViewAction())
         self.log_pane.toggleViewAction().setShortcut(QKeySequence("Ctrl+L"))
         self._build_status_bar()
@@ -159,6 +160,12 @@ class MainWindow(QMainWindow):
         self._reload_timer.setInterval(30)
         self._reload_timer.timeout.connect(self.reload_partners)
         controller.partnersChanged.connect(self._reload_timer.start)
+        self._touched: set[int] = set()
+        self._touch_timer = QTimer(self)
+        self._touch_timer.setSingleShot(True)
+        self._touch_timer.setInterval(30)
+        self._touch_timer.timeout.connect(self._refresh_touched)
+        controller.partnerChanged.connect(self._on_controller_partnerChanged)
         controller.operationFinished.connect(self._on_controller_operationFinished)
         controller.operationFailed.connect(self._on_controller_operationFailed)
         controller.busyChanged.connect(self._on_controller_busyChanged)
@@ -314,9 +321,23 @@ class MainWindow(QMainWindow):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((70, 80, 200, 90, 80, 70, 100, 130)):
-            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the name takes the rest
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        metrics = self.table.fontMetrics()
+        samples = (
+            "Country ▲",
+            "Party ID ▲",
+            "",
+            "CPO, EMSP",
+            "Receiver",
+            "Version",
+            "Unregistered",
+            "Last checked ▲",
+        )
+        for column, sample in enumerate(samples):
+            if sample:  # fixed widths: ResizeToContents would measure thousands of rows
+                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 22)
         ll.addWidget(self.table, 1)
         self.count = muted(wrap=False)
         ll.addWidget(self.count)
@@ -328,7 +349,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.partner_view)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([620, 520])
+        self.splitter.setSizes([720, 500])
         self.stack.addWidget(self.splitter)
         self.setCentralWidget(self.stack)
 
@@ -360,6 +381,33 @@ class MainWindow(QMainWindow):
         if selected is not None and selected.id is not None:
             self.select_partner(selected.id)
         self.partner_view.refresh()
+        self._update_count()
+        self._update_actions()
+
+    def _on_controller_partnerChanged(self, partner_id: int) -> None:
+        self._touched.add(partner_id)
+        self._touch_timer.start()
+
+    def _refresh_touched(self) -> None:
+        """Update only the partners a run touched (and rows it may have replaced)."""
+        touched, self._touched = self._touched, set()
+        todo = list(touched)
+        seen: set[int] = set()
+        while todo:
+            partner_id = todo.pop()
+            if partner_id in seen:
+                continue
+            seen.add(partner_id)
+            record = self.controller.partner(partner_id)
+            if record is None:
+                self.model.remove(partner_id)
+                continue
+            self.model.upsert(record)
+            todo += self.model.same_identity(record)
+        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+        selected = self.partner_view.partner
+        if selected is not None and selected.id in seen:
+            self.partner_view.refresh()
         self._update_count()
         self._update_actions()
 
@@ -452,7 +500,8 @@ class MainWindow(QMainWindow):
         return wizard
 
     def _on_wizard_partnerReady(self, partner_id: int) -> None:
-        self.reload_partners()
+        self._touched.add(partner_id)
+        self._refresh_touched()
         self.select_partner(partner_id)
 
     def rotate_selected(self) -> None:
@@ -538,8 +587,8 @@ class MainWindow(QMainWindow):
 
     def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:
         if result.partner_id is not None:
-            self.reload_partners()
-            self.select_partner(result.partner_id)
+            self._touched.add(result.partner_id)
+            self._refresh_touched()
         self.partner_view.show_result(
             RESULT_TITLES.get(kind, "Done"), self._result_text(kind, result)
         )
@@ -590,8 +639,9 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.clipboard.clear_now()
         self._reload_timer.stop()
-        for signal, slot in ((self.controller.partnersChanged, self._reload_timer.start),
-                             (self.controller.busyChanged, self._on_controller_busyChanged)):
-            signal.disconnect(slot)
+        self._touch_timer.stop()
+        self.controller.partnersChanged.disconnect(self._reload_timer.start)
+        self.controller.partnerChanged.disconnect(self._on_controller_partnerChanged)
+        self.controller.busyChanged.disconnect(self._on_controller_busyChanged)
         super().closeEvent(event)
         self.closed.emit()

@@ -8,6 +8,7 @@ when the set of rows really changes. Filtering lives in the proxies.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,15 +34,21 @@ ConfusionRole = Qt.ItemDataRole.UserRole + 4
 EntryRole = Qt.ItemDataRole.UserRole + 5
 
 
-def short_time(iso: str | None) -> str:
-    """'2025-11-25T08:06:01.123456Z' -> '2025-11-25 09:06' in local time ('' if none)."""
+def short_time(iso: str | None, compact: bool = False) -> str:
+    """'2025-11-25T08:06:01.123456Z' -> '2025-11-25 09:06' in local time ('' if none).
+
+    `compact` drops the year when it is this year: '25 Nov 09:06'.
+    """
     if not iso:
         return ""
     try:
         moment = datetime.strptime(iso.rstrip("Z")[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return iso
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    local = moment.astimezone()
+    if compact and local.year == datetime.now().year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def roles_text(partner: PartnerRecord) -> str:
@@ -77,23 +84,65 @@ class PartnersTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[PartnerRecord] = []
         self._search: list[str] = []
+        self._index: dict[int, int] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     # ---- contents ------------------------------------------------------------------------
     def set_partners(self, records: Sequence[PartnerRecord]) -> None:
-        """Replace the rows; same ids in the same order -> dataChanged, no reset."""
+        """Replace the rows; with the same ids in the same order only changed rows are told."""
         new = list(records)
-        if [r.id for r in new] == [r.id for r in self._rows]:
+        if [r.id for r in new] != [r.id for r in self._rows]:
+            self.beginResetModel()
             self._rows = new
             self._search = [self._haystack(r) for r in new]
-            if new:
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(new) - 1, len(self.HEADERS) - 1)
-                )
+            self._index = {r.id: i for i, r in enumerate(new) if r.id is not None}
+            self.endResetModel()
             return
-        self.beginResetModel()
-        self._rows = new
-        self._search = [self._haystack(r) for r in new]
-        self.endResetModel()
+        for row, record in enumerate(new):
+            if record != self._rows[row]:
+                self._replace(row, record)
+
+    def upsert(self, record: PartnerRecord) -> None:
+        """One partner added or changed (a run touched it): one row, no reset."""
+        row = self._index.get(record.id) if record.id is not None else None
+        if row is not None:
+            if record != self._rows[row]:
+                self._replace(row, record)
+            return
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(record)
+        self._search.append(self._haystack(record))
+        if record.id is not None:
+            self._index[record.id] = row
+        self.endInsertRows()
+
+    def remove(self, partner_id: int) -> None:
+        row = self._index.get(partner_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        del self._search[row]
+        self._index = {r.id: i for i, r in enumerate(self._rows) if r.id is not None}
+        self.endRemoveRows()
+
+    def _replace(self, row: int, record: PartnerRecord) -> None:
+        self._rows[row] = record
+        self._search[row] = self._haystack(record)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def same_identity(self, record: PartnerRecord) -> list[int]:
+        """Ids of other rows for the same CC-PID (a new registration may have replaced them)."""
+        if not record.country_code:
+            return []
+        key = (record.country_code, record.party_id)
+        return [
+            r.id
+            for r in self._rows
+            if r.id is not None and r.id != record.id and (r.country_code, r.party_id) == key
+        ]
 
     @staticmethod
     def _haystack(r: PartnerRecord) -> str:
@@ -117,10 +166,7 @@ class PartnersTableModel(QAbstractTableModel):
         return self._search[row]
 
     def row_of(self, partner_id: int) -> int:
-        for row, record in enumerate(self._rows):
-            if record.id == partner_id:
-                return row
-        return -1
+        return self._index.get(partner_id, -1)
 
     # ---- Qt ------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -142,7 +188,15 @@ class PartnersTableModel(QAbstractTableModel):
         if column == 1:
             return r.party_id or f"#{r.id}"
         if column == 2:
-            return r.business_name or ("(awaiting partner)" if r.status == "pending" else "")
+            if r.business_name or r.country_code:
+                return r.business_name
+            if r.our_role == "receiver":
+                return (
+                    "(invited: waiting for the partner)"
+                    if r.status == "pending"
+                    else "(invitation)"
+                )
+            return "(registration not completed)"
         if column == 3:
             return roles_text(r)
         if column == 4:
@@ -151,7 +205,7 @@ class PartnersTableModel(QAbstractTableModel):
             return r.ocpi_version or ""
         if column == 6:
             return STATUS_TEXT.get(r.status, r.status)
-        return short_time(r.last_checked) or "never"
+        return short_time(r.last_checked, compact=True) or "never"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -172,9 +226,7 @@ class PartnersTableModel(QAbstractTableModel):
             if column == 7 and not r.last_checked:
                 return QBrush(QColor(colours().muted))
         if role == Qt.ItemDataRole.FontRole and column == self.COL_STATUS:
-            font = QFont()
-            font.setBold(True)
-            return font
+            return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{r.ref} · {r.versions_url or 'no versions URL yet'}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -217,14 +269,18 @@ class PartnersFilterProxy(QSortFilterProxyModel):
         )
 
 
-TOKEN_ROLE_TEXT = {"A": "TOKEN_A (bootstrap)", "B": "TOKEN_B", "C": "TOKEN_C"}
+TOKEN_ROLE_TIPS = {
+    "A": "TOKEN_A: the one-time bootstrap token of the registration",
+    "B": "TOKEN_B: the Sender's token, presented by the Receiver",
+    "C": "TOKEN_C: the Receiver's token, presented by the Sender",
+}
 STATE_RANK = {"active": 0, "pending": 1, "consumed": 2, "superseded": 3, "revoked": 4}
 
 
 class CredentialsModel(QAbstractTableModel):
     """A partner's tokens by fingerprint, with state and dates (active first, newest first)."""
 
-    HEADERS = ("Token", "Role", "Direction", "State", "Created", "Last used", "Ended")
+    HEADERS = ("Token", "Presented by", "State", "Created", "Used · ended")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -253,19 +309,18 @@ class CredentialsModel(QAbstractTableModel):
 
     @staticmethod
     def _value(c: CredentialRecord, column: int) -> str:
+        """The fingerprint's letter is the role (A·…, B·…, C·…)."""
         if column == 0:
             return c.fingerprint
         if column == 1:
-            return TOKEN_ROLE_TEXT.get(str(c.role), str(c.role))
+            return "us" if c.direction == "outbound" else "the partner"
         if column == 2:
-            return "we present it" if c.direction == "outbound" else "partner presents it"
-        if column == 3:
             return str(c.state)
-        if column == 4:
-            return short_time(c.created)
-        if column == 5:
-            return short_time(c.last_used)
-        return short_time(c.revoked)
+        if column == 3:
+            return short_time(c.created, compact=True)
+        if c.revoked:
+            return f"ended {short_time(c.revoked, compact=True)}"
+        return f"used {short_time(c.last_used, compact=True)}" if c.last_used else ""
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -278,13 +333,38 @@ class CredentialsModel(QAbstractTableModel):
             return c
         if role == Qt.ItemDataRole.FontRole and column == 0:
             return mono_font()
-        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return QBrush(status_colour(str(c.state)))
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return (
                 "Fingerprint: the first 6 hex digits of the token's SHA-256, never the token itself"
             )
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _LogRow:
+    """An entry with what the view asks for, computed once when it arrives."""
+
+    entry: E.Entry
+    level: str
+    confusion: bool
+    cells: tuple[str, str, str]
+    tooltip: str
+
+    @classmethod
+    def of(cls, entry: E.Entry) -> _LogRow:
+        level = E.entry_level(entry)
+        confusion = E.is_confusion(entry)
+        text = E.summary(entry)
+        if confusion:
+            text += f"  —  Fix: {(E.diagnosis_of(entry) or {}).get('hint', '')}"
+        cells = (
+            str(entry.get("at", ""))[11:23],
+            "TOKEN MIX-UP" if confusion else level.upper(),
+            text,
+        )
+        return cls(entry, level, confusion, cells, E.explanation(entry) or E.summary(entry))
 
 
 class LogModel(QAbstractTableModel):
@@ -294,32 +374,37 @@ class LogModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[E.Entry] = []
-        self._levels: list[str] = []
+        self._rows: list[_LogRow] = []
         self.run_id: str | None = None
+        self._mono = mono_font()
+        self._mono_bold = mono_font()
+        self._mono_bold.setBold(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def reset(self, run_id: str | None, entries: Sequence[E.Entry] = ()) -> None:
         self.beginResetModel()
         self.run_id = run_id
-        self._rows = list(entries)
-        self._levels = [E.entry_level(e) for e in self._rows]
+        self._rows = [_LogRow.of(e) for e in entries]
         self.endResetModel()
 
     def append(self, entry: E.Entry) -> None:
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(entry)
-        self._levels.append(E.entry_level(entry))
+        self._rows.append(_LogRow.of(entry))
         self.endInsertRows()
 
     def entry(self, row: int) -> E.Entry:
-        return self._rows[row]
+        return self._rows[row].entry
 
     def level(self, row: int) -> str:
-        return self._levels[row]
+        return self._rows[row].level
+
+    def is_confusion(self, row: int) -> bool:
+        return self._rows[row].confusion
 
     def entries(self) -> list[E.Entry]:
-        return list(self._rows)
+        return [r.entry for r in self._rows]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -337,41 +422,33 @@ class LogModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        entry = self._rows[index.row()]
-        level = self._levels[index.row()]
+        row = self._rows[index.row()]
         column = index.column()
-        confusion = E.is_confusion(entry)
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return str(entry.get("at", ""))[11:23]
-            if column == 1:
-                return "TOKEN MIX-UP" if confusion else level.upper()
-            text = E.summary(entry)
-            if confusion:
-                diagnosis = E.diagnosis_of(entry) or {}
-                text += f"  —  Fix: {diagnosis.get('hint', '')}"
-            return text
-        if role == LevelRole:
-            return level
-        if role == ConfusionRole:
-            return confusion
-        if role == EntryRole:
-            return entry
+            return row.cells[column]
         if role == Qt.ItemDataRole.ForegroundRole:
-            if confusion:
-                return QBrush(QColor(colours().confusion_fg))
-            if column in (1, 2) and level != "info":
-                return QBrush(level_colour(level))
+            pal = colours()
+            if row.confusion:
+                return QColor(pal.confusion_fg)
+            if column in (1, 2) and row.level != "info":
+                return level_colour(row.level)
             if column == 0:
-                return QBrush(QColor(colours().muted))
-        if role == Qt.ItemDataRole.BackgroundRole and confusion:
-            return QBrush(QColor(colours().confusion_bg))
+                return QColor(pal.muted)
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QColor(colours().confusion_bg) if row.confusion else None
         if role == Qt.ItemDataRole.FontRole:
-            font = mono_font() if column != 1 else QFont()
-            font.setBold(confusion or (column == 1 and level in ("warning", "error")))
-            return font
+            if column == 1:
+                return self._bold if row.confusion or row.level in ("warning", "error") else None
+            return self._mono_bold if row.confusion else self._mono
+        if role == LevelRole:
+            return row.level
+        if role == ConfusionRole:
+            return row.confusion
+        if role == EntryRole:
+            return row.entry
         if role == Qt.ItemDataRole.ToolTipRole:
-            return E.explanation(entry) or E.summary(entry)
+            return row.tooltip
         return None
 
 
@@ -404,8 +481,7 @@ class LogFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, LogModel)
-        entry = model.entry(source_row)
-        confusion = E.is_confusion(entry)
+        confusion = model.is_confusion(source_row)
         if self._confusion_only:
             return confusion
         return confusion or E.level_rank(model.level(source_row)) >= self._min_rank

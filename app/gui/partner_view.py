@@ -146,10 +146,10 @@ class PartnerView(QWidget):
         self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)
-        self.credentials.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.credentials.horizontalHeader().setStretchLastSection(True)
+        header = self.credentials.horizontalHeader()
+        for column in (0, 1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.credentials.setAccessibleName("Credentials by fingerprint")
         self.credentials.selectionModel().selectionChanged.connect(
             self._on_credentials_selectionChanged
@@ -198,7 +198,7 @@ class PartnerView(QWidget):
             or ("Waiting for the partner to register" if partner.status == "pending" else "")
         )
         self.role_pill.set_status(
-            "We are Sender" if partner.our_role == "sender" else "We are Receiver", ""
+            "We are Sender" if partner.our_role == "sender" else "We are Receiver", "info"
         )
         self.status_pill.set_status(STATUS_TEXT.get(partner.status, partner.status), partner.status)
         self.roles.setText(self._roles_detail(partner))

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.paths import resource
+from app.paths import resource, resources_dir
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,18 @@ def is_dark() -> bool:
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
+_current: list[Colours] = []
+
+
 def colours() -> Colours:
-    return DARK if is_dark() else LIGHT
+    """The palette for the current scheme (cached; apply_theme resets it on a change)."""
+    if not _current:
+        _current.append(DARK if is_dark() else LIGHT)
+    return _current[0]
+
+
+def reset_colours() -> None:
+    _current.clear()
 
 
 STATUS_COLOUR = {
@@ -130,6 +140,7 @@ def stylesheet(palette: Colours | None = None) -> str:
         text = resource("style.qss").read_text("utf-8")
     except FileNotFoundError:
         return ""
+    text = text.replace("@resources", resources_dir().as_posix())
     names = sorted(Colours.__dataclass_fields__, key=len, reverse=True)
     for name in names:
         text = text.replace(f"@{name}", getattr(pal, name))
@@ -147,8 +158,9 @@ def app_icon() -> QIcon:
 def apply_theme(app: QApplication) -> None:
     """Fusion style, the system's colour scheme, our stylesheet; re-applied when it changes."""
     app.setStyle("Fusion")
+    reset_colours()
     app.setStyleSheet(stylesheet())
     hints = QGuiApplication.styleHints()
     if hints is not None and not app.property("ocpiThemeHooked"):
         app.setProperty("ocpiThemeHooked", True)
-        hints.colorSchemeChanged.connect(lambda _scheme: app.setStyleSheet(stylesheet()))
+        hints.colorSchemeChanged.connect(lambda _scheme: apply_theme(app))

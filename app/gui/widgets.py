@@ -84,6 +84,7 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Banner")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(4)
@@ -108,7 +109,7 @@ class Banner(QFrame):
         self.title.setText(title)
         self.text.setText(text)
         self.text.setVisible(bool(text))
-        self.fix.setText(f"What to do: {fix}" if fix else "")
+        self.fix.setText(f"What to do: {fix}" if fix and level != "info" else fix)
         self.fix.setVisible(bool(fix))
         self.setAccessibleName(f"{title} {text}")
         self.show()
@@ -128,6 +129,20 @@ class Banner(QFrame):
             else "It did not work"
         )
         self.show_message(level, heading, diagnosis.message, diagnosis.hint)
+
+    def show_mixups(self, diagnoses: Sequence[dict[str, object]]) -> None:
+        """Token mix-ups seen in a run (transcript diagnosis dicts), or hide."""
+        if not diagnoses:
+            self.hide()
+            return
+        first = diagnoses[0]
+        more = f" (+{len(diagnoses) - 1} more in the log)" if len(diagnoses) > 1 else ""
+        self.show_message(
+            "confusion",
+            f"Token mix-up{more}",
+            str(first.get("message", "")),
+            str(first.get("hint", "")),
+        )
 
     def add_button(self, text: str, accessible: str | None = None) -> QPushButton:
         button = QPushButton(text)

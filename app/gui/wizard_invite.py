@@ -181,6 +181,8 @@ class WaitPage(QWizardPage):
         self.demo_button.clicked.connect(self._on_demo_button_clicked)
         demo.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.demo)
+        self.mixup = Banner()
+        layout.addWidget(self.mixup)
         self.error = Banner()
         self.retry = self.error.add_button("&Wait again", "Wait again")
         self.retry.clicked.connect(self._on_retry_clicked)
@@ -223,6 +225,7 @@ class WaitPage(QWizardPage):
     def _on_flow_changed(self) -> None:
         flow = self.flow
         self.checklist.set_steps(flow.steps, [s.key for s in flow.steps if s.key != "issue"])
+        self.mixup.show_mixups(flow.confusions)
         if flow.phase == Phase.DONE:
             self.elapsed.setText("The partner is registered.")
             self.demo.hide()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.diagnosis import Diagnosis
 from app.core.inputs import check_identity, check_token, check_versions_url, errors
 from app.core.tokens import Secret, TokenRole, generate_token
-from app.engine import CallbackSettings
+from app.engine import CallbackSettings, Discovery
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller, callback_from
 from app.gui.flows import Phase, SenderFlow
@@ -341,6 +341,7 @@ class DiscoverPage(QWizardPage):
         self.retry = self.error.add_button("&Retry", "Retry discovery")
         self.retry.clicked.connect(flow.discover)
         layout.addWidget(self.error)
+        self._shown: Discovery | None = None
         flow.changed.connect(self._on_flow_changed)
         self._on_flow_changed()
 
@@ -359,7 +360,8 @@ class DiscoverPage(QWizardPage):
         self.checklist.set_steps(flow.steps, ("versions", "details"))
         d = flow.discovery
         self.summary.setVisible(d is not None)
-        if d is not None:
+        if d is not None and d is not self._shown:
+            self._shown = d
             self.versions_label.setText(
                 f"The partner offers OCPI <b>{', '.join(d.versions) or 'none'}</b>."
             )
@@ -385,7 +387,8 @@ class DiscoverPage(QWizardPage):
                 )
             else:
                 self.warnings.hide()
-        else:
+        elif d is None:
+            self._shown = None
             self.warnings.hide()
         if (
             flow.phase == Phase.FAILED
@@ -420,6 +423,8 @@ class RegisterPage(QWizardPage):
         self.checklist = StepChecklist()
         inner.addWidget(self.checklist)
         layout.addWidget(box)
+        self.mixup = Banner()
+        layout.addWidget(self.mixup)
         self.error = Banner()
         self.export = self.error.add_button("&Export transcript…", "Export transcript")
         self.export.clicked.connect(self._on_export_clicked)
@@ -446,6 +451,8 @@ class RegisterPage(QWizardPage):
         flow = self.flow
         keys = ("token_b", "post", "their_versions", "their_details", "token_c", "verify")
         self.checklist.set_steps(flow.steps, keys)
+        failure = flow.diagnosis.code if flow.diagnosis is not None else None
+        self.mixup.show_mixups([c for c in flow.confusions if c.get("code") != failure])
         if (
             flow.phase == Phase.FAILED
             and flow.diagnosis is not None

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from app.callback.tokenbook import Grant, Identification, Stage, TokenBook
-from app.core.diagnosis import Diagnosis
+from app.core.diagnosis import Diagnosis, diagnose
 from app.core.handshake import RegistrationRefused
 from app.core.http import is_loopback_host
 from app.core.ocpi import (
@@ -358,6 +358,8 @@ class CallbackServer:
         diagnoses = ident.warnings + ((ident.refusal,) if ident.refusal and had_token else ())
         if ident.refusal and not had_token and kind != "other":
             diagnoses = (*ident.warnings, ident.refusal)
+        if status in (405, 413, 429):  # wrong method, oversized body, rate limit: say so
+            diagnoses = (*diagnoses, diagnose("inbound.refused", str(status)))
         record = CallRecord(
             at=time.time(),
             method=request.method,

@@ -312,6 +312,12 @@ CATALOG: dict[str, _Entry] = {
         Severity.WARNING,
         True,
     ),
+    "inbound.refused": _Entry(
+        "A call to our endpoint was refused (HTTP {detail}).",
+        "405: OCPI allows GET on versions and details, GET/POST/PUT/DELETE on credentials;"
+        " 413: a credentials body over 64 KiB; 429: too many calls with unknown tokens.",
+        Severity.WARNING,
+    ),
     # --- registration outcome -------------------------------------------------------------
     "reg.already_registered": _Entry(
         "The partner says we are already registered (HTTP 405 on POST).",

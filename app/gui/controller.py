@@ -66,6 +66,13 @@ class GuiEngine(Engine):
         return recorder
 
 
+ENGINE_BUSY = Diagnosis(
+    "gui.engine_busy",
+    "Another operation (an invitation waiting, a check) still uses our endpoint in the other mode.",
+    "Let it finish or cancel it, then start this registration again.",
+)
+
+
 def identity_from(settings: Settings) -> Identity:
     return Identity(
         settings.country_code,
@@ -162,9 +169,12 @@ class Controller(QObject):
         wanted = callback or callback_from(self.settings)
         async with self._engine_lock:
             key = self._key(wanted)
-            if self._engine is not None and self._engine_key != key and self._idle_except_current():
-                old, self._engine = self._engine, None
-                await old.aclose()
+            if self._engine is not None and self._engine_key != key:
+                if self._idle_except_current():
+                    old, self._engine = self._engine, None
+                    await old.aclose()
+                elif callback is not None and callback.mode != self._engine.callback_settings.mode:
+                    raise OnboardingError(ENGINE_BUSY)
             if self._engine is None:
                 engine = GuiEngine(
                     self.vault,
@@ -175,7 +185,11 @@ class Controller(QObject):
                     event_sink=self._on_engine_event,
                     entry_sink=self._on_engine_entry,
                 )
-                await engine.start()
+                try:
+                    await engine.start()
+                except BaseException:  # cancelled or failed half-way: nothing left listening
+                    await asyncio.shield(engine.aclose())
+                    raise
                 self._engine, self._engine_key = engine, key
                 if engine.embedded:
                     self.endpointChanged.emit(engine.our_versions_url)
@@ -221,15 +235,17 @@ class Controller(QObject):
         on_result: ResultHandler | None = None,
         on_error: ErrorHandler | None = None,
         on_cancel: Callable[[], None] | None = None,
-    ) -> asyncio.Task[Any]:
+    ) -> asyncio.Future[Any]:
         """Start `coro` as the task for `intent`, cancelling the previous one of that intent.
 
         The result goes to `on_result`; an OnboardingError's diagnosis to `on_error` (else
         the operationFailed signal); anything else to sys.excepthook (a dialog in the app).
         """
-        if self._closing:
+        if self._closing:  # a late clean-up while the window closes: nothing more starts
             coro.close()
-            raise RuntimeError("the window is closing")
+            late: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            late.cancel()
+            return late
         self.cancel(intent)
         task = asyncio.ensure_future(coro)
         self._tasks[intent] = task
@@ -294,7 +310,7 @@ class Controller(QObject):
                 await engine.aclose()
 
     # ---- operations on registered partners -------------------------------------------------
-    def _manage(self, kind: str, partner_id: int) -> asyncio.Task[Any]:
+    def _manage(self, kind: str, partner_id: int) -> asyncio.Future[Any]:
         async def work() -> RunResult:
             engine = await self.engine()
             method = getattr(engine, kind)
@@ -314,13 +330,13 @@ class Controller(QObject):
 
         return self.run("manage", work(), on_result=finished, on_error=failed)
 
-    def rotate(self, partner_id: int) -> asyncio.Task[Any]:
+    def rotate(self, partner_id: int) -> asyncio.Future[Any]:
         return self._manage("rotate", partner_id)
 
-    def unregister(self, partner_id: int) -> asyncio.Task[Any]:
+    def unregister(self, partner_id: int) -> asyncio.Future[Any]:
         return self._manage("unregister", partner_id)
 
-    def check(self, partner_id: int) -> asyncio.Task[Any]:
+    def check(self, partner_id: int) -> asyncio.Future[Any]:
         return self._manage("check", partner_id)
 
     def cleanup_run(self, run_id: str) -> None:

@@ -148,3 +148,22 @@ def test_receive_page_hints_as_you_type(
     assert page.isComplete() is complete
     assert wizard.button(QWizard.WizardButton.NextButton).isEnabled() is complete
     wizard.reject()
+
+
+def test_cancel_during_the_post_keeps_every_token(qtbot: Any, window: Any, controller: Any) -> None:
+    """Cancelled while the partner holds our POST: outcome unknown, nothing thrown away."""
+    wizard = open_sandbox_wizard(qtbot, window, fault="slow")
+    flow = wizard.sender_flow
+    go_next(qtbot, wizard)
+    qtbot.waitUntil(lambda: flow.phase == Phase.READY, timeout=WAIT_MS)
+    go_next(qtbot, wizard)
+    qtbot.waitUntil(lambda: flow.step("post").state == StepState.RUNNING, timeout=WAIT_MS)
+    run_id = flow.run_id
+    click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
+    qtbot.waitUntil(lambda: controller.run_record(run_id).outcome != "running", timeout=5000)
+    run = controller.run_record(run_id)
+    assert run.outcome == "interrupted"
+    states = {c.role: c.state for c in controller.credentials(run.partner_id)}
+    assert states[TokenRole.A] == TokenState.PENDING
+    assert states[TokenRole.B] == TokenState.PENDING
+    assert not controller.busy("sender")

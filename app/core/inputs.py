@@ -29,7 +29,11 @@ def check_versions_url(url: str, allow_insecure: bool = False) -> list[Diagnosis
         return [diagnose("input.url_invalid")]
     if len(text) > MAX_URL_LENGTH:
         found.append(diagnose("input.url_too_long"))
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # ValueError when out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket: a hint for the user, not a crash
+        return [diagnose("input.url_invalid")]
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
         return [diagnose("input.url_invalid")]
     if (

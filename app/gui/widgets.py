@@ -173,6 +173,7 @@ class StepChecklist(QWidget):
         self._grid.setColumnStretch(1, 1)
         self._rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
         self._states: dict[str, StepState] = {}
+        self._shown: dict[str, tuple[str, StepState, str]] = {}
         self._frame = 0
         self._spin = QTimer(self)
         self._spin.setInterval(150)
@@ -198,6 +199,10 @@ class StepChecklist(QWidget):
                 self._grid.addWidget(label, row * 2, 1)
                 self._grid.addWidget(detail, row * 2 + 1, 1)
                 self._rows[step.key] = (icon, label, detail)
+            shown = (step.label, step.state, step.detail)
+            if self._shown.get(step.key) == shown:
+                continue  # unchanged: touch nothing (no relayout, no repaint)
+            self._shown[step.key] = shown
             icon, label, detail = self._rows[step.key]
             label.setText(step.label)
             self._states[step.key] = step.state
@@ -205,9 +210,11 @@ class StepChecklist(QWidget):
             icon.setText(ICONS.get(step.state, SPINNER[self._frame]))
             detail.setText(step.detail)
             detail.setVisible(bool(step.detail))
-            font = label.font()
-            font.setBold(step.state == StepState.RUNNING)
-            label.setFont(font)
+            bold = step.state == StepState.RUNNING
+            if label.font().bold() != bold:
+                font = label.font()
+                font.setBold(bold)
+                label.setFont(font)
             label.setAccessibleName(f"{step.label}: {step.state}")
         running = StepState.RUNNING in self._states.values()
         if running and not self._spin.isActive():

@@ -12,6 +12,18 @@ from app.gui.flows import _Flow
 from app.gui.widgets import StepIndicator
 
 
+class FlowPage(QWizardPage):
+    """A page drawn from a flow; tells the wizard only when its completeness really changes."""
+
+    _complete_shown: bool | None = None
+
+    def notify_complete(self) -> None:
+        now = self.isComplete()
+        if now != self._complete_shown:
+            self._complete_shown = now
+            self.completeChanged.emit()
+
+
 class FlowWizard(QWizard):
     """A QWizard over a flow: pages render it; Cancel or close stops its tasks cleanly."""
 

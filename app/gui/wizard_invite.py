@@ -38,12 +38,12 @@ from app.gui.widgets import (
     muted,
     section_title,
 )
-from app.gui.wizard_base import FlowWizard
+from app.gui.wizard_base import FlowPage, FlowWizard
 
 MASK = "•" * 24
 
 
-class IssuePage(QWizardPage):
+class IssuePage(FlowPage):
     """Step 1: a new TOKEN_A and our versions URL, to hand over out of band."""
 
     def __init__(self, flow: InviteFlow, clipboard: SecretClipboard) -> None:
@@ -144,10 +144,10 @@ class IssuePage(QWizardPage):
             self.error.show_diagnosis(self.flow.diagnosis, "Could not issue an invitation")
         else:
             self.error.hide()
-        self.completeChanged.emit()
+        self.notify_complete()
 
 
-class WaitPage(QWizardPage):
+class WaitPage(FlowPage):
     """Step 2: wait for the partner's registration, with live progress."""
 
     def __init__(self, flow: InviteFlow) -> None:
@@ -233,7 +233,7 @@ class WaitPage(QWizardPage):
             self.error.show_diagnosis(flow.diagnosis)
         else:
             self.error.hide()
-        self.completeChanged.emit()
+        self.notify_complete()
 
 
 class InviteDonePage(QWizardPage):

@@ -46,7 +46,7 @@ from app.gui.widgets import (
     muted,
     section_title,
 )
-from app.gui.wizard_base import FlowWizard
+from app.gui.wizard_base import FlowPage, FlowWizard
 
 PAGE_RECEIVE, PAGE_DISCOVER, PAGE_REGISTER, PAGE_CONFIRM = range(4)
 VERSION_CHOICES = (
@@ -297,7 +297,7 @@ class ReceivePage(QWizardPage):
         return True
 
 
-class DiscoverPage(QWizardPage):
+class DiscoverPage(FlowPage):
     """Step 2: the partner's versions and modules, and the version we will speak."""
 
     def __init__(self, flow: SenderFlow) -> None:
@@ -398,10 +398,10 @@ class DiscoverPage(QWizardPage):
             self.error.show_diagnosis(flow.diagnosis, "Discovery failed")
         else:
             self.error.hide()
-        self.completeChanged.emit()
+        self.notify_complete()
 
 
-class RegisterPage(QWizardPage):
+class RegisterPage(FlowPage):
     """Step 3: TOKEN_B, the POST, and the partner's calls back to us, live."""
 
     exportRequested = Signal(str)
@@ -463,7 +463,7 @@ class RegisterPage(QWizardPage):
             )
         else:
             self.error.hide()
-        self.completeChanged.emit()
+        self.notify_complete()
 
 
 class ConfirmPage(QWizardPage):

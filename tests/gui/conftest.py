@@ -27,7 +27,14 @@ from app.settings import Settings
 from app.vault import Vault
 from tests.conftest import TEST_PASSPHRASE
 
-pytestmark = pytest.mark.gui
+GUI_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives real Qt widgets: mark them `gui` (select with -m gui)."""
+    for item in items:
+        if GUI_DIR in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.gui)
 
 
 def pump_until(app: QApplication, done: Any, timeout: float = 10.0) -> bool:

@@ -1,0 +1,312 @@
+"""What every PyInstaller build of this project shares: excludes and the Qt pruning.
+
+Both packaging/ocpi-onboard.spec and the bare-window build of benchmarks/startup.py import
+this module, so the start-up comparison packages both apps the same way.
+
+The app uses QtCore, QtGui and QtWidgets (plus QtSvg through the icon plugins, and QtDBus,
+which QtGui links on Linux). PyInstaller's Qt hooks collect every plugin *category* those
+modules may use, so the bundle also carries EGLFS, VNC, Wayland, the GTK theme (with cairo,
+pango and gdk-pixbuf from the build machine), network-information and TLS plugins, ten image
+formats and ~100 translation files. `prune()` keeps a whitelist, then drops the shared
+libraries that only the dropped files needed.
+
+Nothing here imports PyInstaller at module level, so the unit tests can import it.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+# ---- Python modules never shipped ---------------------------------------------------------
+# Qt bindings the app does not import (keep: QtCore, QtGui, QtWidgets; QtDBus and QtSvg are
+# pulled in by the QtGui hook and cost little).
+UNUSED_QT_MODULES = (
+    "Qt3DAnimation",
+    "Qt3DCore",
+    "Qt3DExtras",
+    "Qt3DInput",
+    "Qt3DLogic",
+    "Qt3DRender",
+    "QtAxContainer",
+    "QtBluetooth",
+    "QtCharts",
+    "QtConcurrent",
+    "QtDataVisualization",
+    "QtDesigner",
+    "QtGraphs",
+    "QtGraphsWidgets",
+    "QtHelp",
+    "QtHttpServer",
+    "QtLabsStyleKit",
+    "QtLocation",
+    "QtMultimedia",
+    "QtMultimediaWidgets",
+    "QtNetwork",
+    "QtNetworkAuth",
+    "QtNfc",
+    "QtOpenGL",
+    "QtOpenGLWidgets",
+    "QtPdf",
+    "QtPdfWidgets",
+    "QtPositioning",
+    "QtPrintSupport",
+    "QtQml",
+    "QtQmlFeatures",
+    "QtQuick",
+    "QtQuick3D",
+    "QtQuickControls2",
+    "QtQuickTest",
+    "QtQuickWidgets",
+    "QtRemoteObjects",
+    "QtScxml",
+    "QtSensors",
+    "QtSerialBus",
+    "QtSerialPort",
+    "QtSpatialAudio",
+    "QtSql",
+    "QtStateMachine",
+    "QtSvgWidgets",
+    "QtTest",
+    "QtTextToSpeech",
+    "QtUiTools",
+    "QtWebChannel",
+    "QtWebEngineCore",
+    "QtWebEngineQuick",
+    "QtWebEngineWidgets",
+    "QtWebSockets",
+    "QtWebView",
+    "QtXml",
+)
+# Dev tools that hooks drag in (pydantic's mypy plugin, hypothesis plugins), and GUI
+# toolkits we never use.
+UNUSED_PACKAGES = (
+    "tkinter",
+    "_tkinter",
+    "turtle",
+    "turtledemo",
+    "idlelib",
+    "hypothesis",
+    "_hypothesis_globals",
+    "_hypothesis_pytestplugin",
+    "mypy",
+    "mypyc",
+    "mypy_extensions",
+    "pygments",
+    "pytest",
+    "_pytest",
+    "pytestqt",
+    "trustme",
+    "ruff",
+    "IPython",
+    "numpy",
+    "PIL",
+    "setuptools",
+    "pkg_resources",
+    "distutils",
+    "lib2to3",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+)
+EXCLUDES = [f"PySide6.{name}" for name in UNUSED_QT_MODULES] + list(UNUSED_PACKAGES)
+
+# ---- Qt files kept --------------------------------------------------------------------------
+# Qt shared libraries, by module name (libQt6Core.so.6, Qt6Core.dll, QtCore.framework).
+KEEP_QT_LIBS = frozenset({"Core", "Gui", "Widgets", "Svg", "DBus", "XcbQpa"})
+# Plugin categories; everything else (eglfs, generic input, wayland-*, tls,
+# networkinformation, qmltooling, sqldrivers, ...) goes.
+KEEP_PLUGIN_CATEGORIES = frozenset(
+    {
+        "platforms",
+        "platformthemes",
+        "platforminputcontexts",
+        "iconengines",
+        "imageformats",
+        "xcbglintegrations",
+        "styles",
+    }
+)
+# Within a kept category, only these plugins (by stem without "lib"); None = all.
+#   platforms: xcb (a real X11 window, also XWayland), offscreen (the self-test, CI),
+#     minimal, and the native ones of Windows and macOS.
+#   platformthemes: the XDG portal (dark mode, native file dialogs over D-Bus); not gtk3,
+#     which would bundle the build machine's cairo/pango next to the user's GTK.
+#   imageformats: SVG (the icon); ICO for Windows shells. PNG is built into QtGui.
+#   platforminputcontexts: compose (dead keys) and IBus (input methods); not the virtual
+#     keyboard, which needs QtQuick.
+KEEP_PLUGINS: dict[str, frozenset[str] | None] = {
+    "platforms": frozenset({"qxcb", "qoffscreen", "qminimal", "qwindows", "qcocoa"}),
+    "platformthemes": frozenset({"qxdgdesktopportal"}),
+    "platforminputcontexts": frozenset(
+        {
+            "composeplatforminputcontextplugin",
+            "ibusplatforminputcontextplugin",
+        }
+    ),
+    "imageformats": frozenset({"qsvg", "qico"}),
+    "iconengines": None,
+    "xcbglintegrations": None,
+    "styles": None,
+}
+
+_PLUGIN = re.compile(r"^PySide6/(?:Qt/)?plugins/(?P<category>[^/]+)/(?P<file>[^/]+)$")
+_QT_LIB = re.compile(
+    r"(?:^|/)(?:lib)?Qt6?(?P<module>[A-Za-z0-9]+)"
+    r"(?:\.so(?:\.[0-9.]+)?$|\.dll$|d\.dll$|\.framework(?:/|$))"
+)
+_TRANSLATION = re.compile(r"^PySide6/(?:Qt/)?translations/")
+_OTHER_QT_DATA = re.compile(r"^PySide6/(?:Qt/)?(?:qml|metatypes|libexec|resources/qtwebengine)/")
+
+
+def _norm(dest: str) -> str:
+    return dest.replace("\\", "/")
+
+
+def _stem(filename: str) -> str:
+    name = filename.split(".", 1)[0]
+    return name[3:] if name.startswith("lib") else name
+
+
+def keep_qt_file(dest: str) -> bool:
+    """True if a collected file (its path inside the bundle) is one the app needs."""
+    path = _norm(dest)
+    if not path.startswith("PySide6/"):
+        return True
+    if _TRANSLATION.match(path) or _OTHER_QT_DATA.match(path):
+        return False
+    plugin = _PLUGIN.match(path)
+    if plugin:
+        category = plugin["category"]
+        if category not in KEEP_PLUGIN_CATEGORIES:
+            return False
+        wanted = KEEP_PLUGINS.get(category)
+        return wanted is None or _stem(plugin["file"]) in wanted
+    if "/plugins/" in path:
+        return False
+    if "libpyside6qml" in path:
+        return False
+    lib = _QT_LIB.search(path)
+    if lib and not path.endswith((".pyd", ".abi3.so", ".pyi")):
+        return lib["module"] in KEEP_QT_LIBS
+    return True
+
+
+def _is_top_level(dest: str) -> bool:
+    return "/" not in _norm(dest)
+
+
+def orphaned_libraries(
+    kept: Iterable[tuple[str, str]],
+    dropped: Iterable[tuple[str, str]],
+    imports_of: Callable[[str], Iterable[str]],
+) -> set[str]:
+    """Top-level libraries needed only by dropped binaries (bundle paths, lower-case names).
+
+    kept/dropped are (dest, src) pairs; imports_of(src) gives the names a binary links to.
+    A library is orphaned when some dropped binary links to it (directly or through other
+    libraries) and no kept binary does. Nothing a dropped file did not link is touched, so
+    libraries loaded with ctypes stay.
+    """
+    kept = list(kept)
+    dropped = list(dropped)
+    by_name = {Path(_norm(d)).name.lower(): src for d, src in kept if _is_top_level(d)}
+
+    def closure(roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(roots)
+        visited_src: set[str] = set()
+        while stack:
+            src = stack.pop()
+            if src in visited_src:
+                continue
+            visited_src.add(src)
+            for name in imports_of(src):
+                base = Path(name.replace("\\", "/")).name.lower()
+                if base in seen:
+                    continue
+                seen.add(base)
+                if base in by_name:
+                    stack.append(by_name[base])
+        return seen
+
+    needed_by_dropped = closure(src for _d, src in dropped)
+    # Roots that keep libraries alive: every kept file except the top-level libraries
+    # themselves (those are alive only if something reaches them).
+    needed_by_kept = closure(src for d, src in kept if not _is_top_level(d) or _is_entry_lib(d))
+    return {name for name in needed_by_dropped - needed_by_kept if name in by_name}
+
+
+def _is_entry_lib(dest: str) -> bool:
+    """Top-level files that are roots on their own: Python itself and extension modules."""
+    name = Path(_norm(dest)).name.lower()
+    return name.startswith(("libpython", "python")) or ".cpython-" in name or name.endswith(".pyd")
+
+
+def drop_dangling_symlinks(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Remove SYMLINK entries whose target is no longer in the bundle.
+
+    PyInstaller links top-level names to libraries it keeps in their package folder
+    (libQt6Network.so.6 -> PySide6/Qt/lib/libQt6Network.so.6); once the library is pruned
+    the link would dangle.
+    """
+    present = {_norm(dest) for dest, _src, typecode in entries if typecode != "SYMLINK"}
+    links = {_norm(dest): _norm(src) for dest, src, typecode in entries if typecode == "SYMLINK"}
+
+    def resolves(dest: str, hops: int = 0) -> bool:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(dest), links[dest]))
+        if target in present:
+            return True
+        return target in links and hops < 16 and resolves(target, hops + 1)
+
+    return [entry for entry in entries if entry[2] != "SYMLINK" or resolves(_norm(entry[0]))]
+
+
+def _imports_with_pyinstaller(src: str) -> list[str]:
+    from PyInstaller.depend import bindepend
+
+    try:
+        return [name for name, _path in bindepend.get_imports(src)]
+    except Exception:  # unreadable or not a binary: links nothing we know of
+        return []
+
+
+def prune(analysis: object, log: Callable[[str], None] = print) -> None:
+    """Drop unused Qt parts (and the libraries only they needed) from an Analysis."""
+    binaries = list(analysis.binaries)  # type: ignore[attr-defined]
+    datas = list(analysis.datas)  # type: ignore[attr-defined]
+    keep_bins = [entry for entry in binaries if keep_qt_file(entry[0])]
+    drop_bins = [entry for entry in binaries if not keep_qt_file(entry[0])]
+    orphans = orphaned_libraries(
+        ((d, s) for d, s, _t in keep_bins),
+        ((d, s) for d, s, _t in drop_bins),
+        _imports_with_pyinstaller,
+    )
+    final_bins = [
+        entry
+        for entry in keep_bins
+        if not (_is_top_level(entry[0]) and Path(_norm(entry[0])).name.lower() in orphans)
+    ]
+    final_datas = [entry for entry in datas if keep_qt_file(entry[0])]
+    # Links may point across the two lists, so resolve them over both together.
+    alive = {tuple(entry) for entry in drop_dangling_symlinks([*final_bins, *final_datas])}
+    final_bins = [entry for entry in final_bins if tuple(entry) in alive]
+    final_datas = [entry for entry in final_datas if tuple(entry) in alive]
+    analysis.binaries = final_bins  # type: ignore[attr-defined]
+    analysis.datas = final_datas  # type: ignore[attr-defined]
+    log(
+        f"bundle_options.prune: dropped {len(binaries) - len(final_bins)} binaries"
+        f" ({len(orphans)} orphaned libraries: {', '.join(sorted(orphans)) or '-'})"
+        f" and {len(datas) - len(final_datas)} data files"
+    )
+
+
+# ---- EXE/COLLECT options both builds use ----------------------------------------------------
+# Strip symbols on Linux (a pyenv libpython carries ~20 MB of debug info); stripping is
+# not done on Windows (no strip tool) or macOS (it breaks code signatures).
+STRIP = sys.platform.startswith("linux") and os.environ.get("OCPI_ONBOARD_NO_STRIP") != "1"
+UPX = False  # UPX-packed Qt libraries start slower and trip antivirus heuristics.

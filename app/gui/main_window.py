@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.state = state or window_state()
         self.export_dir = export_dir
         self.sender_wizard: SenderWizard | None = None
+        self._selected_id: int | None = None
         self.invite_wizard: InviteWizard | None = None
         self.setWindowTitle("OCPI Onboard")
         self.setWindowIcon(app_icon())
@@ -451,9 +452,14 @@ class MainWindow(QMainWindow):
         self, _selected: QItemSelection, _deselected: QItemSelection
     ) -> None:
         partner = self.selected_partner()
-        self.partner_view.show_partner(partner.id if partner else None)
+        partner_id = partner.id if partner else None
+        if partner_id == self._selected_id:
+            self._update_actions()  # rows moved (a sort, an update): the same partner
+            return
+        self._selected_id = partner_id
+        self.partner_view.show_partner(partner_id)
         runs = self.partner_view.runs()
-        if runs:
+        if runs:  # a newly chosen partner: its latest run in the log pane
             self.log_pane.show_run(runs[0].id)
         self._update_actions()
 

@@ -85,3 +85,24 @@ def test_cancelling_an_unanswered_invitation_revokes_token_a(
     ]
     assert states == [TokenState.REVOKED]
     assert not controller.busy("invite")
+
+
+def test_log_pane_stays_on_the_live_run(qtbot: Any, window: Any, controller: Any) -> None:
+    """Rows inserted and updated by a run must not pull the log pane to another partner."""
+    from tests.gui.helpers import register_sandbox
+
+    first = register_sandbox(qtbot, controller)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    window.select_partner(first.partner_id)
+    assert window.log_pane.model.run_id == first.run_id
+    wizard = window.open_invite_wizard()
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    run_id = wizard.invite_flow.invitation.run_id
+    go_next(qtbot, wizard)
+    click(qtbot, wizard.wait_page.demo_button)
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    qtbot.wait(100)  # the list's deferred refresh
+    assert window.model.rowCount() == 2
+    assert window.selected_partner().id == first.partner_id
+    assert window.log_pane.model.run_id == run_id
+    wizard.reject()

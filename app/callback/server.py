@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import ssl
 import time
 from collections import deque
@@ -39,6 +40,12 @@ from app.core.ocpi import (
 )
 
 MAX_INBOUND_BODY = 64 * 1024
+# aiohttp logs a traceback that quotes the raw request line or header for every malformed
+# request it rejects (400) before our handler runs: noise any scanner can trigger, and the
+# quoted header may be an Authorization carrying a token. Our handler logs nothing itself.
+_PROTOCOL_LOG = logging.getLogger("app.callback.protocol")
+_PROTOCOL_LOG.propagate = False
+_PROTOCOL_LOG.addHandler(logging.NullHandler())
 FAILED_AUTH_LIMIT = 30  # per remote address per minute
 ECHO_HEADERS = ("X-Request-ID", "X-Correlation-ID")
 
@@ -122,7 +129,9 @@ class CallbackServer:
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_INBOUND_BODY)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, logger=_PROTOCOL_LOG
+        )
         await self._runner.setup()
         self._site = web.TCPSite(
             self._runner, self.config.host, self.config.port, ssl_context=self.config.ssl_context

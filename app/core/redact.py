@@ -51,7 +51,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
         self._forms: dict[str, str] = {}
         self._plain: dict[str, str] = {}
-        self._pattern: re.Pattern[str] | None = None
+        self._ordered: list[str] | None = None
         for secret in secrets:
             self.add(secret)
 
@@ -72,7 +72,7 @@ class Redactor:
         for form in forms:
             if len(form) >= 4:
                 self._forms[form] = label
-        self._pattern = None
+        self._ordered = None
 
     def label_for(self, value: str) -> str:
         """The fingerprint of a value seen on the wire: known role, else '?'."""
@@ -81,10 +81,14 @@ class Redactor:
     def text(self, text: str) -> str:
         if not self._forms or not text:
             return text
-        if self._pattern is None:
-            ordered = sorted(self._forms, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
-        return self._pattern.sub(lambda m: f"<{self._forms[m.group(0)]}>", text)
+        if self._ordered is None:  # longest first: a raw token inside its Base64 form is not cut
+            self._ordered = sorted(self._forms, key=len, reverse=True)
+        # Plain substring replacement: a regex alternation costs ~0.6 ms to compile each time
+        # a token joins the run, more than all the scrubbing of a handshake.
+        for form in self._ordered:
+            if form in text:
+                text = text.replace(form, f"<{self._forms[form]}>")
+        return text
 
     def diagnosis(self, diagnosis: Diagnosis) -> Diagnosis:
         """The diagnosis with its message and detail scrubbed: both can quote a partner's

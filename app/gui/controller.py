@@ -133,7 +133,6 @@ class Controller(QObject):
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._closing = False
         self._run_partner: dict[str, int | None] = {}
-        self.current_run: str | None = None
 
     # ---- engine ------------------------------------------------------------------------
     def _key(self, callback: CallbackSettings) -> tuple[Any, ...]:
@@ -207,7 +206,6 @@ class Controller(QObject):
     def _on_engine_run(self, run_id: str) -> None:
         run = self.run_record(run_id)
         self._run_partner[run_id] = run.partner_id if run else None
-        self.current_run = run_id
         self.runStarted.emit(run_id, run.kind if run else "")
         self.partner_touched(self._run_partner[run_id])
 
@@ -289,9 +287,6 @@ class Controller(QObject):
         return any(
             not t.done() and not name.startswith("cleanup") for name, t in self._tasks.items()
         )
-
-    def task(self, intent: str) -> asyncio.Task[Any] | None:
-        return self._tasks.get(intent)
 
     async def aclose(self) -> None:
         """Cancel every task (clean-ups finish first), then stop the engine."""

@@ -99,11 +99,13 @@ class _Flow(QObject):
         """The first running step failed with `reason`; the others were not reached."""
         first = True
         for step in self.steps:
-            if step.state == StepState.RUNNING:
-                step.set(StepState.FAILED, reason) if first else step.set(
-                    StepState.SKIPPED, "not reached"
-                )
+            if step.state != StepState.RUNNING:
+                continue
+            if first:
+                step.set(StepState.FAILED, reason)
                 first = False
+            else:
+                step.set(StepState.SKIPPED, "not reached")
 
 
 SENDER_STEPS = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -237,6 +237,3 @@ class LogPane(QDockWidget):
     def _on_export_button_clicked(self) -> None:
         if self.model.run_id:
             self.exportRequested.emit(self.model.run_id)
-
-    def current_index(self) -> QModelIndex:
-        return self.table.currentIndex()

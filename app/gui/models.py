@@ -403,9 +403,6 @@ class LogModel(QAbstractTableModel):
     def is_confusion(self, row: int) -> bool:
         return self._rows[row].confusion
 
-    def entries(self) -> list[E.Entry]:
-        return [r.entry for r in self._rows]
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 

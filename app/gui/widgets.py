@@ -222,9 +222,6 @@ class StepChecklist(QWidget):
         elif not running:
             self._spin.stop()
 
-    def state_of(self, key: str) -> StepState | None:
-        return self._states.get(key)
-
     def _on_spin_timeout(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
         for key, state in self._states.items():
@@ -242,10 +239,8 @@ class HintList(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(2)
         self._labels: list[QLabel] = []
-        self.diagnoses: list[Diagnosis] = []
 
     def set_hints(self, diagnoses: Sequence[Diagnosis], empty: bool = False) -> None:
-        self.diagnoses = list(diagnoses)
         for label in self._labels:
             label.deleteLater()
         self._labels = []

@@ -51,7 +51,7 @@ class RunRecorder:
         if not self._pending:
             return
         entries, self._pending = self._pending, []
-        with self.vault.transaction():
+        with self.vault.transaction(durable=False):
             for entry in entries:
                 self.vault.append_transcript(self.run_id, entry)
 

@@ -192,7 +192,8 @@ class Registration:
         nxt = STEP_TITLES.get(machine.state)
         if nxt and not (machine.state == SenderState.REGISTERED and not machine.verify):
             self._recorder.emit(StepStarted(nxt, step=state))
-        with self.vault.transaction():  # one commit: the position and the transcript so far
+        # one commit for the position and the transcript so far; no fsync: nothing was spent
+        with self.vault.transaction(durable=False):
             self.vault.update_run(self.run_id, state=state)
             self._recorder.state(state)
         crash_point(state)
@@ -341,15 +342,17 @@ class Registration:
         for warning in warnings:
             self._recorder.diagnosis(warning)
         outcome_state = str(machine.state)
-        self.vault.update_run(
-            self.run_id,
-            state=outcome_state,
-            outcome="succeeded",
-            data={"mutual_discovery": mutual, "warnings": [w.code for w in warnings]},
-        )
-        if machine.state == SenderState.VERIFIED and self.partner_id is not None:
-            checked = self.vault.partner(self.partner_id)
-            self.vault.save_partner(replace(checked, last_checked=now_iso()))
+        # TOKEN_C is already stored durably; the outcome may skip the fsync
+        with self.vault.transaction(durable=False):
+            self.vault.update_run(
+                self.run_id,
+                state=outcome_state,
+                outcome="succeeded",
+                data={"mutual_discovery": mutual, "warnings": [w.code for w in warnings]},
+            )
+            if machine.state == SenderState.VERIFIED and self.partner_id is not None:
+                checked = self.vault.partner(self.partner_id)
+                self.vault.save_partner(replace(checked, last_checked=now_iso()))
         partner = machine.partner
         assert partner is not None and machine.token_c is not None
         cc, pid, _name = _identity_of(partner)

@@ -65,7 +65,27 @@ STATUS_TEXT = {
 }
 
 
-class PartnersTableModel(QAbstractTableModel):
+class _RowsModel(QAbstractTableModel):
+    """A flat table: one row per item of `_rows`, one column per header."""
+
+    HEADERS: tuple[str, ...] = ()
+    _rows: Sequence[Any]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class PartnersTableModel(_RowsModel):
     """Every partner row of the vault; fast enough for thousands (plain list, no queries)."""
 
     HEADERS = (
@@ -169,19 +189,6 @@ class PartnersTableModel(QAbstractTableModel):
         return self._index.get(partner_id, -1)
 
     # ---- Qt ------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def _value(self, r: PartnerRecord, column: int) -> str:
         if column == 0:
             return r.country_code or "—"
@@ -277,7 +284,7 @@ TOKEN_ROLE_TIPS = {
 STATE_RANK = {"active": 0, "pending": 1, "consumed": 2, "superseded": 3, "revoked": 4}
 
 
-class CredentialsModel(QAbstractTableModel):
+class CredentialsModel(_RowsModel):
     """A partner's tokens by fingerprint, with state and dates (active first, newest first)."""
 
     HEADERS = ("Token", "Presented by", "State", "Created", "Used · ended")
@@ -293,19 +300,6 @@ class CredentialsModel(QAbstractTableModel):
 
     def record(self, row: int) -> CredentialRecord:
         return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     @staticmethod
     def _value(c: CredentialRecord, column: int) -> str:
@@ -367,7 +361,7 @@ class _LogRow:
         return cls(entry, level, confusion, cells, E.explanation(entry) or E.summary(entry))
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(_RowsModel):
     """Transcript entries of one run, appended as they arrive."""
 
     HEADERS = ("Time", "Level", "Event")
@@ -402,19 +396,6 @@ class LogModel(QAbstractTableModel):
 
     def is_confusion(self, row: int) -> bool:
         return self._rows[row].confusion
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from app.gui.flows import _Flow
 from app.gui.widgets import StepIndicator
@@ -16,6 +16,13 @@ class FlowPage(QWizardPage):
     """A page drawn from a flow; tells the wizard only when its completeness really changes."""
 
     _complete_shown: bool | None = None
+
+    def __init__(self, title: str, subtitle: str) -> None:
+        super().__init__()
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.body = QVBoxLayout(self)
+        self.body.setSpacing(12)
 
     def notify_complete(self) -> None:
         now = self.isComplete()

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
     QWidget,
-    QWizardPage,
 )
 
 from app.core.http import is_loopback_host
@@ -47,16 +46,14 @@ class IssuePage(FlowPage):
     """Step 1: a new TOKEN_A and our versions URL, to hand over out of band."""
 
     def __init__(self, flow: InviteFlow, clipboard: SecretClipboard) -> None:
-        super().__init__()
+        super().__init__(
+            "Invite a partner",
+            "We issue a TOKEN_A. Send it and our versions URL to the partner, "
+            "preferably over two different channels.",
+        )
         self.flow = flow
         self.clipboard = clipboard
-        self.setTitle("Invite a partner")
-        self.setSubTitle(
-            "We issue a TOKEN_A. Send it and our versions URL to the partner, "
-            "preferably over two different channels."
-        )
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = self.body
         box = card()
         form = QFormLayout(box)
         form.setContentsMargins(16, 14, 16, 14)
@@ -151,14 +148,12 @@ class WaitPage(FlowPage):
     """Step 2: wait for the partner's registration, with live progress."""
 
     def __init__(self, flow: InviteFlow) -> None:
-        super().__init__()
-        self.flow = flow
-        self.setTitle("Wait for the partner")
-        self.setSubTitle(
-            "The partner registers with our versions URL and TOKEN_A; each step appears here."
+        super().__init__(
+            "Wait for the partner",
+            "The partner registers with our versions URL and TOKEN_A; each step appears here.",
         )
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        self.flow = flow
+        layout = self.body
         box = card()
         inner = QVBoxLayout(box)
         inner.setContentsMargins(16, 14, 16, 14)
@@ -236,18 +231,17 @@ class WaitPage(FlowPage):
         self.notify_complete()
 
 
-class InviteDonePage(QWizardPage):
+class InviteDonePage(FlowPage):
     """Step 3: who registered, the TOKEN_C we issued, the TOKEN_B we received."""
 
     def __init__(self, flow: InviteFlow) -> None:
-        super().__init__()
-        self.flow = flow
-        self.setTitle("Confirm")
-        self.setSubTitle(
-            "The partner registered with us; TOKEN_A is dead and every token is stored encrypted."
+        super().__init__(
+            "Confirm",
+            "The partner registered with us; TOKEN_A is dead and every token is stored encrypted.",
         )
+        self.flow = flow
         self.setFinalPage(True)
-        layout = QVBoxLayout(self)
+        layout = self.body
         box = card()
         form = QFormLayout(box)
         form.setContentsMargins(16, 14, 16, 14)

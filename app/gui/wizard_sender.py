@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
-    QWizardPage,
 )
 
 from app.core.diagnosis import Diagnosis
@@ -57,7 +56,7 @@ VERSION_CHOICES = (
 )
 
 
-class ReceivePage(QWizardPage):
+class ReceivePage(FlowPage):
     """Step 1: paste TOKEN_A and the versions URL, checked as you type; who we are; callback."""
 
     settingsRequested = Signal()
@@ -65,14 +64,14 @@ class ReceivePage(QWizardPage):
     def __init__(
         self, flow: SenderFlow, controller: Controller, clipboard: SecretClipboard
     ) -> None:
-        super().__init__()
+        super().__init__(
+            "Receive the partner's invitation",
+            "Paste what the partner sent you: their OCPI versions URL and TOKEN_A.",
+        )
         self.flow = flow
         self.controller = controller
         self.clipboard = clipboard
-        self.setTitle("Receive the partner's invitation")
-        self.setSubTitle("Paste what the partner sent you: their OCPI versions URL and TOKEN_A.")
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = self.body
 
         self.sandbox_banner = Banner()
         layout.addWidget(self.sandbox_banner)
@@ -301,14 +300,12 @@ class DiscoverPage(FlowPage):
     """Step 2: the partner's versions and modules, and the version we will speak."""
 
     def __init__(self, flow: SenderFlow) -> None:
-        super().__init__()
-        self.flow = flow
-        self.setTitle("Discover the partner")
-        self.setSubTitle(
-            "With TOKEN_A we read the partner's versions and the endpoints of the shared version."
+        super().__init__(
+            "Discover the partner",
+            "With TOKEN_A we read the partner's versions and the endpoints of the shared version.",
         )
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        self.flow = flow
+        layout = self.body
         self.checklist = StepChecklist()
         layout.addWidget(self.checklist)
         self.summary = card()
@@ -407,16 +404,14 @@ class RegisterPage(FlowPage):
     exportRequested = Signal(str)
 
     def __init__(self, flow: SenderFlow) -> None:
-        super().__init__()
-        self.flow = flow
-        self.setTitle("Register with the partner")
-        self.setSubTitle(
+        super().__init__(
+            "Register with the partner",
             "We send our credentials with a new TOKEN_B; the partner checks our endpoints "
-            "and answers with TOKEN_C."
+            "and answers with TOKEN_C.",
         )
+        self.flow = flow
         self.setCommitPage(True)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = self.body
         box = card()
         inner = QVBoxLayout(box)
         inner.setContentsMargins(16, 14, 16, 14)
@@ -466,17 +461,16 @@ class RegisterPage(FlowPage):
         self.notify_complete()
 
 
-class ConfirmPage(QWizardPage):
+class ConfirmPage(FlowPage):
     """Step 4: TOKEN_C by fingerprint, the verification, mutual discovery, stored."""
 
     def __init__(self, flow: SenderFlow) -> None:
-        super().__init__()
+        super().__init__(
+            "Confirm", "The partner is registered; its TOKEN_C is stored encrypted in the vault."
+        )
         self.flow = flow
-        self.setTitle("Confirm")
-        self.setSubTitle("The partner is registered; its TOKEN_C is stored encrypted in the vault.")
         self.setFinalPage(True)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = self.body
         box = card()
         grid = QFormLayout(box)
         grid.setContentsMargins(16, 14, 16, 14)

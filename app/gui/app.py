@@ -7,18 +7,15 @@ opens the onboarding wizard right away with a sandbox partner started by the eng
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
-import qasync
 from PySide6.QtWidgets import QApplication
 
-from app.core.diagnosis import OnboardingError
-from app.gui.errors import install_error_handlers, show_error
+from app.gui.splash import StartupSplash
 from app.gui.theme import app_icon, apply_theme
 
 
@@ -38,8 +35,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _main(app: QApplication, args: argparse.Namespace) -> int:
+async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSplash) -> int:
+    import asyncio
+
+    from app.core.diagnosis import OnboardingError
     from app.gui.controller import Controller
+    from app.gui.errors import show_error
     from app.gui.main_window import MainWindow
     from app.gui.unlock import unlock_vault
     from app.settings import load_settings
@@ -47,20 +48,23 @@ async def _main(app: QApplication, args: argparse.Namespace) -> int:
     settings = load_settings(args.settings)
     vault_path = args.vault or (Path(settings.vault_path) if settings.vault_path else None)
     try:
-        vault = await unlock_vault(vault_path)
+        vault = await unlock_vault(vault_path, before_prompt=splash.finish)
     except OnboardingError as exc:
+        splash.finish()
         dialog = show_error(exc.diagnosis, None, "Cannot open the vault")
         closed = asyncio.Event()
         dialog.finished.connect(lambda _code: closed.set())
         await closed.wait()
         return 1
     if vault is None:
+        splash.finish()
         return 1
     controller = Controller(vault, settings, settings_path=args.settings)
     window = MainWindow(controller)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
+    splash.finish(window)
     controller.warm_up()
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
@@ -83,8 +87,18 @@ def run_gui(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
+    splash = StartupSplash(app_icon())
+    if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
+        splash.show_centered()
+    # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
+    import asyncio
+
+    import qasync
+
+    from app.gui.errors import install_error_handlers
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_error_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(_main(app, args)))
+        return int(loop.run_until_complete(_main(app, args, splash)))

@@ -148,8 +148,16 @@ def stylesheet(palette: Colours | None = None) -> str:
 
 
 def app_icon() -> QIcon:
-    """The packaging engineer's icon (resources/icon.svg or icon.png); empty if absent."""
-    for name in ("icon.svg", "icon.png"):
+    """The app icon from its PNG sizes (no SVG engine to load at start-up), else the SVG."""
+    icon = QIcon()
+    hicolor = resources_dir() / "icons" / "hicolor"
+    for size in (32, 48, 64, 128, 256):
+        png = hicolor / f"{size}x{size}" / "apps" / "ocpi-onboard.png"
+        if png.is_file():
+            icon.addFile(str(png))
+    if not icon.isNull():
+        return icon
+    for name in ("icon.png", "icon.svg"):
         with contextlib.suppress(FileNotFoundError):
             return QIcon(str(resource(name)))
     return QIcon()

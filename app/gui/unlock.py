@@ -9,6 +9,7 @@ the UI thread, which is the thread that uses it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -121,7 +122,11 @@ async def open_with_passphrase(path: Path | None, passphrase: str) -> Vault:
 
 
 async def unlock_vault(
-    path: Path | None, *, use_keyring: bool = True, parent: QWidget | None = None
+    path: Path | None,
+    *,
+    use_keyring: bool = True,
+    parent: QWidget | None = None,
+    before_prompt: Callable[[], None] | None = None,
 ) -> Vault | None:
     """The open vault, or None if the person cancelled. VaultError for other failures."""
     path = Path(path).expanduser() if path is not None else default_vault_path()
@@ -139,6 +144,8 @@ async def unlock_vault(
             if exc.code not in ASK:
                 raise
     new = not (path.exists() and path.stat().st_size > 0)
+    if before_prompt is not None:
+        before_prompt()
     dialog = PassphraseDialog(new, path, parent)
     loop = asyncio.get_running_loop()
     while True:

@@ -212,7 +212,14 @@ def xvfb() -> Iterator[str]:
 
 def test_double_click_opens_the_main_window_under_x(env: dict[str, str], xvfb: str) -> None:
     xwindow = _xwindow()
-    env = dict(env, DISPLAY=xvfb, QT_QPA_PLATFORM="xcb", OCPI_ONBOARD_PASSPHRASE="packaged-x-test")
+    # Without the start-up splash, so the first window mapped is the main window itself.
+    env = dict(
+        env,
+        DISPLAY=xvfb,
+        QT_QPA_PLATFORM="xcb",
+        OCPI_ONBOARD_PASSPHRASE="packaged-x-test",
+        OCPI_ONBOARD_NO_SPLASH="1",
+    )
     with xwindow.Watcher(xvfb) as watch:
         watch.arm()
         proc = subprocess.Popen(
@@ -225,8 +232,8 @@ def test_double_click_opens_the_main_window_under_x(env: dict[str, str], xvfb: s
         )
         try:
             shown = watch.wait_first_window(timeout=30)
-            # The window icon comes from resources/icon.svg through the bundled QtSvg
-            # icon engine: proof that resources and the SVG plugins made it in.
+            # The window icon comes from the bundled resources/icons PNG sizes: proof
+            # that the resources made it in.
             icon_sizes = watch.icon_sizes(shown.window) if shown is not None else []
         finally:
             proc.terminate()

@@ -361,7 +361,7 @@ class CallbackServer:
         t0: float,
     ) -> None:
         grant = ident.grant
-        token_label = grant.secret.fingerprint if grant else None
+        token_label = grant.secret.fingerprint if grant else ident.seen
         if token_label is None and had_token:
             token_label = "unknown"
         diagnoses = ident.warnings + ((ident.refusal,) if ident.refusal and had_token else ())

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from app.core.diagnosis import Diagnosis, diagnose
 from app.core.ocpi import PresentedToken, canonical_version, uses_base64_header
-from app.core.tokens import Secret, TokenRole, tokens_equal
+from app.core.tokens import Secret, TokenRole, fingerprint, tokens_equal
 
 
 class Stage(StrEnum):
@@ -42,6 +42,7 @@ class Identification:
     encoding: str  # "base64" or "plain"
     warnings: tuple[Diagnosis, ...] = ()
     refusal: Diagnosis | None = None  # why a known-but-wrong token was refused
+    seen: str | None = None  # fingerprint of a refused token we know (one we present)
 
 
 def _key(value: str) -> str:
@@ -108,5 +109,7 @@ class TokenBook:
             _peer, role = known
             code = "token.a_used_in_callback" if role == TokenRole.A else "token.b_used_as_c"
             detail = str(role) if role else "?"
-            return Identification(None, encoding, tuple(warnings), diagnose(code, detail))
+            return Identification(
+                None, encoding, tuple(warnings), diagnose(code, detail), fingerprint(value, role)
+            )
         return Identification(None, "plain", tuple(warnings), diagnose("token.unknown_inbound"))

@@ -408,6 +408,11 @@ class Registration:
                 outcome=outcome,
                 diagnosis=diagnosis.to_dict() | {"code": diagnosis.code},
             )
+            if self.partner_id is not None and not unknown:
+                # nothing was registered: the row says so (TOKEN_A stays pending for a retry)
+                partner = self.vault.partner(self.partner_id)
+                if partner.status == "pending":
+                    self.vault.save_partner(replace(partner, status="failed"))
         if self.key and not unknown and machine.token_b is not None:
             self.engine.tokens.revoke(machine.token_b)
         if self._recorder is not None:

@@ -169,8 +169,16 @@ class Registration:
         )
         step = self.machine.state
         self._recorder.emit(StepStarted(STEP_TITLES.get(step, str(step)), step=str(step)))
+        total = self.engine.http_settings.total_timeout
+        left = max(0.0, self.started + total - time.time())
         try:
-            await drive_sender(self.machine, self._http, hooks, self.encoding, stop_after)
+            try:
+                async with asyncio.timeout(left):
+                    await drive_sender(self.machine, self._http, hooks, self.encoding, stop_after)
+            except TimeoutError:
+                if self.machine.state == SenderState.CREDENTIALS_POSTED:
+                    raise fail("net.post_timeout") from None
+                raise fail("net.timeout", f"{total:.0f} s for the whole registration") from None
         except asyncio.CancelledError:
             self._fail(diagnose("reg.cancelled"), cancelled=True)
             await self.aclose()

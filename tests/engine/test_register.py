@@ -198,3 +198,21 @@ def test_sloppy_partner_answer_keeps_token_c(vault: Vault) -> None:
     assert "reg.response_roles" in [w.code for w in result.warnings]
     stored = [c for c in vault.tokens(result.partner_id) if c.role == TokenRole.C]
     assert vault.reveal(stored[0].id).reveal() == token_c
+
+
+def test_whole_run_is_bounded_by_the_total_timeout(vault: Vault) -> None:
+    """A partner slow on every request, each under the request timeout: the run still ends."""
+    from dataclasses import replace
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        token_a = _token_a()
+        async with SandboxPartner(
+            token_a, versions=("2.2.1",), fault=Fault.SLOW, slow_seconds=0.4, http_settings=FAST
+        ) as sandbox:
+            async with started_engine(vault, http=replace(FAST, total_timeout=0.6)) as engine:
+                return await engine.register(sandbox.versions_url, token_a)
+
+    result = run(scenario(), timeout=20)
+    assert result.status == "failed"
+    assert result.diagnosis is not None and result.diagnosis.code == "net.timeout"
+    assert "whole registration" in result.diagnosis.message

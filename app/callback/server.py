@@ -47,6 +47,7 @@ _PROTOCOL_LOG = logging.getLogger("app.callback.protocol")
 _PROTOCOL_LOG.propagate = False
 _PROTOCOL_LOG.addHandler(logging.NullHandler())
 FAILED_AUTH_LIMIT = 30  # per remote address per minute
+MAX_TRACKED_ADDRESSES = 4096
 ECHO_HEADERS = ("X-Request-ID", "X-Correlation-ID")
 
 
@@ -215,11 +216,7 @@ class CallbackServer:
         status = 500
         response: web.StreamResponse
         try:
-            if self._rate_limited(remote):
-                response = self._envelope(
-                    429, CLIENT_ERROR, "too many unauthenticated attempts", request
-                )
-            elif kind == "other":
+            if kind == "other":
                 response = self._envelope(404, CLIENT_ERROR, "unknown resource", request)
             elif (
                 kind != "credentials" and request.method not in ("GET", "HEAD")
@@ -227,7 +224,13 @@ class CallbackServer:
                 response = self._envelope(405, CLIENT_ERROR, "method not allowed", request)
             else:
                 ident = self.tokens.identify(presented)
-                if ident.grant is None:
+                # While an address is over the limit even a right token waits: a 200 among
+                # 429s would tell a guesser it hit (no oracle); the window is one minute.
+                if self._rate_limited(remote):
+                    response = self._envelope(
+                        429, CLIENT_ERROR, "too many unauthenticated attempts", request
+                    )
+                elif ident.grant is None:
                     self._note_failure(remote)
                     response = self._envelope(
                         401, CLIENT_ERROR, "unknown or missing token", request
@@ -331,6 +334,7 @@ class CallbackServer:
     ) -> web.Response:
         body = json.dumps(build_envelope(data, status_code, message)).encode("utf-8")
         headers = {name: request.headers[name] for name in ECHO_HEADERS if name in request.headers}
+        headers["Server"] = "ocpi-onboard"  # no library versions for a scanner to read
         return web.Response(
             status=http_status, body=body, content_type="application/json", headers=headers
         )
@@ -346,7 +350,16 @@ class CallbackServer:
         return len(window) >= FAILED_AUTH_LIMIT
 
     def _note_failure(self, remote: str) -> None:
-        self._failures.setdefault(remote, deque()).append(time.monotonic())
+        if len(self._failures) >= MAX_TRACKED_ADDRESSES:  # forget idle addresses first
+            cutoff = time.monotonic() - 60
+            for address in [a for a, w in self._failures.items() if not w or w[-1] < cutoff]:
+                del self._failures[address]
+            if len(self._failures) >= MAX_TRACKED_ADDRESSES:
+                self._failures.pop(next(iter(self._failures)))
+        window = self._failures.setdefault(remote, deque())
+        window.append(time.monotonic())
+        if len(window) > FAILED_AUTH_LIMIT:
+            window.popleft()
 
     def _record(
         self,

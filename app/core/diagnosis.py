@@ -175,6 +175,10 @@ CATALOG: dict[str, _Entry] = {
         "The partner answered HTTP {detail}.",
         "The transcript shows their answer; send it to the partner.",
     ),
+    "ocpi.not_found": _Entry(
+        "The partner's server has nothing at this URL (HTTP 404).",
+        "Check the URL with the partner: a path segment or the version may be wrong.",
+    ),
     "ocpi.server_error": _Entry(
         "The partner's server failed (HTTP {detail}).",
         "Try again later; nothing was registered if this happened before TOKEN_C arrived.",

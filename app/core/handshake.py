@@ -165,6 +165,13 @@ def http_failure(response: Response, context: str) -> OnboardingError | None:
             ):
                 return exc
         return fail("ocpi.server_error", str(status))
+    if status == 404:
+        try:
+            judge(response)
+        except OnboardingError as exc:
+            if exc.diagnosis.code in ("ocpi.not_json", "ocpi.no_envelope"):
+                return fail("ocpi.not_found")
+            return exc
     return None
 
 

@@ -31,6 +31,7 @@ EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]
 
 KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
+MAX_UNATTRIBUTED_PER_RUN = 25
 
 
 def crash_point(name: str) -> None:
@@ -193,8 +194,12 @@ class Engine:
         if call.peer is not None and call.peer in self._recorders:
             self._recorders[call.peer].inbound(call)
         elif call.peer is None:
+            # A call we cannot attribute may be the partner erring (worth seeing in the run)
+            # or anyone scanning the endpoint: each run records a bounded number of them.
             for recorder in list(self._recorders.values()):
-                recorder.inbound(call)
+                if recorder.unattributed < MAX_UNATTRIBUTED_PER_RUN:
+                    recorder.unattributed += 1
+                    recorder.inbound(call)
 
     def discovery_calls(self, key: str, since: float) -> set[str]:
         """Which of our endpoints the partner fetched, accepted, since a moment."""

@@ -34,6 +34,7 @@ class RunRecorder:
         self._on_event = on_event
         self._on_entry = on_entry
         self._pending: list[Entry] = []
+        self.unattributed = 0  # calls with unknown tokens recorded so far (bounded)
         self.transcript.subscribe(self._persist)
 
     def _persist(self, entry: Entry) -> None:

@@ -252,7 +252,7 @@ SCENARIOS: list[Scenario] = [
         "http404-no-envelope",
         "HTTP 404 plain text on versions",
         at_versions(lambda p: raw("Not Found", status=404, content_type="text/plain")),
-        "ocpi.not_json",
+        "ocpi.not_found",
     ),
     Scenario(
         "http400-envelope",

@@ -537,23 +537,19 @@ def _resolve_run(vault: Any, text: str) -> str:
 
 
 async def cmd_transcript(args: argparse.Namespace) -> int:
-    from app.core.transcript_export import export
+    from app.core.diagnosis import OnboardingError
+    from app.core.transcript_export import export, run_meta
 
     with open_vault(args.vault) as vault:
         run_id = _resolve_run(vault, args.run)
         run = vault.run(run_id)
         entries = vault.transcript(run_id)
-        meta = {
-            "run_id": run.id,
-            "kind": run.kind,
-            "state": run.state,
-            "outcome": run.outcome,
-            "created": run.created,
-            "app": f"ocpi-onboard {__version__}",
-        }
+        partner_ref = None
         if run.partner_id is not None:
-            with contextlib.suppress(Exception):
-                meta["partner"] = vault.partner(run.partner_id).ref
+            with contextlib.suppress(OnboardingError):
+                partner_ref = vault.partner(run.partner_id).ref
+        code = (run.diagnosis or {}).get("code")
+        meta = run_meta(run.id, run.kind, run.state, run.outcome, run.created, partner_ref, code)
         text = export(entries, meta, args.format)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, "utf-8")

@@ -16,6 +16,31 @@ from app import __version__
 FORMATS = ("har", "html", "md", "json")
 
 
+def run_meta(
+    run_id: str,
+    kind: str,
+    state: str,
+    outcome: str,
+    created: str,
+    partner_ref: str | None = None,
+    diagnosis_code: str | None = None,
+) -> dict[str, Any]:
+    """The header every export carries (the CLI and the GUI write the same one)."""
+    meta: dict[str, Any] = {
+        "run_id": run_id,
+        "kind": kind,
+        "state": state,
+        "outcome": outcome,
+        "created": created,
+        "app": f"ocpi-onboard {__version__}",
+    }
+    if partner_ref:
+        meta["partner"] = partner_ref
+    if diagnosis_code:
+        meta["diagnosis"] = diagnosis_code
+    return meta
+
+
 def to_json(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return json.dumps({"meta": meta, "entries": entries}, indent=2, ensure_ascii=False)
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.core.diagnosis import OnboardingError
 from app.core.transcript_export import export
+from app.core.transcript_export import run_meta as export_meta
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.models import short_time
@@ -46,21 +46,17 @@ FORMATS = (
 
 
 def run_meta(controller: Controller, run: RunRecord) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "run_id": run.id,
-        "kind": run.kind,
-        "state": run.state,
-        "outcome": run.outcome,
-        "created": run.created,
-        "app": f"ocpi-onboard {__version__}",
-    }
-    if run.partner_id is not None:
-        partner = controller.partner(run.partner_id)
-        if partner is not None:
-            meta["partner"] = partner.ref
-    if run.diagnosis:
-        meta["diagnosis"] = run.diagnosis.get("code", "")
-    return meta
+    partner = controller.partner(run.partner_id) if run.partner_id is not None else None
+    code = (run.diagnosis or {}).get("code")
+    return export_meta(
+        run.id,
+        run.kind,
+        run.state,
+        run.outcome,
+        run.created,
+        partner.ref if partner else None,
+        code,
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:

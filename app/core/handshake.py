@@ -182,6 +182,40 @@ def judge_in_context(response: Response, context: str) -> Envelope:
     return judge(response)
 
 
+def choose_version(data: Any, preferred: str | None) -> tuple[str, str, list[str]]:
+    """Read a versions list and pick ours: (the partner's spelling, its URL, all offered).
+
+    The highest mutual version, or exactly `preferred` when one is asked for.
+    """
+    versions = parse_versions(data)
+    offered = [v.version for v in versions]
+    if preferred:
+        wanted = canonical_version(preferred)
+        if wanted is None or wanted not in SUPPORTED_VERSIONS:
+            raise fail("input.version_unsupported", sanitize_text(preferred, 20))
+        chosen = negotiate(offered, (wanted,))
+    else:
+        chosen = negotiate(offered)
+    if chosen is None:
+        listed = ", ".join(sanitize_text(v, 20) for v in offered[:8])
+        raise fail("ocpi.no_mutual_version", listed or "none")
+    return chosen, next(v.url for v in versions if v.version == chosen), offered
+
+
+def credentials_endpoint(
+    data: Any, required_modules: tuple[str, ...] = ()
+) -> tuple[VersionDetails, str]:
+    """Read version details: the credentials URL, and 3003 if required modules are missing."""
+    details = parse_version_details(data)
+    endpoint = details.endpoint("credentials")
+    if endpoint is None:
+        raise fail("ocpi.no_credentials_endpoint")
+    missing = [m for m in required_modules if details.endpoint(m) is None]
+    if missing:
+        raise fail("ocpi.missing_endpoints_3003", ", ".join(missing))
+    return details, endpoint.url
+
+
 # --------------------------------------------------------------------------------------
 @dataclass
 class OurParty:
@@ -293,38 +327,22 @@ class SenderHandshake:
         match self.state:
             case SenderState.NEW:
                 envelope = judge_in_context(response, "versions_a")
-                versions = parse_versions(envelope.data)
-                self.their_versions = [v.version for v in versions]
-                offered = [v.version for v in versions]
-                if self.preferred_version:
-                    wanted = canonical_version(self.preferred_version)
-                    if wanted is None or wanted not in SUPPORTED_VERSIONS:
-                        raise fail("input.version_unsupported", self.preferred_version)
-                    chosen = negotiate(offered, (wanted,))
-                else:
-                    chosen = negotiate(offered)
-                if chosen is None:
-                    raise fail("ocpi.no_mutual_version", ", ".join(offered[:8]) or "none")
-                self.version = chosen
-                self._version_url = next(v.url for v in versions if v.version == chosen)
+                self.version, self._version_url, self.their_versions = choose_version(
+                    envelope.data, self.preferred_version
+                )
                 self.state = SenderState.VERSIONS_FETCHED
             case SenderState.VERSIONS_FETCHED:
                 envelope = judge_in_context(response, "details_a")
-                details = parse_version_details(envelope.data)
+                details, self.credentials_url = credentials_endpoint(
+                    envelope.data, self.required_modules
+                )
                 if canonical_version(details.version) != self.ocpi_version:
                     self.warnings.append(
                         diagnose(
                             "ocpi.details_version_mismatch", sanitize_text(details.version, 20)
                         )
                     )
-                endpoint = details.endpoint("credentials")
-                if endpoint is None:
-                    raise fail("ocpi.no_credentials_endpoint")
-                missing = [m for m in self.required_modules if details.endpoint(m) is None]
-                if missing:
-                    raise fail("ocpi.missing_endpoints_3003", ", ".join(missing))
                 self.details = details
-                self.credentials_url = endpoint.url
                 self.state = SenderState.DETAILS_FETCHED
             case SenderState.CREDENTIALS_POSTED:
                 envelope = judge_in_context(response, "post")
@@ -566,24 +584,13 @@ class UpdateHandshake:
         match self.state:
             case UpdateState.NEW:
                 envelope = judge_in_context(response, "check")
-                versions = parse_versions(envelope.data)
-                offered = [v.version for v in versions]
-                wanted = (
-                    canonical_version(self.preferred_version) if self.preferred_version else None
+                self.version, self._version_url, _offered = choose_version(
+                    envelope.data, self.preferred_version
                 )
-                chosen = negotiate(offered, (wanted,) if wanted else SUPPORTED_VERSIONS)
-                if chosen is None:
-                    raise fail("ocpi.no_mutual_version", ", ".join(offered[:8]))
-                self.version = chosen
-                self._version_url = next(v.url for v in versions if v.version == chosen)
                 self.state = UpdateState.VERSIONS_FETCHED
             case UpdateState.VERSIONS_FETCHED:
                 envelope = judge_in_context(response, "check")
-                details = parse_version_details(envelope.data)
-                endpoint = details.endpoint("credentials")
-                if endpoint is None:
-                    raise fail("ocpi.no_credentials_endpoint")
-                self.credentials_url = endpoint.url
+                _details, self.credentials_url = credentials_endpoint(envelope.data)
                 self.state = UpdateState.DETAILS_FETCHED
             case UpdateState.PUT_SENT:
                 envelope = judge_in_context(response, "rotate")

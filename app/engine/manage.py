@@ -8,15 +8,22 @@ outbound token replaces the old one in the same transaction that supersedes the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from app.callback.tokenbook import Stage
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.events import Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import Request, Response, UpdateHandshake, judge_in_context
+from app.core.handshake import (
+    Request,
+    Response,
+    UpdateHandshake,
+    choose_version,
+    judge_in_context,
+)
 from app.core.http import OcpiHttp, make_client
-from app.core.models import parse_version_details, parse_versions
-from app.core.ocpi import canonical_version, negotiate
+from app.core.models import parse_version_details
+from app.core.ocpi import Envelope, canonical_version
 from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
@@ -67,6 +74,48 @@ class _Op:
         await self.client.aclose()
         self.engine.release(self.key)
 
+    async def send(
+        self, url: str, version: str | None, method: str = "GET", context: str = "check"
+    ) -> Envelope:
+        """One request with the current outbound token, judged for this operation."""
+        request = Request(self.kind, method, url, self.outbound.role, None, version)
+        result = await send_with_encoding(self.http, request, self.outbound, self.encoding)
+        return judge_in_context(Response(result.status, result.body, result.content_type), context)
+
+    async def get(self, url: str, version: str | None) -> Envelope:
+        return await self.send(url, version)
+
+    def result(
+        self, status: str, version: str | None, warnings: list[Diagnosis] | None = None
+    ) -> RunResult:
+        return RunResult(
+            status,
+            self.run.id,
+            kind=self.kind,
+            partner_id=self.partner.id,
+            peer=_peer(self.partner),
+            ocpi_version=version,
+            token_c_fingerprint=self.outbound.fingerprint if status == "ok" else None,
+            warnings=warnings or [],
+        )
+
+    async def guard(
+        self, body: Callable[[], Awaitable[RunResult]], cancelled_outcome: str = "cancelled"
+    ) -> RunResult:
+        """Run an operation's body: every failure becomes a failed result with its
+        diagnosis (never a traceback); cancellation is recorded, then re-raised."""
+        try:
+            return await body()
+        except OnboardingError as exc:
+            return self.failed(exc.diagnosis)
+        except asyncio.CancelledError:
+            self.failed(diagnose("reg.cancelled"), cancelled_outcome)
+            raise
+        except Exception as exc:
+            return self.failed(internal_failure(exc).diagnosis)
+        finally:
+            await self.close()
+
     def failed(self, diagnosis: Diagnosis, outcome: str = "failed") -> RunResult:
         diagnosis = self.recorder.transcript.redactor.diagnosis(diagnosis)  # echoed tokens
         self.vault.update_run(self.run.id, outcome=outcome, diagnosis=diagnosis.to_dict())
@@ -88,44 +137,22 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
     """GET versions and the negotiated version's details with the current outbound token."""
     await engine.start()
     op = _Op(engine, ref, "check")
-    try:
+
+    async def body() -> RunResult:
         op.recorder.emit(
             StepStarted(f"Check {op.partner.ref} with {op.outbound.fingerprint}", step="check")
         )
-        result = await send_with_encoding(
-            op.http,
-            Request("check", "GET", op.partner.versions_url, op.outbound.role),
-            op.outbound,
-            op.encoding,
-        )
-        envelope = judge_in_context(
-            Response(result.status, result.body, result.content_type), "check"
-        )
-        versions = parse_versions(envelope.data)
-        wanted = (
-            canonical_version(op.partner.ocpi_version or "") if op.partner.ocpi_version else None
-        )
-        chosen = negotiate(
-            [v.version for v in versions], (wanted,) if wanted else ("2.3.0", "2.2.1", "2.1.1")
-        )
+        envelope = await op.get(op.partner.versions_url, None)
         endpoints = op.partner.endpoints
-        if chosen is not None:
-            url = next(v.url for v in versions if v.version == chosen)
-            result = await send_with_encoding(
-                op.http,
-                Request("check", "GET", url, op.outbound.role, None, canonical_version(chosen)),
-                op.outbound,
-                op.encoding,
-            )
-            details = parse_version_details(
-                judge_in_context(
-                    Response(result.status, result.body, result.content_type), "check"
-                ).data
-            )
-            endpoints = [e.model_dump() for e in details.endpoints]
+        try:
+            chosen, url, _offered = choose_version(envelope.data, op.partner.ocpi_version)
+        except OnboardingError as exc:
+            if exc.diagnosis.code != "ocpi.no_mutual_version":
+                raise
+            op.recorder.diagnosis(exc.diagnosis.as_warning())
         else:
-            warning = diagnose("ocpi.no_mutual_version", ", ".join(v.version for v in versions))
-            op.recorder.diagnosis(warning)
+            details = parse_version_details((await op.get(url, canonical_version(chosen))).data)
+            endpoints = [e.model_dump() for e in details.endpoints]
         with op.vault.transaction():
             op.vault.save_partner(
                 replace(
@@ -142,25 +169,9 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
                 f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"
             )
         )
-        return RunResult(
-            "ok",
-            op.run.id,
-            kind="check",
-            partner_id=op.partner.id,
-            peer=_peer(op.partner),
-            ocpi_version=op.partner.ocpi_version,
-            token_c_fingerprint=op.outbound.fingerprint,
-            warnings=list(op.encoding.warnings),
-        )
-    except OnboardingError as exc:
-        return op.failed(exc.diagnosis)
-    except asyncio.CancelledError:
-        op.failed(diagnose("reg.cancelled"), "cancelled")
-        raise
-    except Exception as exc:
-        return op.failed(internal_failure(exc).diagnosis)
-    finally:
-        await op.close()
+        return op.result("ok", op.partner.ocpi_version, list(op.encoding.warnings))
+
+    return await op.guard(body)
 
 
 async def unregister(engine: Engine, ref: int | str) -> RunResult:
@@ -168,7 +179,8 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
     await engine.start()
     op = _Op(engine, ref, "unregister")
     url = _credentials_url(op.partner)
-    try:
+
+    async def body() -> RunResult:
         if url is None:
             raise OnboardingError(diagnose("ocpi.no_credentials_endpoint"))
         op.recorder.emit(
@@ -179,17 +191,9 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
         )
         op.vault.update_run(op.run.id, state="delete_sent")
         crash_point("delete_sent")
-        result = await send_with_encoding(
-            op.http,
-            Request("unregister", "DELETE", url, op.outbound.role, None, op.partner.ocpi_version),
-            op.outbound,
-            op.encoding,
-        )
         warning: Diagnosis | None = None
         try:
-            judge_in_context(
-                Response(result.status, result.body, result.content_type), "unregister"
-            )
+            await op.send(url, op.partner.ocpi_version, "DELETE", "unregister")
         except OnboardingError as exc:
             if exc.diagnosis.code != "reg.not_registered":
                 raise
@@ -201,24 +205,9 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
                 f"Unregistered from {op.partner.ref}; its tokens are revoked", step="unregister"
             )
         )
-        return RunResult(
-            "unregistered",
-            op.run.id,
-            kind="unregister",
-            partner_id=op.partner.id,
-            peer=_peer(op.partner),
-            ocpi_version=op.partner.ocpi_version,
-            warnings=[warning] if warning else [],
-        )
-    except OnboardingError as exc:
-        return op.failed(exc.diagnosis)
-    except asyncio.CancelledError:
-        op.failed(diagnose("reg.cancelled"), "interrupted")
-        raise
-    except Exception as exc:
-        return op.failed(internal_failure(exc).diagnosis)
-    finally:
-        await op.close()
+        return op.result("unregistered", op.partner.ocpi_version, [warning] if warning else [])
+
+    return await op.guard(body, cancelled_outcome="interrupted")
 
 
 def _revoke_all(op: _Op) -> None:

@@ -12,16 +12,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-import platformdirs
-
 APP_NAME = "ocpi-onboard"
 
 
 def data_dir() -> Path:
+    import platformdirs  # imported when needed: the first window does not need it
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_dir() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 

@@ -84,12 +84,13 @@ def run_gui(argv: list[str]) -> int:
     app.setApplicationName("OCPI Onboard")
     app.setOrganizationName("ocpi-onboard")
     app.setDesktopFileName("ocpi-onboard")
-    app.setWindowIcon(app_icon())
+    icon = app_icon()
+    app.setWindowIcon(icon)
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app)
-    splash = StartupSplash(app_icon())
+    splash = StartupSplash(icon)
     if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
         splash.show_centered()
+    apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
     # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
     import asyncio
 

@@ -7,6 +7,7 @@ states") and recorded, redacted, in one transcript that the vault stores and lis
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -78,6 +79,8 @@ class Engine:
         self.receiver = ReceiverService(self.tokens, self.us, self.http_settings, required_modules)
         self.server: CallbackServer | None = None
         self._recorders: dict[str, RunRecorder] = {}
+        # invitations being waited for: peer key -> future resolved with the partner id
+        self.invite_waiters: dict[str, asyncio.Future[int]] = {}
         self._sandboxes: list[Any] = []
         self._started = False
 

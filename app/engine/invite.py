@@ -102,9 +102,7 @@ def attach_receiver_hooks(engine: Engine) -> None:
                 )
             )
             recorder.flush()
-        waiter = (
-            engine._invite_waiters.get(session.key) if hasattr(engine, "_invite_waiters") else None
-        )
+        waiter = engine.invite_waiters.get(session.key)
         if waiter is not None and not waiter.done():
             waiter.set_result(partner_id)
 
@@ -173,11 +171,9 @@ async def wait_for_registration(
     engine: Engine, invitation: Invitation, timeout: float | None
 ) -> RunResult:
     key = peer_key(invitation.partner_id)
-    if not hasattr(engine, "_invite_waiters"):
-        engine._invite_waiters = {}  # type: ignore[attr-defined]
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[int] = loop.create_future()
-    engine._invite_waiters[key] = waiter  # type: ignore[attr-defined]
+    engine.invite_waiters[key] = waiter
     vault = engine.vault
     try:
         if vault.partner(invitation.partner_id).status != "registered":
@@ -196,7 +192,7 @@ async def wait_for_registration(
             diagnosis=diagnosis,
         )
     finally:
-        engine._invite_waiters.pop(key, None)  # type: ignore[attr-defined]
+        engine.invite_waiters.pop(key, None)
     partner = vault.partner(invitation.partner_id)
     inbound = engine.inbound_token(partner)
     engine.release(key)

@@ -16,7 +16,7 @@ import httpx
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.events import Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import Request, SenderHandshake, SenderState, judge
+from app.core.handshake import Request, Response, SenderHandshake, SenderState, judge
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
 from app.core.models import Credentials
@@ -248,8 +248,6 @@ class Registration:
         )
         try:
             result = await send_with_encoding(self._http, request, token_b, EncodingChoice("auto"))
-            from app.core.handshake import Response
-
             judge(Response(result.status, result.body, result.content_type))
         except OnboardingError as exc:
             raise fail("reg.preflight_failed", exc.diagnosis.message) from None

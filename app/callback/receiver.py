@@ -13,7 +13,7 @@ Hooks let the owner persist each step before it takes effect.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.callback.server import MethodNotAllowed
@@ -28,7 +28,8 @@ from app.core.handshake import (
 )
 from app.core.http import HttpSettings, OcpiHttp, make_client
 from app.core.models import Credentials, VersionDetails, credentials_to_wire
-from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version, uses_base64_header
+from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version
+from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.core.transcript import Transcript
 
@@ -184,9 +185,14 @@ class ReceiverService:
     async def discover(
         self, session: PeerSession, machine: ReceiverHandshake, version: str, transcript: Transcript
     ) -> None:
-        """GET the partner's versions and the posted version's details with their TOKEN_B."""
+        """GET the partner's versions and the posted version's details with their TOKEN_B.
+
+        The header takes the form the posted version wants; a partner that refuses it gets the
+        other form once (GETs only), as many 2.1.1/2.2 platforms never encode (gotcha 1).
+        """
         assert machine.token_b is not None
         settings = self.http_settings
+        encoding = EncodingChoice("auto")
         async with make_client(settings) as client:
             http = OcpiHttp(client, transcript, settings)
             while True:
@@ -194,14 +200,9 @@ class ReceiverService:
                 if not isinstance(action, Request):
                     return
                 assert machine.token_b is not None
+                request = replace(action, ocpi_version=canonical_version(version))
                 try:
-                    result = await http.send(
-                        action.method,
-                        action.url,
-                        token=machine.token_b,
-                        base64_token=uses_base64_header(canonical_version(version)),
-                        ocpi_headers=uses_base64_header(canonical_version(version)),
-                    )
+                    result = await send_with_encoding(http, request, machine.token_b, encoding)
                 except OnboardingError as exc:
                     raise RegistrationRefused(
                         UNABLE_TO_USE_CLIENT_API, exc.diagnosis.message, exc.diagnosis

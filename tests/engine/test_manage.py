@@ -172,3 +172,72 @@ def test_invite_times_out_with_diagnosis(vault: Vault) -> None:
             return result.diagnosis.code  # type: ignore[union-attr]
 
     assert run(scenario()) == "reg.invite_timeout"
+
+
+def test_our_receiver_falls_back_to_plain_token_for_a_partner_that_never_encodes(
+    vault: Vault,
+) -> None:
+    """A 2.2.1 Sender whose endpoint only takes the raw token (as many 2.1.1/2.2 platforms
+    do): our callbacks retry the GETs in plain form and the registration completes."""
+    import base64
+
+    import httpx
+    from aiohttp import web
+
+    from app.core.ocpi import build_envelope
+    from tests.support.servers import ScriptedServer
+
+    token_b = generate_token()
+
+    def only_raw(data_factory):  # type: ignore[no-untyped-def]
+        async def handler(request: web.Request) -> web.StreamResponse:
+            if request.headers.get("Authorization") != f"Token {token_b}":
+                return web.json_response(build_envelope(None, 2000, "unauthorized"), status=401)
+            return web.json_response(build_envelope(data_factory()))
+
+        return handler
+
+    async def scenario() -> None:
+        async with ScriptedServer() as sender, started_engine(vault) as engine:
+            sender.on(
+                "GET", "/v", only_raw(lambda: [{"version": "2.2.1", "url": sender.url("/d")}])
+            )
+            sender.on(
+                "GET",
+                "/d",
+                only_raw(
+                    lambda: {
+                        "version": "2.2.1",
+                        "endpoints": [
+                            {"identifier": "credentials", "role": "SENDER", "url": sender.url("/c")}
+                        ],
+                    }
+                ),
+            )
+            invitation = await engine.invite()
+            body = {
+                "token": token_b,
+                "url": sender.url("/v"),
+                "roles": [
+                    {
+                        "role": "EMSP",
+                        "party_id": "RAW",
+                        "country_code": "BE",
+                        "business_details": {"name": "Raw"},
+                    }
+                ],
+            }
+            header = base64.b64encode(invitation.token_a.reveal().encode()).decode()
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(
+                    invitation.versions_url.replace("/versions", "/2.2.1/credentials"),
+                    json=body,
+                    headers={"Authorization": f"Token {header}"},
+                )
+            assert answer.json()["status_code"] == 1000, answer.text
+            waited = await engine.wait_for_registration(invitation, 5)
+            assert waited.status == "registered"
+            plain = [s for s in sender.seen if s.headers.get("Authorization") == f"Token {token_b}"]
+            assert {s.path for s in plain} == {"/v", "/d"}
+
+    run(scenario())

@@ -346,11 +346,14 @@ class SenderHandshake:
                 self.state = SenderState.DETAILS_FETCHED
             case SenderState.CREDENTIALS_POSTED:
                 envelope = judge_in_context(response, "post")
-                if envelope.data is None:
+                data = envelope.data
+                if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
+                    data = data[0]  # some platforms wrap the object in a list
+                if data is None:
                     raise fail("ocpi.bad_data", "credentials object (data missing)")
-                token_c = _token_field(envelope.data)
+                token_c = _token_field(data)
                 self._check_token_c(token_c)
-                partner, problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
+                partner, problem = credentials_from_wire_lenient(data, self.versions_url)
                 if problem:  # TOKEN_A is spent: keep TOKEN_C, report what was off
                     self.warnings.append(diagnose("reg.response_roles", problem).as_warning())
                 duplicate = _check_roles(partner)

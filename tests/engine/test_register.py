@@ -216,3 +216,37 @@ def test_whole_run_is_bounded_by_the_total_timeout(vault: Vault) -> None:
     assert result.status == "failed"
     assert result.diagnosis is not None and result.diagnosis.code == "net.timeout"
     assert "whole registration" in result.diagnosis.message
+
+
+def test_answer_wrapped_in_a_list_is_read(vault: Vault) -> None:
+    from aiohttp import web
+
+    from app.core.ocpi import build_envelope
+    from tests.support.servers import ScriptedServer, partner_routes
+
+    token_c = generate_token()
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        creds = {
+            "token": token_c,
+            "url": "https://partner.example.com/ocpi/versions",
+            "roles": [
+                {
+                    "role": "CPO",
+                    "party_id": "LST",
+                    "country_code": "NL",
+                    "business_details": {"name": "L"},
+                }
+            ],
+        }
+        return web.json_response(build_envelope([creds]), status=201)
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with ScriptedServer() as server:
+            partner_routes(server, "2.2.1", answer)
+            async with started_engine(vault) as engine:
+                return await engine.register(server.url("/ocpi/versions"), _token_a(), verify=False)
+
+    result = run(scenario())
+    assert result.status == "registered", result.diagnosis
+    assert result.peer is not None and result.peer["party_id"] == "LST"

@@ -39,16 +39,20 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     import asyncio
 
     from app.core.diagnosis import OnboardingError
-    from app.gui.controller import Controller
     from app.gui.errors import show_error
-    from app.gui.main_window import MainWindow
     from app.gui.unlock import unlock_vault
     from app.settings import load_settings
 
     settings = load_settings(args.settings)
     vault_path = args.vault or (Path(settings.vault_path) if settings.vault_path else None)
+    unlocking = asyncio.ensure_future(unlock_vault(vault_path, before_prompt=splash.finish))
+    await asyncio.sleep(0)  # the key derivation starts in its worker thread (scrypt frees the GIL)
+    # ... while the engine and the windows load here, on this thread
+    from app.gui.controller import Controller
+    from app.gui.main_window import MainWindow
+
     try:
-        vault = await unlock_vault(vault_path, before_prompt=splash.finish)
+        vault = await unlocking
     except OnboardingError as exc:
         splash.finish()
         dialog = show_error(exc.diagnosis, None, "Cannot open the vault")

@@ -6,7 +6,7 @@ Every event is already redacted: tokens appear only as fingerprints.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -33,7 +33,18 @@ class Event:
         return type(self).__name__
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """A shallow, JSON-ready dict (asdict's deep copy cost ~0.1 ms an event)."""
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        diagnosis = data.get("diagnosis")
+        if isinstance(diagnosis, Diagnosis):
+            data["diagnosis"] = {
+                "code": diagnosis.code,
+                "message": diagnosis.message,
+                "hint": diagnosis.hint,
+                "severity": diagnosis.severity,
+                "token_confusion": diagnosis.token_confusion,
+                "detail": diagnosis.detail,
+            }
         data["kind"] = self.kind
         return data
 

@@ -15,6 +15,7 @@ from app.callback.receiver import PeerSession
 from app.core.diagnosis import diagnose, fail
 from app.core.events import Level, StepDone, StepStarted
 from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine.bookkeeping import replace_same_identity, retire_live_tokens
 from app.engine.engine import Engine, crash_point, peer_key
 from app.engine.results import Invitation, RunResult
 from app.vault import Direction, PartnerRecord, TokenState
@@ -48,15 +49,7 @@ def attach_receiver_hooks(engine: Engine) -> None:
             recorder.add_secret(token_c)
             recorder.add_secret(token_b)
         with vault.transaction():
-            older = vault.find_partner(first.country_code, first.party_id)
-            if older is not None and older.id != partner_id:
-                assert older.id is not None
-                for cred in vault.tokens(older.id):
-                    if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
-                        vault.set_token_state(cred.id, TokenState.SUPERSEDED)
-                vault.save_partner(
-                    replace(older, country_code="", party_id=f"~{older.id}", status="replaced")
-                )
+            replace_same_identity(vault, partner_id, first.country_code, first.party_id)
             vault.add_token(
                 partner_id, TokenRole.B, Direction.OUTBOUND, token_b, TokenState.ACTIVE, run_id
             )
@@ -124,9 +117,7 @@ def attach_receiver_hooks(engine: Engine) -> None:
         vault = engine.vault
         partner_id = _partner_id(session)
         with vault.transaction():
-            for cred in vault.tokens(partner_id):
-                if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
-                    vault.set_token_state(cred.id, TokenState.REVOKED)
+            retire_live_tokens(vault, partner_id, TokenState.REVOKED)
             partner = vault.partner(partner_id)
             vault.save_partner(replace(partner, status="unregistered"))
 

@@ -26,6 +26,7 @@ from app.core.models import parse_version_details
 from app.core.ocpi import Envelope, canonical_version
 from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine.bookkeeping import retire_live_tokens
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
 from app.engine.results import RunResult
 from app.vault import Direction, PartnerRecord, TokenState
@@ -213,9 +214,7 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
 def _revoke_all(op: _Op) -> None:
     assert op.partner.id is not None
     with op.vault.transaction():
-        for cred in op.vault.tokens(op.partner.id):
-            if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
-                op.vault.set_token_state(cred.id, TokenState.REVOKED)
+        retire_live_tokens(op.vault, op.partner.id, TokenState.REVOKED)
         op.vault.save_partner(replace(op.partner, status="unregistered"))
         op.vault.update_run(op.run.id, state="unregistered", outcome="succeeded")
     op.engine.receiver.forget(op.key)

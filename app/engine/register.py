@@ -22,6 +22,7 @@ from app.core.inputs import check_token, check_versions_url, errors
 from app.core.models import Credentials
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine.bookkeeping import replace_same_identity
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
 from app.engine.recorder import RunRecorder
 from app.engine.results import Discovery, RunResult
@@ -270,7 +271,7 @@ class Registration:
         self._recorder.add_secret(machine.token_c)
         with self.vault.transaction():
             if cc and pid:
-                self._retire_same_identity(cc, pid)
+                replace_same_identity(self.vault, self.partner_id, cc, pid)
             self.vault.add_token(
                 self.partner_id,
                 TokenRole.C,
@@ -306,19 +307,6 @@ class Registration:
             if session is not None:
                 self.engine.receiver.registered_sender(session, machine.token_c)
         crash_point("registered")
-
-    def _retire_same_identity(self, country_code: str, party_id: str) -> None:
-        """A second registration with the same partner identity replaces the older row."""
-        older = self.vault.find_partner(country_code, party_id)
-        if older is None or older.id == self.partner_id:
-            return
-        assert older.id is not None
-        for cred in self.vault.tokens(older.id):
-            if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
-                self.vault.set_token_state(cred.id, TokenState.SUPERSEDED)
-        self.vault.save_partner(
-            replace(older, country_code="", party_id=f"~{older.id}", status="replaced")
-        )
 
     # ---- outcome ------------------------------------------------------------------------
     def _mutual_discovery(self) -> str:

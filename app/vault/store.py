@@ -394,20 +394,7 @@ class Vault:
         """
         rec = _normalised(rec)
         now = now_iso()
-        values = (
-            rec.country_code,
-            rec.party_id,
-            rec.business_name,
-            dumps(rec.roles),
-            rec.versions_url,
-            rec.ocpi_version,
-            dumps(rec.endpoints),
-            rec.our_role,
-            rec.status,
-            rec.token_encoding,
-            rec.hub_party_id,
-            rec.last_checked,
-        )
+        values = (*_partner_values(rec), rec.last_checked)
         with self._write():
             if rec.country_code and rec.party_id and rec.status != "replaced":
                 clash = self._read(
@@ -1043,22 +1030,29 @@ class Vault:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 int(item["id"]),
-                rec.country_code,
-                rec.party_id,
-                rec.business_name,
-                dumps(rec.roles),
-                rec.versions_url,
-                rec.ocpi_version,
-                dumps(rec.endpoints),
-                rec.our_role,
-                rec.status,
-                rec.token_encoding,
-                rec.hub_party_id,
+                *_partner_values(rec),
                 str(rec.created),
                 str(rec.updated),
                 rec.last_checked,
             ),
         )
+
+
+def _partner_values(rec: PartnerRecord) -> tuple[Any, ...]:
+    """A partner's stored columns from country_code to hub_party_id, in schema order."""
+    return (
+        rec.country_code,
+        rec.party_id,
+        rec.business_name,
+        dumps(rec.roles),
+        rec.versions_url,
+        rec.ocpi_version,
+        dumps(rec.endpoints),
+        rec.our_role,
+        rec.status,
+        rec.token_encoding,
+        rec.hub_party_id,
+    )
 
 
 def fingerprint_for(role: str, digest: str) -> str:

@@ -92,6 +92,14 @@ class ReceiverService:
         self.tokens.grant(session.our_token, key, Stage.DISCOVERY, version)
         return session
 
+    def restore(self, session: PeerSession) -> None:
+        """A partner registered in an earlier run of the app: accept its token again."""
+        self.sessions[session.key] = session
+        self.tokens.revoke_peer(session.key)
+        self.tokens.grant(session.our_token, session.key, Stage.REGISTERED, session.version)
+        if session.their_token is not None:
+            self.tokens.remember_outbound(session.their_token, session.key)
+
     def registered_sender(self, session: PeerSession, token_c: Secret) -> None:
         session.their_token = token_c
         session.status = "registered"

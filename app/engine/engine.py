@@ -15,9 +15,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from app.callback.receiver import ReceiverService
+from app.callback.receiver import PeerSession, ReceiverService
 from app.callback.server import CallbackServer, CallRecord, ServerConfig
-from app.callback.tokenbook import Stage, TokenBook
+from app.callback.tokenbook import TokenBook
 from app.core.diagnosis import OnboardingError, fail
 from app.core.events import Event
 from app.core.handshake import OurParty
@@ -26,7 +26,7 @@ from app.core.ocpi import SUPPORTED_VERSIONS
 from app.core.tokens import Secret, TokenRole
 from app.engine.recorder import RunRecorder
 from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
-from app.vault import Direction, PartnerRecord, TokenState, Vault
+from app.vault import CredentialRecord, Direction, PartnerRecord, TokenState, Vault
 
 EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]
@@ -144,29 +144,26 @@ class Engine:
 
     def _load_registered(self) -> None:
         """Let registered partners keep calling us: grant their inbound tokens again."""
+        active: dict[int, dict[Direction, CredentialRecord]] = {}
+        for cred in self.vault.tokens(None, state=TokenState.ACTIVE):  # oldest first
+            if cred.role != TokenRole.A:
+                active.setdefault(cred.partner_id, {})[cred.direction] = cred
         for partner in self.vault.partners(status="registered"):
             assert partner.id is not None
-            key = peer_key(partner.id)
-            inbound = self.vault.tokens(
-                partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE
-            )
-            outbound = self.vault.tokens(
-                partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE
-            )
-            if not inbound:
+            creds = active.get(partner.id, {})
+            inbound, outbound = creds.get(Direction.INBOUND), creds.get(Direction.OUTBOUND)
+            if inbound is None:
                 continue
-            ours = self.vault.reveal(inbound[-1].id)
-            session = self.receiver.expect_sender(key, ours, partner.ocpi_version or "2.2.1")
-            session.role = partner.our_role
-            session.our_token = ours.with_role(inbound[-1].role)
-            session.status = "registered"
-            session.version = partner.ocpi_version
-            self.tokens.revoke_peer(key)
-            self.tokens.grant(session.our_token, key, Stage.REGISTERED, partner.ocpi_version)
-            if outbound:
-                theirs = self.vault.reveal(outbound[-1].id)
-                session.their_token = theirs
-                self.tokens.remember_outbound(theirs, key)
+            self.receiver.restore(
+                PeerSession(
+                    peer_key(partner.id),
+                    partner.our_role,
+                    self.vault.reveal(inbound.id).with_role(inbound.role),
+                    self.vault.reveal(outbound.id) if outbound else None,
+                    partner.ocpi_version,
+                    status="registered",
+                )
+            )
         for invite_run in self.vault.runs(unfinished_only=True):
             if invite_run.kind != "invite" or invite_run.partner_id is None:
                 continue

@@ -644,14 +644,18 @@ class Vault:
 
     def tokens(
         self,
-        partner_id: int,
+        partner_id: int | None,
         role: TokenRole | None = None,
         direction: Direction | None = None,
         state: TokenState | None = None,
     ) -> list[CredentialRecord]:
-        """A partner's tokens (oldest first), optionally filtered."""
-        sql = f"SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE partner_id = ?"
-        params: list[Any] = [partner_id]
+        """A partner's tokens (oldest first), optionally filtered; `None`: every partner's
+        (one query where a loop over partners would make thousands)."""
+        sql = f"SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE 1 = 1"
+        params: list[Any] = []
+        if partner_id is not None:
+            sql += " AND partner_id = ?"
+            params.append(partner_id)
         for column, value in (
             ("role", None if role is None else TokenRole(role)),
             ("direction", None if direction is None else Direction(direction)),

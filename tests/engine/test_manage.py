@@ -241,3 +241,34 @@ def test_our_receiver_falls_back_to_plain_token_for_a_partner_that_never_encodes
             assert {s.path for s in plain} == {"/v", "/d"}
 
     run(scenario())
+
+
+def test_registered_partners_can_call_us_after_a_restart(vault: Vault) -> None:
+    """A new engine on the same vault accepts each registered partner's token again, and
+    names a token we present (TOKEN_C) when a partner calls us with it."""
+    import base64
+
+    import httpx
+
+    async def scenario() -> None:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
+            async with started_engine(vault) as first:
+                result = await first.register(sandbox.versions_url, token_a)
+        assert result.partner_id is not None
+        active = {c.role: c for c in vault.tokens(result.partner_id, state=TokenState.ACTIVE)}
+        token_b = vault.reveal(active[TokenRole.B].id).reveal()
+        token_c = vault.reveal(active[TokenRole.C].id).reveal()
+        async with started_engine(vault) as second, httpx.AsyncClient() as client:
+
+            def auth(value: str) -> dict[str, str]:
+                return {"Authorization": "Token " + base64.b64encode(value.encode()).decode()}
+
+            ok = await client.get(second.our_versions_url, headers=auth(token_b))
+            assert ok.status_code == 200 and ok.json()["status_code"] == 1000
+            wrong = await client.get(second.our_versions_url, headers=auth(token_c))
+            assert wrong.status_code == 401
+            assert second.server is not None
+            assert second.server.calls[-1].token == active[TokenRole.C].fingerprint
+
+    run(scenario())

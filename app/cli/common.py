@@ -1,0 +1,217 @@
+"""Shared pieces of the CLI: exit codes, argument groups, token files, vault and engine set-up.
+
+Tokens never come from the command line: files or stdin only. Output carries fingerprints,
+never raw tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+"""A command: parsed arguments in, exit code out."""
+
+
+class CliError(Exception):
+    """A usage or input problem, reported as one line on stderr."""
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--vault", type=Path, help="vault file (default: the user data dir)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every event to stderr")
+
+
+def add_network(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ca-bundle", help="PEM file of CAs that sign the partner's certificate")
+    parser.add_argument(
+        "--allow-insecure", action="store_true", help="allow http:// to non-loopback hosts"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="per-request timeout in seconds"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+def add_listen(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--listen", default=None, help="HOST:PORT of our embedded endpoint (default 127.0.0.1:0)"
+    )
+    parser.add_argument(
+        "--public-url", default=None, help="base URL partners use to reach our endpoint"
+    )
+
+
+def add_identity(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument(
+        "--country-code", required=required, help="our ISO 3166 alpha-2 country code"
+    )
+    parser.add_argument("--party-id", required=required, help="our 3-character party id")
+    parser.add_argument(
+        "--role",
+        action="append",
+        dest="roles",
+        required=required,
+        help="our role (CPO, EMSP, ...); repeat for several",
+    )
+    parser.add_argument("--business-name", default=None, help="our business name")
+
+
+def read_token_file(path: str, what: str) -> str:
+    from app.core.inputs import check_token, errors
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {what} from {path}: {type(exc).__name__}") from None
+    value = text.strip()
+    problems = errors(check_token(value))
+    if problems:
+        raise CliError(f"{what}: {problems[0].message} {problems[0].hint}")
+    return value
+
+
+def parse_listen(text: str | None) -> tuple[str, int]:
+    if not text:
+        return "127.0.0.1", 0
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise CliError(f"--listen wants HOST:PORT, got {text!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def open_vault(path: Path | None) -> Any:
+    from app.vault import Vault
+
+    return Vault.open(path)
+
+
+def event_printer(verbose: bool) -> Any:
+    from app.core.events import Level
+
+    def show(event: Any) -> None:
+        if event.kind in ("RequestSent", "ResponseReceived") and not verbose:
+            return
+        if not verbose and event.level == Level.DEBUG:
+            return
+        print(f"[{event.level}] {event.message}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def print_result(result: Any, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        data = result.to_json()
+        print(f"status: {data['status']}")
+        for key in ("peer", "ocpi_version", "token_c_fingerprint", "mutual_discovery", "run_id"):
+            if data.get(key) is not None:
+                value = data[key]
+                if isinstance(value, dict):
+                    value = f"{value.get('country_code')}-{value.get('party_id')} {','.join(value.get('roles') or [])}"
+                print(f"{key}: {value}")
+        for warning in result.warnings:
+            print(f"warning: {warning.message} Fix: {warning.hint}", file=sys.stderr)
+        if result.diagnosis is not None:
+            print(f"error [{result.diagnosis.code}]: {result.diagnosis.message}", file=sys.stderr)
+            print(f"fix: {result.diagnosis.hint}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def http_settings(args: argparse.Namespace) -> Any:
+    from app.settings import load_settings
+
+    settings = load_settings()
+    http = settings.http()
+    from dataclasses import replace
+
+    changes: dict[str, Any] = {}
+    if getattr(args, "ca_bundle", None):
+        changes["ca_bundle"] = args.ca_bundle
+    if getattr(args, "allow_insecure", False):
+        changes["allow_insecure"] = True
+    if getattr(args, "timeout", None):
+        changes["request_timeout"] = args.timeout
+        changes["write_timeout"] = max(args.timeout, http.write_timeout)
+    return replace(http, **changes)
+
+
+def identity(args: argparse.Namespace) -> Any:
+    from app.engine.results import Identity
+    from app.settings import load_settings
+
+    settings = load_settings()
+    roles = tuple(r.upper() for r in (getattr(args, "roles", None) or settings.roles))
+    return Identity(
+        country_code=(getattr(args, "country_code", None) or settings.country_code).upper(),
+        party_id=(getattr(args, "party_id", None) or settings.party_id).upper(),
+        roles=roles,
+        business_name=getattr(args, "business_name", None) or settings.business_name,
+        website=settings.website,
+    )
+
+
+def make_engine(args: argparse.Namespace, vault: Any) -> Any:
+    from app.core.tokens import Secret, TokenRole
+    from app.engine import CallbackSettings, Engine
+
+    host, port = parse_listen(getattr(args, "listen", None))
+    own = getattr(args, "own_versions_url", None)
+    token_b = None
+    if own:
+        if not getattr(args, "token_b_file", None):
+            raise CliError(
+                "--own-versions-url needs --token-b-file (the TOKEN_B provisioned on our platform)"
+            )
+        token_b = Secret(read_token_file(args.token_b_file, "TOKEN_B"), TokenRole.B)
+    callback = CallbackSettings(
+        mode="external" if own else "embedded",
+        listen_host=host,
+        listen_port=port,
+        public_url=getattr(args, "public_url", None),
+        own_versions_url=own,
+        token_b=token_b,
+    )
+    return Engine(
+        vault,
+        identity(args),
+        http=http_settings(args),
+        callback=callback,
+        on_event=event_printer(getattr(args, "verbose", False)),
+    )
+
+
+def warn_wide_bind(engine: Any) -> None:
+    if engine.server is not None and engine.server.wide_bind:
+        print(
+            "warning: our endpoint listens beyond this machine; make sure TLS terminates in front of it",
+            file=sys.stderr,
+        )
+
+
+def write_secret_file(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    os.chmod(path, 0o600)
+
+
+def resolve_run(vault: Any, text: str) -> str:
+    matches: list[str] = [r.id for r in vault.runs() if r.id.startswith(text)]
+    if len(matches) != 1:
+        raise CliError(
+            f"run {text!r} not found" if not matches else f"run prefix {text!r} is ambiguous"
+        )
+    return matches[0]

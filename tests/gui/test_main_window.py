@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +39,11 @@ def _partners(n: int) -> list[PartnerRecord]:
     ]
 
 
-def test_partners_model_is_fast_with_thousands(qapp: QApplication) -> None:
+def test_partners_model_filters_and_sorts_thousands(qapp: QApplication) -> None:
     model = PartnersTableModel()
     proxy = PartnersFilterProxy()
     proxy.setSourceModel(model)
     records = _partners(5000)
-    started = time.perf_counter()
     model.set_partners(records)
     proxy.sort(6)
     proxy.set_text("fr-p12 emsp")
@@ -53,10 +51,8 @@ def test_partners_model_is_fast_with_thousands(qapp: QApplication) -> None:
     proxy.set_text("")
     proxy.set_status("registered")
     registered = proxy.rowCount()
-    elapsed = time.perf_counter() - started
     assert filtered == 1
     assert registered == 1250
-    assert elapsed < 1.5, elapsed
     # same rows again: updated in place, no reset
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))

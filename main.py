@@ -7,7 +7,7 @@ import sys
 
 def main() -> int:
     args = sys.argv[1:]
-    if not args or args == ["--sandbox"] or (args and args[0] in ("--gui",)):
+    if not args or args[0] in ("--gui", "--sandbox"):  # the CLI has no --sandbox option
         from app.gui.app import run_gui
 
         return run_gui(args)

@@ -32,7 +32,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--settings", type=Path, default=None, help="settings file (default: user config dir)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.fault != "none":  # the sandbox (aiohttp) is imported only when a fault is named
+        from app.sandbox import Fault
+
+        names = [fault.value for fault in Fault]
+        if args.fault not in names:
+            parser.error(f"unknown fault {args.fault!r}; choose from {', '.join(names)}")
+    return args
 
 
 async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSplash) -> int:

@@ -134,6 +134,7 @@ class ExportDialog(QDialog):
         self.path_edit = QLineEdit()
         self.path_edit.setAccessibleName("Export file")
         self.browse = QPushButton("&Browse…")
+        self.browse.setAutoDefault(False)  # Return exports, even when Tab reached Browse…
         self.browse.setAccessibleName("Choose the export file")
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse)
@@ -146,8 +147,10 @@ class ExportDialog(QDialog):
             "&Export", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.export_button.setAccessibleName("Export")
-        self.export_button.setDefault(True)
         layout.addWidget(self.buttons)
+        # only once the button is inside this dialog does setDefault make it the dialog's
+        # default (before, the button box chose Cancel, and Return cancelled the export)
+        self.export_button.setDefault(True)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         self.browse.clicked.connect(self._on_browse_clicked)

@@ -7,6 +7,7 @@ Window geometry, dock and splitter state are remembered (QSettings, injectable f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
@@ -178,14 +179,19 @@ class MainWindow(QMainWindow):
 
     # ---- building -----------------------------------------------------------------------------
     def _action(
-        self, text: str, slot: object, shortcut: str | None = None, tip: str = ""
+        self, text: str, slot: Callable[[], object], shortcut: str | None = None, tip: str = ""
     ) -> QAction:
+        """An action whose slot is called with no arguments.
+
+        `triggered` carries `checked` (False): connected directly, it would land in the
+        slot's first parameter (open_sender_wizard's sandbox fault, setFocus's reason).
+        """
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setToolTip(tip or text.replace("&", "").rstrip("…"))
         action.setStatusTip(action.toolTip())
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False, run=slot: run())
         return action
 
     def _build_actions(self) -> None:

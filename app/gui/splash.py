@@ -42,7 +42,17 @@ class StartupSplash(QFrame):
         self.raise_()
         QApplication.processEvents()
 
+    _finished = False
+
     def finish(self, window: QWidget | None = None) -> None:
+        """Close once; later calls (the prompt closed it, then the window appears) do nothing.
+
+        The flag lives on the Python side: after deleteLater the C++ object may be gone,
+        and asking it anything (isVisible) would raise RuntimeError.
+        """
+        if self._finished:
+            return
+        self._finished = True
         if self.isVisible():
             self.close()
         self.deleteLater()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.diagnosis import Diagnosis
 from app.gui.widgets import Banner, muted
 from app.vault import Vault, VaultError, default_vault_path, derive_key, keyring_usable
-from app.vault.keys import env_passphrase
+from app.vault.keys import PASSPHRASE_ENV, env_passphrase
 
 MIN_NEW_PASSPHRASE = 8
 ASK = ("vault.locked", "vault.wrong_passphrase")
@@ -37,13 +37,19 @@ class PassphraseDialog(QDialog):
 
     submitted = Signal(str)
 
-    def __init__(self, new: bool, path: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        new: bool,
+        path: Path | None = None,
+        parent: QWidget | None = None,
+        notice: str = "",
+    ) -> None:
         super().__init__(parent)
         self.new = new
-        self.setWindowTitle("Unlock the vault — OCPI Onboard")
+        self.setWindowTitle(f"{'Create' if new else 'Unlock'} the vault — OCPI Onboard")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
-        title = QLabel("Choose a passphrase for your new vault" if new else "Unlock the vault")
+        title = QLabel("Create the vault: choose a passphrase" if new else "Unlock the vault")
         title.setObjectName("PageTitle")
         layout.addWidget(title)
         layout.addWidget(
@@ -71,6 +77,8 @@ class PassphraseDialog(QDialog):
         layout.addLayout(form)
         self.error = Banner()
         layout.addWidget(self.error)
+        if notice:  # e.g. OCPI_ONBOARD_PASSPHRASE was set but did not open this vault
+            self.error.show_message("warning", notice)
         self.busy = muted("")
         layout.addWidget(self.busy)
         self.buttons = QDialogButtonBox(
@@ -131,12 +139,16 @@ async def unlock_vault(
     """The open vault, or None if the person cancelled. VaultError for other failures."""
     path = Path(path).expanduser() if path is not None else default_vault_path()
     env = env_passphrase()
+    notice = ""
     if env:
         try:
             return await open_with_passphrase(path, env)
         except VaultError as exc:
             if exc.code not in ASK:
                 raise
+            notice = (
+                f"{PASSPHRASE_ENV} is set but does not unlock this vault; enter the passphrase."
+            )
     elif use_keyring and keyring_usable():
         try:
             return Vault.open(path, use_keyring=True)
@@ -146,7 +158,7 @@ async def unlock_vault(
     new = not (path.exists() and path.stat().st_size > 0)
     if before_prompt is not None:
         before_prompt()
-    dialog = PassphraseDialog(new, path, parent)
+    dialog = PassphraseDialog(new, path, parent, notice)
     loop = asyncio.get_running_loop()
     while True:
         answer: asyncio.Future[str | None] = loop.create_future()

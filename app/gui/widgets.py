@@ -145,7 +145,9 @@ class Banner(QFrame):
         )
 
     def add_button(self, text: str, accessible: str | None = None) -> QPushButton:
+        """A button in the banner; never auto-default, so Return in a dialog is not for it."""
         button = QPushButton(text)
+        button.setAutoDefault(False)
         button.setAccessibleName(accessible or text)
         self.action_row.addWidget(button)
         return button

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from app.gui.flows import _Flow
 from app.gui.widgets import StepIndicator
@@ -45,7 +52,7 @@ class FlowWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoDefaultButton, False)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Next >")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")  # Alt+N as on Next
         self.indicator = StepIndicator(steps, heading)
         self.setSideWidget(self.indicator)
         self.currentIdChanged.connect(self._on_self_currentIdChanged)
@@ -56,8 +63,36 @@ class FlowWizard(QWizard):
     def add(self, page: QWizardPage) -> int:
         return self.addPage(page)
 
+    def _forward_buttons(self) -> set[QAbstractButton]:
+        return {
+            button
+            for which in (
+                QWizard.WizardButton.NextButton,
+                QWizard.WizardButton.CommitButton,
+                QWizard.WizardButton.FinishButton,
+            )
+            if (button := self.button(which)) is not None
+        }
+
+    def _keep_return_for_forward(self) -> None:
+        """Return means Next / Finish, whatever has the focus.
+
+        A QPushButton in a dialog is auto-default: once focused (Tab, or the focus falling
+        on it when Next turns disabled) it takes Return. Back, Cancel and the pages' own
+        buttons (Export transcript…, Retry, Reveal) answer Space and their mnemonic only.
+        """
+        forward = self._forward_buttons()
+        for button in self.findChildren(QPushButton):
+            if button not in forward and button.autoDefault():
+                button.setAutoDefault(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._keep_return_for_forward()
+        super().showEvent(event)
+
     def _on_self_currentIdChanged(self, page_id: int) -> None:
         self.indicator.set_current(max(page_id, 0))
+        self._keep_return_for_forward()
         for button, name in (
             (QWizard.WizardButton.BackButton, "Back"),
             (QWizard.WizardButton.NextButton, "Next"),

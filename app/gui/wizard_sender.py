@@ -387,12 +387,12 @@ class DiscoverPage(FlowPage):
         elif d is None:
             self._shown = None
             self.warnings.hide()
-        if (
-            flow.phase == Phase.FAILED
-            and flow.diagnosis is not None
-            and flow.failed_stage == "discover"
-        ):
-            self.error.show_diagnosis(flow.diagnosis, "Discovery failed")
+        if flow.phase == Phase.FAILED and flow.diagnosis is not None:
+            # Back from a failed Register lands here with Next disabled: say why
+            self.error.show_diagnosis(
+                flow.diagnosis,
+                "Discovery failed" if flow.failed_stage == "discover" else "Registration failed",
+            )
         else:
             self.error.hide()
         self.notify_complete()

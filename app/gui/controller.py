@@ -25,8 +25,9 @@ from app.core.http import HttpSettings
 from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, Identity, RunResult
 from app.engine.engine import EntrySink, EventSink
+from app.engine.health import Health, partners_health
 from app.settings import Settings, save_settings
-from app.vault import CredentialRecord, PartnerRecord, RunRecord, Vault
+from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
 RunSink = Callable[[str], None]
 ResultHandler = Callable[[Any], None]
@@ -114,6 +115,7 @@ class Controller(QObject):
     operationFailed = Signal(str, object)  # intent, Diagnosis
     settingsChanged = Signal()
     endpointChanged = Signal(str)  # our versions URL
+    auditChanged = Signal()  # a new audit event (reveal, copy, export) was recorded
 
     def __init__(
         self,
@@ -171,7 +173,10 @@ class Controller(QObject):
             if self._engine is not None and self._engine_key != key:
                 if self._idle_except_current():
                     old, self._engine = self._engine, None
+                    had_sandboxes = bool(old.running_sandboxes())
                     await old.aclose()
+                    if had_sandboxes:  # its sandbox partners just went offline
+                        self.partnersChanged.emit()
                 elif callback is not None and callback.mode != self._engine.callback_settings.mode:
                     raise OnboardingError(ENGINE_BUSY)
             if self._engine is None:
@@ -369,6 +374,17 @@ class Controller(QObject):
         except OnboardingError:
             return None
 
+    def health(self, partners: list[PartnerRecord]) -> dict[int, Health]:
+        """Each partner's health (app.engine.health): the same verdict as `peers --json`,
+        plus what only this process knows: which sandbox partners are still running."""
+        engine = self._engine
+        running = engine.running_sandboxes() if engine is not None else []
+        return partners_health(self.vault, partners, running)
+
+    def partner_health(self, partner: PartnerRecord) -> Health:
+        assert partner.id is not None
+        return self.health([partner])[partner.id]
+
     def credentials(self, partner_id: int) -> list[CredentialRecord]:
         return self.vault.tokens(partner_id)
 
@@ -384,6 +400,23 @@ class Controller(QObject):
     def transcript(self, run_id: str) -> list[dict[str, Any]]:
         return self.vault.transcript(run_id)
 
-    def reveal(self, cred_id: int) -> Secret:
-        """The one explicit decryption, for Reveal and Copy."""
-        return self.vault.reveal(cred_id)
+    def reveal(self, cred_id: int, action: str = "reveal") -> Secret:
+        """The one explicit decryption, for Reveal and Copy (`action`): audited."""
+        value = self.vault.disclose(cred_id, action)
+        self.auditChanged.emit()
+        return value
+
+    def audit_events(
+        self, partner_id: int | None = None, run_id: str | None = None
+    ) -> list[AuditEvent]:
+        """The audit trail (all, one partner's or one run's), oldest first."""
+        return self.vault.audit.events(partner_id=partner_id, run_id=run_id)
+
+    def verify_audit(self) -> AuditCheck:
+        return self.vault.audit.verify()
+
+    def audit_transcript_export(self, run: RunRecord) -> list[dict[str, Any]]:
+        """Record that a run's transcript is exported; the run's audit lines for the file."""
+        self.vault.audit.record("transcript-export", partner_id=run.partner_id, run_id=run.id)
+        self.auditChanged.emit()
+        return [event.to_json() for event in self.vault.audit.events(run_id=run.id)]

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis
 from app.engine import RunResult
+from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
@@ -154,6 +155,16 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.log_pane], [230], Qt.Orientation.Vertical)
         self.view_menu.addAction(self.log_pane.toggleViewAction())
         self.log_pane.toggleViewAction().setShortcut(QKeySequence("Ctrl+L"))
+        self.audit_pane = AuditPane(controller, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_pane)
+        self.tabifyDockWidget(self.log_pane, self.audit_pane)
+        self.audit_pane.hide()
+        self.log_pane.raise_()
+        self.audit_action = self.audit_pane.toggleViewAction()
+        self.audit_action.setText("&Audit trail")
+        self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
+        self.view_menu.addAction(self.audit_action)
         self._build_status_bar()
 
         self._reload_timer = QTimer(self)
@@ -376,7 +387,8 @@ class MainWindow(QMainWindow):
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:
         selected = self.selected_partner()
-        self.model.set_partners(self.controller.partners())
+        partners = self.controller.partners()
+        self.model.set_partners(partners, self.controller.health(partners))
         has = self.model.rowCount() > 0
         self.stack.setCurrentIndex(1 if has else 0)
         if selected is not None and selected.id is not None:
@@ -403,7 +415,7 @@ class MainWindow(QMainWindow):
             if record is None:
                 self.model.remove(partner_id)
                 continue
-            self.model.upsert(record)
+            self.model.upsert(record, self.controller.partner_health(record))
             todo += self.model.same_identity(record)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
         selected = self.partner_view.partner
@@ -458,6 +470,7 @@ class MainWindow(QMainWindow):
             return
         self._selected_id = partner_id
         self.partner_view.show_partner(partner_id)
+        self.audit_pane.set_partner(partner_id)
         runs = self.partner_view.runs()
         if runs:  # a newly chosen partner: its latest run in the log pane
             self.log_pane.show_run(runs[0].id)

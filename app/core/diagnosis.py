@@ -220,6 +220,17 @@ CATALOG: dict[str, _Entry] = {
         "The partner could not call back our endpoints with TOKEN_B (OCPI 3001).",
         "Make sure our versions URL is reachable from the partner and accepts TOKEN_B.",
     ),
+    "net.short_post_timeout": _Entry(
+        "The credentials POST may take only {detail}: a Receiver that calls us back slowly may"
+        " answer after we gave up, leaving TOKEN_C unknown.",
+        "Allow 60 s or more for the POST (--timeout, or the settings) unless the partner is fast.",
+        Severity.WARNING,
+    ),
+    "ocpi.tolerated": _Entry(
+        "The partner's answer deviates from OCPI ({detail}); the app read it anyway.",
+        "Send this line to the partner: a stricter client would refuse that answer.",
+        Severity.WARNING,
+    ),
     "ocpi.redirect_warning": _Entry(
         "The partner redirected {detail}; followed within the same origin.",
         "Use the final URL to save a round trip.",
@@ -365,6 +376,11 @@ CATALOG: dict[str, _Entry] = {
         "No partner registered within {detail}.",
         "Check that the partner received our versions URL and TOKEN_A, then wait again.",
     ),
+    "sandbox.not_running": _Entry(
+        "The sandbox partner is not running: it lived inside the app session that started it,"
+        " so nothing answers at {detail} now.",
+        "Onboard the sandbox partner again (Sandbox menu) for a new one, or forget this row.",
+    ),
     "reg.unknown_outcome": _Entry(
         "The run stopped after the request was sent; whether the partner acted on it is unknown.",
         "Check with the partner; the app kept every token so nothing is lost.",
@@ -401,6 +417,34 @@ CATALOG: dict[str, _Entry] = {
     "vault.tampered": _Entry(
         "A stored token failed its integrity check: the vault was altered outside the app.",
         "Restore the vault from an export; do not trust this token.",
+    ),
+    "vault.audit_broken": _Entry(
+        "The audit trail's chain is broken at row {detail}: it was altered outside the app.",
+        "Run `ocpi-onboard audit verify` to see every broken row; restore from an export.",
+    ),
+    "vault.conflict": _Entry(
+        "A colleague changed this partner; reload.",
+        "Reload the partner (the list refreshes), look at what changed, then try again.",
+    ),
+    "vault.team_only": _Entry(
+        "Team members exist only in a team vault (PostgreSQL); {detail}.",
+        "Open the team vault with --vault postgresql://..., or run `vault migrate --to URL`.",
+    ),
+    "vault.member_unknown": _Entry(
+        "No team member {detail} in this vault.",
+        "Check the name with `ocpi-onboard team list`; OCPI_ONBOARD_MEMBER names who acts.",
+    ),
+    "vault.member_exists": _Entry(
+        "Team member {detail} already has a key slot.",
+        "Pick another name, or remove the member first.",
+    ),
+    "vault.last_member": _Entry(
+        "{detail} is the last member: removing them would lock everyone out.",
+        "Add another member first.",
+    ),
+    "vault.unreachable": _Entry(
+        "The team vault's database cannot be reached ({detail}).",
+        "Check the postgresql:// URL, the server and your network; then try again.",
     ),
     "vault.not_ours": _Entry(
         "This file is not an OCPI Onboard export, or it was altered ({detail}).",

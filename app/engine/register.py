@@ -38,6 +38,14 @@ STEP_TITLES = {
     SenderState.REGISTERED: "Verify with TOKEN_C",
 }
 WRITE_FAILURES_UNKNOWN = ("net.post_timeout", "net.reset")
+SLOW_RECEIVER_SECONDS = 60.0  # a POST deadline below this risks an unknown TOKEN_C
+
+
+def timeout_warnings(write_timeout: float) -> list[Diagnosis]:
+    """A POST deadline under a minute is the user's choice, but never a silent one."""
+    if write_timeout >= SLOW_RECEIVER_SECONDS:
+        return []
+    return [diagnose("net.short_post_timeout", f"{write_timeout:g} s")]
 
 
 class Registration:
@@ -86,7 +94,9 @@ class Registration:
             chosen_version=self.machine.ocpi_version,
             modules=[(e.identifier, e.role, e.url) for e in (details.endpoints if details else [])],
             credentials_url=self.machine.credentials_url,
-            warnings=list(self.machine.warnings) + list(self.encoding.warnings),
+            warnings=list(self.machine.warnings)
+            + list(self.encoding.warnings)
+            + timeout_warnings(self.engine.http_settings.write_timeout),
         )
 
     async def register(self) -> RunResult:
@@ -151,7 +161,8 @@ class Registration:
                 data={
                     "versions_url": self.versions_url,
                     "ocpi_version": self.machine.preferred_version,
-                },
+                }
+                | ({"sandbox": True} if self._is_sandbox() else {}),
             )
         self.run_id = run.id
         self.key = peer_key(self.partner_id)
@@ -161,6 +172,10 @@ class Registration:
             self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit
         )
         crash_point("new")
+
+    def _is_sandbox(self) -> bool:
+        """A sandbox this engine started: its partners are marked (they vanish with it)."""
+        return self.versions_url in self.engine.running_sandboxes()
 
     # ---- the drive -----------------------------------------------------------------------
     async def _drive(self, stop_after: SenderState | None) -> None:
@@ -256,7 +271,10 @@ class Registration:
     async def _before_post(self, machine: SenderHandshake) -> None:
         assert self.run_id
         self.started_post = time.time()
-        self.vault.update_run(self.run_id, state=SenderState.CREDENTIALS_POSTED)
+        # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly
+        self.vault.update_run(
+            self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
+        )
         if self._recorder is not None:
             self._recorder.state(
                 str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"
@@ -319,9 +337,11 @@ class Registration:
         assert self.run_id and self._recorder
         machine = self.machine
         warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
         mutual = self._mutual_discovery()
+        missing = ""
         if mutual == "incomplete":
             fetched = self.engine.discovery_calls(self.key or "", self.started)
             missing = " and ".join(
@@ -342,7 +362,12 @@ class Registration:
                 self.run_id,
                 state=outcome_state,
                 outcome="succeeded",
-                data={"mutual_discovery": mutual, "warnings": [w.code for w in warnings]},
+                data={
+                    "mutual_discovery": mutual,
+                    "discovery_missing": missing,
+                    "warnings": [w.code for w in warnings],
+                    "verify": self._verification(),
+                },
             )
             if machine.state == SenderState.VERIFIED and self.partner_id is not None:
                 checked = self.vault.partner(self.partner_id)
@@ -375,6 +400,18 @@ class Registration:
         )
         self.engine.release(self.key)
         return self.result
+
+    def _verification(self) -> dict[str, str]:
+        """The first call with TOKEN_C, for partner health: passed, failed (why) or skipped."""
+        machine = self.machine
+        if machine.state == SenderState.VERIFIED:
+            return {"status": "passed"}
+        failure = machine.diagnosis
+        if failure is not None and self._recorder is not None:
+            failure = self._recorder.transcript.redactor.diagnosis(failure)
+        if failure is not None:
+            return {"status": "failed", "code": failure.code, "message": failure.message}
+        return {"status": "skipped"}
 
     def _fail(self, diagnosis: Diagnosis, cancelled: bool = False) -> None:
         if self.run_id is None:
@@ -416,8 +453,11 @@ class Registration:
                 )
             )
         warnings = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
         if self._recorder is not None:
             warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
+            for warning in warnings:  # tolerated before the failure: support needs them too
+                self._recorder.diagnosis(warning)
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-  libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xkb1 libx11-xcb1 xvfb xauth)
+  libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xkb1 libx11-xcb1 xvfb xauth
+  # the desktop tests (tests/desktop): a window manager, typing as a keyboard, screenshots
+  openbox xdotool x11-utils scrot)
 missing=()
 for pkg in "${qt_libs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

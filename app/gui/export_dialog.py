@@ -34,7 +34,7 @@ from app.core.transcript_export import run_meta as export_meta
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.models import short_time
-from app.gui.widgets import Banner, muted
+from app.gui.widgets import Banner, buddy_label, muted
 from app.vault import RunRecord
 
 FORMATS = (
@@ -138,7 +138,7 @@ class ExportDialog(QDialog):
         self.browse.setAccessibleName("Choose the export file")
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse)
-        form.addRow("&File", path_row)
+        form.addRow(buddy_label("&File", self.path_edit), path_row)
         layout.addLayout(form)
         self.status = muted()
         layout.addWidget(self.status)

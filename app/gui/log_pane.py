@@ -61,8 +61,10 @@ class LogPane(QDockWidget):
         self.confusion_only = QCheckBox("Token mix-ups only")
         self.confusion_only.setAccessibleName("Show token mix-ups only")
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setAccessibleName("Copy selected log lines")
-        self.copy_button.setToolTip("Copy the selected lines (Ctrl+C)")
+        self.copy_button.setAccessibleName("Copy log lines")
+        self.copy_button.setToolTip(
+            "Copy the selected lines, or every line shown when none is selected (Ctrl+C)"
+        )
         self.export_button = QPushButton("Export…")
         self.export_button.setAccessibleName("Export this run's transcript")
         for widget in (self.level, self.confusion_only, self.copy_button, self.export_button):
@@ -218,9 +220,17 @@ class LogPane(QDockWidget):
             self.table.selectRow(index.row())
             self.table.scrollTo(index)
 
+    def _shown_source_rows(self) -> list[int]:
+        """Every line the filters let through, in the order shown."""
+        return [
+            self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+            for row in range(self.proxy.rowCount())
+        ]
+
     def selected_text(self) -> str:
+        """The selected lines; with nothing selected, every line shown (what Copy copies)."""
         lines = []
-        for row in self._selected_source_rows():
+        for row in self._selected_source_rows() or self._shown_source_rows():
             entry = self.model.entry(row)
             line = f"{entry.get('at', '')}  {self.model.level(row).upper():7}  {E.summary(entry)}"
             explanation = E.explanation(entry)

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -293,11 +293,24 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction(self.export_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
+        # no expanding spacer: with one, QToolBar hid the last actions at 1024 px wide and
+        # showed no extension button; a separator keeps the sandbox and settings apart
+        toolbar.addSeparator()
         toolbar.addAction(self.sandbox_action)
         toolbar.addAction(self.settings_action)
+        # short toolbar labels (menus keep the full text, tooltips explain): all fit at
+        # 1024 px; narrower windows get the extension button (»), never a silent cut
+        for action, short in (
+            (self.check_action, "Check"),
+            (self.rotate_action, "Rotate"),
+            (self.export_action, "Export"),
+            (self.sandbox_action, "Sandbox demo"),
+        ):
+            action.setIconText(short)
+        extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if extension is not None:
+            extension.setToolTip("More actions")
+            extension.setAccessibleName("More actions")
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -373,8 +386,9 @@ class MainWindow(QMainWindow):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the name takes the rest
-        header.setStretchLastSection(False)
+        # the name keeps a readable width (a Stretch name column shrank to "…" at 1024 px);
+        # the last column takes what is left, and the list scrolls sideways when narrow
+        header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
         metrics = self.table.fontMetrics()
         samples = (
@@ -388,8 +402,9 @@ class MainWindow(QMainWindow):
             "Last checked ▲",
         )
         for column, sample in enumerate(samples):
-            if sample:  # fixed widths: ResizeToContents would measure thousands of rows
-                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 22)
+            # fixed widths: ResizeToContents would measure thousands of rows
+            width = metrics.horizontalAdvance(sample or "Sandbox Charging (demo)")
+            self.table.setColumnWidth(column, width + 22)
         ll.addWidget(self.table, 1)
         self.count = muted(wrap=False)
         ll.addWidget(self.count)
@@ -473,7 +488,9 @@ class MainWindow(QMainWindow):
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(
-            f"{total} partners" if shown == total else f"{shown} of {total} partners"
+            f"{total} partner{'' if total == 1 else 's'}"
+            if shown == total
+            else f"{shown} of {total} partner{'' if total == 1 else 's'}"
         )
 
     def selected_partner(self) -> PartnerRecord | None:

@@ -6,15 +6,17 @@ buttons (the revealed value hides itself again after 30 s, the clipboard is clea
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QTableWidget,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.diagnosis import Diagnosis, OnboardingError
+from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.engine.health import Health
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
@@ -56,6 +58,41 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     return table
 
 
+def history_message(diagnosis: dict[str, object]) -> str:
+    """A run's diagnosis in plain words, the code after it (older rows stored only the code)."""
+    code = str(diagnosis.get("code", ""))
+    if not code:
+        return ""
+    message = str(diagnosis.get("message", ""))
+    if not message:
+        try:
+            message = diagnose(code).message
+        except KeyError:
+            return code
+    return f"{message} ({code})"
+
+
+class _VerticalScroll(QScrollArea):
+    """Scrolls up and down only; as wide as its content needs, so nothing is cut sideways."""
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.widget():
+            self.updateGeometry()  # the content's minimum width changed: tell the splitter
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        hint = super().minimumSizeHint()
+        if inner is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.minimumSizeHint().width() + bar, hint.height())
+
+
 class PartnerView(QWidget):
     """The detail pane beside the partners list."""
 
@@ -77,7 +114,14 @@ class PartnerView(QWidget):
         placeholder = muted("Select a partner to see its credentials, endpoints and history.")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(placeholder)
-        self.stack.addWidget(self._build_detail())
+        # the detail scrolls when the window is short (two banners at 1024×700): the token
+        # table keeps its minimum height instead of collapsing to its header
+        scroll = _VerticalScroll()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self._build_detail())
+        self.stack.addWidget(scroll)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.hide_revealed)
@@ -95,7 +139,6 @@ class PartnerView(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.subtitle = muted()
         titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
         self.sandbox_pill = Pill("Sandbox", "info")
         self.sandbox_pill.setToolTip("A demo partner that runs inside this app, not a real one")
@@ -105,6 +148,7 @@ class PartnerView(QWidget):
         head.addWidget(self.role_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
+        layout.addWidget(self.subtitle)  # the whole width, not the column beside the pills
         # what is wrong with this partner now, in plain words, with the fix (app.engine.health)
         self.health_banner = Banner()
         self.health_banner.setAccessibleName("Partner health")
@@ -160,13 +204,16 @@ class PartnerView(QWidget):
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)
         header = self.credentials.horizontalHeader()
-        for column in (0, 1, 2, 3):
+        for column in (0, 1, 2, 3, 4):  # every header readable; scroll sideways if narrow
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.credentials.setAccessibleName("Credentials by fingerprint")
         self.credentials.selectionModel().selectionChanged.connect(
             self._on_credentials_selectionChanged
         )
+        rows = self.credentials.verticalHeader().defaultSectionSize()
+        header_height = header.sizeHint().height()
+        self.credentials.setMinimumHeight(header_height + rows * 5 // 2 + 4)  # 2½ rows
         layout.addWidget(self.credentials, 1)
         row = QHBoxLayout()
         self.reveal_button = QPushButton("&Reveal")
@@ -286,17 +333,27 @@ class PartnerView(QWidget):
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:
                     self.credentials.selectRow(row)
+        # wide enough for every column (up to a point): the splitter gives the detail room
+        header = self.credentials.horizontalHeader()
+        frame = 2 * self.credentials.frameWidth() + 2
+        self.credentials.setMinimumWidth(min(header.length(), 620) + frame)
         self._update_token_buttons()
 
     def _fill_history(self, partner: PartnerRecord) -> None:
         self._runs = sorted(self.controller.runs(partner.id), key=lambda r: r.created, reverse=True)
         self.history.setRowCount(len(self._runs))
         for row, run in enumerate(self._runs):
-            code = (run.diagnosis or {}).get("code", "")
+            diagnosis = run.diagnosis or {}
+            code = str(diagnosis.get("code", ""))
+            message = history_message(diagnosis)
             for col, text in enumerate(
-                (short_time(run.created), run.kind, run.outcome, run.state, code)
+                (short_time(run.created), run.kind, run.outcome, run.state, message)
             ):
-                self.history.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if col == 4 and code:  # plain words first; the code for support, on hover
+                    hint = str(diagnosis.get("hint", ""))
+                    item.setToolTip(f"{message}\n{hint}\n({code})".replace("\n\n", "\n"))
+                self.history.setItem(row, col, item)
         self.history.resizeColumnsToContents()
 
     def runs(self) -> list[RunRecord]:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.diagnosis import Diagnosis, diagnose
 from app.core.inputs import check_identity, check_versions_url
 from app.core.models import ROLES_221
-from app.gui.widgets import HintList, muted
+from app.gui.widgets import HintList, buddy_label, muted
 from app.settings import Settings
 
 
@@ -40,7 +40,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.original = settings
         self.setWindowTitle("Settings — OCPI Onboard")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)  # the longest check box reads whole
         layout = QVBoxLayout(self)
         tabs = QTabWidget()
         tabs.setAccessibleName("Settings sections")
@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
         self.external_default = QCheckBox("Our platform serves our versions endpoint by default")
         self.external_default.setChecked(settings.callback_mode == "external")
         self.endpoint_hints = HintList()
-        ef.addRow("&Listen on", listen)
+        ef.addRow(buddy_label("&Listen on", self.listen_host), listen)
         ef.addRow("P&ublic URL", self.public_url)
         ef.addRow(
             "",
@@ -142,7 +142,7 @@ class SettingsDialog(QDialog):
         self.post_timeout.setValue(settings.post_timeout)
         self.post_timeout.setAccessibleName("Registration timeout")
         self.network_hints = HintList()
-        nf.addRow("CA &bundle", ca)
+        nf.addRow(buddy_label("CA &bundle", self.ca_bundle), ca)
         nf.addRow("", self.allow_insecure)
         nf.addRow("&Request timeout", self.request_timeout)
         nf.addRow("Re&gistration timeout", self.post_timeout)

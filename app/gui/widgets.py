@@ -55,6 +55,17 @@ def muted(text: str = "", wrap: bool = True) -> QLabel:
     return label
 
 
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (&X) focuses `buddy`.
+
+    QFormLayout sets the buddy only when the field is a widget; beside a layout the label
+    would show the "&" itself and Alt+X would do nothing.
+    """
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
 def mono_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setFont(mono_font())

@@ -25,6 +25,7 @@ MAIN = "^OCPI Onboard$"
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.timeout(1200),  # two or three real app starts; bounded waits inside
     pytest.mark.skipif(
         bool(missing_tools()),
         reason=f"needs {', '.join(missing_tools())} (scripts/setup.sh installs them)",
@@ -113,7 +114,7 @@ class App:
         self.session.activate(window)
         self.session.key("ctrl+q")
         try:
-            self.proc.wait(90)
+            self.proc.wait(240)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)

@@ -59,18 +59,21 @@ class XSession:
         """Visible windows whose title matches the regular expression `name`."""
         return self.run("xdotool", "search", "--onlyvisible", "--name", name).split()
 
-    def wait_window(self, name: str, timeout: float = 90.0) -> str:
+    def wait_window(self, name: str, timeout: float = 240.0) -> str:
         found = wait_for(lambda: self.windows(name), timeout, f"a window titled {name!r}")
         assert isinstance(found, list)
         return str(found[0])
 
     def activate(self, window: str) -> None:
-        self.run("xdotool", "windowactivate", "--sync", window)
-        wait_for(
-            lambda: self.run("xdotool", "getactivewindow").strip() == window,
-            20,
-            f"window {window} to be active",
-        )
+        """Ask the window manager to activate it, again until it is (a loaded machine)."""
+
+        def active() -> bool:
+            if self.run("xdotool", "getactivewindow").strip() == window:
+                return True
+            self.run("xdotool", "windowactivate", window)
+            return False
+
+        wait_for(active, 120, f"window {window} to be active")
 
     def type(self, text: str) -> None:
         self.run("xdotool", "type", "--delay", "15", text)

@@ -65,9 +65,7 @@ def test_concurrent_rotations_of_one_partner(team: tuple[TeamVault, TeamVault]) 
     results = run(scenario(), 90)
     wins = [r for r in results if isinstance(r, RunResult) and r.status == "rotated"]
     losses = [
-        r.diagnosis
-        for r in results
-        if not (isinstance(r, RunResult) and r.status == "rotated")
+        r.diagnosis for r in results if not (isinstance(r, RunResult) and r.status == "rotated")
     ]
     assert len(wins) == 1 and len(losses) == 1
     assert losses[0] is not None and losses[0].code == "vault.conflict"

@@ -10,8 +10,11 @@ qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xkb1 libx11-xcb1 xvfb xauth
   # the desktop tests (tests/desktop): a window manager, typing as a keyboard, screenshots
   openbox xdotool x11-utils scrot)
+# PostgreSQL server binaries (initdb, pg_ctl, pg_dump): the tests start a throwaway cluster
+# for the team vault; the app itself only needs a server URL.
+db_pkgs=(postgresql)
 missing=()
-for pkg in "${qt_libs[@]}"; do
+for pkg in "${qt_libs[@]}" "${db_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -93,7 +93,7 @@ class XSession:
 
 def _read_display(fd: int, proc: subprocess.Popen[bytes]) -> str:
     data = b""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not data.endswith(b"\n"):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("Xvfb did not start")
@@ -130,7 +130,7 @@ def x_session(shots: Path, size: str = "1280x800") -> Iterator[XSession]:
         procs.append(wm)
         wait_for(
             lambda: "window id" in session.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK"),
-            30,
+            120,
             "the window manager",
         )
         yield session

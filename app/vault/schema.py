@@ -126,9 +126,23 @@ def _v2(db: Database) -> None:
         db.execute(statement)
 
 
+def _v3_partner_profiles(db: Database) -> None:
+    """One profile per partner (issue 11): the contract's keys as JSON, the client key of
+    mutual TLS encrypted like a token, and what runs proposed but nobody applied yet."""
+    db.execute(
+        """CREATE TABLE partner_profiles (
+            partner_id INTEGER PRIMARY KEY REFERENCES partners (id) ON DELETE CASCADE,
+            profile TEXT NOT NULL,
+            client_key BLOB,
+            proposals TEXT NOT NULL DEFAULT '[]',
+            updated TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
+    Migration(3, "partner profiles", _v3_partner_profiles),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -117,3 +117,97 @@ def test_mtls_routing_delete_register_hub_through_the_cli(tmp_path: Path) -> Non
     assert scan(outputs, lab.canaries()) == {}
     leaked = [name for name, data in outputs.items() if key_body in str(data)]
     assert leaked == []
+
+
+def test_rotation_by_delete_register_killed_after_the_delete(tmp_path: Path) -> None:
+    """SIGKILL right after the hub accepted our DELETE: the run says where it stopped and
+    what to ask the hub for; the old credentials are still stored; rotating again with the
+    fresh TOKEN_A finishes the job. Canary-scanned like every CLI flow."""
+    lab = Lab(tmp_path)
+    token_file = lab.token_file("hub-token-a", "A")
+    hub = lab.background(
+        "hub",
+        "sandbox",
+        "--ocpi-version",
+        "2.2.1",
+        "--token-a-file",
+        str(token_file),
+        "--hub-mode",
+        "put-refused",
+        tag="s",
+    )
+    try:
+        url = hub.first_line()
+        registered = as_json(
+            lab.run(
+                "register",
+                "register",
+                "--versions-url",
+                url,
+                "--token-a-file",
+                str(token_file),
+                *IDENTITY,
+                "--profile",
+                "gireve-hub",
+                "--client-cert",
+                str(_pem(lab, "cert")),
+                "--client-key",
+                str(_pem(lab, "key")),
+                "--json",
+                expect=None,
+            )
+        )
+        # the preset pins mTLS but this hub speaks plain loopback http: the client
+        # certificate is stored and simply not asked for
+        assert registered["status"] == "registered", registered
+        fresh = lab.token_file("fresh-token-a", "F")
+        token_file.write_text(fresh.read_text())
+        killed = lab.run(
+            "rotate killed",
+            "rotate",
+            "NL-SBX",
+            "--token-a-file",
+            "-",
+            "--json",
+            expect=None,
+            stdin=fresh.read_text(),
+            OCPI_ONBOARD_KILL_AT="rr_deleted",
+        )
+        assert "KILLED AT rr_deleted" in killed.stdout
+        runs = json.loads(lab.run("runs", "runs", "list", "--json").stdout)
+        stopped = [r for r in runs if r["kind"] == "rotate"]
+        assert stopped and stopped[0]["state"] == "deleted"
+        assert "new registration did not finish" in stopped[0]["description"]
+        advice = as_json(
+            lab.run("runs resume", "runs", "resume", stopped[0]["run_id"], "--json", expect=1)
+        )
+        assert advice["diagnosis"]["code"] == "reg.reregister_failed"
+        assert "fresh TOKEN_A" in advice["diagnosis"]["hint"]
+        rotated = as_json(
+            lab.run(
+                "rotate again",
+                "rotate",
+                "NL-SBX",
+                "--token-a-file",
+                "-",
+                "--json",
+                stdin=fresh.read_text(),
+            )
+        )
+        assert rotated["status"] == "rotated", rotated
+        assert as_json(lab.run("check", "check", "NL-SBX", "--json"))["status"] == "ok"
+    finally:
+        lab.stop(hub)
+    outputs: dict[str, bytes | str] = dict(lab.outputs)
+    outputs.update(files_under(lab.home))
+    assert scan(outputs, lab.canaries()) == {}
+
+
+def _pem(lab: Lab, which: str) -> Path:
+    """A client certificate and key from a throwaway CA (the sandbox's own generator)."""
+    from app.sandbox.certs import make_sandbox_certs
+
+    folder = lab.secrets / "pem"
+    if not (folder / "client.pem").exists():
+        make_sandbox_certs(folder)
+    return folder / ("client.pem" if which == "cert" else "client.key")

@@ -164,6 +164,13 @@ def test_strict_211_preset_pins_the_version_and_plain_tokens(vault: Vault) -> No
     transcript = vault.transcript(result.run_id)
     posts = [e for e in transcript if e.get("method") == "POST"]
     assert posts and "/2.1.1/" in posts[0]["url"]
+    outbound = [e for e in transcript if e.get("direction") == "outbound"]
+    assert outbound and all(
+        e["request"]["headers"].get("X-Request-ID")
+        and e["request"]["headers"].get("X-Correlation-ID")
+        for e in outbound
+    )  # on 2.1.1 too: hubs want them on every request
+    assert not [e for e in outbound if "OCPI-to-party-id" in e["request"]["headers"]]
 
 
 def test_activation_delay_preset_waits_for_token_c(vault: Vault) -> None:
@@ -270,3 +277,39 @@ def test_a_hub_roster_change_by_inbound_put_is_stored_and_said(vault: Vault) -> 
                 assert checked.status == "ok", checked.diagnosis
 
     run(scenario())
+
+
+def test_our_endpoint_over_https_requires_the_partners_client_certificate(
+    vault: Vault,
+) -> None:
+    from app.core.http import HttpSettings
+    from app.engine import CallbackSettings
+
+    our_ca, partner_ca = trustme.CA(), trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    our_ca.issue_cert("127.0.0.1").configure_cert(context)
+    partner_ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED  # only partners with a certificate from their CA
+    client = partner_ca.issue_cert("partner.example")
+    trusting = {"allow_insecure": True, "ca_pem": our_ca.cert_pem.bytes().decode()}
+    with_cert = HttpSettings(
+        **trusting,  # type: ignore[arg-type]
+        client_cert_pem=b"".join(b.bytes() for b in client.cert_chain_pems).decode(),
+        client_key_pem=client.private_key_pem.bytes().decode(),
+    )
+
+    async def scenario(settings: HttpSettings) -> object:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with HubSandbox(token_a, http_settings=settings) as hub:
+            async with started_engine(
+                vault, callback=CallbackSettings(ssl_context=context)
+            ) as engine:
+                assert engine.our_versions_url.startswith("https://")
+                return await engine.register(hub.versions_url, token_a)
+
+    good = run(scenario(with_cert))
+    assert good.status == "registered", good.diagnosis  # type: ignore[attr-defined]
+    assert good.mutual_discovery == "complete"  # type: ignore[attr-defined]
+    refused = run(scenario(HttpSettings(**trusting)))  # type: ignore[arg-type]
+    assert refused.status == "failed"  # type: ignore[attr-defined]
+    assert refused.diagnosis.code == "ocpi.callback_failed_3001"  # type: ignore[attr-defined]

@@ -471,6 +471,13 @@ class Registration:
             )
         else:
             outcome = "cancelled" if cancelled else "failed"
+        # what was tolerated before the failure, recorded before the outcome is final
+        warnings = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
+        if self._recorder is not None:
+            warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
+            for warning in warnings:
+                self._recorder.diagnosis(warning)
         with self.vault.transaction():
             if self.token_b_cred is not None and not unknown:
                 self.vault.set_token_state(self.token_b_cred, TokenState.REVOKED)
@@ -493,12 +500,6 @@ class Registration:
                     diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis
                 )
             )
-        warnings = list(machine.warnings) + list(self.encoding.warnings)
-        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
-        if self._recorder is not None:
-            warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
-            for warning in warnings:  # tolerated before the failure: support needs them too
-                self._recorder.diagnosis(warning)
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

@@ -99,3 +99,31 @@ class ProfileStore:
             self.save(partner_id, updated)
             self.set_proposals(partner_id, [p for p in pending if p is not chosen])
         return updated
+
+    # ---- export / import (the vault's encrypted backup) ---------------------------------
+    def dump(self) -> list[dict[str, Any]]:
+        """Every profile as plain data, the client key decrypted (the export is encrypted
+        as a whole under its own passphrase, like the token values in it)."""
+        rows = self.vault._read("SELECT partner_id FROM partner_profiles ORDER BY partner_id")
+        out: list[dict[str, Any]] = []
+        for (partner_id,) in rows:
+            profile = self.load(int(partner_id))
+            if profile is None:
+                continue
+            data = {f.name: getattr(profile, f.name) for f in fields(profile)}
+            out.append(
+                {
+                    "partner_id": int(partner_id),
+                    "profile": data,
+                    "proposals": self.proposals(int(partner_id)),
+                }
+            )
+        return out
+
+    def load_dump(self, items: list[dict[str, Any]]) -> None:
+        known = {f.name for f in fields(Profile)}
+        for item in items:
+            partner_id = int(item["partner_id"])
+            values = {k: v for k, v in dict(item["profile"]).items() if k in known}
+            self.save(partner_id, Profile(**values))
+            self.set_proposals(partner_id, list(item.get("proposals") or []))

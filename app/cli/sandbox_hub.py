@@ -15,16 +15,18 @@ from typing import Any
 
 from app.cli.common import CliError, read_token_file
 
+# app.sandbox.hub.HubMode's values, spelled here so that building the parser (every CLI
+# start) does not import the sandbox, aiohttp and the certificate code
+HUB_MODES = ("mtls-required", "routing-headers-required", "put-refused", "activation-delay")
+
 
 def add_hub_args(parser: argparse.ArgumentParser) -> None:
-    from app.sandbox.hub import HubMode
-
     parser.add_argument(
         "--hub-mode",
         action="append",
         default=[],
         metavar="MODE",
-        help=f"play a roaming hub; repeat to combine: {', '.join(m.value for m in HubMode)}",
+        help=f"play a roaming hub; repeat to combine: {', '.join(HUB_MODES)}",
     )
     parser.add_argument(
         "--activation-delay-s",

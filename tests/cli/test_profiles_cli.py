@@ -145,3 +145,10 @@ def test_a_stored_key_is_never_printed() -> None:
     shown = profile.to_json()
     assert shown["client_key"] == "stored in the vault (encrypted)"
     assert "SECRETKEYBODY" not in json.dumps(shown) + repr(profile) + str(profile)
+
+
+def test_cli_hub_mode_names_match_the_sandbox() -> None:
+    from app.cli.sandbox_hub import HUB_MODES
+    from app.sandbox.hub import HubMode
+
+    assert set(HUB_MODES) == {m.value for m in HubMode}

@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 
 from app.core.profile import Profile
+from app.vault.crypto import TokenCipher
 from app.vault.errors import VaultError
 from app.vault.records import now_iso
 from app.vault.store import Vault
@@ -127,3 +128,31 @@ class ProfileStore:
             values = {k: v for k, v in dict(item["profile"]).items() if k in known}
             self.save(partner_id, Profile(**values))
             self.set_proposals(partner_id, list(item.get("proposals") or []))
+
+
+def reencrypt_client_keys(vault: Vault, old: TokenCipher, new: TokenCipher) -> None:
+    """A team vault's re-key (a member removed): the client keys move to the new data key
+    in the same transaction as the tokens (registered in team.REKEY_HOOKS)."""
+    rows = vault._read(
+        "SELECT partner_id, client_key FROM partner_profiles WHERE client_key IS NOT NULL"
+    )
+    for partner_id, blob in rows:
+        aad = _key_aad(int(partner_id))
+        try:
+            key = old.decrypt(bytes(blob), aad)
+        except InvalidTag:
+            raise VaultError("vault.tampered", f"client key of partner {partner_id}") from None
+        vault._exec(
+            "UPDATE partner_profiles SET client_key = ? WHERE partner_id = ?",
+            (new.encrypt(key, aad), partner_id),
+        )
+
+
+def _register_rekey_hook() -> None:
+    from app.vault.team import REKEY_HOOKS
+
+    if reencrypt_client_keys not in REKEY_HOOKS:
+        REKEY_HOOKS.append(reencrypt_client_keys)
+
+
+_register_rekey_hook()

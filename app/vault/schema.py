@@ -126,7 +126,14 @@ def _v2(db: Database) -> None:
         db.execute(statement)
 
 
-def _v3_partner_profiles(db: Database) -> None:
+def _v3(db: Database) -> None:
+    from app.vault.members import MIGRATION_STATEMENTS
+
+    for statement in MIGRATION_STATEMENTS:
+        db.execute(statement)
+
+
+def _v4_partner_profiles(db: Database) -> None:
     """One profile per partner (issue 11): the contract's keys as JSON, the client key of
     mutual TLS encrypted like a token, and what runs proposed but nobody applied yet."""
     db.execute(
@@ -142,7 +149,8 @@ def _v3_partner_profiles(db: Database) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
-    Migration(3, "partner profiles", _v3_partner_profiles),
+    Migration(3, "team members", _v3),
+    Migration(4, "partner profiles", _v4_partner_profiles),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 
 from app import __version__
-from app.cli import handshake_cmds, manage_cmds, peers, transcript_cmd
+from app.cli import handshake_cmds, manage_cmds, peers, transcript_cmd, verify_cmd
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -37,7 +37,13 @@ __all__ = [
     "write_secret_file",
 ]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (handshake_cmds, peers, manage_cmds, transcript_cmd)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    handshake_cmds,
+    peers,
+    manage_cmds,
+    verify_cmd,
+    transcript_cmd,
+)
 
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

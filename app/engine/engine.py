@@ -298,6 +298,12 @@ class Engine:
 
         return await check(self, ref)
 
+    async def verify(self, ref: int | str, probe_auth: bool = False) -> Any:
+        """A read-only conformance run (app/engine/verify.py) -> VerifyReport."""
+        from app.engine.verify import verify
+
+        return await verify(self, ref, probe_auth)
+
     def unfinished_runs(self) -> list[Any]:
         return [r for r in self.vault.runs(unfinished_only=True)]
 

@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 
 from app import __version__
-from app.cli import handshake_cmds, manage_cmds, peers, transcript_cmd, verify_cmd
+from app.cli import audit_cmd, handshake_cmds, manage_cmds, peers, transcript_cmd, verify_cmd
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     manage_cmds,
     verify_cmd,
     transcript_cmd,
+    audit_cmd,
 )
 
 

@@ -37,7 +37,9 @@ async def cmd_transcript(args: argparse.Namespace) -> int:
                 partner_ref = vault.partner(run.partner_id).ref
         code = (run.diagnosis or {}).get("code")
         meta = run_meta(run.id, run.kind, run.state, run.outcome, run.created, partner_ref, code)
-        text = export(entries, meta, args.format)
+        vault.audit.record("transcript-export", partner_id=run.partner_id, run_id=run.id)
+        audit = [event.to_json() for event in vault.audit.events(run_id=run.id)]
+        text = export(entries, meta, args.format, audit)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, "utf-8")
     print(f"wrote {len(entries)} entries to {args.output}", file=sys.stderr)

@@ -402,6 +402,34 @@ CATALOG: dict[str, _Entry] = {
         "A stored token failed its integrity check: the vault was altered outside the app.",
         "Restore the vault from an export; do not trust this token.",
     ),
+    "vault.audit_broken": _Entry(
+        "The audit trail's chain is broken at row {detail}: it was altered outside the app.",
+        "Run `ocpi-onboard audit verify` to see every broken row; restore from an export.",
+    ),
+    "vault.conflict": _Entry(
+        "A colleague changed this partner; reload.",
+        "Reload the partner (the list refreshes), look at what changed, then try again.",
+    ),
+    "vault.team_only": _Entry(
+        "Team members exist only in a team vault (PostgreSQL); {detail}.",
+        "Open the team vault with --vault postgresql://..., or run `vault migrate --to URL`.",
+    ),
+    "vault.member_unknown": _Entry(
+        "No team member {detail} in this vault.",
+        "Check the name with `ocpi-onboard team list`; OCPI_ONBOARD_MEMBER names who acts.",
+    ),
+    "vault.member_exists": _Entry(
+        "Team member {detail} already has a key slot.",
+        "Pick another name, or remove the member first.",
+    ),
+    "vault.last_member": _Entry(
+        "{detail} is the last member: removing them would lock everyone out.",
+        "Add another member first.",
+    ),
+    "vault.unreachable": _Entry(
+        "The team vault's database cannot be reached ({detail}).",
+        "Check the postgresql:// URL, the server and your network; then try again.",
+    ),
     "vault.not_ours": _Entry(
         "This file is not an OCPI Onboard export, or it was altered ({detail}).",
         "Choose an export written by OCPI Onboard and its passphrase.",

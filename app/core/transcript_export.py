@@ -42,15 +42,28 @@ def run_meta(
     return meta
 
 
-def to_json(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
-    return json.dumps({"meta": meta, "entries": entries}, indent=2, ensure_ascii=False)
+Audit = list[dict[str, Any]]
+"""Audit events about the run ({seq, at, actor, action, peer, fingerprint}): who did what."""
+
+
+def _audit_line(event: dict[str, Any]) -> str:
+    what = " ".join(str(event[k]) for k in ("peer", "fingerprint") if event.get(k))
+    line = f"#{event.get('seq')} {event.get('at')} {event.get('actor')} {event.get('action')}"
+    return line + (f" {what}" if what else "")
+
+
+def to_json(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None) -> str:
+    data: dict[str, Any] = {"meta": meta, "entries": entries}
+    if audit:
+        data["audit"] = audit
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _har_headers(headers: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": k, "value": v} for k, v in headers.items()]
 
 
-def to_har(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+def to_har(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None) -> str:
     """HAR 1.2: outbound and inbound exchanges (inbound marked in `comment`)."""
     har_entries = []
     for entry in entries:
@@ -114,6 +127,7 @@ def to_har(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             "comment": json.dumps(meta, ensure_ascii=False),
             **({"pages": pages} if pages else {}),
             "entries": har_entries,
+            **({"_audit": audit} if audit else {}),
         }
     }
     return json.dumps(har, indent=2, ensure_ascii=False)
@@ -139,7 +153,9 @@ def _line(entry: dict[str, Any]) -> str:
     return text
 
 
-def to_markdown(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+def to_markdown(
+    entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None
+) -> str:
     out = [f"# OCPI Onboard transcript {meta.get('run_id', '')}", ""]
     for key, value in meta.items():
         out.append(f"- **{key}**: {value}")
@@ -166,11 +182,20 @@ def to_markdown(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                     out.append(headers + ("\n\n" + body if body else ""))
                     out.append("```")
         out.append("")
+    if audit:
+        out.append("## Audit trail")
+        out.append("")
+        out.extend(f"- {_audit_line(event)}" for event in audit)
+        out.append("")
     return "\n".join(out)
 
 
-def to_html(entries: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+def to_html(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None) -> str:
     esc = html.escape
+    audit_html = ""
+    if audit:
+        items = "".join(f"<li>{esc(_audit_line(event))}</li>" for event in audit)
+        audit_html = f'<h2>Audit trail</h2><ul class="audit">{items}</ul>\n'
     rows = []
     for entry in entries:
         if entry.get("type") == "report":
@@ -214,12 +239,15 @@ pre {{ background: #f5f7fa; padding: 8px; overflow-x: auto; }}
 {"".join(report_export.html_table(e) for e in report_export.reports(entries))}
 <h2>Events and exchanges</h2>
 <table>{"".join(rows)}</table>
-</body></html>
+{audit_html}</body></html>
 """
 
 
-def export(entries: list[dict[str, Any]], meta: dict[str, Any], fmt: str) -> str:
+def export(
+    entries: list[dict[str, Any]], meta: dict[str, Any], fmt: str, audit: Audit | None = None
+) -> str:
+    """`fmt` of the run's entries; `audit` adds the audit lines that concern the run."""
     writers = {"har": to_har, "html": to_html, "md": to_markdown, "json": to_json}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt}; choose one of {', '.join(FORMATS)}")
-    return writers[fmt](entries, meta)
+    return writers[fmt](entries, meta, audit)

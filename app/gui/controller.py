@@ -26,7 +26,7 @@ from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, Identity, RunResult
 from app.engine.engine import EntrySink, EventSink
 from app.settings import Settings, save_settings
-from app.vault import CredentialRecord, PartnerRecord, RunRecord, Vault
+from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
 RunSink = Callable[[str], None]
 ResultHandler = Callable[[Any], None]
@@ -114,6 +114,7 @@ class Controller(QObject):
     operationFailed = Signal(str, object)  # intent, Diagnosis
     settingsChanged = Signal()
     endpointChanged = Signal(str)  # our versions URL
+    auditChanged = Signal()  # a new audit event (reveal, copy, export) was recorded
 
     def __init__(
         self,
@@ -384,6 +385,23 @@ class Controller(QObject):
     def transcript(self, run_id: str) -> list[dict[str, Any]]:
         return self.vault.transcript(run_id)
 
-    def reveal(self, cred_id: int) -> Secret:
-        """The one explicit decryption, for Reveal and Copy."""
-        return self.vault.reveal(cred_id)
+    def reveal(self, cred_id: int, action: str = "reveal") -> Secret:
+        """The one explicit decryption, for Reveal and Copy (`action`): audited."""
+        value = self.vault.disclose(cred_id, action)
+        self.auditChanged.emit()
+        return value
+
+    def audit_events(
+        self, partner_id: int | None = None, run_id: str | None = None
+    ) -> list[AuditEvent]:
+        """The audit trail (all, one partner's or one run's), oldest first."""
+        return self.vault.audit.events(partner_id=partner_id, run_id=run_id)
+
+    def verify_audit(self) -> AuditCheck:
+        return self.vault.audit.verify()
+
+    def audit_transcript_export(self, run: RunRecord) -> list[dict[str, Any]]:
+        """Record that a run's transcript is exported; the run's audit lines for the file."""
+        self.vault.audit.record("transcript-export", partner_id=run.partner_id, run_id=run.id)
+        self.auditChanged.emit()
+        return [event.to_json() for event in self.vault.audit.events(run_id=run.id)]

@@ -191,7 +191,8 @@ class ExportDialog(QDialog):
         if run is None:
             return 0
         entries = self.controller.transcript(run_id)
-        write_atomic(path, export(entries, run_meta(self.controller, run), self.fmt()))
+        audit = self.controller.audit_transcript_export(run)
+        write_atomic(path, export(entries, run_meta(self.controller, run), self.fmt(), audit))
         return len(entries)
 
     def _on_buttons_accepted(self) -> None:

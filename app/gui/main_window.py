@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis
 from app.engine import RunResult
+from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
@@ -154,6 +155,16 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.log_pane], [230], Qt.Orientation.Vertical)
         self.view_menu.addAction(self.log_pane.toggleViewAction())
         self.log_pane.toggleViewAction().setShortcut(QKeySequence("Ctrl+L"))
+        self.audit_pane = AuditPane(controller, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_pane)
+        self.tabifyDockWidget(self.log_pane, self.audit_pane)
+        self.audit_pane.hide()
+        self.log_pane.raise_()
+        self.audit_action = self.audit_pane.toggleViewAction()
+        self.audit_action.setText("&Audit trail")
+        self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
+        self.view_menu.addAction(self.audit_action)
         self._build_status_bar()
 
         self._reload_timer = QTimer(self)
@@ -458,6 +469,7 @@ class MainWindow(QMainWindow):
             return
         self._selected_id = partner_id
         self.partner_view.show_partner(partner_id)
+        self.audit_pane.set_partner(partner_id)
         runs = self.partner_view.runs()
         if runs:  # a newly chosen partner: its latest run in the log pane
             self.log_pane.show_run(runs[0].id)

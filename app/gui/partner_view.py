@@ -282,12 +282,12 @@ class PartnerView(QWidget):
         self.hide_revealed()
         self._update_token_buttons()
 
-    def _reveal_selected(self) -> str | None:
+    def _reveal_selected(self, action: str = "reveal") -> str | None:
         cred = self.selected_credential()
         if cred is None:
             return None
         try:
-            return self.controller.reveal(cred.id).reveal()
+            return self.controller.reveal(cred.id, action).reveal()
         except OnboardingError as exc:
             show_error(exc.diagnosis, self)
             return None
@@ -313,7 +313,7 @@ class PartnerView(QWidget):
 
     def _on_copy_button_clicked(self) -> None:
         cred = self.selected_credential()
-        value = self._reveal_selected()
+        value = self._reveal_selected("copy")
         if value is None or cred is None:
             return
         self.clipboard.copy_secret(value)

@@ -1,11 +1,12 @@
 """The encrypted credentials vault: the only code that touches SQL or token ciphertext.
 
 See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault),
-`records` (what it hands out), `crypto` (every cipher step), `keys` (passphrase and OS
+`records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every cipher step), `keys` (passphrase and OS
 keyring slots), `schema` (tables, migrations, read-only inspection), `files` (paths,
 permissions, lock), `export` (the encrypted backup format), `errors` (VaultError).
 """
 
+from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
 from app.vault.crypto import DerivedKey, KdfParams, derive_key
 from app.vault.errors import VaultError
 from app.vault.files import default_vault_path
@@ -23,8 +24,11 @@ from app.vault.schema import SCHEMA_VERSION
 from app.vault.store import Vault
 
 __all__ = [
+    "MEMBER_ENV",
     "PASSPHRASE_ENV",
     "SCHEMA_VERSION",
+    "AuditCheck",
+    "AuditEvent",
     "CredentialRecord",
     "DerivedKey",
     "Direction",
@@ -36,6 +40,7 @@ __all__ = [
     "TokenState",
     "Vault",
     "VaultError",
+    "current_actor",
     "default_vault_path",
     "derive_key",
     "keyring_usable",

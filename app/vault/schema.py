@@ -118,7 +118,18 @@ V1_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX transcript_run ON transcript (run_id, id)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1),)
+
+def _v2(db: Database) -> None:
+    from app.vault.audit import MIGRATION_STATEMENTS
+
+    for statement in MIGRATION_STATEMENTS:
+        db.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1),
+    Migration(2, "audit trail", _v2),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from app.core.tokens import Secret, TokenRole, fingerprint
+from app.vault.audit import AuditTrail
 from app.vault.crypto import (
     DerivedKey,
     InvalidTag,
@@ -179,6 +180,7 @@ class Vault:
         self._vault_id = vault_id
         self._slots = slots
         self._created_now = created_now
+        self.audit = AuditTrail(self)
 
     # --- opening and closing ------------------------------------------------------------
 
@@ -721,6 +723,14 @@ class Vault:
             raise VaultError("vault.tampered", fp)
         return Secret(value, role)
 
+    def disclose(self, cred_id: int, action: str = "reveal") -> Secret:
+        """`reveal` for a person (Reveal, Copy in the GUI): recorded in the audit trail in
+        the same transaction, so no value leaves unrecorded."""
+        with self._write():
+            value = self.reveal(cred_id)
+            self.audit.record_token(action, self._credential(cred_id))
+        return value
+
     def mark_used(self, cred_id: int) -> None:
         """Record that the token was just used (``last_used`` = now)."""
         with self._write():
@@ -784,7 +794,10 @@ class Vault:
                     run_id,
                 ),
             )
-            return self.run(run_id)
+            updated = self.run(run_id)
+            if not current.finished and updated.finished:
+                self.audit.run_finished(updated)
+            return updated
 
     def run(self, run_id: str) -> RunRecord:
         """A run by id; VaultError vault.run_unknown if there is none."""
@@ -919,7 +932,9 @@ class Vault:
         target = Path(path).expanduser().absolute()
         if target in side_files(self._path):
             raise ValueError("an export cannot overwrite the vault itself")
-        data = seal_export(self._dump(), passphrase)
+        dump = self._dump()
+        self.audit.record("export")
+        data = seal_export(dump, passphrase)
         try:
             write_private(target, data)
         except OSError as exc:
@@ -964,6 +979,7 @@ class Vault:
             raise VaultError("vault.target_exists", str(target_path))
         try:
             vault._load(dump)
+            vault.audit.record("import")
         except BaseException:
             if KEYRING in vault._slots:
                 keyring_forget(vault.vault_id)

@@ -265,6 +265,11 @@ def test_canary_scan_every_cli_flow(tmp_path: Path) -> None:
                 *v,
             )
 
+    # the audit trail (list, per partner, verify) names fingerprints only
+    lab.run("audit list", "audit", "list", *v)
+    lab.run("audit list json", "audit", "list", "--peer", "NL-SBX", *v, "--json")
+    lab.run("audit verify", "audit", "verify", *v, "--json")
+
     elapsed = time.perf_counter() - started
     canaries = lab.canaries()
     # the patch worked: every token in the vaults is a canary (else the scan proves nothing)

@@ -33,6 +33,9 @@ from app.vault import schema as schema_module
 from app.vault.schema import MIGRATIONS, Migration, migrate
 from tests.vault.vault_helpers import PASSPHRASE
 
+# A migration the code does not have yet: the next number after the shipped chain.
+NEXT = SCHEMA_VERSION + 1
+
 V1_DDL = [
     """CREATE TABLE schema_version (
         version INTEGER PRIMARY KEY,
@@ -242,18 +245,18 @@ def test_a_future_v2_is_applied_to_a_v1_file_once(
     calls: list[int] = []
 
     def v2(db: Database) -> None:
-        calls.append(2)
+        calls.append(NEXT)
         _v2(db)
 
-    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "notes", v2)))
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(NEXT, "notes", v2)))
     vault_path.parent.mkdir()
     build_v1(vault_path)
     with Vault.open(vault_path, PASSPHRASE) as vault:
-        assert vault.schema_version == 2
+        assert vault.schema_version == NEXT
         _check_v1_content(vault)
     with Vault.open(vault_path, PASSPHRASE) as vault:
-        assert vault.schema_version == 2
-    assert calls == [2]
+        assert vault.schema_version == NEXT
+    assert calls == [NEXT]
     with contextlib.closing(sqlite3.connect(vault_path)) as conn:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(partners)")]
     assert "notes" in columns
@@ -270,7 +273,7 @@ def test_a_failing_migration_leaves_the_v1_file_as_it_was(
         _v2(db)
         db.execute("ALTER TABLE no_such_table ADD COLUMN x TEXT")
 
-    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "bad", broken)))
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(NEXT, "bad", broken)))
     vault_path.parent.mkdir()
     build_v1(vault_path)
     with pytest.raises(VaultError):
@@ -287,7 +290,7 @@ def test_a_failing_migration_leaves_the_v1_file_as_it_was(
 def test_a_v1_file_with_a_wrong_passphrase_is_not_migrated(
     vault_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "notes", _v2)))
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(NEXT, "notes", _v2)))
     vault_path.parent.mkdir()
     build_v1(vault_path)
     with pytest.raises(VaultError) as info:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from app.cli.common import EXIT_OK, Handler, add_common, open_vault
+from app.engine.health import Health, partners_health
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
@@ -27,8 +28,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
     return {"peers": cmd_peers}
 
 
-def _partner_json(vault: Any, partner: Any, with_tokens: bool) -> dict[str, Any]:
-    data = {
+def _partner_json(vault: Any, partner: Any, health: Health, with_tokens: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "id": partner.id,
         "peer": partner.ref,
         "country_code": partner.country_code,
@@ -41,6 +42,9 @@ def _partner_json(vault: Any, partner: Any, with_tokens: bool) -> dict[str, Any]
         "versions_url": partner.versions_url,
         "token_encoding": partner.token_encoding,
         "last_checked": partner.last_checked,
+        "health": health.level,
+        "warnings": health.warnings_json(),
+        "sandbox": health.sandbox,
     }
     if with_tokens:
         data["endpoints"] = partner.endpoints
@@ -73,14 +77,19 @@ async def cmd_peers(args: argparse.Namespace) -> int:
     with open_vault(args.vault) as vault:
         if args.peers_command == "show":
             partner = vault.partner(args.peer)
-            data = _partner_json(vault, partner, True)
+            # a sandbox lives only inside the app that started it: none runs here
+            health = partners_health(vault, [partner])[partner.id]
+            data = _partner_json(vault, partner, health, True)
             if args.json:
                 print(json.dumps(data, ensure_ascii=False))
             else:
                 for key, value in data.items():
-                    if key in ("credentials", "runs", "endpoints"):
+                    if key in ("credentials", "runs", "endpoints", "warnings"):
                         continue
                     print(f"{key}: {value}")
+                for warning in data["warnings"]:
+                    print(f"{warning['level']}: {warning['message']}")
+                    print(f"  fix: {warning['hint']}")
                 print("credentials:")
                 for c in data["credentials"]:
                     print(
@@ -95,15 +104,18 @@ async def cmd_peers(args: argparse.Namespace) -> int:
             for p in vault.partners(search=getattr(args, "search", None))
             if p.status != "replaced"
         ]
-        rows = [_partner_json(vault, p, False) for p in partners]
+        verdicts = partners_health(vault, partners)
+        rows = [_partner_json(vault, p, verdicts[p.id], False) for p in partners]
         if getattr(args, "json", False):
             print(json.dumps(rows, ensure_ascii=False))
         else:
             if not rows:
                 print("no partners yet", file=sys.stderr)
             for r in rows:
+                badge = verdicts[r["id"]].badge
                 print(
                     f"{r['id']:>5}  {r['peer'] or '(pending)':<8} {','.join(r['roles']):<10} "
-                    f"{r['ocpi_version'] or '-':<6} {r['status']:<12} {r['business_name']}"
+                    f"{r['ocpi_version'] or '-':<6} {r['status']:<12} {r['health']:<8} "
+                    f"{r['business_name']}{f'  [{badge}]' if badge else ''}"
                 )
         return EXIT_OK

@@ -312,6 +312,10 @@ class Engine:
 
         return await recover(self, run_id, action)
 
+    def running_sandboxes(self) -> list[str]:
+        """Versions URLs of the sandbox partners this engine serves right now."""
+        return [sandbox.versions_url for sandbox in self._sandboxes]
+
     async def start_sandbox(
         self, fault: str = "none", version: str | None = None
     ) -> tuple[str, Secret]:

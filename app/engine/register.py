@@ -151,7 +151,8 @@ class Registration:
                 data={
                     "versions_url": self.versions_url,
                     "ocpi_version": self.machine.preferred_version,
-                },
+                }
+                | ({"sandbox": True} if self._is_sandbox() else {}),
             )
         self.run_id = run.id
         self.key = peer_key(self.partner_id)
@@ -161,6 +162,10 @@ class Registration:
             self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit
         )
         crash_point("new")
+
+    def _is_sandbox(self) -> bool:
+        """A sandbox this engine started: its partners are marked (they vanish with it)."""
+        return self.versions_url in self.engine.running_sandboxes()
 
     # ---- the drive -----------------------------------------------------------------------
     async def _drive(self, stop_after: SenderState | None) -> None:
@@ -322,6 +327,7 @@ class Registration:
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
         mutual = self._mutual_discovery()
+        missing = ""
         if mutual == "incomplete":
             fetched = self.engine.discovery_calls(self.key or "", self.started)
             missing = " and ".join(
@@ -342,7 +348,12 @@ class Registration:
                 self.run_id,
                 state=outcome_state,
                 outcome="succeeded",
-                data={"mutual_discovery": mutual, "warnings": [w.code for w in warnings]},
+                data={
+                    "mutual_discovery": mutual,
+                    "discovery_missing": missing,
+                    "warnings": [w.code for w in warnings],
+                    "verify": self._verification(),
+                },
             )
             if machine.state == SenderState.VERIFIED and self.partner_id is not None:
                 checked = self.vault.partner(self.partner_id)
@@ -375,6 +386,18 @@ class Registration:
         )
         self.engine.release(self.key)
         return self.result
+
+    def _verification(self) -> dict[str, str]:
+        """The first call with TOKEN_C, for partner health: passed, failed (why) or skipped."""
+        machine = self.machine
+        if machine.state == SenderState.VERIFIED:
+            return {"status": "passed"}
+        failure = machine.diagnosis
+        if failure is not None and self._recorder is not None:
+            failure = self._recorder.transcript.redactor.diagnosis(failure)
+        if failure is not None:
+            return {"status": "failed", "code": failure.code, "message": failure.message}
+        return {"status": "skipped"}
 
     def _fail(self, diagnosis: Diagnosis, cancelled: bool = False) -> None:
         if self.run_id is None:

@@ -25,6 +25,7 @@ from app.core.http import HttpSettings
 from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, Identity, RunResult
 from app.engine.engine import EntrySink, EventSink
+from app.engine.health import Health, partners_health
 from app.settings import Settings, save_settings
 from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
@@ -172,7 +173,10 @@ class Controller(QObject):
             if self._engine is not None and self._engine_key != key:
                 if self._idle_except_current():
                     old, self._engine = self._engine, None
+                    had_sandboxes = bool(old.running_sandboxes())
                     await old.aclose()
+                    if had_sandboxes:  # its sandbox partners just went offline
+                        self.partnersChanged.emit()
                 elif callback is not None and callback.mode != self._engine.callback_settings.mode:
                     raise OnboardingError(ENGINE_BUSY)
             if self._engine is None:
@@ -369,6 +373,17 @@ class Controller(QObject):
             return self.vault.partner(partner_id)
         except OnboardingError:
             return None
+
+    def health(self, partners: list[PartnerRecord]) -> dict[int, Health]:
+        """Each partner's health (app.engine.health): the same verdict as `peers --json`,
+        plus what only this process knows: which sandbox partners are still running."""
+        engine = self._engine
+        running = engine.running_sandboxes() if engine is not None else []
+        return partners_health(self.vault, partners, running)
+
+    def partner_health(self, partner: PartnerRecord) -> Health:
+        assert partner.id is not None
+        return self.health([partner])[partner.id]
 
     def credentials(self, partner_id: int) -> list[CredentialRecord]:
         return self.vault.tokens(partner_id)

@@ -387,7 +387,8 @@ class MainWindow(QMainWindow):
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:
         selected = self.selected_partner()
-        self.model.set_partners(self.controller.partners())
+        partners = self.controller.partners()
+        self.model.set_partners(partners, self.controller.health(partners))
         has = self.model.rowCount() > 0
         self.stack.setCurrentIndex(1 if has else 0)
         if selected is not None and selected.id is not None:
@@ -414,7 +415,7 @@ class MainWindow(QMainWindow):
             if record is None:
                 self.model.remove(partner_id)
                 continue
-            self.model.upsert(record)
+            self.model.upsert(record, self.controller.partner_health(record))
             todo += self.model.same_identity(record)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
         selected = self.partner_view.partner

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.engine.health import FAILING, OK, UNKNOWN, WARNING, Health
 from app.gui import entries as E
 from app.gui.theme import colours, level_colour, mono_font, status_colour
 from app.vault import CredentialRecord, PartnerRecord
@@ -65,6 +66,33 @@ STATUS_TEXT = {
 }
 
 
+HEALTH_COLOUR = {FAILING: "failed", WARNING: "pending"}
+NO_HEALTH = Health(UNKNOWN)
+
+
+def status_text(partner: PartnerRecord, health: Health | None) -> str:
+    """The status a person reads: the stored status plus the worst health finding.
+
+    "Registered" alone only when nothing is wrong (health ok); otherwise
+    "Registered · TOKEN_C refused", "Registered · discovery incomplete", ...
+    """
+    text = STATUS_TEXT.get(partner.status, partner.status)
+    if health is not None and health.level != OK and health.badge:
+        return f"{text} · {health.badge}"
+    return text
+
+
+def status_key(partner: PartnerRecord, health: Health | None) -> str:
+    """The colour key for that status (a Pill's `status`, `status_colour`)."""
+    if health is None:
+        return partner.status
+    if health.level in HEALTH_COLOUR:
+        return HEALTH_COLOUR[health.level]
+    if partner.status == "registered" and health.level != OK:
+        return "unregistered"  # registered but not confirmed: muted, never green
+    return partner.status
+
+
 class _RowsModel(QAbstractTableModel):
     """A flat table: one row per item of `_rows`, one column per header."""
 
@@ -103,36 +131,44 @@ class PartnersTableModel(_RowsModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[PartnerRecord] = []
+        self._health: dict[int, Health] = {}
         self._search: list[str] = []
         self._index: dict[int, int] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
     # ---- contents ------------------------------------------------------------------------
-    def set_partners(self, records: Sequence[PartnerRecord]) -> None:
+    def set_partners(
+        self, records: Sequence[PartnerRecord], health: dict[int, Health] | None = None
+    ) -> None:
         """Replace the rows; with the same ids in the same order only changed rows are told."""
         new = list(records)
+        health = health or {}
         if [r.id for r in new] != [r.id for r in self._rows]:
             self.beginResetModel()
             self._rows = new
+            self._health = dict(health)
             self._search = [self._haystack(r) for r in new]
             self._index = {r.id: i for i, r in enumerate(new) if r.id is not None}
             self.endResetModel()
             return
         for row, record in enumerate(new):
-            if record != self._rows[row]:
-                self._replace(row, record)
+            verdict = health.get(record.id) if record.id is not None else None
+            if record != self._rows[row] or verdict != self.health(record.id):
+                self._replace(row, record, verdict)
 
-    def upsert(self, record: PartnerRecord) -> None:
+    def upsert(self, record: PartnerRecord, health: Health | None = None) -> None:
         """One partner added or changed (a run touched it): one row, no reset."""
         row = self._index.get(record.id) if record.id is not None else None
         if row is not None:
-            if record != self._rows[row]:
-                self._replace(row, record)
+            if record != self._rows[row] or health != self.health(record.id):
+                self._replace(row, record, health)
             return
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(record)
+        if record.id is not None and health is not None:
+            self._health[record.id] = health
         self._search.append(self._haystack(record))
         if record.id is not None:
             self._index[record.id] = row
@@ -148,8 +184,13 @@ class PartnersTableModel(_RowsModel):
         self._index = {r.id: i for i, r in enumerate(self._rows) if r.id is not None}
         self.endRemoveRows()
 
-    def _replace(self, row: int, record: PartnerRecord) -> None:
+    def _replace(self, row: int, record: PartnerRecord, health: Health | None = None) -> None:
         self._rows[row] = record
+        if record.id is not None:
+            if health is None:
+                self._health.pop(record.id, None)
+            else:
+                self._health[record.id] = health
         self._search[row] = self._haystack(record)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
@@ -164,10 +205,15 @@ class PartnersTableModel(_RowsModel):
             if r.id is not None and r.id != record.id and (r.country_code, r.party_id) == key
         ]
 
-    @staticmethod
-    def _haystack(r: PartnerRecord) -> str:
+    def health(self, partner_id: int | None) -> Health | None:
+        return self._health.get(partner_id) if partner_id is not None else None
+
+    def _haystack(self, r: PartnerRecord) -> str:
+        health = self.health(r.id)
         return " ".join(
             (
+                status_text(r, health),
+                "sandbox" if health is not None and health.sandbox else "",
                 r.ref,
                 r.country_code,
                 r.party_id,
@@ -195,6 +241,9 @@ class PartnersTableModel(_RowsModel):
         if column == 1:
             return r.party_id or f"#{r.id}"
         if column == 2:
+            health = self.health(r.id)
+            if health is not None and health.sandbox:
+                return f"{r.business_name or '(sandbox partner)'}  [sandbox]"
             if r.business_name or r.country_code:
                 return r.business_name
             if r.our_role == "receiver":
@@ -211,7 +260,7 @@ class PartnersTableModel(_RowsModel):
         if column == 5:
             return r.ocpi_version or ""
         if column == 6:
-            return STATUS_TEXT.get(r.status, r.status)
+            return status_text(r, self.health(r.id))
         return short_time(r.last_checked, compact=True) or "never"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -229,12 +278,15 @@ class PartnersTableModel(_RowsModel):
             return r
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.COL_STATUS:
-                return QBrush(status_colour(r.status))
+                return QBrush(status_colour(status_key(r, self.health(r.id))))
             if column == 7 and not r.last_checked:
                 return QBrush(QColor(colours().muted))
         if role == Qt.ItemDataRole.FontRole and column == self.COL_STATUS:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
+            worst = (self.health(r.id) or NO_HEALTH).worst
+            if column == self.COL_STATUS and worst is not None:
+                return f"{worst.message}\nWhat to do: {worst.hint}"
             return f"{r.ref} · {r.versions_url or 'no versions URL yet'}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{self.HEADERS[column]}: {self._value(r, column)}"

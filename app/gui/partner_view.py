@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, OnboardingError
+from app.engine.health import Health
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
-from app.gui.models import STATUS_TEXT, CredentialsModel, roles_text, short_time
+from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, Pill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
@@ -67,6 +68,7 @@ class PartnerView(QWidget):
         self.controller = controller
         self.clipboard = clipboard
         self.partner: PartnerRecord | None = None
+        self.health: Health | None = None
         self._runs: list[RunRecord] = []
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
@@ -95,11 +97,18 @@ class PartnerView(QWidget):
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
+        self.sandbox_pill = Pill("Sandbox", "info")
+        self.sandbox_pill.setToolTip("A demo partner that runs inside this app, not a real one")
         self.role_pill = Pill()
         self.status_pill = Pill()
+        head.addWidget(self.sandbox_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.role_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
+        # what is wrong with this partner now, in plain words, with the fix (app.engine.health)
+        self.health_banner = Banner()
+        self.health_banner.setAccessibleName("Partner health")
+        layout.addWidget(self.health_banner)
         self.banner = Banner()
         self.banner_close = self.banner.add_button("Dismiss")
         self.banner_close.clicked.connect(self.banner.hide)
@@ -200,7 +209,12 @@ class PartnerView(QWidget):
         self.role_pill.set_status(
             "We are Sender" if partner.our_role == "sender" else "We are Receiver", "info"
         )
-        self.status_pill.set_status(STATUS_TEXT.get(partner.status, partner.status), partner.status)
+        self.health = self.controller.partner_health(partner)
+        self.status_pill.set_status(
+            status_text(partner, self.health), status_key(partner, self.health)
+        )
+        self.sandbox_pill.setVisible(self.health.sandbox)
+        self._show_health(self.health)
         self.roles.setText(self._roles_detail(partner))
         self.version.setText(partner.ocpi_version or "not negotiated yet")
         self.versions_url.setText(partner.versions_url or "—")
@@ -215,6 +229,22 @@ class PartnerView(QWidget):
         self._fill_endpoints(partner)
         self._fill_credentials(partner)
         self._fill_history(partner)
+
+    def _show_health(self, health: Health) -> None:
+        """The worst finding as title, every finding's reason and fix below (or hidden)."""
+        if not health.findings or health.level == "ok":
+            self.health_banner.hide()
+            return
+        worst = health.findings[0]
+        level = {"failing": "error", "warning": "warning"}.get(health.level, "info")
+        title = {
+            "failing": "Not working",
+            "warning": "Needs attention",
+        }.get(health.level, "Not confirmed")
+        reasons = " ".join(f.message for f in health.findings)
+        fixes = " ".join(dict.fromkeys(f.hint for f in health.findings if f.hint))
+        heading = f"{title}: {worst.label}" if worst.label else title
+        self.health_banner.show_message(level, heading, reasons, fixes)
 
     def refresh(self) -> None:
         self.show_partner(self.partner.id if self.partner else None)

@@ -29,10 +29,11 @@ from app.core.diagnosis import Diagnosis
 from app.core.inputs import check_identity, check_token, check_versions_url, errors
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine import CallbackSettings, Discovery
+from app.engine.health import Health
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller, callback_from
 from app.gui.flows import Phase, SenderFlow
-from app.gui.models import roles_text
+from app.gui.models import roles_text, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
@@ -469,6 +470,7 @@ class ConfirmPage(FlowPage):
             "Confirm", "The partner is registered; its TOKEN_C is stored encrypted in the vault."
         )
         self.flow = flow
+        self.health: Health | None = None
         self.setFinalPage(True)
         layout = self.body
         box = card()
@@ -521,7 +523,14 @@ class ConfirmPage(FlowPage):
             partner.ref if partner else f"{peer.get('country_code', '')}-{peer.get('party_id', '')}"
         )
         self.partner_title.setText(ref)
-        self.status.set_status("Registered", "registered")
+        health = self.flow.controller.partner_health(partner) if partner is not None else None
+        if partner is not None and health is not None:
+            # the same verdict as the partners list and `peers show`: never a plain green
+            # "Registered" when TOKEN_C is refused or mutual discovery is incomplete
+            self.status.set_status(status_text(partner, health), status_key(partner, health))
+        else:
+            self.status.set_status("Registered", "registered")
+        self.health = health
         self.name.setText(partner.business_name if partner else "")
         self.roles.setText(roles_text(partner) if partner else ", ".join(peer.get("roles", [])))
         self.version.setText(result.ocpi_version or "")
@@ -540,7 +549,22 @@ class ConfirmPage(FlowPage):
         self.mutual.setText(mutual.get(result.mutual_discovery, result.mutual_discovery))
         self.stored.setText("✓ TOKEN_C and TOKEN_B stored encrypted; TOKEN_A is spent.")
         important = [w for w in result.warnings if w.code != "reg.discovery_unknown"]
-        if important:
+        worst = health.worst if health is not None and not health.ok else None
+        if worst is not None and worst.level in ("failing", "warning"):
+            self.setSubTitle(
+                "The partner registered us, but the connection does not work yet."
+                if worst.level == "failing"
+                else "The partner registered us; one thing still needs attention."
+            )
+            self.warnings.show_message(
+                "error" if worst.level == "failing" else "warning",
+                f"Registered, but {worst.label}" if worst.label else "Registered, with a problem",
+                " ".join(f.message for f in health.findings if f.level != "unknown")
+                if health is not None
+                else worst.message,
+                worst.hint,
+            )
+        elif important:
             first = important[0]
             more = f" (+{len(important) - 1} more in the log)" if len(important) > 1 else ""
             self.warnings.show_diagnosis(

@@ -183,7 +183,13 @@ def test_canary_scan_every_cli_flow(tmp_path: Path) -> None:
     finally:
         lab.stop(sandbox)
 
-    for fault in ("token-c-equals-b", "callback-with-token-a", "ocpi-2001"):
+    faults = {
+        "token-c-equals-b": 1,
+        "callback-with-token-a": 1,
+        "ocpi-2001": 1,
+        "401-after-registration": 0,  # registered, but TOKEN_C is refused: health says so
+    }
+    for fault, code in faults.items():
         faulty, fault_token, fault_url = lab.sandbox(f"sandbox {fault}", fault)
         try:
             lab.run(
@@ -196,10 +202,14 @@ def test_canary_scan_every_cli_flow(tmp_path: Path) -> None:
                 str(fault_token),
                 *IDENTITY,
                 "-v",
-                expect=1,
+                expect=code,
             )
         finally:
             lab.stop(faulty)
+    # partner health (warnings with messages and fixes) after the faults, list and detail
+    health = as_json(lab.run("peers list json after faults", "peers", "list", *v, "--json"))
+    assert any(p["health"] == "failing" for p in health)
+    lab.run("peers show after 401", "peers", "show", "NL-SBX", *v)
 
     # we invite; a second installation registers with us
     invite_vault = lab.home / "vaults" / "invite.db"

@@ -19,6 +19,7 @@ from app.core.http import HttpSettings
 from app.core.tokens import Secret, TokenRole
 from app.core.transcript_export import FORMATS, export
 from app.engine import Engine, Identity
+from app.engine.health import partners_health
 from app.engine.results import RunResult
 from app.sandbox import Fault, SandboxPartner
 from app.vault import Vault
@@ -134,6 +135,11 @@ def test_canary_scan_engine_flows(
                 {"diagnosis": record.diagnosis, "data": record.data, "state": record.state}
             )
         run_count = len(vault.runs())
+        verdicts = partners_health(vault, vault.partners())
+        exports["partner health"] = json.dumps(
+            {str(pid): [h.level, h.warnings_json()] for pid, h in verdicts.items()}
+        )
+        assert any("token.c_rejected" in h.codes() for h in verdicts.values())
     assert stored and all(v.startswith(MARK) for v in stored), "the vault holds non-canary tokens"
     assert set(stored) <= set(canaries)
     captured = capfd.readouterr()

@@ -22,6 +22,13 @@ def summary_line(report: dict[str, Any]) -> str:
     return ", ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "skip"))
 
 
+def peer_text(report: dict[str, Any]) -> str:
+    peer = report.get("peer")
+    if isinstance(peer, dict):
+        return f"{peer.get('country_code', '')}-{peer.get('party_id', '')}"
+    return str(peer or "")
+
+
 def _cell(text: Any) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
 
@@ -29,7 +36,7 @@ def _cell(text: Any) -> str:
 def markdown(entry: dict[str, Any]) -> list[str]:
     report = entry.get("report") or {}
     out = [
-        f"### {entry.get('kind', 'report')} report: {report.get('peer', '')}"
+        f"### {entry.get('kind', 'report')} report: {peer_text(report)}"
         f" (OCPI {report.get('ocpi_version') or '?'})",
         "",
         f"Summary: {summary_line(report)}",
@@ -59,7 +66,7 @@ def html_table(entry: dict[str, Any]) -> str:
     )
     return (
         f"<h2>{esc(str(entry.get('kind', 'report')).capitalize())} report:"
-        f" {esc(str(report.get('peer', '')))} (OCPI {esc(str(report.get('ocpi_version') or '?'))})</h2>"
+        f" {esc(peer_text(report))} (OCPI {esc(str(report.get('ocpi_version') or '?'))})</h2>"
         f"<p>{esc(summary_line(report))}</p>"
         '<table class="report"><tr><th>status</th><th>id</th><th>check</th><th>spec</th>'
         f"<th>detail</th><th>fix</th></tr>{rows}</table>"
@@ -81,7 +88,7 @@ def har_pages(entries: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]
             {
                 "startedDateTime": entry.get("at", ""),
                 "id": f"{run_id or 'run'}-{entry.get('kind', 'report')}-{index}",
-                "title": f"{entry.get('kind', 'report')} {report.get('peer', '')}:"
+                "title": f"{entry.get('kind', 'report')} {peer_text(report)}:"
                 f" {summary_line(report)}",
                 "pageTimings": {},
                 "comment": summary_line(report),

@@ -33,7 +33,7 @@ from app.core.runner import send_with_encoding
 from app.core.tokens import Secret, TokenRole, fingerprint, tokens_equal
 from app.engine import verify_judges as J
 from app.engine.engine import Engine
-from app.engine.manage import _Op
+from app.engine.manage import _Op, _peer
 from app.engine.verify_checks import (
     FAIL,
     PASS,
@@ -437,6 +437,25 @@ class VerifyRun:
         )
 
 
+def versions_status(op: _Op) -> int | None:
+    """The HTTP status of the run's first answered GET of the versions endpoint."""
+    for entry in op.recorder.transcript.entries:
+        if entry.get("type") == "exchange" and entry.get("direction") == "outbound":
+            status = entry["response"].get("status")
+            return status if isinstance(status, int) else None
+    return None
+
+
+def _unreachable(report: VerifyReport, status: int | None) -> dict[str, Any] | None:
+    """A diagnosis when the partner did not take TOKEN_C at all (None when it did)."""
+    first = next((c for c in report.checks if c.id == "versions.reachable"), None)
+    if first is None or first.status != FAIL:
+        return None
+    if status in (401, 403):
+        return diagnose("token.c_rejected", str(status)).to_dict()
+    return {"code": "verify.unreachable", "message": first.detail, "hint": first.fix}
+
+
 def _roles_text(roles: set[tuple[str, str, str]]) -> str:
     return ", ".join(sorted(f"{r} {cc}-{pid}".strip() for r, cc, pid in roles)) or "none"
 
@@ -459,16 +478,20 @@ async def verify(engine: Engine, ref: int | str, probe_auth: bool = False) -> Ve
             StepStarted(f"Verify {peer} with {op.outbound.fingerprint}", step="verify")
         )
         checks = await VerifyRun(engine, op, probe_auth).run()
-        report = VerifyReport(peer, op.partner.ocpi_version, checks, op.run.id)
+        report = VerifyReport(_peer(op.partner), op.partner.ocpi_version, checks, op.run.id)
         op.recorder.transcript.add_report("verify", report.to_json())
         summary = report.summary
         text = ", ".join(f"{n} {s}" for s, n in summary.items())
+        # The run's outcome says whether TOKEN_C reached the partner (partner health reads
+        # it as check evidence); conformance findings live in the report.
+        diagnosis = _unreachable(report, versions_status(op))
         with op.vault.transaction():
             op.vault.mark_used(op.out_id)
             op.vault.update_run(
                 op.run.id,
                 state="verified",
-                outcome="succeeded" if report.ok else "failed",
+                outcome="failed" if diagnosis else "succeeded",
+                diagnosis=diagnosis,
                 data={"report": report.to_json()},
             )
         if report.ok:

@@ -245,7 +245,7 @@ def paged_modules(our_roles: tuple[str, ...]) -> list[str]:
 class VerifyReport:
     """A verify run's outcome; `to_json` is the CLI contract (design.md)."""
 
-    peer: str
+    peer: dict[str, Any]  # country_code, party_id, roles: as register and check print it
     ocpi_version: str | None
     checks: list[CheckResult]
     run_id: str

@@ -41,7 +41,8 @@ def test_verify_json_contract_clean_then_faulty(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr + first.stdout
     data = as_json(first)
     assert set(data) == {"peer", "ocpi_version", "checks", "summary", "run_id"}
-    assert data["peer"] == "NL-SBX" and data["ocpi_version"] == "2.2.1"
+    assert data["peer"] == {"country_code": "NL", "party_id": "SBX", "roles": ["CPO"]}
+    assert data["ocpi_version"] == "2.2.1"
     assert set(data["summary"]) == {"pass", "warn", "fail", "skip"}
     assert data["summary"]["fail"] == 0 and data["summary"]["pass"] >= 8
     for check in data["checks"]:

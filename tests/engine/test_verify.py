@@ -94,6 +94,29 @@ def test_each_deviation_is_caught_with_a_fix_that_names_it(
     assert report.ok == (status != "fail")
 
 
+def test_a_refused_token_c_fails_the_run_with_its_diagnosis(vault: Vault) -> None:
+    async def scenario() -> VerifyReport:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
+            async with started_engine(vault) as engine:
+                await engine.register(sandbox.versions_url, token_a)
+                sandbox.tokens.fault = Fault.UNAUTHORIZED_AFTER  # the partner drops our token
+                return await engine.verify("NL-SBX", probe_auth=True)
+
+    report = run(scenario())
+    checks = _by_id(report)
+    assert (
+        checks["versions.reachable"].status == "fail"
+        and "401" in checks["versions.reachable"].detail
+    )
+    assert checks["versions.common"].status == "skip"
+    assert not report.ok
+    record = vault.run(report.run_id)
+    assert record.outcome == "failed" and record.diagnosis["code"] == "token.c_rejected"
+    # the failed first check does not hide the checks that stand on their own
+    assert checks["callback.reachable"].status == "pass"
+
+
 def test_wrong_token_probe_and_skips_without_probe(vault: Vault) -> None:
     async def scenario() -> tuple[VerifyReport, VerifyReport]:
         token_a = Secret(generate_token(), TokenRole.A)

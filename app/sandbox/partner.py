@@ -9,6 +9,7 @@ registration against the sandbox exercises both sides of our engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 from enum import StrEnum
@@ -138,6 +139,9 @@ class SandboxPartner:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.fault = Fault(fault)
+        if self.fault == Fault.DRIFT_VERSION and len(versions) > 1:
+            # hold the highest version back: offered once the partner is registered
+            versions = tuple(v for v in versions if v != max(versions))
         self.tokens = _FaultyTokens(self.fault)
         self.identity = identity or DEMO_IDENTITY
         self.slow_seconds = slow_seconds
@@ -214,7 +218,8 @@ class SandboxPartner:
     ) -> web.StreamResponse | None:
         if self._armed_drift and self.registered:
             drift, self._armed_drift = self._armed_drift, None
-            self.trigger_drift(drift)
+            with contextlib.suppress(ValueError):  # nothing higher to offer: no drift
+                self.trigger_drift(drift)
         if kind == "details" and self.fault == Fault.DETAILS_ONLY:
             body = build_envelope(
                 {

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.callback.server import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
-from app.core.diagnosis import OnboardingError
+from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.handshake import (
     OurParty,
     ReceiverHandshake,
@@ -47,6 +47,7 @@ class PeerSession:
     details: VersionDetails | None = None
     status: str = "invited"  # invited | registered | unregistered
     callback_calls: list[str] = field(default_factory=list)
+    warnings: list[Diagnosis] = field(default_factory=list)  # what we tolerated of them
 
 
 RegistrationHook = Callable[[PeerSession, Secret, Secret], Awaitable[None]]
@@ -135,6 +136,7 @@ class ReceiverService:
         session.partner = machine.partner
         session.details = machine.details
         session.version = version
+        session.warnings = list(machine.warnings)
         session.their_token = machine.token_b
         if self.on_registered is not None:
             await self.on_registered(session, token_c, machine.token_b)

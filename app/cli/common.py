@@ -38,7 +38,12 @@ def add_network(parser: argparse.ArgumentParser) -> None:
         "--allow-insecure", action="store_true", help="allow http:// to non-loopback hosts"
     )
     parser.add_argument(
-        "--timeout", type=float, default=None, help="per-request timeout in seconds"
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds each request may take, the credentials POST/PUT/DELETE included"
+        " (default 30 s for reads, 90 s for writes; below 60 s a slow partner may leave"
+        " TOKEN_C unknown)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
@@ -141,9 +146,13 @@ def http_settings(args: argparse.Namespace) -> Any:
         changes["ca_bundle"] = args.ca_bundle
     if getattr(args, "allow_insecure", False):
         changes["allow_insecure"] = True
-    if getattr(args, "timeout", None):
-        changes["request_timeout"] = args.timeout
-        changes["write_timeout"] = max(args.timeout, http.write_timeout)
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None:
+        if timeout <= 0:
+            raise CliError(f"--timeout wants a number of seconds above 0, got {timeout:g}")
+        changes["request_timeout"] = timeout
+        changes["write_timeout"] = timeout  # governs every request, the POST included
+        changes["connect_timeout"] = min(http.connect_timeout, timeout)
     return replace(http, **changes)
 
 

@@ -220,6 +220,17 @@ CATALOG: dict[str, _Entry] = {
         "The partner could not call back our endpoints with TOKEN_B (OCPI 3001).",
         "Make sure our versions URL is reachable from the partner and accepts TOKEN_B.",
     ),
+    "net.short_post_timeout": _Entry(
+        "The credentials POST may take only {detail}: a Receiver that calls us back slowly may"
+        " answer after we gave up, leaving TOKEN_C unknown.",
+        "Allow 60 s or more for the POST (--timeout, or the settings) unless the partner is fast.",
+        Severity.WARNING,
+    ),
+    "ocpi.tolerated": _Entry(
+        "The partner's answer deviates from OCPI ({detail}); the app read it anyway.",
+        "Send this line to the partner: a stricter client would refuse that answer.",
+        Severity.WARNING,
+    ),
     "ocpi.redirect_warning": _Entry(
         "The partner redirected {detail}; followed within the same origin.",
         "Use the final URL to save a round trip.",

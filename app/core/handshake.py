@@ -115,6 +115,28 @@ def judge(response: Response) -> Envelope:
     return envelope
 
 
+def tolerated(envelope: Envelope, step: str, extra: tuple[str, ...] = ()) -> list[Diagnosis]:
+    """One warning per deviation parsing forgave, naming the step and the partner's value."""
+    return [diagnose("ocpi.tolerated", f"{step}: {d}") for d in (*envelope.deviations, *extra)]
+
+
+def versions_skipped(data: Any) -> tuple[str, ...]:
+    """Entries of a versions list that could not be read (and were skipped)."""
+    if not isinstance(data, list):
+        return ()
+    readable = 0
+    for item in data:
+        try:
+            parse_versions([item])
+            readable += 1
+        except OnboardingError:
+            continue
+    skipped = len(data) - readable
+    return (
+        (f"{skipped} unreadable entr{'y' if skipped == 1 else 'ies'} skipped",) if skipped else ()
+    )
+
+
 def ocpi_status_failure(envelope: Envelope) -> OnboardingError:
     message = sanitize_text(envelope.status_message) or "no message"
     code = envelope.status_code
@@ -330,9 +352,11 @@ class SenderHandshake:
                 self.version, self._version_url, self.their_versions = choose_version(
                     envelope.data, self.preferred_version
                 )
+                self.warnings += tolerated(envelope, "versions", versions_skipped(envelope.data))
                 self.state = SenderState.VERSIONS_FETCHED
             case SenderState.VERSIONS_FETCHED:
                 envelope = judge_in_context(response, "details_a")
+                self.warnings += tolerated(envelope, "version details")
                 details, self.credentials_url = credentials_endpoint(
                     envelope.data, self.required_modules
                 )
@@ -347,8 +371,11 @@ class SenderHandshake:
             case SenderState.CREDENTIALS_POSTED:
                 envelope = judge_in_context(response, "post")
                 data = envelope.data
+                wrapped: tuple[str, ...] = ()
                 if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
                     data = data[0]  # some platforms wrap the object in a list
+                    wrapped = ("the credentials object came wrapped in a one-element list",)
+                self.warnings += tolerated(envelope, "credentials POST answer", wrapped)
                 if data is None:
                     raise fail("ocpi.bad_data", "credentials object (data missing)")
                 token_c = _token_field(data)
@@ -363,7 +390,9 @@ class SenderHandshake:
                 self.token_c = Secret(partner.token, TokenRole.C)
                 self.state = SenderState.REGISTERED
             case SenderState.REGISTERED:
-                judge_in_context(response, "verify")
+                envelope = judge_in_context(response, "verify")
+                step = "versions with TOKEN_C" if self._verify_step == 0 else "credentials GET"
+                self.warnings += tolerated(envelope, step)
                 self._verify_step += 1
                 if self._verify_step >= 2:
                     self.state = SenderState.VERIFIED
@@ -437,6 +466,7 @@ class ReceiverHandshake:
     their_version_url: str | None = None
     details: VersionDetails | None = None
     required_modules: tuple[str, ...] = ()
+    warnings: list[Diagnosis] = field(default_factory=list)
 
     def receive_post(self, data: Any) -> None:
         """Validate the Sender's credentials (2001 on bad fields)."""
@@ -472,6 +502,9 @@ class ReceiverHandshake:
             if response.status >= 300:
                 raise fail("ocpi.http_error", str(response.status))
             if self.their_version_url is None:
+                self.warnings += tolerated(
+                    envelope, "their versions", versions_skipped(envelope.data)
+                )
                 versions = parse_versions(envelope.data)
                 wanted = canonical_version(self.version)
                 match = [v for v in versions if canonical_version(v.version) == wanted]
@@ -482,6 +515,7 @@ class ReceiverHandshake:
                     )
                 self.their_version_url = match[0].url
             else:
+                self.warnings += tolerated(envelope, "their version details")
                 details = parse_version_details(envelope.data)
                 missing = [m for m in self.required_modules if details.endpoint(m) is None]
                 if missing:
@@ -537,6 +571,7 @@ class UpdateHandshake:
     new_outbound: Secret | None = None
     partner: Credentials | None = None
     diagnosis: Diagnosis | None = None
+    warnings: list[Diagnosis] = field(default_factory=list)
     _version_url: str | None = None
 
     @property
@@ -590,13 +625,16 @@ class UpdateHandshake:
                 self.version, self._version_url, _offered = choose_version(
                     envelope.data, self.preferred_version
                 )
+                self.warnings += tolerated(envelope, "versions", versions_skipped(envelope.data))
                 self.state = UpdateState.VERSIONS_FETCHED
             case UpdateState.VERSIONS_FETCHED:
                 envelope = judge_in_context(response, "check")
+                self.warnings += tolerated(envelope, "version details")
                 _details, self.credentials_url = credentials_endpoint(envelope.data)
                 self.state = UpdateState.DETAILS_FETCHED
             case UpdateState.PUT_SENT:
                 envelope = judge_in_context(response, "rotate")
+                self.warnings += tolerated(envelope, "credentials PUT answer")
                 token = _token_field(envelope.data)
                 assert self.new_inbound
                 if not isinstance(token, str) or not token:
@@ -609,7 +647,9 @@ class UpdateHandshake:
                     raise fail(
                         "token.c_invalid", "longer than 64 characters or not printable ASCII"
                     )
-                partner, _problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
+                partner, problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
+                if problem:
+                    self.warnings += tolerated(envelope, "credentials PUT answer", (problem,))[-1:]
                 self.partner = partner
                 self.new_outbound = Secret(partner.token, self.current.role)
                 self.state = UpdateState.UPDATED

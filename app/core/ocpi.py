@@ -142,28 +142,59 @@ def _b64_decode_token(value: str) -> str | None:
 # --- envelope -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Envelope:
-    """A parsed OCPI response envelope."""
+    """A parsed OCPI response envelope, with what was tolerated to read it.
+
+    `deviations` name each departure from the spec that parsing forgave, quoting the
+    partner's exact value, so it can be shown as a warning and sent back to them.
+    """
 
     status_code: int
     status_message: str | None
     data: Any
     timestamp: str | None
+    deviations: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return is_success_code(self.status_code)
 
 
+STATUS_MESSAGES = {
+    SUCCESS: "Success",
+    CLIENT_ERROR: "Client error",
+    INVALID_PARAMS: "Invalid or missing parameters",
+    NOT_ENOUGH_INFO: "Not enough information",
+    SERVER_ERROR: "Server error",
+    UNABLE_TO_USE_CLIENT_API: "Unable to use the client's API",
+    UNSUPPORTED_VERSION: "Unsupported version",
+    NO_MATCHING_ENDPOINTS: "No matching endpoints or expected endpoints missing between parties",
+}
+
+
 def build_envelope(
     data: Any = None, status_code: int = SUCCESS, status_message: str | None = None
 ) -> dict[str, Any]:
-    """The envelope we send: data left out when there is none (2.2.1-d2 advice)."""
-    body: dict[str, Any] = {"status_code": status_code, "timestamp": utc_timestamp()}
+    """The envelope we send: status_code, status_message and timestamp always (strict clients
+    generated from typed models require all three), data left out when there is none
+    (2.2.1-d2 advice). The keys come in the order of the spec's examples."""
+    body: dict[str, Any] = {}
     if data is not None:
         body["data"] = data
-    if status_message:
-        body["status_message"] = status_message
+    body["status_code"] = status_code
+    body["status_message"] = status_message or STATUS_MESSAGES.get(
+        status_code, STATUS_MESSAGES[SUCCESS] if is_success_code(status_code) else "Error"
+    )
+    body["timestamp"] = utc_timestamp()
     return body
+
+
+def quote_value(value: Any, limit: int = 60) -> str:
+    """A partner's JSON value exactly as sent (JSON spelling), cut for one line."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return sanitize_text(text, limit)
 
 
 def _reject_constant(name: str) -> Any:
@@ -202,16 +233,27 @@ def parse_envelope(body: bytes, http_status: int, content_type: str | None) -> E
         if "detail" in payload or "errors" in payload or "error" in payload:
             raise fail("ocpi.framework_error", str(http_status))
         raise fail("ocpi.no_envelope")
+    deviations: list[str] = []
     if isinstance(code, str) and code.strip().isdigit():
+        deviations.append(f"status_code {quote_value(code)} is a string, not a number")
         code = int(code.strip())
     if isinstance(code, bool) or not isinstance(code, int) or not 1000 <= code <= 9999:
         raise fail("ocpi.no_envelope")
     message = payload.get("status_message")
     if message is not None and not isinstance(message, str):
+        deviations.append(f"status_message {quote_value(message)} is not a string")
         message = str(message)
     timestamp = payload.get("timestamp")
+    if timestamp is None:
+        deviations.append("timestamp missing from the envelope")
+    elif not isinstance(timestamp, str):
+        deviations.append(f"timestamp {quote_value(timestamp)} is not a string")
     return Envelope(
-        code, message, payload.get("data"), timestamp if isinstance(timestamp, str) else None
+        code,
+        message,
+        payload.get("data"),
+        timestamp if isinstance(timestamp, str) else None,
+        tuple(deviations),
     )
 
 

@@ -87,6 +87,8 @@ def attach_receiver_hooks(engine: Engine) -> None:
                 )
         crash_point("invite_registered")
         if recorder:
+            for warning in session.warnings:
+                recorder.diagnosis(recorder.transcript.redactor.diagnosis(warning))
             recorder.emit(
                 StepDone(
                     f"{first.country_code}-{first.party_id} registered with us on OCPI {session.version};"
@@ -186,6 +188,11 @@ async def wait_for_registration(
         engine.invite_waiters.pop(key, None)
     partner = vault.partner(invitation.partner_id)
     inbound = engine.inbound_token(partner)
+    session = engine.receiver.sessions.get(key)
+    recorder = engine._recorders.get(key)
+    warnings = list(session.warnings) if session is not None else []
+    if recorder is not None:
+        warnings = [recorder.transcript.redactor.diagnosis(w) for w in warnings]
     engine.release(key)
     return RunResult(
         "registered",
@@ -200,4 +207,5 @@ async def wait_for_registration(
         ocpi_version=partner.ocpi_version,
         token_c_fingerprint=inbound[1].fingerprint if inbound else None,
         mutual_discovery="complete",
+        warnings=warnings,
     )

@@ -20,6 +20,7 @@ from app.core.handshake import (
     UpdateHandshake,
     choose_version,
     judge_in_context,
+    tolerated,
 )
 from app.core.http import OcpiHttp, make_client
 from app.core.models import parse_version_details
@@ -70,6 +71,7 @@ class _Op:
         self.http = OcpiHttp(
             self.client, self.recorder.transcript, engine.http_settings, self.recorder.emit
         )
+        self.warnings: list[Diagnosis] = []  # deviations tolerated in the partner's answers
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -81,7 +83,14 @@ class _Op:
         """One request with the current outbound token, judged for this operation."""
         request = Request(self.kind, method, url, self.outbound.role, None, version)
         result = await send_with_encoding(self.http, request, self.outbound, self.encoding)
-        return judge_in_context(Response(result.status, result.body, result.content_type), context)
+        envelope = judge_in_context(
+            Response(result.status, result.body, result.content_type), context
+        )
+        for warning in tolerated(envelope, f"{method} {context}"):
+            warning = self.recorder.transcript.redactor.diagnosis(warning)
+            self.recorder.diagnosis(warning)
+            self.warnings.append(warning)
+        return envelope
 
     async def get(self, url: str, version: str | None) -> Envelope:
         return await self.send(url, version)
@@ -170,7 +179,7 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
                 f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"
             )
         )
-        return op.result("ok", op.partner.ocpi_version, list(op.encoding.warnings))
+        return op.result("ok", op.partner.ocpi_version, op.warnings + op.encoding.warnings)
 
     return await op.guard(body)
 
@@ -206,7 +215,8 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
                 f"Unregistered from {op.partner.ref}; its tokens are revoked", step="unregister"
             )
         )
-        return op.result("unregistered", op.partner.ocpi_version, [warning] if warning else [])
+        warnings = op.warnings + ([warning] if warning else [])
+        return op.result("unregistered", op.partner.ocpi_version, warnings)
 
     return await op.guard(body, cancelled_outcome="interrupted")
 
@@ -296,6 +306,12 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
             machine, op.http, UpdateHooks(issue_token, before_put, updated), op.encoding
         )
         assert machine.new_outbound is not None and machine.new_inbound is not None
+        warnings = [
+            op.recorder.transcript.redactor.diagnosis(w)
+            for w in machine.warnings + op.encoding.warnings
+        ]
+        for warning in warnings:
+            op.recorder.diagnosis(warning)
         op.recorder.emit(
             StepDone(
                 f"Rotated: we now present {machine.new_outbound.fingerprint} and accept {machine.new_inbound.fingerprint};"
@@ -312,6 +328,7 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
             ocpi_version=machine.ocpi_version,
             token_c_fingerprint=machine.new_outbound.fingerprint,
             mutual_discovery="complete" if op.engine.embedded else "unknown",
+            warnings=warnings,
         )
     except (OnboardingError, asyncio.CancelledError, Exception) as exc:
         if isinstance(exc, OnboardingError):

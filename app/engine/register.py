@@ -38,6 +38,14 @@ STEP_TITLES = {
     SenderState.REGISTERED: "Verify with TOKEN_C",
 }
 WRITE_FAILURES_UNKNOWN = ("net.post_timeout", "net.reset")
+SLOW_RECEIVER_SECONDS = 60.0  # a POST deadline below this risks an unknown TOKEN_C
+
+
+def timeout_warnings(write_timeout: float) -> list[Diagnosis]:
+    """A POST deadline under a minute is the user's choice, but never a silent one."""
+    if write_timeout >= SLOW_RECEIVER_SECONDS:
+        return []
+    return [diagnose("net.short_post_timeout", f"{write_timeout:g} s")]
 
 
 class Registration:
@@ -86,7 +94,9 @@ class Registration:
             chosen_version=self.machine.ocpi_version,
             modules=[(e.identifier, e.role, e.url) for e in (details.endpoints if details else [])],
             credentials_url=self.machine.credentials_url,
-            warnings=list(self.machine.warnings) + list(self.encoding.warnings),
+            warnings=list(self.machine.warnings)
+            + list(self.encoding.warnings)
+            + timeout_warnings(self.engine.http_settings.write_timeout),
         )
 
     async def register(self) -> RunResult:
@@ -324,6 +334,7 @@ class Registration:
         assert self.run_id and self._recorder
         machine = self.machine
         warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
         mutual = self._mutual_discovery()
@@ -439,8 +450,11 @@ class Registration:
                 )
             )
         warnings = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
         if self._recorder is not None:
             warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
+            for warning in warnings:  # tolerated before the failure: support needs them too
+                self._recorder.diagnosis(warning)
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

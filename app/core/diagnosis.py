@@ -376,6 +376,11 @@ CATALOG: dict[str, _Entry] = {
         "No partner registered within {detail}.",
         "Check that the partner received our versions URL and TOKEN_A, then wait again.",
     ),
+    "sandbox.not_running": _Entry(
+        "The sandbox partner is not running: it lived inside the app session that started it,"
+        " so nothing answers at {detail} now.",
+        "Onboard the sandbox partner again (Sandbox menu) for a new one, or forget this row.",
+    ),
     "reg.unknown_outcome": _Entry(
         "The run stopped after the request was sent; whether the partner acted on it is unknown.",
         "Check with the partner; the app kept every token so nothing is lost.",

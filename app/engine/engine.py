@@ -296,13 +296,31 @@ class Engine:
     async def check(self, ref: int | str) -> RunResult:
         from app.engine.manage import check
 
+        self.refuse_gone_sandbox(ref)
         return await check(self, ref)
 
     async def verify(self, ref: int | str, probe_auth: bool = False) -> Any:
         """A read-only conformance run (app/engine/verify.py) -> VerifyReport."""
         from app.engine.verify import verify
 
+        self.refuse_gone_sandbox(ref)
         return await verify(self, ref, probe_auth)
+
+    def sandbox_gone(self, partner: PartnerRecord) -> bool:
+        """A sandbox partner whose sandbox this engine does not serve (any more)."""
+        from app.engine.health import is_sandbox, sandbox_served
+        from app.vault.facts import latest_runs
+
+        assert partner.id is not None
+        runs = latest_runs(self.vault, [partner.id]).get(partner.id, {})
+        return is_sandbox(runs) and not sandbox_served(partner, runs, self.running_sandboxes())
+
+    def refuse_gone_sandbox(self, ref: int | str) -> None:
+        """Say plainly that the sandbox is gone, instead of letting a refused connection
+        read as "the partner's platform is down"."""
+        partner = self.vault.partner(ref)
+        if self.sandbox_gone(partner):
+            raise fail("sandbox.not_running", partner.versions_url or partner.ref)
 
     def unfinished_runs(self) -> list[Any]:
         return [r for r in self.vault.runs(unfinished_only=True)]

@@ -175,6 +175,26 @@ def run_unfinished(run: RunRecord) -> Finding:
     )
 
 
+FORGOTTEN = Finding(
+    "row.forgotten",
+    UNKNOWN,
+    "Forgotten: the tokens this row held are retired; nothing was sent to the partner.",
+    "Onboard the partner again (with a new TOKEN_A) when needed.",
+    "forgotten",
+)
+
+
+def run_cancelled(run: RunRecord) -> Finding:
+    what = "invitation" if run.kind == "invite" else "registration"
+    return Finding(
+        "run.cancelled",
+        WARNING,
+        f"The {what} was cancelled before it completed; nothing is registered.",
+        "Retry when ready (an unspent TOKEN_A is filled in), or forget this row.",
+        "cancelled",
+    )
+
+
 WAITING = Finding(
     "invite.waiting",
     UNKNOWN,
@@ -283,20 +303,30 @@ def assess(
             for found in (_token_c_finding(runs, base), _discovery_finding(base)):
                 if found is not None:
                     findings.append(found)
+    elif _forgotten(runs) and status in ("failed", "pending"):
+        findings.append(FORGOTTEN)
     elif status == "failed":
-        findings.append(run_failed(runs.get("register") or runs.get("invite")))
+        findings.append(run_failed(_newer(runs.get("register"), runs.get("invite"))))
     elif status == "pending":
         latest = _newer(runs.get("register"), runs.get("invite"))
         if latest is not None and latest.outcome == "running" and latest.kind == "invite":
             findings.append(WAITING)
         elif latest is not None and latest.outcome in ("running", "interrupted"):
             findings.append(run_unfinished(latest))
-        elif latest is not None and latest.outcome in ("failed", "cancelled"):
+        elif latest is not None and latest.outcome == "cancelled":
+            findings.append(run_cancelled(latest))
+        elif latest is not None and latest.outcome == "failed":
             findings.append(run_failed(latest))
     findings.extend(extra)
     findings.sort(key=lambda f: -_RANK.get(f.level, 0))
     level = max([base_level, *(f.level for f in findings)], key=lambda lv: _RANK.get(lv, 0))
     return Health(level, tuple(findings), is_sandbox(runs))
+
+
+def _forgotten(runs: Mapping[str, RunRecord]) -> bool:
+    """The row's newest unregister is a local "forget" (app.engine.rows.forget)."""
+    local = runs.get("unregister")
+    return local is not None and local.state == "forgotten"
 
 
 def _succeeded(run: RunRecord | None) -> RunRecord | None:

@@ -191,6 +191,11 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
     url = _credentials_url(op.partner)
 
     async def body() -> RunResult:
+        if engine.sandbox_gone(op.partner):  # nobody to tell: end it here, and say so
+            gone = diagnose("sandbox.not_running", op.partner.versions_url).as_warning()
+            op.recorder.diagnosis(gone)
+            _revoke_all(op)
+            return op.result("unregistered", op.partner.ocpi_version, [gone])
         if url is None:
             raise OnboardingError(diagnose("ocpi.no_credentials_endpoint"))
         op.recorder.emit(

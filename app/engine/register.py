@@ -271,7 +271,10 @@ class Registration:
     async def _before_post(self, machine: SenderHandshake) -> None:
         assert self.run_id
         self.started_post = time.time()
-        self.vault.update_run(self.run_id, state=SenderState.CREDENTIALS_POSTED)
+        # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly
+        self.vault.update_run(
+            self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
+        )
         if self._recorder is not None:
             self._recorder.state(
                 str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"

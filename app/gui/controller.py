@@ -24,8 +24,11 @@ from app.core.events import Event
 from app.core.http import HttpSettings
 from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, Identity, RunResult
-from app.engine.engine import EntrySink, EventSink
+from app.engine.engine import EntrySink, EventSink, peer_key
 from app.engine.health import Health, partners_health
+from app.engine.rows import Offers, abandon_run, live_twin
+from app.engine.rows import forget as forget_row
+from app.engine.rows import offers as row_offers
 from app.settings import Settings, save_settings
 from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
@@ -135,6 +138,7 @@ class Controller(QObject):
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._closing = False
         self._run_partner: dict[str, int | None] = {}
+        self.owned_runs: set[str] = set()  # runs an open wizard still drives
 
     # ---- engine ------------------------------------------------------------------------
     def _key(self, callback: CallbackSettings) -> tuple[Any, ...]:
@@ -211,6 +215,7 @@ class Controller(QObject):
     def _on_engine_run(self, run_id: str) -> None:
         run = self.run_record(run_id)
         self._run_partner[run_id] = run.partner_id if run else None
+
         self.runStarted.emit(run_id, run.kind if run else "")
         self.partner_touched(self._run_partner[run_id])
 
@@ -340,17 +345,67 @@ class Controller(QObject):
         return self._manage("check", partner_id)
 
     def cleanup_run(self, run_id: str) -> None:
-        """Close a run left open (a discovery without registration, an unanswered invite)."""
+        """Close a run left open (a discovery without registration, an unanswered invite).
+
+        Synchronous and without the network (app.engine.rows.abandon_run): it must hold even
+        when the window is closing and no task may start any more.
+        """
         run = self.run_record(run_id)
         if run is None or run.outcome != "running":
             return
+        ended = abandon_run(self.vault, run_id)
+        engine = self._engine
+        if (
+            engine is not None
+            and run.partner_id is not None
+            and ended.outcome == "cancelled"
+            and run.kind == "invite"
+        ):
+            engine.receiver.forget(peer_key(run.partner_id))
+        self.partner_touched(run.partner_id)
 
-        async def work() -> None:
+    # ---- rows that did not end well (app.engine.rows) --------------------------------------
+    def offers(self, partner: PartnerRecord) -> Offers:
+        """Retry / Resume / Forget for a failed or unfinished row (none while a task runs)."""
+        return row_offers(self.vault, partner, frozenset(self.owned_runs))
+
+    def forget(self, partner_id: int) -> None:
+        """Retire the row's live tokens and end its runs; recorded in its history."""
+        forget_row(self.vault, partner_id)
+        engine = self._engine
+        if engine is not None:
+            engine.receiver.forget(peer_key(partner_id))
+        self.partner_touched(partner_id)
+
+    def resume(self, run_id: str) -> asyncio.Future[Any]:
+        """The engine's recovery of a run that stopped mid-way (probes TOKEN_A after a POST)."""
+        run = self.run_record(run_id)
+        partner_id = run.partner_id if run is not None else None
+
+        async def work() -> RunResult:
             engine = await self.engine()
-            await engine.recover(run_id, "cleanup")
-            self.partner_touched(run.partner_id)
+            result: RunResult = await engine.recover(run_id, "resume")
+            return result
 
-        self.run(f"cleanup:{run_id}", work())
+        def finished(result: RunResult) -> None:
+            self.partner_touched(partner_id)
+            self.partner_touched(result.partner_id)
+            if result.ok or result.diagnosis is None:
+                self.operationFinished.emit("resume", result)
+            else:
+                self.operationFailed.emit("resume", result.diagnosis)
+
+        def failed(diagnosis: Diagnosis) -> None:
+            self.partner_touched(partner_id)
+            self.operationFailed.emit("resume", diagnosis)
+
+        return self.run("manage", work(), on_result=finished, on_error=failed)
+
+    def live_twin(
+        self, versions_url: str, country_code: str = "", party_id: str = ""
+    ) -> PartnerRecord | None:
+        """A working registration that onboarding this URL (or identity) would replace."""
+        return live_twin(self.vault, versions_url, country_code, party_id)
 
     # ---- settings ----------------------------------------------------------------------------
     def apply_settings(self, settings: Settings) -> None:

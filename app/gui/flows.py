@@ -18,8 +18,11 @@ from app.core.diagnosis import Diagnosis, diagnose
 from app.core.inputs import normalise_token_input
 from app.core.tokens import Secret, TokenRole
 from app.engine import CallbackSettings, Discovery, Invitation, RunResult
+from app.engine.rows import token_a_sent
 from app.gui import entries as E
 from app.gui.controller import Controller, http_from
+from app.sandbox import DEMO_IDENTITY
+from app.vault import PartnerRecord
 
 
 class Phase(StrEnum):
@@ -88,6 +91,8 @@ class _Flow(QObject):
     def close(self) -> None:
         """The wizard is gone: stop following entries (tasks may still finish)."""
         self.controller.entryAdded.disconnect(self._on_controller_entryAdded)
+        if self.run_id is not None:
+            self.controller.owned_runs.discard(self.run_id)
 
     def _fail(self, diagnosis: Diagnosis) -> None:
         self.phase = Phase.FAILED
@@ -138,6 +143,8 @@ class SenderFlow(_Flow):
         self.discovery: Discovery | None = None
         self.result: RunResult | None = None
         self.failed_stage = ""
+        # fingerprints of TOKEN_As that left with our credentials: never offered again
+        self.spent_tokens: set[str] = set()
         self._reset_steps()
 
     def _reset_steps(self) -> None:
@@ -225,6 +232,16 @@ class SenderFlow(_Flow):
             on_cancel=self._on_cancelled,
         )
 
+    def live_twin(self) -> PartnerRecord | None:
+        """A working registration this onboarding would replace (same URL; the sandbox's
+        identity is known in advance), else None."""
+        cc = pid = ""
+        if self.sandbox_fault is not None:
+            cc, pid = DEMO_IDENTITY["country_code"], DEMO_IDENTITY["party_id"]
+        twin = self.controller.live_twin(self.versions_url, cc, pid)
+        own = self._reg.partner_id if self._reg is not None else None
+        return twin if twin is not None and twin.id != own else None
+
     def register(self) -> None:
         if self.phase in (Phase.RUNNING, Phase.DONE) or self._reg is None:
             return
@@ -281,6 +298,7 @@ class SenderFlow(_Flow):
 
     def _on_registered(self, result: RunResult) -> None:
         self.result = result
+        self._note_spent()
         if result.status != "registered":
             self.failed_stage = "register"
             self._fail(result.diagnosis or diagnose("internal", "registration failed"))
@@ -305,12 +323,21 @@ class SenderFlow(_Flow):
         self.controller.partner_touched(result.partner_id)
         self.changed.emit()
 
+    def _note_spent(self) -> None:
+        """TOKEN_A left with our credentials (the run says "posted"): it is spent for us."""
+        reg = self._reg
+        run = self.controller.run_record(reg.run_id) if reg is not None and reg.run_id else None
+        if run is not None and token_a_sent(run) and self.token_a is not None:
+            self.spent_tokens.add(self.token_a.fingerprint)
+
     def _on_register_failed(self, diagnosis: Diagnosis) -> None:
         self.failed_stage = "register"
+        self._note_spent()
         self._fail(diagnosis)
         self.controller.partner_touched(self._reg.partner_id if self._reg is not None else None)
 
     def _on_cancelled(self) -> None:
+        self._note_spent()
         self._stop_running("cancelled")
         self.phase = Phase.IDLE if self.discovery is None else Phase.FAILED
         if self.phase == Phase.FAILED:
@@ -322,8 +349,11 @@ class SenderFlow(_Flow):
     # ---- progress from the run's transcript ---------------------------------------------------
     def _on_controller_entryAdded(self, run_id: str, entry: dict[str, Any]) -> None:
         reg = self._reg
-        if reg is not None and reg.run_id == run_id:
+        if reg is not None and reg.run_id == run_id and self.run_id != run_id:
+            if self.run_id is not None:
+                self.controller.owned_runs.discard(self.run_id)
             self.run_id = run_id
+            self.controller.owned_runs.add(run_id)
         super()._on_controller_entryAdded(run_id, entry)
 
     def on_entry(self, entry: dict[str, Any]) -> None:
@@ -485,6 +515,7 @@ class InviteFlow(_Flow):
     def _on_issued(self, invitation: Invitation) -> None:
         self.invitation = invitation
         self.run_id = invitation.run_id
+        self.controller.owned_runs.add(invitation.run_id)
         self.phase = Phase.READY
         self.step("issue").set(
             StepState.DONE, f"{invitation.token_a.fingerprint} · {invitation.versions_url}"

@@ -34,13 +34,20 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis
 from app.engine import RunResult
+from app.engine.rows import Offers
 from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.export_dialog import ExportDialog
 from app.gui.log_pane import LogPane
-from app.gui.models import STATUS_TEXT, PartnersFilterProxy, PartnersTableModel, RecordRole
+from app.gui.models import (
+    ALL_ROWS,
+    STATUS_TEXT,
+    PartnersFilterProxy,
+    PartnersTableModel,
+    RecordRole,
+)
 from app.gui.partner_view import PartnerView
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.theme import app_icon
@@ -52,11 +59,13 @@ from app.sandbox import Fault
 from app.vault import PartnerRecord
 
 RESULT_TITLES = {
+    "resume": "Registration resumed",
     "rotate": "Credentials rotated",
     "unregister": "Unregistered",
     "check": "Connection OK",
 }
 FAILED_TITLES = {
+    "resume": "Resume failed",
     "rotate": "Rotation failed",
     "unregister": "Unregister failed",
     "check": "Check failed",
@@ -230,6 +239,24 @@ class MainWindow(QMainWindow):
             "F5",
             "Call the selected partner's versions with our token (GET)",
         )
+        self.retry_action = self._action(
+            "Re&try registration…",
+            self.retry_selected,
+            None,
+            "Onboard this partner again in a new wizard (an unspent TOKEN_A is filled in)",
+        )
+        self.resume_action = self._action(
+            "Resu&me registration",
+            self.resume_selected,
+            None,
+            "Continue a registration that stopped mid-way (after a POST: TOKEN_A is probed first)",
+        )
+        self.forget_action = self._action(
+            "&Forget…",
+            self.forget_selected,
+            None,
+            "Retire the tokens this failed or unfinished row still holds (recorded in History)",
+        )
         self.export_action = self._action(
             "&Export transcript…",
             self.open_export_for_selection,
@@ -278,6 +305,8 @@ class MainWindow(QMainWindow):
         partner_menu.addSeparator()
         partner_menu.addActions([self.check_action, self.rotate_action, self.unregister_action])
         partner_menu.addSeparator()
+        partner_menu.addActions([self.retry_action, self.resume_action, self.forget_action])
+        partner_menu.addSeparator()
         partner_menu.addAction(self.export_action)
         sandbox_menu = bar.addMenu("&Sandbox")
         sandbox_menu.addAction(self.sandbox_action)
@@ -313,9 +342,14 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by status")
-        self.status_filter.addItem("All statuses", "")
+        self.status_filter.addItem("All current", "")
         for key in ("registered", "pending", "unregistered", "failed", "replaced"):
             self.status_filter.addItem(STATUS_TEXT[key], key)
+        self.status_filter.addItem("All, with history", ALL_ROWS)
+        self.status_filter.setToolTip(
+            "History rows (replaced by a newer registration of the same partner, or"
+            " forgotten) show under their status or 'All, with history'"
+        )
         filters.addWidget(self.search, 1)
         filters.addWidget(self.status_filter)
         ll.addLayout(filters)
@@ -355,6 +389,12 @@ class MainWindow(QMainWindow):
         ll.addWidget(self.count)
 
         self.partner_view = PartnerView(self.controller, self.clipboard)
+        for button, action in (
+            (self.partner_view.retry_button, self.retry_action),
+            (self.partner_view.resume_button, self.resume_action),
+            (self.partner_view.forget_button, self.forget_action),
+        ):
+            button.clicked.connect(action.trigger)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("PartnersSplitter")
         self.splitter.addWidget(left)
@@ -482,6 +522,17 @@ class MainWindow(QMainWindow):
         idle = not self.controller.busy("manage")
         for action in (self.rotate_action, self.unregister_action, self.check_action):
             action.setEnabled(registered and idle)
+        offers = self.controller.offers(partner) if partner is not None else Offers()
+        health = self.partner_view.health if partner is not None else None
+        gone = health is not None and "sandbox.not_running" in health.codes()
+        self.retry_action.setEnabled(offers.retry and not gone and idle)
+        self.resume_action.setEnabled(offers.resume_run is not None and not gone and idle)
+        self.forget_action.setEnabled(offers.forget and idle)
+        self.partner_view.show_offers(
+            self.retry_action.isEnabled(),
+            self.resume_action.isEnabled(),
+            self.forget_action.isEnabled(),
+        )
         self.export_action.setEnabled(
             bool(self.partner_view.runs()) or self.log_pane.model.run_id is not None
         )
@@ -523,11 +574,71 @@ class MainWindow(QMainWindow):
         self._refresh_touched()
         self.select_partner(partner_id)
 
+    def confirm_rotate(self, partner: PartnerRecord) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Rotate credentials",
+            f"Rotate the credentials with {partner.ref}? We send a new TOKEN_B (PUT) and the"
+            " partner answers with a new TOKEN_C; the old tokens stop working on both sides.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def rotate_selected(self) -> None:
         partner = self.selected_partner()
-        if partner is not None and partner.id is not None:
+        if partner is not None and partner.id is not None and self.confirm_rotate(partner):
             self.controller.rotate(partner.id)
             self._update_actions()
+
+    def retry_selected(self) -> SenderWizard | None:
+        """A new Sender wizard for a failed row: its versions URL, and TOKEN_A only unspent."""
+        partner = self.selected_partner()
+        if partner is None:
+            return None
+        offers = self.controller.offers(partner)
+        if not offers.retry:
+            return None
+        wizard = self.open_sender_wizard()
+        token = ""
+        if offers.token_a is not None:  # an explicit decryption for the person: audited
+            token = self.controller.reveal(offers.token_a.id, "retry").reveal()
+        wizard.prefill(offers.versions_url, token, offers.ocpi_version, offers.token_a_spent)
+        return wizard
+
+    def resume_selected(self) -> None:
+        partner = self.selected_partner()
+        if partner is None:
+            return
+        run_id = self.controller.offers(partner).resume_run
+        if run_id is not None:
+            self.controller.resume(run_id)
+            self._update_actions()
+
+    def confirm_forget(self, partner: PartnerRecord) -> bool:
+        live = [
+            c.fingerprint
+            for c in self.controller.credentials(partner.id or 0)
+            if c.state in ("pending", "active")
+        ]
+        answer = QMessageBox.question(
+            self,
+            "Forget this row",
+            f"Forget {partner.ref}? "
+            + (f"The tokens it still holds ({', '.join(live)}) are retired; " if live else "")
+            + "nothing is sent to the partner. The row and its history stay, marked as forgotten.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def forget_selected(self) -> None:
+        partner = self.selected_partner()
+        if partner is None or partner.id is None:
+            return
+        if self.controller.offers(partner).forget and self.confirm_forget(partner):
+            self.controller.forget(partner.id)
+            self.statusBar().showMessage(f"{partner.ref} forgotten", 6000)
 
     def check_selected(self) -> None:
         partner = self.selected_partner()
@@ -602,6 +713,10 @@ class MainWindow(QMainWindow):
             )
         if kind == "unregister":
             return f"{ref} no longer knows us; every token for it is revoked."
+        if kind == "resume":
+            if result.status == "registered":
+                return f"{ref} registered: we present {result.token_c_fingerprint}."
+            return f"Run {result.run_id[:8]} ended: {result.status}."
         return f"{ref} accepts {result.token_c_fingerprint} (OCPI {result.ocpi_version})."
 
     def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:

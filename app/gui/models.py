@@ -208,6 +208,11 @@ class PartnersTableModel(_RowsModel):
     def health(self, partner_id: int | None) -> Health | None:
         return self._health.get(partner_id) if partner_id is not None else None
 
+    def is_history(self, record: PartnerRecord) -> bool:
+        """A row kept only for its history (forgotten): not a current partner."""
+        health = self.health(record.id)
+        return health is not None and "row.forgotten" in health.codes()
+
     def _haystack(self, r: PartnerRecord) -> str:
         health = self.health(r.id)
         return " ".join(
@@ -293,6 +298,9 @@ class PartnersTableModel(_RowsModel):
         return None
 
 
+ALL_ROWS = "*"  # the status filter's "every row, history included"
+
+
 class PartnersFilterProxy(QSortFilterProxyModel):
     """Free-text search over every visible field, plus a status filter."""
 
@@ -317,11 +325,14 @@ class PartnersFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, PartnersTableModel)
-        status = model.record(source_row).status
-        if self._status is not None:
+        record = model.record(source_row)
+        status = record.status
+        if self._status == ALL_ROWS:
+            pass
+        elif self._status is not None:
             if status != self._status:
                 return False
-        elif self._hide_replaced and status == "replaced":
+        elif self._hide_replaced and (status == "replaced" or model.is_history(record)):
             return False
         return not self._text or all(
             word in model.search_key(source_row) for word in self._text.split()

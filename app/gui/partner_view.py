@@ -108,6 +108,10 @@ class PartnerView(QWidget):
         # what is wrong with this partner now, in plain words, with the fix (app.engine.health)
         self.health_banner = Banner()
         self.health_banner.setAccessibleName("Partner health")
+        # the main window connects these to its Retry / Resume / Forget actions
+        self.retry_button = self.health_banner.add_button("Re&try…", "Retry the registration")
+        self.resume_button = self.health_banner.add_button("Resu&me", "Resume the registration")
+        self.forget_button = self.health_banner.add_button("&Forget…", "Forget this row")
         layout.addWidget(self.health_banner)
         self.banner = Banner()
         self.banner_close = self.banner.add_button("Dismiss")
@@ -245,6 +249,12 @@ class PartnerView(QWidget):
         fixes = " ".join(dict.fromkeys(f.hint for f in health.findings if f.hint))
         heading = f"{title}: {worst.label}" if worst.label else title
         self.health_banner.show_message(level, heading, reasons, fixes)
+
+    def show_offers(self, retry: bool, resume: bool, forget: bool) -> None:
+        """Which of Retry / Resume / Forget this row offers (buttons in the health banner)."""
+        self.retry_button.setVisible(retry)
+        self.resume_button.setVisible(resume)
+        self.forget_button.setVisible(forget)
 
     def refresh(self) -> None:
         self.show_partner(self.partner.id if self.partner else None)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -26,7 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
-from app.core.inputs import check_identity, check_token, check_versions_url, errors
+from app.core.inputs import (
+    check_identity,
+    check_token,
+    check_versions_url,
+    errors,
+    normalise_token_input,
+)
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine import CallbackSettings, Discovery
 from app.engine.health import Health
@@ -47,6 +54,7 @@ from app.gui.widgets import (
     section_title,
 )
 from app.gui.wizard_base import FlowPage, FlowWizard
+from app.vault import PartnerRecord
 
 PAGE_RECEIVE, PAGE_DISCOVER, PAGE_REGISTER, PAGE_CONFIRM = range(4)
 VERSION_CHOICES = (
@@ -168,6 +176,8 @@ class ReceivePage(FlowPage):
         controller.settingsChanged.connect(self._on_controller_settingsChanged)
         controller.endpointChanged.connect(self._on_controller_endpointChanged)
         flow.sandboxReady.connect(self._on_flow_sandboxReady)
+        self._spent_seen = 0
+        flow.changed.connect(self._on_flow_changed)
         engine = controller.engine_or_none
         if engine is not None and engine.embedded:
             self._on_controller_endpointChanged(engine.our_versions_url)
@@ -223,6 +233,9 @@ class ReceivePage(FlowPage):
         )
         token = self.token.text()
         token_hints = check_token(token) if token else []
+        spent = self._spent(token)
+        if spent:
+            token_hints = [spent, *token_hints]
         self.token_hints.set_hints(token_hints, empty=True)
         if token and not token_hints:
             self.token_hints.ok_text = (
@@ -244,6 +257,25 @@ class ReceivePage(FlowPage):
             self.external_hints.set_hints(problems)
         self.completeChanged.emit()
 
+    def _spent(self, token: str) -> Diagnosis | None:
+        """A TOKEN_A that already left with our credentials (this wizard, or the row retried)."""
+        if not token.strip():
+            return None
+        fingerprint = Secret(normalise_token_input(token), TokenRole.A).fingerprint
+        if fingerprint not in self.flow.spent_tokens:
+            return None
+        return Diagnosis(
+            "token.a_spent",
+            f"TOKEN_A {fingerprint} is spent: it was sent with our credentials, so the partner"
+            " may have used it up.",
+            "Ask the partner for a new TOKEN_A and paste it here.",
+        )
+
+    def _on_flow_changed(self) -> None:
+        if len(self.flow.spent_tokens) != self._spent_seen:
+            self._spent_seen = len(self.flow.spent_tokens)
+            self._on_input_changed()
+
     def _on_generate_b_clicked(self) -> None:
         value = generate_token()
         self.token_b.setText(value)
@@ -257,7 +289,7 @@ class ReceivePage(FlowPage):
     # ---- QWizardPage ----------------------------------------------------------------------------
     def isComplete(self) -> bool:
         url, token = self.url_edit.text(), self.token.text()
-        if not url.strip() or not token.strip():
+        if not url.strip() or not token.strip() or self._spent(token) is not None:
             return False
         allow = self.controller.settings.allow_insecure
         if (
@@ -352,6 +384,15 @@ class DiscoverPage(FlowPage):
 
     def isComplete(self) -> bool:
         return self.flow.phase == Phase.READY
+
+    def validatePage(self) -> bool:
+        """Next spends TOKEN_A: if this partner already has a working registration, ask."""
+        twin = self.flow.live_twin()
+        if twin is None:
+            return True
+        wizard = self.wizard()
+        ask = getattr(wizard, "confirm_replace", None)
+        return bool(ask(twin)) if ask is not None else True
 
     def _on_flow_changed(self) -> None:
         flow = self.flow
@@ -604,6 +645,54 @@ class SenderWizard(FlowWizard):
         super()._close_flow()
         self.receive_page.token.setText("")  # the pasted TOKEN_A leaves the widget with the wizard
         self.receive_page.token_b.setText("")
+
+    def confirm_replace(self, twin: PartnerRecord) -> bool:
+        """Registering again replaces a working registration: say what happens, ask first."""
+        tokens = [
+            c.fingerprint
+            for c in self.sender_flow.controller.credentials(twin.id or 0)
+            if c.state == "active"
+        ]
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Replace a working registration?",
+            f"{twin.ref} is already registered and working"
+            + (f" (we hold {', '.join(tokens)})" if tokens else "")
+            + ".",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            "Registering again spends this TOKEN_A. If the partner registers us again, the"
+            " current registration is replaced: its tokens are retired here, the row stays"
+            " in the list as Replaced, and the partner usually drops the old tokens too."
+            " If the new registration fails, the current one is kept as it is."
+        )
+        go = box.addButton("&Register again", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    def prefill(
+        self, versions_url: str, token_a: str, ocpi_version: str | None, spent: str = ""
+    ) -> None:
+        """Retry of a failed row: its URL and version; TOKEN_A only while unspent."""
+        page = self.receive_page
+        page.url_edit.setText(versions_url)
+        page.token.setText(token_a)
+        index = page.version_combo.findData(ocpi_version or "")
+        page.version_combo.setCurrentIndex(max(index, 0))
+        note = (
+            "The partner's versions URL and the unspent TOKEN_A are filled in."
+            if token_a
+            else f"The partner's versions URL is filled in. TOKEN_A {spent} is spent:"
+            " ask the partner for a new one."
+            if spent
+            else "The partner's versions URL is filled in; paste the TOKEN_A."
+        )
+        page.sandbox_banner.show_message("info", "Retry the registration", note)
+        if not token_a:
+            page.token.edit.setFocus()
 
     def start_sandbox(self, fault: str = "none") -> None:
         self.setWindowTitle("Onboard the sandbox partner — OCPI Onboard")

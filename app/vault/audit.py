@@ -231,6 +231,8 @@ class AuditTrail:
         """Record the end of a secret run (register, invite, rotate, unregister)."""
         if run.kind not in AUDITED_RUNS or not run.finished:
             return
+        if run.state == "forgotten":  # a local forget: each retired token is audited itself
+            return
         action = run.kind if run.outcome == "succeeded" else f"{run.kind}.{run.outcome}"
         self.record(
             action,

@@ -48,6 +48,8 @@ def test_check_rotate_unregister(
     assert view.dates.text().split(" · ")[1] != "never checked"
 
     old_c = _active_c(controller, partner_id)
+    # Rotate asks first (its dialog is driven in tests/gui/test_row_actions.py)
+    monkeypatch.setattr(window, "confirm_rotate", lambda partner: True)
     with qtbot.waitSignal(controller.operationFinished, timeout=WAIT_MS) as rotate:
         window.rotate_action.trigger()
     assert rotate.args[1].status == "rotated"

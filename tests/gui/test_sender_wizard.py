@@ -166,4 +166,4 @@ def test_cancel_during_the_post_keeps_every_token(qtbot: Any, window: Any, contr
     states = {c.role: c.state for c in controller.credentials(run.partner_id)}
     assert states[TokenRole.A] == TokenState.PENDING
     assert states[TokenRole.B] == TokenState.PENDING
-    assert not controller.busy("sender")
+    qtbot.waitUntil(lambda: not controller.busy("sender"), timeout=5000)

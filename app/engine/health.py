@@ -341,6 +341,12 @@ def sandbox_served(
     return bool(urls & set(running))
 
 
+def mark_sandbox_run(vault: Vault, run_id: str) -> None:
+    """Mark a run's partner as a sandbox one (the invite wizard's demo partner): it lives
+    only inside this app, so once that is gone the row says so."""
+    vault.update_run(run_id, data={"sandbox": True})
+
+
 def partners_health(
     vault: Vault,
     partners: Iterable[PartnerRecord],

@@ -38,6 +38,13 @@ STEP_TITLES = {
     SenderState.REGISTERED: "Verify with TOKEN_C",
 }
 WRITE_FAILURES_UNKNOWN = ("net.post_timeout", "net.reset")
+# warnings that make a standing registration unhealthy (app.engine.health), worst first
+HEALTH_PROBLEMS = (
+    "token.c_rejected",
+    "reg.not_registered",
+    "reg.verify_failed",
+    "reg.discovery_incomplete",
+)
 SLOW_RECEIVER_SECONDS = 60.0  # a POST deadline below this risks an unknown TOKEN_C
 
 
@@ -357,11 +364,15 @@ class Registration:
             self._recorder.diagnosis(warning)
         outcome_state = str(machine.state)
         # TOKEN_C is already stored durably; the outcome may skip the fsync
+        # registered, but not healthy: the run's history names the problem (the contract's
+        # register --json keeps diagnosis null: the registration itself stands)
+        problem = next((w for w in warnings if w.code in HEALTH_PROBLEMS), None)
         with self.vault.transaction(durable=False):
             self.vault.update_run(
                 self.run_id,
                 state=outcome_state,
                 outcome="succeeded",
+                diagnosis=problem.to_dict() if problem is not None else None,
                 data={
                     "mutual_discovery": mutual,
                     "discovery_missing": missing,

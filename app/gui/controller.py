@@ -25,7 +25,7 @@ from app.core.http import HttpSettings
 from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, Identity, RunResult
 from app.engine.engine import EntrySink, EventSink, peer_key
-from app.engine.health import Health, partners_health
+from app.engine.health import Health, mark_sandbox_run, partners_health
 from app.engine.rows import Offers, abandon_run, live_twin
 from app.engine.rows import forget as forget_row
 from app.engine.rows import offers as row_offers
@@ -400,6 +400,10 @@ class Controller(QObject):
             self.operationFailed.emit("resume", diagnosis)
 
         return self.run("manage", work(), on_result=finished, on_error=failed)
+
+    def mark_sandbox(self, run_id: str) -> None:
+        """The partner of this run is a demo that lives only inside this app (health)."""
+        mark_sandbox_run(self.vault, run_id)
 
     def live_twin(
         self, versions_url: str, country_code: str = "", party_id: str = ""

@@ -482,6 +482,9 @@ class InviteFlow(_Flow):
             return
         from app.gui.demo_partner import register_demo_partner
 
+        # the demo partner lives only for this registration: mark the row as a sandbox one
+        self.controller.mark_sandbox(invitation.run_id)
+
         def done(result: RunResult) -> None:
             self.demo_result = result
             if not result.ok and result.diagnosis is not None and self.phase != Phase.DONE:

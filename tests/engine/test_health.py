@@ -63,6 +63,10 @@ def test_health_after_a_sandbox_registration(
         worst = live.worst
         assert worst is not None and worst.message and worst.hint and worst.label
     # the sandbox lived in that engine: afterwards nothing answers there, and it says so
+    # the run's history names the problem, while the registration itself stands
+    recorded = vault.run(seen["result"].run_id)
+    assert recorded.outcome == "succeeded"
+    assert (recorded.diagnosis or {}).get("code") == code
     after = seen["after"]
     assert after.level == FAILING
     assert "sandbox.not_running" in after.codes()

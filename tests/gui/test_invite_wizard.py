@@ -65,6 +65,11 @@ def test_invite_with_the_demo_partner(qtbot: Any, window: Any, controller: Any) 
     assert states[(TokenRole.B, Direction.OUTBOUND)] == TokenState.ACTIVE
     window.clipboard.clear_now()
     assert QGuiApplication.clipboard().text() == ""
+    # the demo partner lived only for that registration: marked, and offline honestly
+    view = window.partner_view
+    assert view.sandbox_pill.isVisible()
+    assert view.health is not None and view.health.codes() == ["sandbox.not_running"]
+    assert view.status_pill.text() == "Registered · sandbox not running"
 
 
 def test_cancelling_an_unanswered_invitation_revokes_token_a(

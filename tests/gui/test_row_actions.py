@@ -251,3 +251,36 @@ def test_sandbox_partner_goes_offline_when_its_sandbox_is_gone(
     finally:
         run_on(qapp, fresh.aclose(), 20.0)
         win.close()
+
+
+def test_a_run_left_running_by_a_killed_app_offers_resume(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    """A discovery whose process died (no wizard owns it): Resume finishes the registration."""
+    left: list[Any] = []
+
+    async def crashed() -> None:
+        engine = await controller.engine()
+        url, token_a = await engine.start_sandbox()
+        reg = engine.registration(url, token_a)
+        await reg.discover()
+        left.append(reg)  # never registered, never cleaned up: as after a kill
+
+    controller.run("test-crash", crashed(), on_result=lambda _r: None)
+    qtbot.waitUntil(lambda: bool(left), timeout=WAIT_MS)
+    reg = left[0]
+    assert controller.run_record(reg.run_id).outcome == "running"
+    window.reload_partners()
+    qtbot.waitUntil(
+        lambda: status_of(window, reg.partner_id) == "Pending · unfinished", timeout=5000
+    )
+    click_row(qtbot, window, reg.partner_id)
+    assert window.resume_action.isEnabled() and window.partner_view.resume_button.isVisible()
+    assert not window.retry_action.isEnabled()  # a running run is resumed, not retried
+    with qtbot.waitSignal(controller.operationFinished, timeout=WAIT_MS) as done:
+        click(qtbot, window.partner_view.resume_button)
+    assert done.args[0] == "resume" and done.args[1].status == "registered"
+    assert controller.run_record(reg.run_id).outcome == "cancelled"  # superseded by the new run
+    qtbot.waitUntil(lambda: status_of(window, reg.partner_id) == "Registered", timeout=5000)
+    assert not window.resume_action.isEnabled()
+    controller.run("test-close", reg.aclose())  # the abandoned registration's HTTP client

@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xkb1 libx11-xcb1 xvfb xauth)
+# PostgreSQL server binaries (initdb, pg_ctl, pg_dump): the tests start a throwaway cluster
+# for the team vault; the app itself only needs a server URL.
+db_pkgs=(postgresql)
 missing=()
-for pkg in "${qt_libs[@]}"; do
+for pkg in "${qt_libs[@]}" "${db_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -30,3 +30,29 @@ def _isolated_user_dirs(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("OCPI_ONBOARD_PASSPHRASE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Any:
+    """A throwaway PostgreSQL cluster for the session (tests/support/pg.py); skips with the
+    reason when the server binaries are missing, fails instead under CI."""
+    from tests.support.pg import MISSING, PgCluster, bin_dir, unavailable
+
+    binaries = bin_dir()
+    if binaries is None:
+        unavailable(MISSING)
+        return
+    cluster = PgCluster(binaries)
+    try:
+        cluster.start()
+    except (RuntimeError, OSError) as exc:
+        cluster.stop()
+        unavailable(f"could not start a PostgreSQL cluster: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any) -> str:
+    """The URL of a fresh, empty database on the test cluster."""
+    return str(pg_cluster.database())

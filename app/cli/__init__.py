@@ -14,7 +14,15 @@ import sys
 from types import ModuleType
 
 from app import __version__
-from app.cli import audit_cmd, handshake_cmds, manage_cmds, peers, transcript_cmd, verify_cmd
+from app.cli import (
+    audit_cmd,
+    handshake_cmds,
+    manage_cmds,
+    peers,
+    team_cmds,
+    transcript_cmd,
+    verify_cmd,
+)
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -44,6 +52,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     verify_cmd,
     transcript_cmd,
     audit_cmd,
+    team_cmds,
 )
 
 

@@ -27,8 +27,19 @@ class CliError(Exception):
     """A usage or input problem, reported as one line on stderr."""
 
 
+def vault_location(text: str) -> Path | str:
+    """`--vault`: a file path, or a postgresql:// URL (the team vault)."""
+    from app.vault.pgdb import is_database_url
+
+    return text.strip() if is_database_url(text) else Path(text)
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--vault", type=Path, help="vault file (default: the user data dir)")
+    parser.add_argument(
+        "--vault",
+        type=vault_location,
+        help="vault file (default: the user data dir) or postgresql://... (team vault)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="print every event to stderr")
 
 
@@ -95,7 +106,7 @@ def parse_listen(text: str | None) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def open_vault(path: Path | None) -> Any:
+def open_vault(path: Path | str | None) -> Any:
     from app.vault import Vault
 
     return Vault.open(path)

@@ -426,6 +426,10 @@ CATALOG: dict[str, _Entry] = {
         "A colleague changed this partner; reload.",
         "Reload the partner (the list refreshes), look at what changed, then try again.",
     ),
+    "vault.rekeyed": _Entry(
+        "The team's data key changed (a member was removed) after this vault was opened.",
+        "Open the vault again: your slot holds the new key if you are still a member.",
+    ),
     "vault.team_only": _Entry(
         "Team members exist only in a team vault (PostgreSQL); {detail}.",
         "Open the team vault with --vault postgresql://..., or run `vault migrate --to URL`.",

@@ -19,6 +19,13 @@ from app.gui.splash import StartupSplash
 from app.gui.theme import app_icon, apply_theme
 
 
+def vault_location(text: str) -> Path | str:
+    """`--vault`: a file, or a postgresql:// URL (the team vault); no vault import here so
+    that the window shows before the heavy imports."""
+    url = text.strip()
+    return url if url.lower().startswith(("postgresql://", "postgres://")) else Path(text)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ocpi-onboard", add_help=True)
     parser.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
@@ -27,7 +34,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--fault", default="none", help="sandbox fault mode to rehearse")
     parser.add_argument(
-        "--vault", type=Path, default=None, help="vault file (default: user data dir)"
+        "--vault",
+        type=vault_location,
+        default=None,
+        help="vault file (default: user data dir) or postgresql://... (team vault)",
     )
     parser.add_argument(
         "--settings", type=Path, default=None, help="settings file (default: user config dir)"
@@ -44,7 +54,9 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     from app.settings import load_settings
 
     settings = load_settings(args.settings)
-    vault_path = args.vault or (Path(settings.vault_path) if settings.vault_path else None)
+    vault_path = args.vault or (
+        vault_location(settings.vault_path) if settings.vault_path else None
+    )
     unlocking = asyncio.ensure_future(unlock_vault(vault_path, before_prompt=splash.finish))
     await asyncio.sleep(0)  # the key derivation starts in its worker thread (scrypt frees the GIL)
     # ... while the engine and the windows load here, on this thread

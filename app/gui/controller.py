@@ -119,6 +119,7 @@ class Controller(QObject):
     settingsChanged = Signal()
     endpointChanged = Signal(str)  # our versions URL
     auditChanged = Signal()  # a new audit event (reveal, copy, export) was recorded
+    colleagueChanged = Signal(object)  # team vault: a colleague changed a partner (id | None)
 
     def __init__(
         self,
@@ -139,6 +140,16 @@ class Controller(QObject):
         self._closing = False
         self._run_partner: dict[str, int | None] = {}
         self.owned_runs: set[str] = set()  # runs an open wizard still drives
+        # The vault calls back from its listener thread; the signal queues it to this thread.
+        self.colleagueChanged.connect(self._on_colleagueChanged)
+        self._stop_watch = vault.watch(self.colleagueChanged.emit)
+
+    def _on_colleagueChanged(self, partner_id: int | None) -> None:
+        if partner_id is None:
+            self.partnersChanged.emit()
+        else:
+            self.partnerChanged.emit(int(partner_id))
+        self.auditChanged.emit()
 
     # ---- engine ------------------------------------------------------------------------
     def _key(self, callback: CallbackSettings) -> tuple[Any, ...]:
@@ -301,6 +312,7 @@ class Controller(QObject):
     async def aclose(self) -> None:
         """Cancel every task (clean-ups finish first), then stop the engine."""
         self._closing = True
+        self._stop_watch()
         cleanups = [t for name, t in self._tasks.items() if name.startswith("cleanup")]
         if cleanups:
             await asyncio.gather(*cleanups, return_exceptions=True)
@@ -438,7 +450,7 @@ class Controller(QObject):
         plus what only this process knows: which sandbox partners are still running."""
         engine = self._engine
         running = engine.running_sandboxes() if engine is not None else []
-        return partners_health(self.vault, partners, running)
+        return partners_health(self.vault, partners, running, active_runs=self.owned_runs)
 
     def partner_health(self, partner: PartnerRecord) -> Health:
         assert partner.id is not None

@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
         self.endpoint_label = muted(wrap=False)
         self.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.busy_label = muted(wrap=False)
-        vault_label = muted(f"Vault: {self.controller.vault.path}", wrap=False)
+        vault_label = muted(f"Vault: {self.controller.vault.location}", wrap=False)
         bar.addWidget(self.busy_label)
         bar.addPermanentWidget(self.endpoint_label)
         bar.addPermanentWidget(vault_label)

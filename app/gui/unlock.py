@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis
 from app.gui.widgets import Banner, muted
-from app.vault import Vault, VaultError, default_vault_path, derive_key, keyring_usable
+from app.vault import (
+    Vault,
+    VaultError,
+    default_vault_path,
+    derive_key,
+    is_database_url,
+    keyring_usable,
+    redact_url,
+)
 from app.vault.keys import env_passphrase
 
 MIN_NEW_PASSPHRASE = 8
@@ -37,7 +45,9 @@ class PassphraseDialog(QDialog):
 
     submitted = Signal(str)
 
-    def __init__(self, new: bool, path: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, new: bool, path: Path | str | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.new = new
         self.setWindowTitle("Unlock the vault — OCPI Onboard")
@@ -113,7 +123,7 @@ class PassphraseDialog(QDialog):
         self.passphrase.setFocus()
 
 
-async def open_with_passphrase(path: Path | None, passphrase: str) -> Vault:
+async def open_with_passphrase(path: Path | str | None, passphrase: str) -> Vault:
     """Derive the key in a worker thread, then open the vault on this (the UI) thread."""
     loop = asyncio.get_running_loop()
     params = Vault.kdf_params(path)
@@ -122,14 +132,18 @@ async def open_with_passphrase(path: Path | None, passphrase: str) -> Vault:
 
 
 async def unlock_vault(
-    path: Path | None,
+    path: Path | str | None,
     *,
     use_keyring: bool = True,
     parent: QWidget | None = None,
     before_prompt: Callable[[], None] | None = None,
 ) -> Vault | None:
     """The open vault, or None if the person cancelled. VaultError for other failures."""
-    path = Path(path).expanduser() if path is not None else default_vault_path()
+    team = is_database_url(path)
+    if team:  # a team vault opens with the member's own passphrase, never the keyring
+        path, use_keyring = str(path).strip(), False
+    else:
+        path = Path(path).expanduser() if path is not None else default_vault_path()
     env = env_passphrase()
     if env:
         try:
@@ -143,10 +157,13 @@ async def unlock_vault(
         except VaultError as exc:
             if exc.code not in ASK:
                 raise
-    new = not (path.exists() and path.stat().st_size > 0)
+    if isinstance(path, str):
+        new, shown = Vault.kdf_params(path) is None, redact_url(path)
+    else:
+        new, shown = not (path.exists() and path.stat().st_size > 0), str(path)
     if before_prompt is not None:
         before_prompt()
-    dialog = PassphraseDialog(new, path, parent)
+    dialog = PassphraseDialog(new, shown, parent)
     loop = asyncio.get_running_loop()
     while True:
         answer: asyncio.Future[str | None] = loop.create_future()

@@ -3,7 +3,9 @@
 See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault),
 `records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every cipher step), `keys` (passphrase and OS
 keyring slots), `schema` (tables, migrations, read-only inspection), `files` (paths,
-permissions, lock), `export` (the encrypted backup format), `errors` (VaultError).
+permissions, lock), `export` (the encrypted backup format), `errors` (VaultError); the team vault on
+PostgreSQL: `team` (TeamVault), `members` (key slots), `pgdb` and `dialect` (one SQL for
+both backends), `notify` (colleagues' changes).
 """
 
 from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
@@ -11,6 +13,7 @@ from app.vault.crypto import DerivedKey, KdfParams, derive_key
 from app.vault.errors import VaultError
 from app.vault.files import default_vault_path
 from app.vault.keys import PASSPHRASE_ENV, keyring_usable
+from app.vault.pgdb import is_database_url, redact_url
 from app.vault.records import (
     CredentialRecord,
     Direction,
@@ -22,6 +25,7 @@ from app.vault.records import (
 )
 from app.vault.schema import SCHEMA_VERSION
 from app.vault.store import Vault
+from app.vault.team import MemberInfo, TeamVault
 
 __all__ = [
     "MEMBER_ENV",
@@ -33,15 +37,19 @@ __all__ = [
     "DerivedKey",
     "Direction",
     "KdfParams",
+    "MemberInfo",
     "PartnerRecord",
     "RunKind",
     "RunOutcome",
     "RunRecord",
+    "TeamVault",
     "TokenState",
     "Vault",
     "VaultError",
     "current_actor",
     "default_vault_path",
     "derive_key",
+    "is_database_url",
     "keyring_usable",
+    "redact_url",
 ]

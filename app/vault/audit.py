@@ -150,6 +150,8 @@ class AuditTrail:
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        # Who acts: a team vault's unlocked member; else OCPI_ONBOARD_MEMBER / the OS user.
+        self.actor: str | None = None
 
     def _key(self) -> bytes:
         return subkey(self._vault._data_key, AUDIT_PURPOSE)
@@ -185,15 +187,19 @@ class AuditTrail:
         fingerprint: str = "",
         run_id: str | None = None,
         actor: str | None = None,
+        peer: str | None = None,
+        at: str | None = None,
     ) -> AuditEvent:
-        """Append one event (in the caller's transaction if there is one)."""
+        """Append one event (in the caller's transaction if there is one). `actor`, `peer`
+        and `at` default to now, the acting member and the partner's CC-PID; a migration
+        passes the original ones."""
         vault = self._vault
         with vault._write():
             lock_chain(vault)
-            peer = ""
-            if partner_id is not None:
+            if peer is None and partner_id is not None:
                 found = vault._partner_or_none(partner_id)
                 peer = found.ref if found is not None else f"#{partner_id}"
+            peer = peer or ""
             head = self._head()
             last = self._vault._read("SELECT MAX(seq) FROM audit")[0][0]
             seq = int(last or 0) + 1
@@ -205,8 +211,8 @@ class AuditTrail:
             key = self._key()
             event = AuditEvent(
                 seq,
-                now_iso(),
-                actor or current_actor(),
+                at or now_iso(),
+                actor or self.actor or current_actor(),
                 action,
                 partner_id,
                 peer,

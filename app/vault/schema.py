@@ -126,9 +126,17 @@ def _v2(db: Database) -> None:
         db.execute(statement)
 
 
+def _v3(db: Database) -> None:
+    from app.vault.members import MIGRATION_STATEMENTS
+
+    for statement in MIGRATION_STATEMENTS:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
+    Migration(3, "team members", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -19,7 +19,7 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -60,6 +60,7 @@ from app.vault.keys import (
     slot_params,
     unlock,
 )
+from app.vault.pgdb import is_database_url
 from app.vault.records import (
     CREDENTIAL_COLUMNS,
     OUR_ROLES,
@@ -187,7 +188,7 @@ class Vault:
     @classmethod
     def open(
         cls,
-        path: Path | None = None,
+        path: Path | str | None = None,
         passphrase: str | DerivedKey | None = None,
         use_keyring: bool = True,
     ) -> Vault:
@@ -200,6 +201,10 @@ class Vault:
         vault.in_use, vault.corrupt, vault.too_new, vault.disk_full. A file that cannot be
         opened properly is left exactly as it was.
         """
+        if is_database_url(path):  # the team vault (app/vault/team.py)
+            from app.vault.team import TeamVault
+
+            return TeamVault.open_url(str(path).strip(), passphrase)
         vault_path = resolve_path(path)
         secret: str | DerivedKey | None = passphrase or env_passphrase()
         creating = not _has_content(vault_path)
@@ -281,13 +286,18 @@ class Vault:
         return cls(path, db, lock, data_key, state.vault_id, dict(state.slots))
 
     @staticmethod
-    def kdf_params(path: Path | None = None) -> KdfParams | None:
+    def kdf_params(path: Path | str | None = None) -> KdfParams | None:
         """The scrypt params of the vault's passphrase slot, read-only and without the lock.
 
         None for a new file or a vault without a passphrase. For the GUI: derive the key
         with ``derive_key(passphrase, Vault.kdf_params(path) or KdfParams.fresh())`` in a
         worker thread, then ``Vault.open(path, derived_key)``.
         """
+        if is_database_url(path):
+            from app.vault.team import TeamVault
+
+            params: KdfParams | None = TeamVault.kdf_params_for(str(path).strip())
+            return params
         vault_path = resolve_path(path)
         with private_umask():
             state = inspect(vault_path)
@@ -325,6 +335,15 @@ class Vault:
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def location(self) -> str:
+        """Where the vault lives, for labels: the file, or the team vault's URL (no password)."""
+        return str(self._path)
+
+    def watch(self, on_change: Callable[[int | None], None]) -> Callable[[], None]:
+        """Colleagues' changes (team vault). A personal vault has no colleagues: no-op."""
+        return lambda: None
 
     @property
     def vault_id(self) -> str:

@@ -19,6 +19,7 @@ from app.cli import (
     handshake_cmds,
     manage_cmds,
     peers,
+    profiles_cmd,
     team_cmds,
     transcript_cmd,
     verify_cmd,
@@ -53,6 +54,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     transcript_cmd,
     audit_cmd,
     team_cmds,
+    profiles_cmd,
 )
 
 

@@ -125,6 +125,10 @@ class CallbackServer:
         self.intercept: (
             Callable[[web.Request, str, str | None], Awaitable[web.StreamResponse | None]] | None
         ) = None
+        # The sandbox serves module data: paths under a version become kind "module" (with
+        # authentication) instead of an unauthenticated 404; it answers them via intercept.
+        self.serve_modules = False
+        self.echo_headers: tuple[str, ...] = ECHO_HEADERS
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -204,6 +208,8 @@ class CallbackServer:
                 return "details", parts[0]
             if parts[1:] == ["credentials"]:
                 return "credentials", parts[0]
+            if self.serve_modules:
+                return "module", parts[0]
         return "other", None
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -271,6 +277,8 @@ class CallbackServer:
             data = [{"version": v, "url": self.details_url(v)} for v in self.config.versions]
             return self._envelope(200, 1000, None, request, data)
         assert version is not None
+        if kind == "module":  # nobody intercepted it: no such module here
+            return self._envelope(404, CLIENT_ERROR, "unknown resource", request)
         if kind == "details":
             return self._envelope(200, 1000, None, request, self._details(version))
         # credentials
@@ -333,7 +341,9 @@ class CallbackServer:
         data: Any = None,
     ) -> web.Response:
         body = json.dumps(build_envelope(data, status_code, message)).encode("utf-8")
-        headers = {name: request.headers[name] for name in ECHO_HEADERS if name in request.headers}
+        headers = {
+            name: request.headers[name] for name in self.echo_headers if name in request.headers
+        }
         headers["Server"] = "ocpi-onboard"  # no library versions for a scanner to read
         return web.Response(
             status=http_status, body=body, content_type="application/json", headers=headers

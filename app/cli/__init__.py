@@ -22,6 +22,7 @@ from app.cli import (
     profiles_cmd,
     team_cmds,
     transcript_cmd,
+    verify_cmd,
 )
 from app.cli.common import (
     EXIT_FAILED,
@@ -49,6 +50,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     handshake_cmds,
     peers,
     manage_cmds,
+    verify_cmd,
     transcript_cmd,
     audit_cmd,
     team_cmds,

@@ -115,3 +115,13 @@ class Transcript:
                 "token_confusion": diagnosis["token_confusion"],
             }
         return self._append(entry)
+
+    def add_report(self, kind: str, report: Mapping[str, Any]) -> Entry:
+        """A run's report (a verify run's checks): every export format renders it."""
+        entry: Entry = {
+            "type": "report",
+            "at": iso_time(time.time()),
+            "kind": kind,
+            "report": self.redactor.json(dict(report)),
+        }
+        return self._append(entry)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from app import __version__
+from app.core import report_export
 
 FORMATS = ("har", "html", "md", "json")
 
@@ -115,11 +116,16 @@ def to_har(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | N
                 "timings": {"send": 0, "wait": entry.get("elapsed_ms", 0), "receive": 0},
             }
         )
+    pages = report_export.har_pages(entries, str(meta.get("run_id", "")))
+    if pages:
+        for har_entry in har_entries:
+            har_entry["pageref"] = pages[0]["id"]
     har = {
         "log": {
             "version": "1.2",
             "creator": {"name": "OCPI Onboard", "version": __version__},
             "comment": json.dumps(meta, ensure_ascii=False),
+            **({"pages": pages} if pages else {}),
             "entries": har_entries,
             **({"_audit": audit} if audit else {}),
         }
@@ -159,6 +165,10 @@ def to_markdown(
     for entry in entries:
         out.append(f"## {entry.get('seq', '')}. {entry.get('at', '')}")
         out.append("")
+        if entry.get("type") == "report":
+            out.extend(report_export.markdown(entry))
+            out.append("")
+            continue
         out.append(_line(entry))
         if entry.get("type") == "exchange":
             for label, part in (("Request", entry["request"]), ("Response", entry["response"])):
@@ -188,6 +198,8 @@ def to_html(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | 
         audit_html = f'<h2>Audit trail</h2><ul class="audit">{items}</ul>\n'
     rows = []
     for entry in entries:
+        if entry.get("type") == "report":
+            continue  # drawn as its own table above the log
         level = entry.get("level", "info")
         if entry.get("type") == "exchange":
             status = entry["response"].get("status") or 0
@@ -219,10 +231,12 @@ td, th {{ border-bottom: 1px solid #dde2ea; padding: 4px 8px; text-align: left; 
 tr.warning td {{ background: #fff7e0; }} tr.error td {{ background: #fdecec; }}
 tr.confusion td {{ background: #f3e8ff; font-weight: 600; }}
 pre {{ background: #f5f7fa; padding: 8px; overflow-x: auto; }}
+{report_export.HTML_STYLE}
 </style></head><body>
 <h1>OCPI Onboard transcript</h1>
 <p>Tokens appear only as fingerprints (A·…, B·…, C·…): the role letter tells which token went where.</p>
 <table class="meta">{meta_rows}</table>
+{"".join(report_export.html_table(e) for e in report_export.reports(entries))}
 <h2>Events and exchanges</h2>
 <table>{"".join(rows)}</table>
 {audit_html}</body></html>

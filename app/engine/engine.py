@@ -305,6 +305,13 @@ class Engine:
         self.refuse_gone_sandbox(ref)
         return await check(self, ref)
 
+    async def verify(self, ref: int | str, probe_auth: bool = False) -> Any:
+        """A read-only conformance run (app/engine/verify.py) -> VerifyReport."""
+        from app.engine.verify import verify
+
+        self.refuse_gone_sandbox(ref)
+        return await verify(self, ref, probe_auth)
+
     def sandbox_gone(self, partner: PartnerRecord) -> bool:
         """A sandbox partner whose sandbox this engine does not serve (any more)."""
         from app.engine.health import is_sandbox, sandbox_served

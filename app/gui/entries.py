@@ -62,6 +62,10 @@ def inbound_kind(entry: Entry) -> str:
 
 def summary(entry: Entry) -> str:
     """One line, as the log pane shows it (tokens only as fingerprints)."""
+    if entry.get("type") == "report":
+        counts = (entry.get("report") or {}).get("summary") or {}
+        shown = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "skip"))
+        return f"{str(entry.get('kind', 'run')).capitalize()} report: {shown}"
     if not is_exchange(entry):
         return str(entry.get("message", ""))
     inbound = entry.get("direction") == "inbound"

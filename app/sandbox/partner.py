@@ -9,6 +9,7 @@ registration against the sandbox exercises both sides of our engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 from enum import StrEnum
@@ -31,6 +32,7 @@ from app.core.ocpi import (
 )
 from app.core.tokens import Secret, TokenRole
 from app.core.transcript import Transcript
+from app.sandbox.modules import DRIFT_FAULTS, VERIFY_FAULTS, ModuleBehaviour, ModuleLayer
 
 
 class Fault(StrEnum):
@@ -49,6 +51,15 @@ class Fault(StrEnum):
     ALREADY_REGISTERED = "already-registered"  # POST answered 405
     CALLBACK_WITH_TOKEN_A = "callback-with-token-a"  # calls us back with TOKEN_A, not TOKEN_B
     DETAILS_ONLY = "details-without-credentials"  # version details lack credentials
+    # after registration (verify and check rehearsals; what each changes: app/sandbox/modules.py)
+    NO_REQUEST_ID_ECHO = "no-request-id-echo"  # responses drop X-Request-ID/X-Correlation-ID
+    MISSING_MODULE = "missing-module"  # tariffs not offered
+    OPEN_ENDPOINT = "open-endpoint"  # answers a request without any token
+    LYING_PAGINATION = "lying-pagination"  # X-Total-Count/X-Limit/Link disagree with the body
+    WRONG_ROLE = "wrong-role"  # modules listed with the eMSP's roles
+    DRIFT_ENDPOINT = "drift-endpoint"  # once registered: locations moves
+    DRIFT_MODULE = "drift-module"  # once registered: tariffs dropped
+    DRIFT_VERSION = "drift-version"  # once registered: a newer version offered
 
 
 DEMO_IDENTITY: dict[str, Any] = {
@@ -69,6 +80,10 @@ class _FaultyTokens(TokenBook):
         self.fault = fault
 
     def identify(self, presented: PresentedToken | None) -> Identification:
+        if presented is None and self.fault == Fault.OPEN_ENDPOINT:
+            registered = [g for g in self._grants.values() if g.stage == Stage.REGISTERED]
+            if registered:  # anyone without a token is taken for the registered partner
+                return Identification(registered[0], "plain")
         ident = super().identify(presented)
         grant = ident.grant
         if grant is None:
@@ -124,6 +139,9 @@ class SandboxPartner:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.fault = Fault(fault)
+        if self.fault == Fault.DRIFT_VERSION and len(versions) > 1:
+            # hold the highest version back: offered once the partner is registered
+            versions = tuple(v for v in versions if v != max(versions))
         self.tokens = _FaultyTokens(self.fault)
         self.identity = identity or DEMO_IDENTITY
         self.slow_seconds = slow_seconds
@@ -137,6 +155,16 @@ class SandboxPartner:
             delay=self._delay if self.fault == Fault.SLOW else None,
         )
         self.server.intercept = self._intercept
+        self.server.serve_modules = True
+        behaviour = VERIFY_FAULTS.get(self.fault.value, ModuleBehaviour())
+        if not behaviour.echo_request_ids:
+            self.server.echo_headers = ()
+        self.modules = ModuleLayer(
+            behaviour,
+            str(self.identity.get("country_code", "NL")),
+            str(self.identity.get("party_id", "SBX")),
+        )
+        self._armed_drift = DRIFT_FAULTS.get(self.fault.value)
         self.transcript = Transcript("sandbox")
         self.receiver.transcript_for = lambda session: self.transcript
 
@@ -167,12 +195,31 @@ class SandboxPartner:
     def session(self) -> PeerSession | None:
         return self.receiver.sessions.get(SANDBOX_PEER)
 
+    def trigger_drift(self, kind: str) -> None:
+        """Change what the partner offers, as partners do years after registration:
+        "endpoint" (locations moves), "module" (tariffs dropped), "version" (the next
+        higher OCPI version is offered as well)."""
+        if kind == "version":
+            offered = self.server.config.versions
+            newer = [v for v in SUPPORTED_VERSIONS if v not in offered and v > max(offered)]
+            if not newer:
+                raise ValueError("the sandbox already offers the highest version")
+            self.server.config.versions = (*offered, min(newer))
+        elif kind in ("endpoint", "module"):
+            self.modules.apply_drift(kind)
+        else:
+            raise ValueError(f"unknown drift {kind!r}")
+
     async def _delay(self, kind: str) -> None:
         await asyncio.sleep(self.slow_seconds)
 
     async def _intercept(
         self, request: web.Request, kind: str, version: str | None
     ) -> web.StreamResponse | None:
+        if self._armed_drift and self.registered:
+            drift, self._armed_drift = self._armed_drift, None
+            with contextlib.suppress(ValueError):  # nothing higher to offer: no drift
+                self.trigger_drift(drift)
         if kind == "details" and self.fault == Fault.DETAILS_ONLY:
             body = build_envelope(
                 {
@@ -187,6 +234,18 @@ class SandboxPartner:
                 }
             )
             return web.json_response(body)
+        if kind == "details" and version is not None:
+            details = self.modules.endpoints(
+                self.server.details_url(version), version, self.server.credentials_url(version)
+            )
+            headers = {
+                name: request.headers[name]
+                for name in self.server.echo_headers
+                if name in request.headers
+            }
+            return web.json_response(build_envelope(details), headers=headers)
+        if kind == "module" and version is not None:
+            return self.modules.serve(request, version, self.server.details_url(version))
         if kind != "credentials" or request.method != "POST":
             return None
         if self.fault == Fault.HTML_500:

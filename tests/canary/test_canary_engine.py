@@ -66,6 +66,7 @@ def test_canary_scan_engine_flows(
     events: list[Event] = []
     entries: list[dict[str, Any]] = []
     results: list[RunResult] = []
+    reports: list[dict[str, Any]] = []
     live: dict[str, bytes] = {}
 
     async def flows(vault: Vault) -> None:
@@ -78,6 +79,7 @@ def test_canary_scan_engine_flows(
                 partner = results[-1].partner_id
                 assert results[-1].status == "registered", results[-1].diagnosis
                 results.append(await engine.check(partner))  # type: ignore[arg-type]
+                reports.append((await engine.verify(partner, probe_auth=True)).to_json())  # type: ignore[arg-type]
                 results.append(await engine.rotate(partner))  # type: ignore[arg-type]
                 results.append(await engine.check(partner))  # type: ignore[arg-type]
                 live.update({f"live {k}": b for k, b in files_under(vault_path.parent).items()})
@@ -149,6 +151,7 @@ def test_canary_scan_engine_flows(
         "event messages": "\n".join(e.message for e in events),
         "entries": json.dumps(entries, default=str, ensure_ascii=False),
         "results": json.dumps([r.to_json() for r in results], ensure_ascii=False),
+        "verify reports": json.dumps(reports, ensure_ascii=False),
         "diagnoses": json.dumps([vars(r.diagnosis) for r in results if r.diagnosis], default=str),
         **exports,
         **live,
@@ -157,7 +160,8 @@ def test_canary_scan_engine_flows(
     found = scan(outputs, canaries)
     assert not found, found
     assert "Traceback" not in caplog.text + captured.err
-    assert len(results) >= 15 and run_count >= 12
+    assert len(results) >= 15 and run_count >= 13
+    assert reports and not [c for c in reports[0]["checks"] if c["status"] == "fail"], reports
     print(
         f"\ncanary scan (engine): {len(set(canaries))} canaries, {len(results)} results, {run_count} runs, "
         f"{len(outputs)} outputs scanned"

@@ -45,6 +45,15 @@ MATRIX: dict[str, tuple[str, str, str | None]] = {
     "already-registered": ("Failed", "failing", "reg.already_registered"),
     "callback-with-token-a": ("Failed", "failing", "ocpi.callback_failed_3001"),
     "details-without-credentials": ("Failed", "failing", "ocpi.no_credentials_endpoint"),
+    # faults after the handshake (verify and check rehearse them): registration stands
+    "no-request-id-echo": ("Registered", "ok", None),
+    "missing-module": ("Registered", "ok", None),
+    "open-endpoint": ("Registered", "ok", None),
+    "lying-pagination": ("Registered", "ok", None),
+    "wrong-role": ("Registered", "ok", None),
+    "drift-endpoint": ("Registered", "ok", None),
+    "drift-module": ("Registered", "ok", None),
+    "drift-version": ("Registered", "ok", None),
 }
 
 

@@ -148,11 +148,27 @@ def reencrypt_client_keys(vault: Vault, old: TokenCipher, new: TokenCipher) -> N
         )
 
 
+def copy_profiles(source: Vault, target: Vault, ids: dict[int, int]) -> int:
+    """`vault migrate --to URL`: the profiles go along, under the partners' new ids (the
+    client key re-encrypted under the target's data key)."""
+    target_store = ProfileStore(target)
+    copied = 0
+    for item in ProfileStore(source).dump():
+        new_id = ids.get(int(item["partner_id"]))
+        if new_id is None:
+            continue
+        target_store.load_dump([{**item, "partner_id": new_id}])
+        copied += 1
+    return copied
+
+
 def _register_rekey_hook() -> None:
     from app.vault.team import REKEY_HOOKS
+    from app.vault.transfer import TRANSFER_HOOKS
 
     if reencrypt_client_keys not in REKEY_HOOKS:
         REKEY_HOOKS.append(reencrypt_client_keys)
+    TRANSFER_HOOKS["profiles"] = copy_profiles
 
 
 _register_rekey_hook()

@@ -68,6 +68,8 @@ def migrate_vault(source: Vault, target: Vault) -> TransferReport:
             "tokens": len(expected),
             "audit": audit,
         }
+        import app.vault.profiles  # noqa: F401  (registers its transfer hook)
+
         for name, hook in TRANSFER_HOOKS.items():
             report.counts[name] = hook(source, target, ids)
         target.audit.record("import", fingerprint=f"from vault {source.vault_id[:8]}")

@@ -3,6 +3,8 @@ member is removed, and stays encrypted on the server."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 
 from app.core.profile import Profile
@@ -31,3 +33,29 @@ def test_client_key_survives_the_re_key_of_a_team_vault(pg_url: str) -> None:
         rows = conn.execute("SELECT profile, client_key FROM partner_profiles").fetchall()
     assert rows and b"VEVBTUNMSUVOVEtFWUJPRFk" not in bytes(rows[0][1])
     assert "VEVBTUNMSUVOVEtFWUJPRFk" not in rows[0][0]
+
+
+def test_profiles_migrate_into_a_team_vault(pg_url: str, tmp_path: Path) -> None:
+    from app.vault import Vault
+    from app.vault.transfer import migrate_vault
+
+    with TeamVault.open_url(pg_url, ALICE, "alice") as team:
+        with Vault.open(tmp_path / "mine.db", "my own passphrase", use_keyring=False) as mine:
+            rec = mine.save_partner(PartnerRecord(None, "NL", "HUB", status="registered"))
+            assert rec.id is not None
+            ProfileStore(mine).save(
+                rec.id,
+                Profile(
+                    rotation="delete-register",
+                    client_key=KEY,
+                    client_cert="-----BEGIN CERTIFICATE-----\nx",
+                ),
+            )
+            report = migrate_vault(mine, team)
+        assert report.counts["profiles"] == 1
+        moved = team.partner("NL-HUB")
+        assert moved.id is not None
+        loaded = ProfileStore(team).load(moved.id)
+        assert (
+            loaded is not None and loaded.client_key == KEY and loaded.rotation == "delete-register"
+        )

@@ -23,6 +23,7 @@ from app.core.models import Credentials
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import replace_same_identity
+from app.engine.drift_check import snapshot_registration
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
 from app.engine.recorder import RunRecorder
 from app.engine.results import Discovery, RunResult
@@ -326,6 +327,7 @@ class Registration:
                     hub_party_id=partner.hub_party_id,
                 )
             )
+            snapshot_registration(self.vault, self.partner_id, machine.their_versions)
             self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
         if self.engine.embedded and self.key:
             session = self.engine.receiver.sessions.get(self.key)

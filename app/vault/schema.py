@@ -133,10 +133,18 @@ def _v3(db: Database) -> None:
         db.execute(statement)
 
 
+def _v4(db: Database) -> None:
+    from app.vault.snapshots import MIGRATION_STATEMENTS as SNAPSHOTS
+
+    for statement in SNAPSHOTS:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
     Migration(3, "team members", _v3),
+    Migration(4, "partner snapshots", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

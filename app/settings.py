@@ -42,6 +42,8 @@ class Settings:
     request_timeout: float = 30.0
     post_timeout: float = 90.0
     vault_path: str | None = None
+    liveness_minutes: int = 15  # the still-alive GET while the app runs; 0 = off
+    rotation_days: int = 30  # remind to rotate tokens older than this (spec: monthly)
 
     def identity(self) -> Identity:
 

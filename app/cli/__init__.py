@@ -16,6 +16,7 @@ from types import ModuleType
 from app import __version__
 from app.cli import (
     audit_cmd,
+    check_cmd,
     handshake_cmds,
     manage_cmds,
     peers,
@@ -50,6 +51,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     handshake_cmds,
     peers,
     manage_cmds,
+    check_cmd,
     verify_cmd,
     transcript_cmd,
     audit_cmd,

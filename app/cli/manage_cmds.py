@@ -1,4 +1,5 @@
-"""CLI commands on a registered partner (rotate, unregister, check) and run recovery."""
+"""CLI commands on a registered partner (rotate, unregister) and run recovery; `check` lives
+in check_cmd.py."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
     for name, text in (
         ("rotate", "new credentials: PUT, or DELETE and register again (the partner's profile)"),
         ("unregister", "DELETE our credentials"),
-        ("check", "GET versions with TOKEN_C"),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("peer")
@@ -47,7 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
     add_network(p)
     add_common(p)
 
-    return {"rotate": cmd_manage, "unregister": cmd_manage, "check": cmd_manage, "runs": cmd_runs}
+    return {"rotate": cmd_manage, "unregister": cmd_manage, "runs": cmd_runs}
 
 
 async def cmd_manage(args: argparse.Namespace) -> int:

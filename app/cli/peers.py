@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from app.cli.common import EXIT_OK, Handler, add_common, open_vault
+from app.engine.connection_health import extra_findings
 from app.engine.health import Health, partners_health
 
 
@@ -74,11 +75,14 @@ def _partner_json(vault: Any, partner: Any, health: Health, with_tokens: bool) -
 
 
 async def cmd_peers(args: argparse.Namespace) -> int:
+    from app.settings import load_settings
+
     with open_vault(args.vault) as vault:
         if args.peers_command == "show":
             partner = vault.partner(args.peer)
             # a sandbox lives only inside the app that started it: none runs here
-            health = partners_health(vault, [partner])[partner.id]
+            _facts, extra = extra_findings(vault, [partner], load_settings().rotation_days)
+            health = partners_health(vault, [partner], extra=extra)[partner.id]
             data = _partner_json(vault, partner, health, True)
             if args.json:
                 print(json.dumps(data, ensure_ascii=False))
@@ -104,7 +108,8 @@ async def cmd_peers(args: argparse.Namespace) -> int:
             for p in vault.partners(search=getattr(args, "search", None))
             if p.status != "replaced"
         ]
-        verdicts = partners_health(vault, partners)
+        _facts, extra = extra_findings(vault, partners, load_settings().rotation_days)
+        verdicts = partners_health(vault, partners, extra=extra)
         rows = [_partner_json(vault, p, verdicts[p.id], False) for p in partners]
         if getattr(args, "json", False):
             print(json.dumps(rows, ensure_ascii=False))

@@ -160,6 +160,7 @@ class OcpiHttp:
         self.connections_opened = 0
         # OCPI-from/to-* headers for module calls, when the partner's profile asks for them
         self.routing: dict[str, str] | None = None
+        self.certificates: dict[str, float] = {}  # host:port -> notAfter (epoch) of its cert
 
     async def send(
         self,
@@ -263,6 +264,7 @@ class OcpiHttp:
                     ).as_dict()
                 self.requests_sent += 1
                 response = await self.client.send(request, stream=True)
+                self._note_certificate(url, response)
                 try:
                     status = response.status_code
                     resp_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -318,6 +320,24 @@ class OcpiHttp:
             resp_headers.get("content-type"),
         )
 
+    def _note_certificate(self, url: str, response: httpx.Response) -> None:
+        """Remember when the partner's TLS certificate expires (health: expiry reminders)."""
+        stream = response.extensions.get("network_stream")
+        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+        if ssl_object is None:
+            return
+        cert = ssl_object.getpeercert()
+        if cert and cert.get("notAfter"):
+            self.certificates[_netloc(url)] = ssl.cert_time_to_seconds(str(cert["notAfter"]))
+
+    def certificate_days(self, url: str) -> int | None:
+        """Whole days until the certificate seen for `url`'s host expires (None: not seen,
+        e.g. http)."""
+        not_after = self.certificates.get(_netloc(url))
+        if not_after is None:
+            return None
+        return int((not_after - time.time()) // 86400)
+
     async def _trace(self, name: str, info: dict[str, Any]) -> None:
         """httpx trace hook: counts new TCP connections (one pool per run is the target)."""
         if name == "connection.connect_tcp.complete":
@@ -358,6 +378,11 @@ class OcpiHttp:
         if isinstance(exc, httpx.HTTPError):
             return fail("net.connect", f"{host} ({type(exc).__name__})")
         return fail("internal", type(exc).__name__)
+
+
+def _netloc(url: str) -> str:
+    _scheme, host, port = _origin(url)
+    return f"{host}:{port}"
 
 
 class _TooLarge(Exception):

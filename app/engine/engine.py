@@ -305,6 +305,12 @@ class Engine:
         self.refuse_gone_sandbox(ref)
         return await check(self, ref)
 
+    async def check_drift(self, ref: int | str, accept_drift: bool = False) -> RunResult:
+        """check, then (accept_drift) re-baseline or upgrade (app/engine/drift_check.py)."""
+        from app.engine.drift_check import check_partner
+
+        return await check_partner(self, ref, accept_drift)
+
     async def verify(self, ref: int | str, probe_auth: bool = False) -> Any:
         """A read-only conformance run (app/engine/verify.py) -> VerifyReport."""
         from app.engine.verify import verify

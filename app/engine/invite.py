@@ -16,6 +16,7 @@ from app.core.diagnosis import diagnose, fail
 from app.core.events import Level, StepDone, StepStarted
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import replace_same_identity, retire_live_tokens
+from app.engine.drift_check import snapshot_registration
 from app.engine.engine import Engine, crash_point, peer_key
 from app.engine.results import Invitation, RunResult
 from app.engine.roster import record_roster_change
@@ -79,6 +80,7 @@ def attach_receiver_hooks(engine: Engine) -> None:
                     hub_party_id=session.partner.hub_party_id,
                 )
             )
+            snapshot_registration(vault, partner_id, None)
             if run_id:
                 vault.update_run(
                     run_id,

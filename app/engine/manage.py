@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from app.callback.tokenbook import Stage
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.core.events import Level, StepDone, StepFailed, StepStarted
+from app.core.events import Event, Level, StepDone, StepFailed, StepStarted
 from app.core.handshake import (
     Request,
     Response,
@@ -28,6 +28,7 @@ from app.core.ocpi import Envelope, canonical_version
 from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import retire_live_tokens
+from app.engine.drift_check import assess, token_age_days
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
 from app.engine.partner_profile import apply_to_http, settings_for, stored_profile
 from app.engine.results import RunResult
@@ -155,6 +156,7 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
             StepStarted(f"Check {op.partner.ref} with {op.outbound.fingerprint}", step="check")
         )
         envelope = await op.get(op.partner.versions_url, None)
+        offered = _version_names(envelope.data)
         endpoints = op.partner.endpoints
         try:
             chosen, url, _offered = choose_version(envelope.data, op.partner.ocpi_version)
@@ -166,7 +168,7 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
             details = parse_version_details((await op.get(url, canonical_version(chosen))).data)
             endpoints = [e.model_dump() for e in details.endpoints]
         with op.vault.transaction():
-            op.vault.save_partner(
+            saved = op.vault.save_partner(
                 replace(
                     op.partner,
                     endpoints=endpoints,
@@ -174,16 +176,41 @@ async def check(engine: Engine, ref: int | str) -> RunResult:
                     token_encoding=op.encoding.stored_value,
                 )
             )
+            drift = assess(op.vault, saved, offered, op.run.id)
             op.vault.mark_used(op.out_id)
-            op.vault.update_run(op.run.id, state="checked", outcome="succeeded")
+            tls_days = op.http.certificate_days(op.partner.versions_url)
+            op.vault.update_run(
+                op.run.id,
+                state="checked",
+                outcome="succeeded",
+                data={"drift": drift, "tls_expires_days": tls_days},
+            )
+        for item in drift:
+            op.recorder.emit(
+                Event(f"Drift: {item['what']}: {item['before']} -> {item['after']}", Level.WARNING)
+            )
         op.recorder.emit(
             StepDone(
                 f"{op.partner.ref} answers {op.outbound.fingerprint}: connection OK", step="check"
             )
         )
-        return op.result("ok", op.partner.ocpi_version, op.warnings + op.encoding.warnings)
+        result = op.result("ok", op.partner.ocpi_version, op.warnings + op.encoding.warnings)
+        result.extra["drift"] = drift
+        return result
 
-    return await op.guard(body)
+    result = await op.guard(body)
+    assert op.partner.id is not None
+    result.extra.setdefault("drift", [])
+    result.extra["token_age_days"] = token_age_days(op.vault, op.partner.id)
+    result.extra["tls_expires_days"] = op.http.certificate_days(op.partner.versions_url)
+    return result
+
+
+def _version_names(data: object) -> list[str] | None:
+    """The versions a partner lists (None if the answer is not a list)."""
+    if not isinstance(data, list):
+        return None
+    return [str(v.get("version")) for v in data if isinstance(v, dict) and v.get("version")]
 
 
 async def unregister(engine: Engine, ref: int | str) -> RunResult:
@@ -237,8 +264,11 @@ def _revoke_all(op: _Op) -> None:
     op.engine.receiver.forget(op.key)
 
 
-async def rotate(engine: Engine, ref: int | str) -> RunResult:
-    """PUT our credentials with a new inbound token; store the partner's new token."""
+async def rotate(engine: Engine, ref: int | str, version: str | None = None) -> RunResult:
+    """PUT our credentials with a new inbound token; store the partner's new token.
+
+    `version`: PUT at this OCPI version instead of the registered one (the guided upgrade
+    of OCPI credentials "Updating to a newer version")."""
     await engine.start()
     op = _Op(engine, ref, "rotate")
     partner_id = op.partner.id
@@ -252,7 +282,7 @@ async def rotate(engine: Engine, ref: int | str) -> RunResult:
         op.outbound,
         op.inbound,
         engine.us,
-        preferred_version=op.partner.ocpi_version,
+        preferred_version=version or op.partner.ocpi_version,
     )
     new_cred: list[int] = []
 

@@ -24,6 +24,7 @@ from app.core.profile import Profile
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import replace_same_identity
+from app.engine.drift_check import snapshot_registration
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
 from app.engine.partner_profile import (
     await_activation,
@@ -352,6 +353,7 @@ class Registration:
                     hub_party_id=partner.hub_party_id,
                 )
             )
+            snapshot_registration(self.vault, self.partner_id, machine.their_versions)
             self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
         if self.engine.embedded and self.key:
             session = self.engine.receiver.sessions.get(self.key)

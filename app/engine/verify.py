@@ -492,7 +492,10 @@ async def verify(engine: Engine, ref: int | str, probe_auth: bool = False) -> Ve
                 state="verified",
                 outcome="failed" if diagnosis else "succeeded",
                 diagnosis=diagnosis,
-                data={"report": report.to_json()},
+                data={
+                    "report": report.to_json(),
+                    "tls_expires_days": op.http.certificate_days(op.partner.versions_url),
+                },
             )
         if report.ok:
             op.recorder.emit(StepDone(f"Verified {peer}: {text}", step="verify"))

@@ -450,7 +450,17 @@ class Controller(QObject):
         plus what only this process knows: which sandbox partners are still running."""
         engine = self._engine
         running = engine.running_sandboxes() if engine is not None else []
-        return partners_health(self.vault, partners, running, active_runs=self.owned_runs)
+        return partners_health(
+            self.vault,
+            partners,
+            running,
+            extra=self.health_extra(partners),
+            active_runs=self.owned_runs,
+        )
+
+    def health_extra(self, partners: list[PartnerRecord]) -> Any:
+        """Findings only the window's health operations know (app/gui/health_ui.py)."""
+        return None
 
     def partner_health(self, partner: PartnerRecord) -> Health:
         assert partner.id is not None

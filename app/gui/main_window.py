@@ -41,6 +41,7 @@ from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.export_dialog import ExportDialog
+from app.gui.health_ui import HealthUi
 from app.gui.log_pane import LogPane
 from app.gui.models import (
     ALL_ROWS,
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
         self.view_menu.addAction(self.audit_action)
         self._build_status_bar()
+        self.health_ui = HealthUi(self)
 
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -794,6 +796,7 @@ class MainWindow(QMainWindow):
             if wizard is not None:
                 wizard.reject()
         self.save_state()
+        self.health_ui.close()
         self.clipboard.clear_now()
         self._reload_timer.stop()
         self._touch_timer.stop()

@@ -125,13 +125,21 @@ class PartnersTableModel(_RowsModel):
         "Version",
         "Status",
         "Last checked",
+        "Health",
+        "Last verified",
+        "Token age",
+        "TLS expiry",
     )
     COL_STATUS = 6
+    COL_HEALTH = 8  # ok / warning / failing / unknown, the reasons on hover
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[PartnerRecord] = []
         self._health: dict[int, Health] = {}
+        # connection facts (last verify, token age, TLS expiry) by partner id; the window's
+        # health operations keep this dict current (app/gui/health_ui.py)
+        self.connection_facts: dict[int, Any] = {}
         self._search: list[str] = []
         self._index: dict[int, int] = {}
         self._bold = QFont()
@@ -266,7 +274,24 @@ class PartnersTableModel(_RowsModel):
             return r.ocpi_version or ""
         if column == 6:
             return status_text(r, self.health(r.id))
-        return short_time(r.last_checked, compact=True) or "never"
+        if column == 7:
+            return short_time(r.last_checked, compact=True) or "never"
+        return self._connection_value(r, column)
+
+    def _connection_value(self, r: PartnerRecord, column: int) -> str:
+        facts = self.connection_facts.get(r.id) if r.id is not None else None
+        if column == self.COL_HEALTH:
+            health = self.health(r.id)
+            return health.level if health is not None else "unknown"
+        if facts is None or r.status != "registered":
+            return ""
+        if column == 9:
+            return short_time(facts.last_verified, compact=True) or "never"
+        if column == 10:
+            return "" if facts.token_age_days is None else f"{facts.token_age_days} d"
+        if facts.tls_expires_days is None:
+            return "no TLS" if r.versions_url.startswith("http:") else ""
+        return f"{facts.tls_expires_days} d"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -278,6 +303,12 @@ class PartnersTableModel(_RowsModel):
         if role == SortRole:
             if column == 7:
                 return r.last_checked or ""
+            if column in (10, 11):
+                facts = self.connection_facts.get(r.id) if r.id is not None else None
+                value = None
+                if facts is not None:
+                    value = facts.token_age_days if column == 10 else facts.tls_expires_days
+                return -1_000_000 if value is None else value
             return self._value(r, column).lower()
         if role == RecordRole:
             return r
@@ -286,12 +317,21 @@ class PartnersTableModel(_RowsModel):
                 return QBrush(status_colour(status_key(r, self.health(r.id))))
             if column == 7 and not r.last_checked:
                 return QBrush(QColor(colours().muted))
+            if column == self.COL_HEALTH:
+                level = (self.health(r.id) or NO_HEALTH).level
+                key = {**HEALTH_COLOUR, OK: "registered"}.get(level, "unregistered")
+                return QBrush(status_colour(key))
         if role == Qt.ItemDataRole.FontRole and column == self.COL_STATUS:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             worst = (self.health(r.id) or NO_HEALTH).worst
             if column == self.COL_STATUS and worst is not None:
                 return f"{worst.message}\nWhat to do: {worst.hint}"
+            if column == self.COL_HEALTH:
+                health = self.health(r.id) or NO_HEALTH
+                if not health.findings:
+                    return f"{health.level}: nothing to report"
+                return "\n".join(f"• {f.message}" for f in health.findings)
             return f"{r.ref} · {r.versions_url or 'no versions URL yet'}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{self.HEADERS[column]}: {self._value(r, column)}"

@@ -6,6 +6,8 @@ buttons (the revealed value hides itself again after 30 s, the clipboard is clea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QItemSelection, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -108,6 +110,7 @@ class PartnerView(QWidget):
         self.partner: PartnerRecord | None = None
         self.health: Health | None = None
         self._runs: list[RunRecord] = []
+        self.show_hooks: list[Callable[[PartnerRecord], None]] = []
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -281,6 +284,8 @@ class PartnerView(QWidget):
         self.dates.setText(
             f"{short_time(partner.created)} · {short_time(partner.last_checked) or 'never checked'}"
         )
+        for hook in self.show_hooks:  # more tabs (app/gui/health_ui.py)
+            hook(partner)
         self._fill_endpoints(partner)
         self._fill_credentials(partner)
         self._fill_history(partner)

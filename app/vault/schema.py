@@ -146,11 +146,19 @@ def _v4_partner_profiles(db: Database) -> None:
     )
 
 
+def _v5(db: Database) -> None:
+    from app.vault.snapshots import MIGRATION_STATEMENTS as SNAPSHOTS
+
+    for statement in SNAPSHOTS:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
     Migration(3, "team members", _v3),
     Migration(4, "partner profiles", _v4_partner_profiles),
+    Migration(5, "partner snapshots", _v5),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -1,0 +1,149 @@
+"""The liveness loop's rules: the spec's "still alive" GET of a partner's versions endpoint.
+
+OCPI 2.3.0 (hub client info, "Still alive check") advises a GET of the versions endpoint,
+which has no side effects, to see that a partner is still there. While the app runs, each
+registered partner (never the sandbox) is probed once per interval; never more than one
+request in flight per partner; nothing is sent while offline. The outcome lives in memory
+(a probe every 15 minutes must not flood the runs table); a failure shows as a finding.
+
+`LivenessScheduler` is Qt-free and owns its tasks; the GUI only ticks it from a QTimer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.core.diagnosis import OnboardingError
+from app.core.handshake import Request, judge_in_context
+from app.core.handshake import Response as MachineResponse
+from app.core.http import OcpiHttp, make_client
+from app.core.runner import EncodingChoice, send_with_encoding
+from app.core.transcript import Transcript
+from app.engine.health import FAILING, Finding
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
+
+DEFAULT_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Alive:
+    """The last probe of one partner."""
+
+    at: float
+    ok: bool
+    message: str = ""
+
+
+async def still_alive(engine: Engine, partner_id: int) -> Alive:
+    """One GET of the partner's versions endpoint with the token we present; no run, no
+    vault write (the request is not kept: it carries nothing but the versions list)."""
+    partner = engine.vault.partner(partner_id)
+    _cred_id, token = engine.outbound_token(partner)
+    transcript = Transcript("liveness")
+    transcript.add_secret(token)
+    client = make_client(engine.http_settings)
+    try:
+        http = OcpiHttp(client, transcript, engine.http_settings)
+        request = Request("liveness", "GET", partner.versions_url, token.role, None, None)
+        encoding = EncodingChoice(partner.token_encoding or "auto")
+        result = await send_with_encoding(http, request, token, encoding)
+        judge_in_context(MachineResponse(result.status, result.body, result.content_type), "check")
+        return Alive(time.time(), True)
+    except OnboardingError as exc:
+        return Alive(time.time(), False, exc.diagnosis.message)
+    finally:
+        await client.aclose()
+
+
+def not_alive(alive: Alive) -> Finding:
+    return Finding(
+        "liveness.failed",
+        FAILING,
+        f"The partner's versions endpoint did not answer the still-alive check: {alive.message}",
+        "Run Check connection; if it keeps failing, ask the partner whether their platform is up.",
+        "not answering",
+    )
+
+
+class LivenessScheduler:
+    """Probes due partners; at most one request in flight per partner."""
+
+    def __init__(
+        self,
+        probe: Callable[[int], Coroutine[Any, Any, Alive]] | None = None,
+        minutes: float = DEFAULT_MINUTES,
+        on_result: Callable[[int, Alive], None] | None = None,
+    ) -> None:
+        self.probe = probe
+        self.minutes = minutes
+        self.on_result = on_result
+        self.online = True
+        self.results: dict[int, Alive] = {}
+        self.in_flight: dict[int, asyncio.Task[Alive]] = {}
+        self.started = 0  # probes started (for tests and the status line)
+
+    @property
+    def enabled(self) -> bool:
+        return self.minutes > 0 and self.probe is not None
+
+    def due(self, partner_ids: Iterable[int], now: float | None = None) -> list[int]:
+        now = time.time() if now is None else now
+        out = []
+        for pid in partner_ids:
+            if pid in self.in_flight:
+                continue  # never a second request to the same partner
+            last = self.results.get(pid)
+            if last is None or now - last.at >= self.minutes * 60:
+                out.append(pid)
+        return out
+
+    def tick(self, partner_ids: Iterable[int]) -> list[int]:
+        """Start a probe for each due partner (none while offline or disabled)."""
+        if not self.enabled or not self.online:
+            return []
+        started = []
+        for pid in self.due(partner_ids):
+            assert self.probe is not None
+            task: asyncio.Task[Alive] = asyncio.ensure_future(self.probe(pid))
+            self.in_flight[pid] = task
+            self.started += 1
+            task.add_done_callback(self._callback(pid))
+            started.append(pid)
+        return started
+
+    def _callback(self, pid: int) -> Callable[[asyncio.Task[Alive]], None]:
+        return lambda task: self._done(pid, task)
+
+    def _done(self, pid: int, task: asyncio.Task[Alive]) -> None:
+        self.in_flight.pop(pid, None)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        alive = (
+            task.result()
+            if exc is None
+            else Alive(time.time(), False, exc.diagnosis.message)
+            if isinstance(exc, OnboardingError)
+            else Alive(time.time(), False, type(exc).__name__)
+        )
+        self.results[pid] = alive
+        if self.on_result is not None:
+            self.on_result(pid, alive)
+
+    def finding(self, partner_id: int) -> Finding | None:
+        alive = self.results.get(partner_id)
+        return not_alive(alive) if alive is not None and not alive.ok else None
+
+    async def stop(self) -> None:
+        tasks = list(self.in_flight.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.in_flight.clear()

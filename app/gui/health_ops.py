@@ -1,0 +1,195 @@
+"""The window's connection-health operations: Verify, Accept drift, Suspected compromise,
+and the liveness loop while the app runs.
+
+Each operation is a task the controller owns (`Controller.run`), so Cancel, closing the
+window and the busy state work as for every other operation. The liveness loop is ticked by
+a QTimer; the Qt-free `LivenessScheduler` keeps at most one request per partner in flight,
+skips the sandbox and sends nothing while the network is down. Nothing here blocks the UI
+thread: every request is a task on the one qasync loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.core.diagnosis import Diagnosis
+from app.core.transcript_export import export, run_meta
+from app.engine import RunResult
+from app.engine.health import is_sandbox
+from app.engine.liveness import Alive, LivenessScheduler, still_alive
+from app.gui.controller import Controller
+from app.paths import data_dir
+from app.vault.facts import latest_runs
+
+TICK_MS = 30_000
+
+
+def _online() -> bool:
+    """False only when Qt knows the machine is offline (no backend: assume online)."""
+    try:
+        from PySide6.QtNetwork import QNetworkInformation
+
+        if QNetworkInformation.instance() is None and not QNetworkInformation.loadDefaultBackend():
+            return True
+        info = QNetworkInformation.instance()
+        if info is None:
+            return True
+        return info.reachability() != QNetworkInformation.Reachability.Disconnected
+    except Exception:  # no QtNetwork backend on this platform: never pause for nothing
+        return True
+
+
+class HealthOps(QObject):
+    """Verify / accept drift / suspected compromise / liveness for one window."""
+
+    verifyFinished = Signal(int, object)  # partner id, report dict (the CLI's JSON)
+    driftAccepted = Signal(int, object)  # partner id, RunResult
+    compromiseHandled = Signal(int, object, str)  # partner id, RunResult, incident file
+    failed = Signal(str, int, object)  # intent, partner id, Diagnosis
+    livenessChanged = Signal(int)  # a partner's still-alive result changed
+
+    def __init__(self, controller: Controller, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.incident_dir: Path = data_dir() / "incidents"
+        settings = controller.settings_copy()
+        minutes = float(getattr(settings, "liveness_minutes", 15) or 0)
+        self.liveness = LivenessScheduler(self._probe, minutes, self._on_alive)
+        self.is_online: Any = _online  # the network's state (replaced in tests)
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        if self.liveness.enabled:
+            self.timer.start()
+
+    # ---- operations ------------------------------------------------------------------------
+    def verify(self, partner_id: int, probe_auth: bool = False) -> asyncio.Future[Any]:
+        async def work() -> dict[str, Any]:
+            engine = await self.controller.engine()
+            report = await engine.verify(partner_id, probe_auth=probe_auth)
+            data: dict[str, Any] = report.to_json()
+            return data
+
+        return self.controller.run(
+            "verify",
+            work(),
+            on_result=lambda report: self._done(partner_id, self.verifyFinished, report),
+            on_error=lambda d: self._failed("verify", partner_id, d),
+        )
+
+    def accept_drift(self, partner_id: int) -> asyncio.Future[Any]:
+        async def work() -> RunResult:
+            engine = await self.controller.engine()
+            return await engine.check_drift(partner_id, accept_drift=True)
+
+        def finished(result: RunResult) -> None:
+            if result.ok:
+                self._done(partner_id, self.driftAccepted, result)
+            elif result.diagnosis is not None:
+                self._failed("accept_drift", partner_id, result.diagnosis)
+
+        return self.controller.run(
+            "manage",
+            work(),
+            on_result=finished,
+            on_error=lambda d: self._failed("accept_drift", partner_id, d),
+        )
+
+    def suspected_compromise(self, partner_id: int) -> asyncio.Future[Any]:
+        """Rotate now, then write an incident transcript (every run of the partner)."""
+
+        async def work() -> tuple[RunResult, str]:
+            engine = await self.controller.engine()
+            result = await engine.rotate(partner_id)
+            return result, str(self.write_incident(partner_id, result))
+
+        def finished(outcome: tuple[RunResult, str]) -> None:
+            result, path = outcome
+            self.controller.partner_touched(partner_id)
+            self.compromiseHandled.emit(partner_id, result, path)
+
+        return self.controller.run(
+            "manage",
+            work(),
+            on_result=finished,
+            on_error=lambda d: self._failed("compromise", partner_id, d),
+        )
+
+    def write_incident(self, partner_id: int, rotation: RunResult) -> Path:
+        """One HTML file: the rotation's outcome and every run of the partner, redacted."""
+        vault = self.controller.vault
+        partner = vault.partner(partner_id)
+        runs = sorted(vault.runs(partner_id), key=lambda r: r.created)
+        entries: list[dict[str, Any]] = []
+        for run in runs:
+            entries.append(
+                {
+                    "type": "event",
+                    "at": run.created,
+                    "kind": "Run",
+                    "level": "error" if run.outcome == "failed" else "info",
+                    "message": f"Run {run.id[:8]}: {run.kind} {run.outcome} ({run.state})",
+                    "fields": {},
+                }
+            )
+            entries.extend(vault.transcript(run.id))
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        meta = run_meta(
+            rotation.run_id,
+            "incident",
+            "rotated" if rotation.ok else "rotation failed",
+            "succeeded" if rotation.ok else "failed",
+            stamp,
+            partner.ref,
+            rotation.diagnosis.code if rotation.diagnosis else None,
+        )
+        self.incident_dir.mkdir(parents=True, exist_ok=True)
+        target = self.incident_dir / f"incident-{partner.ref}-{stamp}.html"
+        target.write_text(export(entries, meta, "html"), "utf-8")
+        return target
+
+    def _done(self, partner_id: int, signal: Any, payload: Any) -> None:
+        self.controller.partner_touched(partner_id)
+        signal.emit(partner_id, payload)
+
+    def _failed(self, intent: str, partner_id: int, diagnosis: Diagnosis) -> None:
+        self.controller.partner_touched(partner_id)
+        self.failed.emit(intent, partner_id, diagnosis)
+
+    # ---- liveness ------------------------------------------------------------------------
+    def set_interval(self, minutes: float) -> None:
+        self.liveness.minutes = minutes
+        if self.liveness.enabled:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def watched(self) -> list[int]:
+        """Registered partners, never the sandbox (it lives only in this app)."""
+        vault = self.controller.vault
+        partners = [p for p in vault.partners(status="registered") if p.id is not None]
+        facts = latest_runs(vault, [p.id for p in partners if p.id is not None])
+        return [p.id for p in partners if p.id is not None and not is_sandbox(facts.get(p.id, {}))]
+
+    def tick(self) -> list[int]:
+        self.liveness.online = bool(self.is_online())
+        return self.liveness.tick(self.watched())
+
+    async def _probe(self, partner_id: int) -> Alive:
+        engine = await self.controller.engine()
+        return await still_alive(engine, partner_id)
+
+    def _on_alive(self, partner_id: int, alive: Alive) -> None:
+        self.livenessChanged.emit(partner_id)
+        self.controller.partner_touched(partner_id)
+
+    async def aclose(self) -> None:
+        self.timer.stop()
+        with contextlib.suppress(Exception):
+            await self.liveness.stop()

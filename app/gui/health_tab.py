@@ -1,0 +1,195 @@
+"""The partner detail's Health tab: what to do, the last verify report, the drift history.
+
+It only draws what the vault and the controller know (the last verify run's report, the
+snapshots with their drift, the health findings); its buttons trigger the window's own
+actions (Verify, Accept drift, Suspected compromise), so a click and a shortcut are one path.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.connection_health import ConnectionFacts
+from app.engine.health import Health
+from app.gui.models import short_time
+from app.gui.theme import level_colour
+from app.gui.widgets import muted
+from app.vault import PartnerRecord
+from app.vault.snapshots import Snapshot
+
+STATUS_LEVEL = {"pass": "info", "warn": "warning", "fail": "error", "skip": "debug"}
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(True)
+    table.setAccessibleName(name)
+    return table
+
+
+class VerifyReportDialog(QDialog):
+    """The last verify report of one partner, with room to read each fix."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Verify report")
+        self.resize(940, 560)
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        self.report = _table(["Status", "Check", "Detail", "Fix"], "Verify report")
+        layout.addWidget(self.report, 1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+
+    def show_report(self, partner: PartnerRecord, facts: ConnectionFacts) -> None:
+        report = facts.verify_report or {}
+        self.setWindowTitle(f"Verify report — {partner.ref}")
+        self.title.setText(_summary(facts))
+        checks = report.get("checks") or []
+        self.report.setRowCount(len(checks))
+        for row, check in enumerate(checks):
+            status = str(check.get("status", ""))
+            values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
+                      str(check.get("fix", "")))  # fmt: skip
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
+                if col == 0:
+                    item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
+                self.report.setItem(row, col, item)
+        self.report.setColumnWidth(0, 60)
+        self.report.setColumnWidth(1, 190)
+        self.report.setColumnWidth(2, 340)
+        self.report.resizeRowsToContents()
+
+
+def _summary(facts: ConnectionFacts) -> str:
+    report = facts.verify_report or {}
+    if not report.get("checks"):
+        return "No verify run yet: Verify now runs the conformance checks (read-only)."
+    summary = report.get("summary") or {}
+    counts = ", ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "skip"))
+    return (
+        f"Last verify: {short_time(facts.last_verified)} · OCPI"
+        f" {report.get('ocpi_version') or '?'} · {counts}"
+    )
+
+
+class HealthTab(QWidget):
+    """Last verify summary, reminders, drift history and the health actions."""
+
+    def __init__(
+        self,
+        verify_action: QAction,
+        accept_action: QAction,
+        compromise_action: QAction,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        self.report_title = muted()
+        self.report_title.setWordWrap(True)
+        layout.addWidget(self.report_title)
+        self.reminders = muted()
+        self.reminders.setWordWrap(True)
+        self.reminders.setAccessibleName("Reminders")
+        layout.addWidget(self.reminders)
+        buttons = QHBoxLayout()
+        self.verify_button = QPushButton("&Verify now")
+        self.report_button = QPushButton("Show re&port…")
+        self.accept_button = QPushButton("&Accept drift")
+        self.compromise_button = QPushButton("Suspected &compromise…")
+        for button, action in (
+            (self.verify_button, verify_action),
+            (self.accept_button, accept_action),
+            (self.compromise_button, compromise_action),
+        ):
+            button.setToolTip(action.toolTip())
+            button.clicked.connect(action.trigger)
+        for button in (self.verify_button, self.report_button, self.accept_button,
+                       self.compromise_button):  # fmt: skip
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.report_button.clicked.connect(self.open_report)
+        self._actions = (verify_action, accept_action, compromise_action)
+        self.drift = _table(
+            ["When", "Snapshot", "What changed", "Before", "After"], "Drift history"
+        )
+        layout.addWidget(self.drift, 1)
+        self.dialog = VerifyReportDialog(self)
+        self._partner: PartnerRecord | None = None
+        self._facts = ConnectionFacts()
+
+    def show_partner(
+        self,
+        partner: PartnerRecord,
+        health: Health | None,
+        facts: ConnectionFacts | None,
+        history: list[Snapshot],
+    ) -> None:
+        self._partner = partner
+        self._facts = facts = facts or ConnectionFacts()
+        self.report_title.setText(_summary(facts))
+        reminders = []
+        if facts.token_age_days is not None:
+            reminders.append(f"token {facts.token_age_days} d old")
+        if facts.tls_expires_days is not None:
+            reminders.append(f"TLS certificate expires in {facts.tls_expires_days} d")
+        codes = {f.code for f in health.findings} if health is not None else set()
+        if "token.rotation_due" in codes:
+            reminders.append("rotation due")
+        if "drift.open" in codes:
+            reminders.append("drift not yet accepted")
+        self.reminders.setText(" · ".join(reminders))
+        self.report_button.setEnabled(bool((facts.verify_report or {}).get("checks")))
+        self._fill_drift(history)
+        if self.dialog.isVisible():
+            self.dialog.show_report(partner, facts)
+
+    def open_report(self) -> VerifyReportDialog:
+        if self._partner is not None:
+            self.dialog.show_report(self._partner, self._facts)
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+    def _fill_drift(self, history: list[Snapshot]) -> None:
+        rows = []
+        for snapshot in history:
+            label = snapshot.source + (" · baseline" if snapshot.baseline else "")
+            if not snapshot.drift:
+                rows.append((short_time(snapshot.taken), label, "no change", "", ""))
+            for item in snapshot.drift:
+                rows.append((short_time(snapshot.taken), label, str(item.get("what", "")),
+                             str(item.get("before") or "—"), str(item.get("after") or "—")))  # fmt: skip
+        self.drift.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for col, text in enumerate(values):
+                self.drift.setItem(row, col, QTableWidgetItem(text))
+        self.drift.resizeColumnToContents(0)
+        self.drift.resizeColumnToContents(1)

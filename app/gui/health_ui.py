@@ -1,0 +1,210 @@
+"""Connection health in the main window: the Verify, Accept drift and Suspected compromise
+actions, the detail view's Health tab, the list's health columns and the liveness loop.
+
+Installed by the window with one call (`HealthUi(window)`), so the window's own file keeps
+its shape; everything here goes through the controller and `HealthOps`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from app.core.diagnosis import Diagnosis
+from app.engine import RunResult
+from app.engine.connection_health import ConnectionFacts, extra_findings
+from app.gui.health_ops import HealthOps
+from app.gui.health_tab import HealthTab
+from app.vault import PartnerRecord
+from app.vault.snapshots import Snapshots
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+
+class HealthUi(QObject):
+    """Wires health operations into one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = window.controller
+        self.ops = HealthOps(self.controller, self)
+        self.facts: dict[int, ConnectionFacts] = window.model.connection_facts
+        self.controller.health_extra = self._extra  # type: ignore[method-assign]
+        self.verify_action = self._action(
+            "&Verify connection",
+            self.verify_selected,
+            "Ctrl+Shift+V",
+            "Read-only conformance run with our token: versions, details, modules, pages,"
+            " request ids, our own endpoint (stable check ids, a fix for each)",
+        )
+        self.accept_action = self._action(
+            "&Accept drift",
+            self.accept_selected,
+            None,
+            "Store what the partner offers now as the baseline (a newer common version is"
+            " taken by a credentials PUT at that version)",
+        )
+        self.compromise_action = self._action(
+            "Suspected co&mpromise…",
+            self.compromise_selected,
+            None,
+            "Rotate the credentials now and write an incident transcript of every run",
+        )
+        partner_menu = next(
+            menu
+            for a in window.menuBar().actions()
+            if isinstance(menu := a.menu(), QMenu) and a.text().replace("&", "") == "Partner"
+        )
+        anchor = window.rotate_action
+        partner_menu.insertAction(anchor, self.verify_action)
+        partner_menu.insertActions(
+            window.unregister_action, [self.accept_action, self.compromise_action]
+        )
+        window.toolbar.insertAction(window.rotate_action, self.verify_action)
+        self.tab = HealthTab(self.verify_action, self.accept_action, self.compromise_action)
+        window.partner_view.tabs.addTab(self.tab, "Hea&lth")
+        header = window.table.horizontalHeader()  # health first: visible at any width
+        header.moveSection(header.visualIndex(window.model.COL_HEALTH), 0)
+        window.partner_view.show_hooks.append(self._show_partner)
+        self.ops.verifyFinished.connect(self._on_ops_verifyFinished)
+        self.ops.driftAccepted.connect(self._on_ops_driftAccepted)
+        self.ops.compromiseHandled.connect(self._on_ops_compromiseHandled)
+        self.ops.failed.connect(self._on_ops_failed)
+        window.table.selectionModel().selectionChanged.connect(self.update_actions)
+        self.controller.busyChanged.connect(self.update_actions)
+        self.update_actions()
+
+    def _action(self, text: str, slot: Any, shortcut: str | None, tip: str) -> QAction:
+        action = QAction(text, self.window)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        return action
+
+    # ---- health for the list and the detail ----------------------------------------------
+    def _extra(self, partners: list[PartnerRecord]) -> Any:
+        settings = self.controller.settings_copy()
+        facts, extra = extra_findings(
+            self.controller.vault, partners, int(getattr(settings, "rotation_days", 30) or 30)
+        )
+        self.facts.update(facts)
+        liveness = self.ops.liveness
+
+        def more(partner: PartnerRecord) -> list[Any]:
+            found = extra(partner)
+            alive = liveness.finding(partner.id) if partner.id is not None else None
+            return found + ([alive] if alive is not None else [])
+
+        return more
+
+    def _show_partner(self, partner: PartnerRecord) -> None:
+        if partner.id is None:
+            return
+        health = self.controller.partner_health(partner)
+        history = Snapshots(self.controller.vault).history(partner.id, 30)
+        self.tab.show_partner(partner, health, self.facts.get(partner.id), history)
+        self.update_actions()
+
+    # ---- actions ---------------------------------------------------------------------------
+    def _selected(self) -> PartnerRecord | None:
+        partner = self.window.selected_partner()
+        if partner is None or partner.id is None or partner.status != "registered":
+            return None
+        return partner
+
+    def update_actions(self, *_args: Any) -> None:
+        partner = self._selected()
+        idle = not self.controller.busy("verify") and not self.controller.busy("manage")
+        registered = partner is not None
+        facts = self.facts.get(partner.id) if partner is not None and partner.id else None
+        self.verify_action.setEnabled(registered and idle)
+        self.accept_action.setEnabled(registered and idle and bool(facts and facts.open_drift))
+        self.compromise_action.setEnabled(registered and idle)
+        self.tab.verify_button.setEnabled(self.verify_action.isEnabled())
+        self.tab.accept_button.setEnabled(self.accept_action.isEnabled())
+        self.tab.compromise_button.setEnabled(self.compromise_action.isEnabled())
+
+    def verify_selected(self) -> None:
+        partner = self._selected()
+        if partner is not None and partner.id is not None:
+            self.ops.verify(partner.id, probe_auth=False)
+            self.update_actions()
+
+    def accept_selected(self) -> None:
+        partner = self._selected()
+        if partner is not None and partner.id is not None:
+            self.ops.accept_drift(partner.id)
+            self.update_actions()
+
+    def confirm_compromise(self, partner: PartnerRecord) -> bool:
+        answer = QMessageBox.warning(
+            self.window,
+            "Suspected compromise",
+            f"Rotate the credentials with {partner.ref} now? New tokens replace the old ones on"
+            " both sides at once, and an incident transcript of every run with this partner is"
+            " written for your security team.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def compromise_selected(self) -> None:
+        partner = self._selected()
+        if partner is not None and partner.id is not None and self.confirm_compromise(partner):
+            self.ops.suspected_compromise(partner.id)
+            self.update_actions()
+
+    # ---- results ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self.window.partner_view.refresh()
+        self.update_actions()
+
+    def _on_ops_verifyFinished(self, partner_id: int, report: dict[str, Any]) -> None:
+        summary = report.get("summary") or {}
+        text = ", ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "skip"))
+        level = "error" if summary.get("fail") else "warning" if summary.get("warn") else "ok"
+        self.window.partner_view.show_result("Verify finished", text, level)
+        self._refresh()
+        if self.tab._partner is not None and self.tab._partner.id == partner_id:
+            self.tab.open_report()
+
+    def _on_ops_driftAccepted(self, partner_id: int, result: RunResult) -> None:
+        upgraded = result.extra.get("upgraded_to")
+        accepted = result.extra.get("accepted_drift") or []
+        text = f"Upgraded to OCPI {upgraded}. " if upgraded else ""
+        text += f"{len(accepted)} change(s) accepted as the new baseline."
+        self.window.partner_view.show_result("Drift accepted", text, "ok")
+        self._refresh()
+
+    def _on_ops_compromiseHandled(self, partner_id: int, result: RunResult, path: str) -> None:
+        if result.ok:
+            self.window.partner_view.show_result(
+                "Credentials rotated (suspected compromise)",
+                f"New tokens in place: we present {result.token_c_fingerprint}. Incident"
+                f" transcript: {path}",
+                "ok",
+            )
+        elif result.diagnosis is not None:
+            self.window.partner_view.show_diagnosis(result.diagnosis, "Rotation failed")
+        self.incident_path = path
+        self._refresh()
+
+    def _on_ops_failed(self, intent: str, partner_id: int, diagnosis: Diagnosis) -> None:
+        titles = {"verify": "Verify failed", "accept_drift": "Accept drift failed",
+                  "compromise": "Rotation failed"}  # fmt: skip
+        self.window.partner_view.show_diagnosis(diagnosis, titles.get(intent, "Failed"))
+        self._refresh()
+
+    def close(self) -> None:
+        """The window closes: no more ticks, in-flight probes cancelled."""
+        self.ops.timer.stop()
+        for task in list(self.ops.liveness.in_flight.values()):
+            task.cancel()

@@ -195,6 +195,13 @@ def run_cancelled(run: RunRecord) -> Finding:
     )
 
 
+IN_PROGRESS = Finding(
+    "run.in_progress",
+    UNKNOWN,
+    "A wizard is registering with this partner right now.",
+    "Finish or cancel the wizard.",
+    "in progress",
+)
 WAITING = Finding(
     "invite.waiting",
     UNKNOWN,
@@ -284,6 +291,7 @@ def assess(
     partner: PartnerRecord,
     runs: Mapping[str, RunRecord] | None = None,
     extra: Iterable[Finding] = (),
+    active_runs: Collection[str] = (),
 ) -> Health:
     """The health of one partner from its record and its newest run of each kind.
 
@@ -311,6 +319,8 @@ def assess(
         latest = _newer(runs.get("register"), runs.get("invite"))
         if latest is not None and latest.outcome == "running" and latest.kind == "invite":
             findings.append(WAITING)
+        elif latest is not None and latest.outcome == "running" and latest.id in active_runs:
+            findings.append(IN_PROGRESS)
         elif latest is not None and latest.outcome in ("running", "interrupted"):
             findings.append(run_unfinished(latest))
         elif latest is not None and latest.outcome == "cancelled":
@@ -352,12 +362,13 @@ def partners_health(
     partners: Iterable[PartnerRecord],
     running_sandboxes: Collection[str] = (),
     extra: Callable[[PartnerRecord], Iterable[Finding]] | None = None,
+    active_runs: Collection[str] = (),
 ) -> dict[int, Health]:
     """Health of many partners with one run query; the vault is read, never written.
 
     `running_sandboxes`: versions URLs of the sandboxes running in this process (a sandbox
     lives only inside the app that started it; the CLI has none). `extra` adds findings per
-    partner (the hook for connection checks).
+    partner (the hook for connection checks). `active_runs`: runs an open window drives.
     """
     partners = [p for p in partners if p.id is not None]
     facts = latest_runs(vault, [p.id for p in partners if p.id is not None])
@@ -372,7 +383,7 @@ def partners_health(
             and not sandbox_served(partner, runs, running_sandboxes)
         ):
             more.append(SANDBOX_NOT_RUNNING)
-        verdicts[partner.id] = assess(partner, runs, more)
+        verdicts[partner.id] = assess(partner, runs, more, active_runs)
     return verdicts
 
 

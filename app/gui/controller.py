@@ -450,7 +450,7 @@ class Controller(QObject):
         plus what only this process knows: which sandbox partners are still running."""
         engine = self._engine
         running = engine.running_sandboxes() if engine is not None else []
-        return partners_health(self.vault, partners, running)
+        return partners_health(self.vault, partners, running, active_runs=self.owned_runs)
 
     def partner_health(self, partner: PartnerRecord) -> Health:
         assert partner.id is not None

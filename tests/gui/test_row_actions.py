@@ -58,6 +58,10 @@ def test_cancelled_wizard_ends_its_run_and_retry_fills_in_the_unspent_token(
     go_next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.sender_flow.phase == Phase.READY, timeout=WAIT_MS)
     run_id = wizard.sender_flow.run_id
+    pending = controller.run_record(run_id).partner_id
+    qtbot.waitUntil(lambda: window.model.row_of(pending) >= 0, timeout=5000)
+    window.reload_partners()
+    assert status_of(window, pending) == "Pending · in progress"  # the wizard is on it
     click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     run = controller.run_record(run_id)
     assert run.outcome == "cancelled"  # at once, not "running" until some task gets to it

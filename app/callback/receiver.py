@@ -48,6 +48,8 @@ class PeerSession:
     status: str = "invited"  # invited | registered | unregistered
     callback_calls: list[str] = field(default_factory=list)
     warnings: list[Diagnosis] = field(default_factory=list)  # what we tolerated of them
+    incoming: Credentials | None = None  # a PUT's new credentials, while its hook runs
+    incoming_details: VersionDetails | None = None
 
 
 RegistrationHook = Callable[[PeerSession, Secret, Secret], Awaitable[None]]
@@ -161,8 +163,10 @@ class ReceiverService:
         await self.discover(session, machine, version, transcript)  # PUT always re-fetches
         new_token = self.issue_token(machine.token_b, session)
         old_theirs = session.their_token
+        session.incoming, session.incoming_details = machine.partner, machine.details
         if self.on_updated is not None:
             await self.on_updated(session, new_token, machine.token_b)
+        session.incoming = session.incoming_details = None
         self.tokens.revoke(session.our_token)
         if old_theirs is not None:
             self.tokens.forget_outbound(old_theirs)

@@ -14,7 +14,15 @@ import sys
 from types import ModuleType
 
 from app import __version__
-from app.cli import audit_cmd, handshake_cmds, manage_cmds, peers, team_cmds, transcript_cmd
+from app.cli import (
+    audit_cmd,
+    handshake_cmds,
+    manage_cmds,
+    peers,
+    profiles_cmd,
+    team_cmds,
+    transcript_cmd,
+)
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -44,6 +52,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     transcript_cmd,
     audit_cmd,
     team_cmds,
+    profiles_cmd,
 )
 
 

@@ -202,6 +202,7 @@ def make_engine(args: argparse.Namespace, vault: Any) -> Any:
         public_url=getattr(args, "public_url", None),
         own_versions_url=own,
         token_b=token_b,
+        ssl_context=_serve_ssl(args),
     )
     return Engine(
         vault,
@@ -210,6 +211,12 @@ def make_engine(args: argparse.Namespace, vault: Any) -> Any:
         callback=callback,
         on_event=event_printer(getattr(args, "verbose", False)),
     )
+
+
+def _serve_ssl(args: argparse.Namespace) -> Any:
+    from app.cli.profile_args import serve_ssl_context
+
+    return serve_ssl_context(args)
 
 
 def warn_wide_bind(engine: Any) -> None:

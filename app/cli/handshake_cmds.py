@@ -25,6 +25,8 @@ from app.cli.common import (
     warn_wide_bind,
     write_secret_file,
 )
+from app.cli.profile_args import add_profile_args, add_serve_tls_args, profile_from_args
+from app.cli.sandbox_hub import add_hub_args, make_sandbox
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
@@ -36,6 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
         "--token-a-file", required=True, help="file holding the TOKEN_A it accepts ('-' = stdin)"
     )
     p.add_argument("--fault", default="none", help="fault mode to rehearse (see docs)")
+    add_hub_args(p)
     p.add_argument("--slow-seconds", type=float, default=2.0, help=argparse.SUPPRESS)
     p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
     add_common(p)
@@ -45,8 +48,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
     p.add_argument("--token-a-file", required=True, help="file holding TOKEN_A ('-' = stdin)")
     add_identity(p, required=True)
     p.add_argument("--ocpi-version", default=None)
-    p.add_argument("--token-encoding", choices=("auto", "base64", "raw"), default="auto")
+    p.add_argument("--token-encoding", choices=("auto", "base64", "raw", "plain"), default=None)
+    add_profile_args(p)
     add_listen(p)
+    add_serve_tls_args(p)
     p.add_argument(
         "--own-versions-url", default=None, help="external mode: our platform's versions URL"
     )
@@ -62,6 +67,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
     add_identity(p, required=False)
     p.add_argument("--token-a-out", default=None, help="write the new TOKEN_A here (mode 0600)")
     p.add_argument("--wait", type=float, default=600.0, help="seconds to wait for the partner")
+    add_serve_tls_args(p)
     add_network(p)
     add_common(p)
 
@@ -70,7 +76,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
 
 async def cmd_sandbox(args: argparse.Namespace) -> int:
     from app.core.tokens import Secret, TokenRole
-    from app.sandbox import Fault, SandboxPartner
+    from app.sandbox import Fault
 
     token_a = Secret(read_token_file(args.token_a_file, "TOKEN_A"), TokenRole.A)
     try:
@@ -92,7 +98,7 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
         kwargs["versions"] = versions
     from app.core.http import HttpSettings
 
-    sandbox = SandboxPartner(token_a, http_settings=HttpSettings(allow_insecure=True), **kwargs)
+    sandbox = make_sandbox(args, token_a, HttpSettings(allow_insecure=True), **kwargs)
     await sandbox.start()
     print(sandbox.versions_url, flush=True)
     print(
@@ -121,7 +127,7 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
                     )
             seen = len(entries)
             if sandbox.registered and getattr(sandbox, "_announced", False) is False:
-                sandbox._announced = True  # type: ignore[attr-defined]
+                sandbox._announced = True
                 print("sandbox: a partner registered", file=sys.stderr, flush=True)
     finally:
         await sandbox.stop()
@@ -131,6 +137,7 @@ async def cmd_sandbox(args: argparse.Namespace) -> int:
 async def cmd_register(args: argparse.Namespace) -> int:
     from app.core.tokens import Secret, TokenRole
 
+    profile = profile_from_args(args)  # a bad profile stops before TOKEN_A is read
     token_a = Secret(read_token_file(args.token_a_file, "TOKEN_A"), TokenRole.A)
     with open_vault(args.vault) as vault:
         engine = make_engine(args, vault)
@@ -142,6 +149,7 @@ async def cmd_register(args: argparse.Namespace) -> int:
                 ocpi_version=args.ocpi_version,
                 token_encoding=args.token_encoding,
                 verify=not args.no_verify,
+                profile=profile,
             )
         return print_result(result, args.json)
 

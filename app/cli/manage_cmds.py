@@ -16,6 +16,7 @@ from app.cli.common import (
     make_engine,
     open_vault,
     print_result,
+    read_token_file,
     resolve_run,
 )
 
@@ -23,13 +24,19 @@ from app.cli.common import (
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Declare rotate, unregister, check and runs; return their handlers."""
     for name, text in (
-        ("rotate", "PUT new credentials"),
+        ("rotate", "new credentials: PUT, or DELETE and register again (the partner's profile)"),
         ("unregister", "DELETE our credentials"),
         ("check", "GET versions with TOKEN_C"),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("peer")
         if name == "rotate":
+            p.add_argument(
+                "--token-a-file",
+                default=None,
+                help="a fresh TOKEN_A from the partner ('-' = stdin): rotate by DELETE and a"
+                " new registration (hubs that cannot rotate by PUT)",
+            )
             add_listen(p)
         add_network(p)
         add_common(p)
@@ -44,11 +51,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
 
 
 async def cmd_manage(args: argparse.Namespace) -> int:
+    token_a = None
+    if args.command == "rotate" and getattr(args, "token_a_file", None):
+        from app.core.tokens import Secret, TokenRole
+
+        token_a = Secret(read_token_file(args.token_a_file, "TOKEN_A"), TokenRole.A)
     with open_vault(args.vault) as vault:
         engine = make_engine(args, vault)
         async with engine:
-            operation = getattr(engine, args.command)
-            result = await operation(args.peer)
+            if args.command == "rotate":
+                result = await engine.rotate(args.peer, token_a)
+            else:
+                result = await getattr(engine, args.command)(args.peer)
         return print_result(result, args.json)
 
 

@@ -220,6 +220,44 @@ CATALOG: dict[str, _Entry] = {
         "The partner could not call back our endpoints with TOKEN_B (OCPI 3001).",
         "Make sure our versions URL is reachable from the partner and accepts TOKEN_B.",
     ),
+    "net.client_cert_refused": _Entry(
+        "The partner refused our client certificate during the TLS handshake ({detail}).",
+        "Send the partner the certificate's subject and issuer (profiles show PEER) and ask"
+        " them to trust it, or use the certificate they issued for you. TOKEN_A was not spent.",
+    ),
+    "net.client_cert_missing": _Entry(
+        "The partner requires a client certificate (mutual TLS) and we presented none.",
+        "Give --client-cert and --client-key, or a profile with client_cert and client_key.",
+    ),
+    "input.client_cert": _Entry(
+        "The client certificate cannot be used: {detail}.",
+        "Give the PEM certificate the partner trusts and its unencrypted PEM private key.",
+    ),
+    "input.profile": _Entry(
+        "The partner profile cannot be used: {detail}.",
+        "Fix the profile file (profiles show NAME lists every key), or choose a built-in one.",
+    ),
+    "profile.proposal": _Entry(
+        "The partner's profile could say {detail}; it was not changed.",
+        "Apply it in the partner's profile view, or put it in the profile file you register with.",
+        Severity.WARNING,
+    ),
+    "reg.rotation_needs_token_a": _Entry(
+        "{detail} rotates by DELETE and a new registration: that needs a fresh TOKEN_A from the"
+        " partner. Nothing was sent.",
+        "Ask the hub for a new TOKEN_A, then run: rotate PEER --token-a-file FILE (or - for stdin).",
+    ),
+    "reg.reregister_failed": _Entry(
+        "The hub accepted our DELETE, but the new registration failed: {detail} Our old"
+        " credentials are kept, retired; they no longer work at the hub.",
+        "Ask the hub to enable our connection again and to issue a fresh TOKEN_A for"
+        " {versions_url}; then run rotate {peer} --token-a-file FILE again.",
+    ),
+    "partner.roster_changed": _Entry(
+        "The partner updated its credentials (an inbound PUT): {detail}.",
+        "Nothing to do: the new roles and endpoints are stored. Check the partner's detail.",
+        Severity.WARNING,
+    ),
     "net.short_post_timeout": _Entry(
         "The credentials POST may take only {detail}: a Receiver that calls us back slowly may"
         " answer after we gave up, leaving TOKEN_C unknown.",
@@ -497,7 +535,11 @@ def diagnose(code: str, detail: str | None = None, **fields: str) -> Diagnosis:
         message = entry.message.format(**values)
     except (KeyError, IndexError):
         message = entry.message
-    return Diagnosis(code, message, entry.hint, entry.severity, entry.token_confusion, detail)
+    try:
+        hint = entry.hint.format(**values) if "{" in entry.hint else entry.hint
+    except (KeyError, IndexError):
+        hint = entry.hint
+    return Diagnosis(code, message, hint, entry.severity, entry.token_confusion, detail)
 
 
 def fail(code: str, detail: str | None = None, **fields: str) -> OnboardingError:

@@ -51,6 +51,9 @@ class HttpSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     allow_insecure: bool = False
     ca_bundle: str | None = None
+    ca_pem: str | None = None  # a partner's CA as PEM text (a profile's vault copy)
+    client_cert_pem: str | None = None  # mutual TLS towards the partner (PEM text)
+    client_key_pem: str | None = field(default=None, repr=False)  # decrypted from the vault
 
 
 @dataclass(frozen=True)
@@ -92,22 +95,34 @@ def check_url_allowed(url: str, allow_insecure: bool) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """Verified TLS, TLS 1.2 at least; built once per CA bundle (loading the CA store costs
-    ~15 ms, more than a whole loopback handshake)."""
-    if ca_bundle:
-        context = ssl.create_default_context(cafile=ca_bundle)
+def _ssl_context(
+    ca_bundle: str | None,
+    ca_pem: str | None = None,
+    client_cert_pem: str | None = None,
+    client_key_pem: str | None = None,
+) -> ssl.SSLContext:
+    """Verified TLS, TLS 1.2 at least; built once per CA bundle and client certificate
+    (loading the CA store costs ~15 ms, more than a whole loopback handshake)."""
+    if ca_bundle or ca_pem:
+        context = ssl.create_default_context(cafile=ca_bundle or None, cadata=ca_pem or None)
     else:
         import certifi
 
         context = ssl.create_default_context(cafile=certifi.where())
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if client_cert_pem and client_key_pem:
+        from app.core.pem import load_client_certificate
+
+        load_client_certificate(context, client_cert_pem, client_key_pem)
     return context
 
 
 def make_client(settings: HttpSettings) -> httpx.AsyncClient:
-    """One client and connection pool per run; TLS verified (optionally against a CA bundle)."""
-    verify = _ssl_context(settings.ca_bundle)
+    """One client and connection pool per run; TLS verified (optionally against a CA bundle),
+    with the partner's client certificate when its profile has one (mutual TLS)."""
+    verify = _ssl_context(
+        settings.ca_bundle, settings.ca_pem, settings.client_cert_pem, settings.client_key_pem
+    )
     timeout = httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout)
     return httpx.AsyncClient(
         verify=verify,
@@ -143,6 +158,8 @@ class OcpiHttp:
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.requests_sent = 0
         self.connections_opened = 0
+        # OCPI-from/to-* headers for module calls, when the partner's profile asks for them
+        self.routing: dict[str, str] | None = None
 
     async def send(
         self,
@@ -153,13 +170,21 @@ class OcpiHttp:
         base64_token: bool,
         ocpi_headers: bool,
         body: dict[str, Any] | None = None,
+        module_call: bool = False,
     ) -> HttpResult:
-        """One request, redirects handled by policy; raises OnboardingError on transport failure."""
+        """One request, redirects handled by policy; raises OnboardingError on transport failure.
+
+        `module_call` (locations, tariffs, ...) adds the routing headers when set; versions,
+        version details and credentials never carry them (hubs refuse them there).
+        """
         check_url_allowed(url, self.settings.allow_insecure)
         redirects: list[str] = []
         current = url
+        extra = dict(self.routing) if module_call and self.routing else None
         while True:
-            result = await self._send_once(method, current, token, base64_token, ocpi_headers, body)
+            result = await self._send_once(
+                method, current, token, base64_token, ocpi_headers, body, extra
+            )
             if result.status not in (301, 302, 303, 307, 308):
                 return HttpResult(**{**result.__dict__, "redirects": redirects})
             location = result.headers.get("location")
@@ -193,13 +218,17 @@ class OcpiHttp:
         base64_token: bool,
         ocpi_headers: bool,
         body: dict[str, Any] | None,
+        extra_headers: dict[str, str] | None = None,
     ) -> HttpResult:
         headers: dict[str, str] = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = authorization_header(token.reveal(), base64_token)
-        if ocpi_headers:
-            headers["X-Request-ID"] = str(uuid.uuid4())
-            headers["X-Correlation-ID"] = self.correlation_id
+        # X-Request-ID and X-Correlation-ID on every request, 2.1.1 included: hubs (GIREVE)
+        # want them everywhere and echo them; 2.1.1 servers ignore unknown headers.
+        headers["X-Request-ID"] = str(uuid.uuid4())
+        headers["X-Correlation-ID"] = self.correlation_id
+        if extra_headers:
+            headers.update(extra_headers)
         content: bytes | None = None
         if body is not None:
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -306,6 +335,11 @@ class OcpiHttp:
             if method in ("POST", "PUT"):
                 return fail("net.post_timeout")
             return fail("net.timeout", f"{deadline:.0f} s")
+        refused = _client_cert_refusal(str(exc))
+        if refused is not None and isinstance(exc, httpx.HTTPError | ssl.SSLError):
+            if self.settings.client_cert_pem:
+                return fail("net.client_cert_refused", refused)
+            return fail("net.client_cert_missing")
         if isinstance(exc, httpx.ConnectError):
             text = str(exc)
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
@@ -344,6 +378,26 @@ def _decode_for_record(raw: bytes, headers: dict[str, str]) -> bytes:
         return out[: MAX_BODY_BYTES + 1]
     except zlib.error:
         return raw
+
+
+_PEER_ALERTS = {
+    "alert certificate required": "a certificate is required",
+    "alert bad certificate": "bad certificate",
+    "alert unknown ca": "our certificate's issuer is unknown to them",
+    "alert certificate unknown": "certificate unknown",
+    "alert certificate expired": "our certificate has expired",
+    "alert certificate revoked": "our certificate is revoked",
+    "alert handshake failure": "handshake failure",
+}
+
+
+def _client_cert_refusal(text: str) -> str | None:
+    """The partner's TLS alert when it refused (or wanted) our client certificate."""
+    lowered = text.lower()
+    for needle, reason in _PEER_ALERTS.items():
+        if needle in lowered:
+            return reason
+    return None
 
 
 def _tls_reason(text: str) -> str:

@@ -99,6 +99,7 @@ class Engine:
                     port=settings.listen_port,
                     public_url=settings.public_url,
                     versions=self.versions,
+                    ssl_context=settings.ssl_context,
                 ),
             )
             await self.server.start()
@@ -238,8 +239,9 @@ class Engine:
         token_a: Secret,
         *,
         ocpi_version: str | None = None,
-        token_encoding: str = "auto",
+        token_encoding: str | None = None,
         verify: bool = True,
+        profile: Any = None,
     ) -> Any:
         from app.engine.register import Registration
 
@@ -250,6 +252,7 @@ class Engine:
             ocpi_version=ocpi_version,
             token_encoding=token_encoding,
             verify=verify,
+            profile=profile,
         )
 
     async def register(
@@ -258,8 +261,9 @@ class Engine:
         token_a: Secret,
         *,
         ocpi_version: str | None = None,
-        token_encoding: str = "auto",
+        token_encoding: str | None = None,
         verify: bool = True,
+        profile: Any = None,
     ) -> RunResult:
         reg = self.registration(
             versions_url,
@@ -267,6 +271,7 @@ class Engine:
             ocpi_version=ocpi_version,
             token_encoding=token_encoding,
             verify=verify,
+            profile=profile,
         )
         result: RunResult = await reg.run()
         return result
@@ -283,10 +288,11 @@ class Engine:
 
         return await wait_for_registration(self, invitation, timeout)
 
-    async def rotate(self, ref: int | str) -> RunResult:
-        from app.engine.manage import rotate
+    async def rotate(self, ref: int | str, token_a: Secret | None = None) -> RunResult:
+        """PUT, or DELETE and a new registration (the profile's rotation, or a TOKEN_A)."""
+        from app.engine.reregister import rotate_as_profiled
 
-        return await rotate(self, ref)
+        return await rotate_as_profiled(self, ref, token_a)
 
     async def unregister(self, ref: int | str) -> RunResult:
         from app.engine.manage import unregister

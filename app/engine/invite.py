@@ -18,6 +18,7 @@ from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import replace_same_identity, retire_live_tokens
 from app.engine.engine import Engine, crash_point, peer_key
 from app.engine.results import Invitation, RunResult
+from app.engine.roster import record_roster_change
 from app.vault import Direction, PartnerRecord, TokenState
 
 
@@ -104,8 +105,10 @@ def attach_receiver_hooks(engine: Engine) -> None:
     async def on_updated(session: PeerSession, new_inbound: Secret, new_outbound: Secret) -> None:
         vault = engine.vault
         partner_id = _partner_id(session)
-        in_role = new_inbound.role or TokenRole.C
-        out_role = new_outbound.role or TokenRole.B
+        we_registered = session.role == "sender"  # they present B to us, we present C
+        in_role = TokenRole.B if we_registered else TokenRole.C
+        out_role = TokenRole.C if we_registered else TokenRole.B
+        record_roster_change(engine, partner_id, session)
         with vault.transaction():
             for cred in vault.tokens(partner_id, state=TokenState.ACTIVE):
                 if cred.role != TokenRole.A:

@@ -29,6 +29,7 @@ from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import retire_live_tokens
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
+from app.engine.partner_profile import apply_to_http, settings_for, stored_profile
 from app.engine.results import RunResult
 from app.vault import Direction, PartnerRecord, TokenState
 from app.vault.records import now_iso
@@ -67,10 +68,11 @@ class _Op:
         secrets = [s for s in (self.outbound, self.inbound) if s is not None]
         self.recorder = engine.recorder(self.run.id, self.key, secrets)
         self.encoding = EncodingChoice(self.partner.token_encoding or "auto")
-        self.client = make_client(engine.http_settings)
-        self.http = OcpiHttp(
-            self.client, self.recorder.transcript, engine.http_settings, self.recorder.emit
-        )
+        self.profile = stored_profile(self.vault, self.partner)
+        settings = settings_for(engine.http_settings, self.profile)  # mTLS from the vault copy
+        self.client = make_client(settings)
+        self.http = OcpiHttp(self.client, self.recorder.transcript, settings, self.recorder.emit)
+        apply_to_http(engine, self.http, self.partner, self.profile)
         self.warnings: list[Diagnosis] = []  # deviations tolerated in the partner's answers
 
     async def close(self) -> None:

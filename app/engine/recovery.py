@@ -43,6 +43,8 @@ def describe(run: RunRecord) -> str:
         "put_sent": "the update was sent; the partner's answer never arrived",
         "delete_sent": "the unregister request was sent; the answer never arrived",
         "invited": "a TOKEN_A was issued and is waiting for the partner",
+        "deleted": "the hub accepted our DELETE; the new registration did not finish",
+        "registering": "the hub accepted our DELETE; the new registration did not finish",
     }.get(run.state, "stopped")
     return f"{run.kind} run {run.id[:8]} stopped at '{run.state}': {meaning}."
 
@@ -55,6 +57,8 @@ async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
     partner_id = run.partner_id
     if run.kind == "register":
         return await _recover_register(engine, run, action)
+    if run.kind == "rotate" and run.data.get("path") == "delete-register":
+        return _recover_reregister(engine, run)
     if run.kind == "rotate" and partner_id is not None:
         return await _recover_rotate(engine, run, action, partner_id)
     if run.kind == "invite" and partner_id is not None:
@@ -77,6 +81,22 @@ async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
         return _done(run, "cleaned")
     vault.update_run(run.id, outcome="interrupted")
     return _done(run, "cleaned")
+
+
+def _recover_reregister(engine: Engine, run: RunRecord) -> RunResult:
+    """A rotation by DELETE + register stopped mid-way: before the DELETE's answer nothing
+    is known; after it, only a fresh TOKEN_A from the hub brings the connection back. The
+    old credentials stay stored (retired); the run says what to ask for."""
+    partner = engine.vault.partner(run.partner_id) if run.partner_id is not None else None
+    ref = partner.ref if partner is not None else "PEER"
+    url = partner.versions_url if partner is not None else "its versions URL"
+    diagnosis = diagnose(
+        "reg.reregister_failed", "the run was interrupted.", peer=ref, versions_url=url
+    )
+    engine.vault.update_run(run.id, outcome="interrupted", diagnosis=diagnosis.to_dict())
+    return RunResult(
+        "failed", run.id, kind=run.kind, partner_id=run.partner_id, diagnosis=diagnosis
+    )
 
 
 def _done(run: RunRecord, status: str) -> RunResult:

@@ -20,13 +20,22 @@ from app.core.handshake import Request, Response, SenderHandshake, SenderState, 
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
 from app.core.models import Credentials
+from app.core.profile import Profile
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import replace_same_identity
 from app.engine.engine import Engine, crash_point, internal_failure, peer_key
+from app.engine.partner_profile import (
+    await_activation,
+    check_profile,
+    preflight_tls,
+    proposals_after_run,
+    settings_for,
+)
 from app.engine.recorder import RunRecorder
 from app.engine.results import Discovery, RunResult
 from app.vault import Direction, PartnerRecord, TokenState
+from app.vault.profiles import ProfileStore
 from app.vault.records import now_iso
 
 STEP_TITLES = {
@@ -65,14 +74,21 @@ class Registration:
         token_a: Secret,
         *,
         ocpi_version: str | None = None,
-        token_encoding: str = "auto",
+        token_encoding: str | None = None,
         verify: bool = True,
+        profile: Profile | None = None,
     ) -> None:
         self.engine = engine
         self.vault = engine.vault
         self.versions_url = versions_url.strip()
         self.token_a = Secret(token_a.reveal().strip(), TokenRole.A)
-        self.encoding = EncodingChoice(token_encoding)
+        # the arguments (the command line) win over the profile, the profile over defaults
+        self.profile = (profile or Profile()).merge(
+            ocpi_version=ocpi_version, token_encoding=token_encoding
+        )
+        ocpi_version = self.profile.ocpi_version
+        self.http_settings = settings_for(engine.http_settings, self.profile)
+        self.encoding = EncodingChoice(self.profile.engine_encoding)
         self.machine = SenderHandshake(
             self.versions_url,
             self.token_a,
@@ -90,6 +106,7 @@ class Registration:
         self._client: httpx.AsyncClient | None = None
         self._http: OcpiHttp | None = None
         self.result: RunResult | None = None
+        self.activated: bool | None = None  # after an activation wait, if any
 
     # ---- public ------------------------------------------------------------------------
     async def discover(self) -> Discovery:
@@ -138,6 +155,7 @@ class Registration:
         problems += errors(check_token(self.token_a.reveal()))
         if problems:
             raise OnboardingError(problems[0])
+        check_profile(self.profile)
         existing = self.vault.find_token(self.token_a)
         if existing is not None and existing.role == TokenRole.A:
             if existing.state in (TokenState.CONSUMED, TokenState.REVOKED, TokenState.SUPERSEDED):
@@ -161,6 +179,7 @@ class Registration:
                 self.vault.add_token(
                     partner.id, TokenRole.A, Direction.OUTBOUND, self.token_a, TokenState.PENDING
                 )
+            ProfileStore(self.vault).save(self.partner_id, self.profile)
             run = self.vault.start_run(
                 "register",
                 self.partner_id,
@@ -174,11 +193,18 @@ class Registration:
         self.run_id = run.id
         self.key = peer_key(self.partner_id)
         self._recorder = self.engine.recorder(run.id, self.key, [self.token_a])
-        self._client = make_client(self.engine.http_settings)
+        self._client = make_client(self.http_settings)
         self._http = OcpiHttp(
-            self._client, self._recorder.transcript, self.engine.http_settings, self._recorder.emit
+            self._client, self._recorder.transcript, self.http_settings, self._recorder.emit
         )
         crash_point("new")
+        if self.profile.mutual_tls:  # before TOKEN_A travels anywhere
+            try:
+                await preflight_tls(self._http, self.versions_url, self._recorder.emit)
+            except OnboardingError as exc:
+                self._fail(exc.diagnosis)
+                await self.aclose()
+                raise
 
     def _is_sandbox(self) -> bool:
         """A sandbox this engine started: its partners are marked (they vanish with it)."""
@@ -332,6 +358,16 @@ class Registration:
             if session is not None:
                 self.engine.receiver.registered_sender(session, machine.token_c)
         crash_point("registered")
+        if self.profile.activation_delay_s and machine.verify and self._http is not None:
+            self.activated = await await_activation(
+                self._http,
+                machine.versions_url_after(),
+                machine.token_c,
+                self.encoding,
+                None,
+                self.profile.activation_delay_s,
+                self._recorder.emit,
+            )
 
     # ---- outcome ------------------------------------------------------------------------
     def _mutual_discovery(self) -> str:
@@ -345,6 +381,14 @@ class Registration:
         machine = self.machine
         warnings: list[Diagnosis] = list(machine.warnings) + list(self.encoding.warnings)
         warnings += timeout_warnings(self.engine.http_settings.write_timeout)
+        if self.partner_id is not None:
+            warnings += proposals_after_run(
+                self.vault,
+                self.partner_id,
+                self.profile,
+                self.encoding,
+                list(machine.their_versions),
+            )
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
         mutual = self._mutual_discovery()
@@ -441,6 +485,13 @@ class Registration:
             )
         else:
             outcome = "cancelled" if cancelled else "failed"
+        # what was tolerated before the failure, recorded before the outcome is final
+        warnings = list(machine.warnings) + list(self.encoding.warnings)
+        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
+        if self._recorder is not None:
+            warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
+            for warning in warnings:
+                self._recorder.diagnosis(warning)
         with self.vault.transaction():
             if self.token_b_cred is not None and not unknown:
                 self.vault.set_token_state(self.token_b_cred, TokenState.REVOKED)
@@ -463,12 +514,6 @@ class Registration:
                     diagnosis.message, Level.ERROR, step=str(machine.state), diagnosis=diagnosis
                 )
             )
-        warnings = list(machine.warnings) + list(self.encoding.warnings)
-        warnings += timeout_warnings(self.engine.http_settings.write_timeout)
-        if self._recorder is not None:
-            warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
-            for warning in warnings:  # tolerated before the failure: support needs them too
-                self._recorder.diagnosis(warning)
         self.result = RunResult(
             status="failed",
             run_id=self.run_id,

@@ -55,6 +55,7 @@ class CallbackSettings:
     public_url: str | None = None
     own_versions_url: str | None = None  # external mode
     token_b: Secret | None = None  # external mode: the TOKEN_B provisioned on our platform
+    ssl_context: Any = None  # embedded endpoint over HTTPS (may require client certificates)
 
 
 @dataclass

@@ -136,6 +136,7 @@ class SenderFlow(_Flow):
         self.token_a: Secret | None = None
         self.ocpi_version: str | None = None
         self.callback: CallbackSettings | None = None
+        self.profile: Any = None  # the partner type's profile (app.core.profile.Profile)
         self.sandbox_token: Secret | None = None
         self.sandbox_fault: str | None = None
         self._reg: Any = None
@@ -180,11 +181,13 @@ class SenderFlow(_Flow):
         token_text: str,
         ocpi_version: str | None = None,
         callback: CallbackSettings | None = None,
+        profile: Any = None,
     ) -> None:
         self.versions_url = versions_url.strip()
         self.token_a = Secret(normalise_token_input(token_text), TokenRole.A)
         self.ocpi_version = ocpi_version or None
         self.callback = callback
+        self.profile = profile
 
     def _key(self) -> tuple[Any, ...]:
         token = self.token_a.fingerprint if self.token_a else None
@@ -196,6 +199,7 @@ class SenderFlow(_Flow):
             cb.mode if cb else "embedded",
             cb.own_versions_url if cb else None,
             cb.token_b.fingerprint if cb and cb.token_b else None,
+            repr(self.profile),
         )
 
     def discover(self) -> None:
@@ -210,16 +214,17 @@ class SenderFlow(_Flow):
         self._reset_steps()
         self.step("versions").set(StepState.RUNNING)
         self._input_key = self._key()
-        url, token, version, callback = (
+        url, token, version, callback, profile = (
             self.versions_url,
             self.token_a,
             self.ocpi_version,
             self.callback,
+            self.profile,
         )
 
         async def work() -> Discovery:
             engine = await self.controller.engine(callback)
-            self._reg = engine.registration(url, token, ocpi_version=version)
+            self._reg = engine.registration(url, token, ocpi_version=version, profile=profile)
             discovery: Discovery = await self._reg.discover()
             return discovery
 

@@ -30,6 +30,7 @@ from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
+from app.gui.profile_widgets import ProfileView, apply_proposal, fill_profile
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, Pill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
@@ -146,6 +147,9 @@ class PartnerView(QWidget):
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
         self.history.itemSelectionChanged.connect(self._on_history_itemSelectionChanged)
         self.tabs.addTab(self.history, "&History")
+        self.profile_view = ProfileView()
+        self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
+        self.tabs.addTab(self.profile_view, "&Profile")
         layout.addWidget(self.tabs, 1)
         return page
 
@@ -233,6 +237,12 @@ class PartnerView(QWidget):
         self._fill_endpoints(partner)
         self._fill_credentials(partner)
         self._fill_history(partner)
+        fill_profile(self.profile_view, self.controller.vault, partner)
+
+    def _on_profile_view_applyRequested(self, key: str) -> None:
+        if self.partner is not None and self.partner.id is not None:
+            apply_proposal(self.controller.vault, self.partner.id, key)
+            self.show_partner(self.partner.id)
 
     def _show_health(self, health: Health) -> None:
         """The worst finding as title, every finding's reason and fix below (or hidden)."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.diagnosis import Diagnosis
+from app.core.diagnosis import Diagnosis, Severity
 from app.core.inputs import (
     check_identity,
     check_token,
@@ -34,6 +34,7 @@ from app.core.inputs import (
     errors,
     normalise_token_input,
 )
+from app.core.profile import ProfileError
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine import CallbackSettings, Discovery
 from app.engine.health import Health
@@ -41,6 +42,7 @@ from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller, callback_from
 from app.gui.flows import Phase, SenderFlow
 from app.gui.models import roles_text, status_key, status_text
+from app.gui.profile_widgets import PartnerTypeBox
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
@@ -107,6 +109,10 @@ class ReceivePage(FlowPage):
         form.addRow("&TOKEN_A", self.token)
         form.addRow("", self.token_hints)
         form.addRow("OCPI &version", self.version_combo)
+        self.partner_type = PartnerTypeBox()
+        type_label = QLabel("Partner &type")
+        type_label.setBuddy(self.partner_type.combo)
+        form.addRow(type_label, self.partner_type)
         layout.addWidget(box)
 
         who = card()
@@ -172,6 +178,7 @@ class ReceivePage(FlowPage):
         self.own_url_edit.textChanged.connect(self._on_input_changed)
         self.token_b.textChanged.connect(self._on_input_changed)
         self.embedded_radio.toggled.connect(self._on_input_changed)
+        self.partner_type.changed.connect(self._on_input_changed)
         self.generate_b.clicked.connect(self._on_generate_b_clicked)
         controller.settingsChanged.connect(self._on_controller_settingsChanged)
         controller.endpointChanged.connect(self._on_controller_endpointChanged)
@@ -296,6 +303,7 @@ class ReceivePage(FlowPage):
             errors(check_versions_url(url, allow))
             or errors(check_token(token))
             or self._identity_problems()
+            or self.partner_type.problem()
         ):
             return False
         if self.external():
@@ -320,11 +328,19 @@ class ReceivePage(FlowPage):
         )
 
     def validatePage(self) -> bool:
+        try:
+            profile = self.partner_type.profile()
+        except ProfileError as exc:
+            self.partner_type.hints.set_hints(
+                [Diagnosis("input.profile", str(exc), "", Severity.WARNING)], empty=True
+            )
+            return False
         self.flow.set_input(
             self.url_edit.text(),
             self.token.text(),
             self.version_combo.currentData() or None,
             self.callback(),
+            profile,
         )
         return True
 

@@ -133,10 +133,24 @@ def _v3(db: Database) -> None:
         db.execute(statement)
 
 
+def _v4_partner_profiles(db: Database) -> None:
+    """One profile per partner (issue 11): the contract's keys as JSON, the client key of
+    mutual TLS encrypted like a token, and what runs proposed but nobody applied yet."""
+    db.execute(
+        """CREATE TABLE partner_profiles (
+            partner_id INTEGER PRIMARY KEY REFERENCES partners (id) ON DELETE CASCADE,
+            profile TEXT NOT NULL,
+            client_key BLOB,
+            proposals TEXT NOT NULL DEFAULT '[]',
+            updated TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "audit trail", _v2),
     Migration(3, "team members", _v3),
+    Migration(4, "partner profiles", _v4_partner_profiles),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -924,6 +924,9 @@ class Vault:
                 item["value"] = self.reveal(record.id).reveal()
                 credentials.append(item)
             runs = [dataclasses.asdict(r) for r in self.runs()]
+            from app.vault.profiles import ProfileStore  # one module per table (issue 11)
+
+            profiles = ProfileStore(self).dump()
             transcript = [
                 {"id": row[0], "run_id": row[1], "created": row[2], "entry": json.loads(row[3])}
                 for row in self._read(
@@ -939,6 +942,7 @@ class Vault:
             "credentials": credentials,
             "runs": runs,
             "transcript": transcript,
+            "profiles": profiles,
         }
 
     def export_to(self, path: Path, passphrase: str) -> None:
@@ -1054,6 +1058,9 @@ class Vault:
                             dumps(item["entry"]),
                         ),
                     )
+                from app.vault.profiles import ProfileStore
+
+                ProfileStore(self).load_dump(dump.get("profiles") or [])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise VaultError("vault.not_ours", "unexpected content") from exc
         except VaultError as exc:

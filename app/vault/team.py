@@ -322,6 +322,8 @@ class TeamVault(Vault):
                 if len(slots) == 1:
                     raise VaultError("vault.last_member", name)
                 count = self._reencrypt(old_cipher, cipher)
+                import app.vault.profiles  # noqa: F401  (registers its client-key re-key hook)
+
                 for hook in REKEY_HOOKS:
                     hook(self, old_cipher, cipher)
                 self.audit.rechain(old_key, fresh)

@@ -69,9 +69,15 @@ class Lab:
         return path
 
     def run(
-        self, name: str, *args: str, expect: int | None = 0, tag: str = "c", **extra: str
+        self,
+        name: str,
+        *args: str,
+        expect: int | None = 0,
+        tag: str = "c",
+        stdin: str | None = None,
+        **extra: str,
     ) -> Any:
-        proc = cli(self.home, *args, env=self.env(tag, **extra), timeout=90)
+        proc = cli(self.home, *args, env=self.env(tag, **extra), timeout=90, stdin=stdin)
         self.commands += 1
         self.outputs[f"{name}: stdout"] = proc.stdout
         self.outputs[f"{name}: stderr"] = proc.stderr

@@ -1,0 +1,36 @@
+"""The built-in partner profiles ship with the packaged app: the spec copies resources/
+whole (profiles included) and the frozen lookup finds presets in the bundle."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import paths
+from app.engine.profiles import listing, preset_names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_spec_ships_the_whole_resources_folder() -> None:
+    spec = (ROOT / "packaging" / "ocpi-onboard.spec").read_text("utf-8")
+    assert 'RESOURCES = ROOT / "resources"' in spec
+    assert re.search(r"datas=\[\(str\(RESOURCES\), \"resources\"\)\]", spec)
+    assert (ROOT / "resources" / "profiles" / "gireve-hub.toml").is_file()
+
+
+def test_frozen_presets_come_from_the_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "_internal"
+    shutil.copytree(ROOT / "resources" / "profiles", bundle / "resources" / "profiles")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    assert paths.resources_dir() == bundle / "resources"
+    names = preset_names()
+    assert {"gireve-hub", "enapi-hub", "strict-211", "activation-delay"} <= set(names)
+    assert all(p.source == "builtin" for p in listing())

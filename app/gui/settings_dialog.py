@@ -32,6 +32,8 @@ from app.core.models import ROLES_221
 from app.gui.widgets import HintList, buddy_label, muted
 from app.settings import Settings
 
+TEAM_SCHEMES = ("postgresql://", "postgres://")
+
 
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; `result_settings()` after Accepted."""
@@ -153,6 +155,24 @@ class SettingsDialog(QDialog):
         nf.addRow("", self.network_hints)
         tabs.addTab(network, "&Network")
 
+        vault_tab = QWidget()
+        vf = QFormLayout(vault_tab)
+        self.vault_location = QLineEdit(settings.vault_path or "")
+        self.vault_location.setAccessibleName("Vault location")
+        self.vault_location.setPlaceholderText("this computer's vault file (default)")
+        vf.addRow("&Vault", self.vault_location)
+        vf.addRow(
+            "",
+            muted(
+                "A file for one person, or postgresql://host/database for the team vault "
+                "(each member unlocks with their own passphrase; OCPI_ONBOARD_MEMBER names "
+                "you). Used from the next start."
+            ),
+        )
+        self.vault_hints = HintList()
+        vf.addRow("", self.vault_hints)
+        tabs.addTab(vault_tab, "Va&ult")
+
         layout.addWidget(muted("The theme follows the system's light or dark setting."))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -169,6 +189,7 @@ class SettingsDialog(QDialog):
             self.own_versions_url,
             self.ca_bundle,
             self.listen_host,
+            self.vault_location,
         ):
             edit.textChanged.connect(self._validate)
         for box in self.role_boxes.values():
@@ -195,13 +216,19 @@ class SettingsDialog(QDialog):
         bundle = self.ca_bundle.text().strip()
         if bundle and not Path(bundle).expanduser().is_file():
             network.append(diagnose("net.tls", f"the CA bundle {bundle} does not exist"))
+        location = self.vault_location.text().strip()
+        if location and "://" in location and not location.lower().startswith(TEAM_SCHEMES):
+            network.append(diagnose("vault.unreachable", "only postgresql:// URLs are vaults"))
         return identity, endpoint, network
 
     def _validate(self) -> None:
         identity, endpoint, network = self.problems()
         self.identity_hints.set_hints(identity)
         self.endpoint_hints.set_hints(endpoint, empty=True)
-        self.network_hints.set_hints(network, empty=True)
+        self.network_hints.set_hints(
+            [d for d in network if not d.code.startswith("vault.")], empty=True
+        )
+        self.vault_hints.set_hints([d for d in network if d.code.startswith("vault.")], empty=True)
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(not (identity or [d for d in endpoint + network if d.severity == "error"]))
 
@@ -229,4 +256,5 @@ class SettingsDialog(QDialog):
             allow_insecure=self.allow_insecure.isChecked(),
             request_timeout=self.request_timeout.value(),
             post_timeout=self.post_timeout.value(),
+            vault_path=self.vault_location.text().strip() or None,
         )

@@ -115,6 +115,26 @@ def test_settings_dialog_saves_to_the_injected_file(
     assert controller.settings.country_code == "FR"
 
 
+def test_settings_choose_a_team_vault_for_the_next_start(
+    qtbot: Any, window: Any, controller: Any, settings_path: Path
+) -> None:
+    from app.gui.app import vault_location
+
+    dialog = window.open_settings()
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.keyClicks(dialog.vault_location, "mysql://db.example/ocpi")
+    assert not save.isEnabled() and dialog.vault_hints.texts()
+    dialog.vault_location.clear()
+    qtbot.keyClicks(dialog.vault_location, "postgresql://alice@db.example/ocpi")
+    assert save.isEnabled() and not dialog.vault_hints.texts()
+    with qtbot.waitSignal(controller.settingsChanged, timeout=2000):
+        save.click()
+    stored = load_settings(settings_path)
+    assert stored.vault_path == "postgresql://alice@db.example/ocpi"
+    assert vault_location(stored.vault_path) == "postgresql://alice@db.example/ocpi"
+    assert vault_location("~/v.db") == Path("~/v.db")
+
+
 def test_error_dialog_shows_the_diagnosis_never_a_traceback(qtbot: Any) -> None:
     token = "sekr1t-T0ken-value-123456"
     exc = ValueError(f"failed with {token}")

@@ -74,9 +74,17 @@ def _expected(version: str | None) -> bool:
 
 
 async def send_with_encoding(
-    http: OcpiHttp, request: Request, token: Secret | None, encoding: EncodingChoice
+    http: OcpiHttp,
+    request: Request,
+    token: Secret | None,
+    encoding: EncodingChoice,
+    *,
+    module_call: bool = False,
 ) -> HttpResult:
-    """Send; on 401/403 to a GET in auto mode, try the other header form once."""
+    """Send; on 401/403 to a GET in auto mode, try the other header form once.
+
+    `module_call` (locations, tariffs, ...) lets the profile's routing headers go along;
+    hubs refuse them on versions, version details and credentials."""
     first = encoding.first_try(request.ocpi_version)
     ocpi_headers = uses_base64_header(request.ocpi_version) if request.ocpi_version else True
     result = await http.send(
@@ -86,6 +94,7 @@ async def send_with_encoding(
         base64_token=first,
         ocpi_headers=ocpi_headers,
         body=request.body,
+        module_call=module_call,
     )
     if token is None:
         return result
@@ -99,6 +108,7 @@ async def send_with_encoding(
             base64_token=not first,
             ocpi_headers=ocpi_headers,
             body=None,
+            module_call=module_call,
         )
         accepted = retry.status not in (401, 403)
         encoding.note(not first, accepted, request.ocpi_version)

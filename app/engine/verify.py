@@ -108,11 +108,11 @@ class VerifyRun:
             if check_id not in self.results:
                 self.put(check_id, SKIP, why)
 
-    async def get(self, url: str, version: str | None) -> _Answer:
+    async def get(self, url: str, version: str | None, *, module_call: bool = False) -> _Answer:
         request = Request("verify", "GET", url, self.op.outbound.role, None, version)
         try:
             http = await send_with_encoding(
-                self.op.http, request, self.op.outbound, self.op.encoding
+                self.op.http, request, self.op.outbound, self.op.encoding, module_call=module_call
             )
         except OnboardingError as exc:
             return _Answer(None, None, f"{exc.diagnosis.message} ({exc.diagnosis.code})")
@@ -287,7 +287,9 @@ class VerifyRun:
             if endpoint is None:
                 self.skip(ids, f"The partner does not offer {module} as SENDER (see roles.fit).")
                 continue
-            answer = await self.get(self._paged_url(str(endpoint.get("url"))), version)
+            answer = await self.get(
+                self._paged_url(str(endpoint.get("url"))), version, module_call=True
+            )
             data = answer.envelope.data if answer.envelope is not None else None
             if not answer.ok or not isinstance(data, list):
                 why = answer.why() if not answer.ok else "data is not a list"

@@ -165,3 +165,34 @@ class Snapshots:
                 )
             )
         return out
+
+
+def copy_snapshots(source: Vault, target: Vault, ids: dict[int, int]) -> int:
+    """`vault migrate --to URL`: the snapshots go along under the partners' new ids, so a
+    migrated partner keeps its baseline and its drift history (no re-baselining by surprise)."""
+    rows = source._read(
+        "SELECT partner_id, taken, source, baseline, run_id, data, drift FROM snapshots"
+        " ORDER BY id"
+    )
+    copied = 0
+    with target._write():
+        for partner_id, taken, kind, baseline, run_id, data, drift in rows:
+            new_id = ids.get(int(partner_id))
+            if new_id is None:
+                continue
+            target._exec(
+                "INSERT INTO snapshots (partner_id, taken, source, baseline, run_id, data, drift)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (new_id, taken, kind, baseline, run_id, data, drift),
+            )
+            copied += 1
+    return copied
+
+
+def _register_transfer_hook() -> None:
+    from app.vault.transfer import TRANSFER_HOOKS
+
+    TRANSFER_HOOKS["snapshots"] = copy_snapshots
+
+
+_register_transfer_hook()

@@ -69,6 +69,7 @@ def migrate_vault(source: Vault, target: Vault) -> TransferReport:
             "audit": audit,
         }
         import app.vault.profiles  # noqa: F401  (registers its transfer hook)
+        import app.vault.snapshots  # noqa: F401  (registers its transfer hook)
 
         for name, hook in TRANSFER_HOOKS.items():
             report.counts[name] = hook(source, target, ids)

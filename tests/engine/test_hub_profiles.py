@@ -315,3 +315,24 @@ def test_our_endpoint_over_https_requires_the_partners_client_certificate(
     refused = run(scenario(HttpSettings(**trusting)))  # type: ignore[arg-type]
     assert refused.status == "failed"  # type: ignore[attr-defined]
     assert refused.diagnosis.code == "ocpi.callback_failed_3001"  # type: ignore[attr-defined]
+
+
+def test_verify_sends_the_profiles_routing_headers_on_module_pages(vault: Vault) -> None:
+    """A hub that requires routing headers refuses module calls without them: verify's
+    `limit=1` pages must carry them (and versions, details, credentials must not)."""
+    token_a = Secret(generate_token(), TokenRole.A)
+
+    async def scenario() -> None:
+        async with HubSandbox(token_a, modes=(HubMode.ROUTING_HEADERS_REQUIRED,)) as hub:
+            async with started_engine(vault) as engine:
+                profile = Profile(routing_headers=True)
+                assert (await engine.register(hub.versions_url, token_a, profile=profile)).ok
+                calls_before = len(hub.module_calls)
+                report = await engine.verify("NL-SBX")
+                by_id = {c.id: c for c in report.checks}
+                assert by_id["page.locations"].status == "pass", by_id["page.locations"].detail
+                assert len(hub.module_calls) > calls_before
+                assert hub.module_calls[-1]["OCPI-to-party-id"] == "SBX"
+                assert not [r for r in hub.refusals if "not allowed" in r], hub.refusals
+
+    run(scenario(), timeout=90)

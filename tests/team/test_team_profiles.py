@@ -10,6 +10,7 @@ import psycopg
 from app.core.profile import Profile
 from app.vault import PartnerRecord, TeamVault
 from app.vault.profiles import ProfileStore
+from app.vault.snapshots import Observation, Snapshots
 
 ALICE, BOB = "alice passphrase", "bob passphrase!"
 KEY = "-----BEGIN PRIVATE KEY-----\nVEVBTUNMSUVOVEtFWUJPRFk=\n-----END PRIVATE KEY-----\n"
@@ -51,11 +52,20 @@ def test_profiles_migrate_into_a_team_vault(pg_url: str, tmp_path: Path) -> None
                     client_cert="-----BEGIN CERTIFICATE-----\nx",
                 ),
             )
+            Snapshots(mine).record(
+                rec.id,
+                "registration",
+                Observation(versions=["2.2.1"], version="2.2.1"),
+                baseline=True,
+            )
             report = migrate_vault(mine, team)
         assert report.counts["profiles"] == 1
+        assert report.counts["snapshots"] == 1
         moved = team.partner("NL-HUB")
         assert moved.id is not None
         loaded = ProfileStore(team).load(moved.id)
         assert (
             loaded is not None and loaded.client_key == KEY and loaded.rotation == "delete-register"
         )
+        baseline = Snapshots(team).baseline(moved.id)
+        assert baseline is not None and baseline.observation.version == "2.2.1"

@@ -12,6 +12,7 @@ request in flight per partner; nothing is sent while offline. The outcome lives 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
@@ -27,6 +28,26 @@ from app.engine.health import FAILING, Finding
 
 if TYPE_CHECKING:
     from app.engine.engine import Engine
+
+
+# Documentation addresses (RFC 5737 / RFC 3849): a UDP connect to them sends no packet.
+_OFF_MACHINE = ((socket.AF_INET, ("192.0.2.1", 9)), (socket.AF_INET6, ("2001:db8::1", 9)))
+
+
+def machine_online() -> bool:
+    """False only when no interface has a route off this machine (cable out, Wi-Fi off).
+
+    A UDP socket's connect asks the kernel for a route and sends nothing, so this is
+    instant and silent; Qt's QNetworkInformation would pull QtNetwork into the package."""
+    for family, address in _OFF_MACHINE:
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as probe:
+                probe.connect(address)
+            return True
+        except OSError:
+            continue
+    return False
+
 
 DEFAULT_MINUTES = 15
 

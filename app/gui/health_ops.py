@@ -22,27 +22,12 @@ from app.core.diagnosis import Diagnosis
 from app.core.transcript_export import export, run_meta
 from app.engine import RunResult
 from app.engine.health import is_sandbox
-from app.engine.liveness import Alive, LivenessScheduler, still_alive
+from app.engine.liveness import Alive, LivenessScheduler, machine_online, still_alive
 from app.gui.controller import Controller
 from app.paths import data_dir
 from app.vault.facts import latest_runs
 
 TICK_MS = 30_000
-
-
-def _online() -> bool:
-    """False only when Qt knows the machine is offline (no backend: assume online)."""
-    try:
-        from PySide6.QtNetwork import QNetworkInformation
-
-        if QNetworkInformation.instance() is None and not QNetworkInformation.loadDefaultBackend():
-            return True
-        info = QNetworkInformation.instance()
-        if info is None:
-            return True
-        return info.reachability() != QNetworkInformation.Reachability.Disconnected
-    except Exception:  # no QtNetwork backend on this platform: never pause for nothing
-        return True
 
 
 class HealthOps(QObject):
@@ -61,7 +46,7 @@ class HealthOps(QObject):
         settings = controller.settings_copy()
         minutes = float(getattr(settings, "liveness_minutes", 15) or 0)
         self.liveness = LivenessScheduler(self._probe, minutes, self._on_alive)
-        self.is_online: Any = _online  # the network's state (replaced in tests)
+        self.is_online: Any = machine_online  # the network's state (replaced in tests)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)

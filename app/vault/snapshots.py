@@ -171,8 +171,7 @@ def copy_snapshots(source: Vault, target: Vault, ids: dict[int, int]) -> int:
     """`vault migrate --to URL`: the snapshots go along under the partners' new ids, so a
     migrated partner keeps its baseline and its drift history (no re-baselining by surprise)."""
     rows = source._read(
-        "SELECT partner_id, taken, source, baseline, run_id, data, drift FROM snapshots"
-        " ORDER BY id"
+        "SELECT partner_id, taken, source, baseline, run_id, data, drift FROM snapshots ORDER BY id"
     )
     copied = 0
     with target._write():

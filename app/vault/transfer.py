@@ -68,7 +68,7 @@ def migrate_vault(source: Vault, target: Vault) -> TransferReport:
             "tokens": len(expected),
             "audit": audit,
         }
-        import app.vault.profiles  # noqa: F401  (registers its transfer hook)
+        import app.vault.profiles
         import app.vault.snapshots  # noqa: F401  (registers its transfer hook)
 
         for name, hook in TRANSFER_HOOKS.items():

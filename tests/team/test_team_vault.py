@@ -258,6 +258,7 @@ def test_a_personal_vault_migrates_in(alice: TeamVault, tmp_path: Path, pg_url: 
         "tokens": 3,
         "audit": 2,
         "profiles": 0,  # issue 11's table, copied by its transfer hook
+        "snapshots": 0,  # issue 12's drift baselines, copied by their transfer hook
     }
     assert report.fingerprints == 3
     got = {(alice.partner(c.partner_id).ref, c.fingerprint, c.state) for c in alice.tokens(None)}

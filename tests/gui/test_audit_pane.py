@@ -32,7 +32,9 @@ def test_audit_pane_shows_reveal_copy_and_catches_an_edit(
     window.resize(1024, 700)
     result = register_sandbox(qtbot, controller)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    assert window.select_partner(result.partner_id)
+    qtbot.waitUntil(
+        lambda: window.select_partner(result.partner_id), timeout=10_000
+    )  # the list refreshes async
     view = window.partner_view
     view.credentials.selectRow(0)
     fp = view.selected_credential().fingerprint

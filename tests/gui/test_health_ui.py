@@ -26,7 +26,9 @@ HEALTH = PartnersTableModel.COL_HEALTH
 def _registered(qtbot: Any, window: Any, controller: Any, fault: str = "none") -> int:
     result = register_sandbox(qtbot, controller, fault)
     qtbot.waitUntil(lambda: window.model.row_of(result.partner_id) >= 0, timeout=5000)
-    assert window.select_partner(result.partner_id)
+    qtbot.waitUntil(
+        lambda: window.select_partner(result.partner_id), timeout=10_000
+    )  # the list refreshes async
     qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
     return int(result.partner_id)
 

@@ -18,7 +18,9 @@ from tests.gui.helpers import WAIT_MS, click, raw_tokens, register_sandbox
 def _registered(qtbot: Any, window: Any, controller: Any) -> Any:
     result = register_sandbox(qtbot, controller)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    assert window.select_partner(result.partner_id)
+    qtbot.waitUntil(
+        lambda: window.select_partner(result.partner_id), timeout=10_000
+    )  # the list refreshes async
     qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
     return result
 

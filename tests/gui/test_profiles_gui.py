@@ -80,7 +80,9 @@ def test_profile_tab_shows_the_profile_and_applies_a_proposal(
     qtbot: Any, window: Any, controller: Any
 ) -> None:
     result = register_sandbox(qtbot, controller, fault="plain-token")
-    assert window.select_partner(result.partner_id)
+    qtbot.waitUntil(
+        lambda: window.select_partner(result.partner_id), timeout=10_000
+    )  # the list refreshes async
     view = window.partner_view
     tabs = view.tabs
     index = next(i for i in range(tabs.count()) if "Profile" in tabs.tabText(i))

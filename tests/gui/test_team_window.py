@@ -47,7 +47,9 @@ def test_partners_table_follows_a_colleague(qtbot: Any, team_window: tuple[Any, 
     assert listener.ready.wait(10)
     rec = bob.save_partner(PartnerRecord(None, "NL", "COL", status="registered"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
-    assert window.select_partner(rec.id)
+    qtbot.waitUntil(
+        lambda: window.select_partner(rec.id), timeout=10_000
+    )  # the list refreshes async
     assert window.selected_partner().ref == "NL-COL"
     bob.save_partner(PartnerRecord(None, "FR", "TWO", business_name="Second"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from app.cli.errors import CliError as CliError  # the name the command modules import
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -21,10 +23,6 @@ EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 """A command: parsed arguments in, exit code out."""
-
-
-class CliError(Exception):
-    """A usage or input problem, reported as one line on stderr."""
 
 
 def vault_location(text: str) -> Path | str:

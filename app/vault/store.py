@@ -159,6 +159,22 @@ def _like(search: str) -> str:
     return f"%{escaped}%"
 
 
+# The vault class that opens postgresql:// URLs: app/vault/team.py (a subclass of Vault)
+# names itself here when it loads, which `app.vault` does. So store stays below team.
+_URL_VAULTS: Any = None
+
+
+def serve_urls(team_vault: Any) -> None:
+    global _URL_VAULTS
+    _URL_VAULTS = team_vault
+
+
+def _url_vaults() -> Any:
+    if _URL_VAULTS is None:  # app.vault (the package) always loads app.vault.team
+        raise VaultError("vault.unreachable", "the team vault is not available")
+    return _URL_VAULTS
+
+
 class Vault:
     """An open, unlocked vault. Build it with `Vault.open` (or `Vault.import_from`)."""
 
@@ -202,9 +218,8 @@ class Vault:
         opened properly is left exactly as it was.
         """
         if is_database_url(path):  # the team vault (app/vault/team.py)
-            from app.vault.team import TeamVault
-
-            return TeamVault.open_url(str(path).strip(), passphrase)
+            vault: Vault = _url_vaults().open_url(str(path).strip(), passphrase)
+            return vault
         vault_path = resolve_path(path)
         secret: str | DerivedKey | None = passphrase or env_passphrase()
         creating = not _has_content(vault_path)
@@ -294,9 +309,7 @@ class Vault:
         worker thread, then ``Vault.open(path, derived_key)``.
         """
         if is_database_url(path):
-            from app.vault.team import TeamVault
-
-            params: KdfParams | None = TeamVault.kdf_params_for(str(path).strip())
+            params: KdfParams | None = _url_vaults().kdf_params_for(str(path).strip())
             return params
         vault_path = resolve_path(path)
         with private_umask():

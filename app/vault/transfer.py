@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.vault.errors import VaultError
+from app.vault.profiles import copy_profiles
 from app.vault.records import (
     CREDENTIAL_COLUMNS,
     Direction,
@@ -30,11 +31,15 @@ from app.vault.records import (
     credential_from_row,
     dumps,
 )
+from app.vault.snapshots import copy_snapshots
 from app.vault.store import Vault
 
 # Other modules' tables: hook(source, target, partner_ids old->new) -> rows copied, inside
 # the target's transaction; the name is what the report calls it.
-TRANSFER_HOOKS: dict[str, Callable[[Vault, Vault, dict[int, int]], int]] = {}
+TRANSFER_HOOKS: dict[str, Callable[[Vault, Vault, dict[int, int]], int]] = {
+    "profiles": copy_profiles,
+    "snapshots": copy_snapshots,
+}
 
 
 @dataclass
@@ -68,9 +73,6 @@ def migrate_vault(source: Vault, target: Vault) -> TransferReport:
             "tokens": len(expected),
             "audit": audit,
         }
-        import app.vault.profiles
-        import app.vault.snapshots  # noqa: F401  (registers its transfer hook)
-
         for name, hook in TRANSFER_HOOKS.items():
             report.counts[name] = hook(source, target, ids)
         target.audit.record("import", fingerprint=f"from vault {source.vault_id[:8]}")

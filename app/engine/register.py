@@ -242,10 +242,13 @@ class Registration:
         assert self.run_id and self._recorder and self._progress
         state = str(machine.state)
         self._progress.moved(machine)
-        # one commit for the position and the transcript so far; no fsync: nothing was spent
+        # one commit for the position and the transcript so far; no fsync: nothing was spent.
+        # The state is recorded before the next step is announced (the transcript reads in
+        # the order things happened)
         with self.vault.transaction(durable=False):
             self.vault.update_run(self.run_id, state=state)
             self._recorder.state(state)
+        self._progress.announce(machine)
         crash_point(state)
 
     async def _issue_token_b(self, machine: SenderHandshake) -> Secret:

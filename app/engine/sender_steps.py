@@ -108,7 +108,8 @@ class SenderProgress:
         self.post_status: int | None = None  # the HTTP status the POST got (its event)
 
     def announce(self, machine: SenderHandshake) -> None:
-        """The step that starts at the machine's state (once, however often asked)."""
+        """The step that starts at the machine's state, once: `register()` after
+        `discover()` resumes the same step."""
         state = machine.state
         if state in self._announced or state not in STEP_TITLES:
             return
@@ -121,7 +122,8 @@ class SenderProgress:
             self.recorder.step(step, StepStatus.RUNNING, state=str(state))
 
     def moved(self, machine: SenderHandshake) -> None:
-        """The machine reached a new state: the steps it finished, then the next one."""
+        """The machine reached a new state: the steps it finished (the caller records the
+        state, then announces the next step)."""
         state = machine.state
         self.recorder.emit(StepDone(f"Done: {state}", step=str(state)))
         step = self.recorder.step
@@ -150,7 +152,6 @@ class SenderProgress:
                 detail="the partner accepts TOKEN_C",
                 tokens=(machine.token_c.fingerprint,),
             )
-        self.announce(machine)
 
     def posting(self, machine: SenderHandshake) -> None:
         """TOKEN_A leaves with our credentials now."""

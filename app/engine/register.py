@@ -44,6 +44,7 @@ from app.engine.sender_steps import (
     timeout_warnings,
     verification,
 )
+from app.engine.sender_steps import STEP_TITLES as STEP_TITLES  # the steps' titles, for tests
 from app.vault import Direction, PartnerRecord, TokenState
 from app.vault.profiles import ProfileStore
 from app.vault.records import now_iso

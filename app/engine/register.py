@@ -291,7 +291,7 @@ class Registration:
             self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
         )
         if self._progress is not None:
-            self._progress.posting(machine)
+            self._progress.posting()
         crash_point("credentials_posted")
 
     async def _registered(self, machine: SenderHandshake) -> None:

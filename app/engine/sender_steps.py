@@ -153,16 +153,10 @@ class SenderProgress:
                 tokens=(machine.token_c.fingerprint,),
             )
 
-    def posting(self, machine: SenderHandshake) -> None:
-        """TOKEN_A leaves with our credentials now."""
+    def posting(self) -> None:
+        """TOKEN_A leaves with our credentials now (the POST step is already running)."""
         self.recorder.state(
             str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"
-        )
-        self.recorder.step(
-            StepKey.POST,
-            StepStatus.RUNNING,
-            state=SenderState.CREDENTIALS_POSTED,
-            tokens=(machine.token_a.fingerprint,),
         )
 
     def outcome(self, machine: SenderHandshake, warnings: list[Diagnosis]) -> None:

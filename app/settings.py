@@ -1,17 +1,16 @@
 """The user's settings (our identity, endpoint, network): one JSON file in the config dir.
 
-No secrets here: tokens live only in the vault. Written atomically (temp file + rename).
+No secrets here: tokens live only in the vault. Written atomically (app.core.atomic).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.atomic import write_private
 from app.core.http import HttpSettings
 from app.engine.results import Identity
 from app.paths import config_dir
@@ -84,7 +83,4 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     target = path or settings_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".settings-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(settings), handle, indent=2)
-    os.replace(tmp, target)
+    write_private(target, json.dumps(asdict(settings), indent=2))

@@ -15,10 +15,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core.atomic import write_private
 from app.core.tokens import TokenRole
 from app.vault.crypto import DerivedKey
 from app.vault.errors import VaultError
-from app.vault.export import open_export, seal_export, write_private
+from app.vault.export import open_export, seal_export
 from app.vault.files import has_content, resolve_path, side_files
 from app.vault.keys import KEYRING, keyring_forget
 from app.vault.records import (

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.core.atomic import write_private
 from app.core.http import HttpSettings
-from app.engine.results import Identity
+from app.engine.results import CallbackSettings, Identity
 from app.paths import config_dir
 
 DEFAULT_IDENTITY: dict[str, Any] = {
@@ -44,14 +44,26 @@ class Settings:
     liveness_minutes: int = 15  # the still-alive GET while the app runs; 0 = off
     rotation_days: int = 30  # remind to rotate tokens older than this (spec: monthly)
 
-    def identity(self) -> Identity:
+    # The one place settings become the engine's identity, HTTP and endpoint settings (the
+    # GUI's controller and wizards and the CLI all build them here).
 
+    def identity(self) -> Identity:
+        """Who we are in the handshake."""
         return Identity(
             self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website
         )
 
-    def http(self) -> HttpSettings:
+    def callback(self) -> CallbackSettings:
+        """Our embedded endpoint as set (the wizards switch to external per registration)."""
+        return CallbackSettings(
+            mode="embedded",
+            listen_host=self.listen_host or "127.0.0.1",
+            listen_port=int(self.listen_port or 0),
+            public_url=self.public_url or None,
+        )
 
+    def http(self) -> HttpSettings:
+        """Timeouts and TLS for our requests to partners."""
         return HttpSettings(
             request_timeout=self.request_timeout,
             write_timeout=self.post_timeout,

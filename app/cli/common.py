@@ -169,17 +169,17 @@ def http_settings(args: argparse.Namespace) -> Any:
 
 
 def identity(args: argparse.Namespace) -> Any:
-    from app.engine.results import Identity
+    from dataclasses import replace
+
     from app.settings import load_settings
 
-    settings = load_settings()
-    roles = tuple(r.upper() for r in (getattr(args, "roles", None) or settings.roles))
-    return Identity(
-        country_code=(getattr(args, "country_code", None) or settings.country_code).upper(),
-        party_id=(getattr(args, "party_id", None) or settings.party_id).upper(),
-        roles=roles,
-        business_name=getattr(args, "business_name", None) or settings.business_name,
-        website=settings.website,
+    ours = load_settings().identity()  # the command line wins over the settings
+    return replace(
+        ours,
+        country_code=(getattr(args, "country_code", None) or ours.country_code).upper(),
+        party_id=(getattr(args, "party_id", None) or ours.party_id).upper(),
+        roles=tuple(r.upper() for r in (getattr(args, "roles", None) or ours.roles)),
+        business_name=getattr(args, "business_name", None) or ours.business_name,
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.atomic import write_private
-from app.core.http import HttpSettings
-from app.engine.results import CallbackSettings, Identity
 from app.paths import config_dir
+
+if TYPE_CHECKING:  # imported where used: `peers list` and the GUI's first frame need no HTTP
+    from app.core.http import HttpSettings
+    from app.engine.results import CallbackSettings, Identity
 
 DEFAULT_IDENTITY: dict[str, Any] = {
     "country_code": "NL",
@@ -49,12 +51,16 @@ class Settings:
 
     def identity(self) -> Identity:
         """Who we are in the handshake."""
+        from app.engine.results import Identity
+
         return Identity(
             self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website
         )
 
     def callback(self) -> CallbackSettings:
         """Our embedded endpoint as set (the wizards switch to external per registration)."""
+        from app.engine.results import CallbackSettings
+
         return CallbackSettings(
             mode="embedded",
             listen_host=self.listen_host or "127.0.0.1",
@@ -64,6 +70,8 @@ class Settings:
 
     def http(self) -> HttpSettings:
         """Timeouts and TLS for our requests to partners."""
+        from app.core.http import HttpSettings
+
         return HttpSettings(
             request_timeout=self.request_timeout,
             write_timeout=self.post_timeout,

@@ -94,10 +94,6 @@ class Profile:
 
     # ---- using -----------------------------------------------------------------------
     @property
-    def wants_base64(self) -> bool | None:
-        return {"base64": True, "plain": False}.get(self.token_encoding)
-
-    @property
     def engine_encoding(self) -> str:
         """The runner's spelling ("raw" for plain)."""
         return "raw" if self.token_encoding == "plain" else self.token_encoding

@@ -149,13 +149,6 @@ class HealthOps(QObject):
         self.failed.emit(intent, partner_id, diagnosis)
 
     # ---- liveness ------------------------------------------------------------------------
-    def set_interval(self, minutes: float) -> None:
-        self.liveness.minutes = minutes
-        if self.liveness.enabled:
-            self.timer.start()
-        else:
-            self.timer.stop()
-
     def watched(self) -> list[int]:
         """Registered partners, never the sandbox (it lives only in this app)."""
         vault = self.controller.vault

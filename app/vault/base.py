@@ -17,14 +17,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlite_utils import Database
-
 from app.vault.crypto import TokenCipher
 from app.vault.errors import VaultError, from_sqlite
 from app.vault.files import VaultLock, tighten_file_modes
 from app.vault.keys import KeySlot
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from app.vault.audit import AuditTrail
 
 # "NL-ABC", "nl abc", "NL*ABC", "NLABC"; "#12" or "12" is an id.

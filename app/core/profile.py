@@ -1,6 +1,6 @@
 """Partner profiles: what is known about one partner's way of speaking OCPI, as data.
 
-A profile is a TOML file (design.md "A profile file"; every key optional) or a built-in
+A profile is a TOML file (docs/cli-contract.md, "A profile file"; every key optional) or a built-in
 preset in resources/profiles/. Rules of this module:
 - Pure: reading, validating, merging and describing profiles. No network, no vault.
 - The command line wins over the profile; the profile wins over the defaults (`merge`).

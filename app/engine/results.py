@@ -12,7 +12,7 @@ from app.core.tokens import Secret
 
 @dataclass(frozen=True)
 class Identity:
-    """Who we are towards partners; sent upper-case (gotcha 13)."""
+    """Who we are towards partners; sent upper-case (docs/ocpi-facts.md, fact 13)."""
 
     country_code: str
     party_id: str
@@ -47,7 +47,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class CallbackSettings:
-    """Where our versions endpoint lives during registration (design.md: embedded/external)."""
+    """Where our versions endpoint lives during registration: embedded or external
+    (docs/cli-contract.md)."""
 
     mode: str = "embedded"  # "embedded" | "external"
     listen_host: str = "127.0.0.1"
@@ -71,7 +72,7 @@ class Discovery:
 
 @dataclass
 class RunResult:
-    """The outcome of a run; `to_json` is the CLI's contract (design.md)."""
+    """The outcome of a run; `to_json` is the CLI's contract (docs/cli-contract.md)."""
 
     status: str  # "registered" | "failed" | "ok" (rotate/check/unregister)
     run_id: str

@@ -243,7 +243,7 @@ def paged_modules(our_roles: tuple[str, ...]) -> list[str]:
 
 @dataclass
 class VerifyReport:
-    """A verify run's outcome; `to_json` is the CLI contract (design.md)."""
+    """A verify run's outcome; `to_json` is the CLI contract (docs/cli-contract.md)."""
 
     peer: dict[str, Any]  # country_code, party_id, roles: as register and check print it
     ocpi_version: str | None

@@ -1,4 +1,4 @@
-"""The headless CLI contract (design.md), end to end in subprocesses over loopback."""
+"""The headless CLI contract (docs/cli-contract.md), end to end in subprocesses over loopback."""
 
 from __future__ import annotations
 

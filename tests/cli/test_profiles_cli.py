@@ -1,6 +1,6 @@
 """`profiles list|show` through the real CLI, the presets as shipped, and profile errors.
 
-Contract (design.md): `profiles list --json` prints {"profiles": [{"name", "title",
+Contract (docs/cli-contract.md): `profiles list --json` prints {"profiles": [{"name", "title",
 "source"}]}; `profiles show NAME --json` prints every key of the profile with defaults
 filled in, plus name, title and source.
 """

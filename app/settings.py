@@ -15,7 +15,7 @@ from app.paths import config_dir
 
 if TYPE_CHECKING:  # imported where used: `peers list` and the GUI's first frame need no HTTP
     from app.core.http import HttpSettings
-    from app.engine.results import CallbackSettings, Identity
+    from app.engine.results import CallbackMode, CallbackSettings, Identity
 
 DEFAULT_IDENTITY: dict[str, Any] = {
     "country_code": "NL",
@@ -36,7 +36,7 @@ class Settings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None
-    callback_mode: str = "embedded"
+    callback_mode: CallbackMode = "embedded"
     own_versions_url: str | None = None
     ca_bundle: str | None = None
     allow_insecure: bool = False

@@ -17,13 +17,16 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from app.core.ocpi import SUPPORTED_VERSIONS, canonical_version
 
-ENCODINGS = ("auto", "base64", "plain")
-ROTATIONS = ("put", "delete-register")
-INITIATORS = ("either", "partner", "us")  # who mints TOKEN_A
+Encoding = Literal["auto", "base64", "plain"]
+Rotation = Literal["put", "delete-register"]
+Initiator = Literal["either", "partner", "us"]  # who mints TOKEN_A
+ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
+ROTATIONS: tuple[Rotation, ...] = get_args(Rotation)
+INITIATORS: tuple[Initiator, ...] = get_args(Initiator)
 PATH_KEYS = ("client_cert", "client_key", "ca_bundle")
 MAX_PROFILE_BYTES = 64 * 1024
 # Field markers: a key of the profile file in the CLI contract; a fact about a hub.
@@ -45,9 +48,9 @@ class Profile:
     # pin instead of the highest mutual version
     ocpi_version: str | None = field(default=None, metadata=_CONTRACT)
     # "auto" | "base64" | "plain" ("raw" is read as "plain")
-    token_encoding: str = field(default="auto", metadata=_CONTRACT)
+    token_encoding: Encoding = field(default="auto", metadata=_CONTRACT)
     routing_headers: bool = field(default=False, metadata=_CONTRACT)  # OCPI-from/to-* on modules
-    rotation: str = field(default="put", metadata=_CONTRACT)  # "put" | "delete-register"
+    rotation: Rotation = field(default="put", metadata=_CONTRACT)
     # wait before the first call with TOKEN_C
     activation_delay_s: float = field(default=0.0, metadata=_CONTRACT)
     # cap for paginated GETs (None: the partner's default)
@@ -61,7 +64,7 @@ class Profile:
     # hub identity, e.g. "DEENA" (2.3.0) or "FR107"
     hub_party_id: str | None = field(default=None, metadata=_HUB_FACT)
     # who mints TOKEN_A: "partner", "us" or "either"
-    token_a_from: str = field(default="either", metadata=_HUB_FACT)
+    token_a_from: Initiator = field(default="either", metadata=_HUB_FACT)
     notes: str = ""
     reference: str = ""  # the public source the preset's facts come from
 

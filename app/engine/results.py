@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.inputs import check_identity
 from app.core.tokens import Secret
+
+CallbackMode = Literal["embedded", "external"]
+# Whether the partner called our versions and details endpoints during the handshake.
+MutualDiscovery = Literal["complete", "incomplete", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class CallbackSettings:
     """Where our versions endpoint lives during registration: embedded or external
     (docs/cli-contract.md)."""
 
-    mode: str = "embedded"  # "embedded" | "external"
+    mode: CallbackMode = "embedded"
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None
@@ -81,7 +85,7 @@ class RunResult:
     peer: dict[str, Any] | None = None
     ocpi_version: str | None = None
     token_c_fingerprint: str | None = None
-    mutual_discovery: str = "unknown"
+    mutual_discovery: str = "unknown"  # a MutualDiscovery
     diagnosis: Diagnosis | None = None
     warnings: list[Diagnosis] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -40,6 +40,7 @@ from app.engine.verify_checks import (
     SKIP,
     WARN,
     CheckResult,
+    CheckStatus,
     VerifyReport,
     applicable_ids,
     paged_modules,
@@ -98,7 +99,7 @@ class VerifyRun:
         self.results: dict[str, CheckResult] = {}
 
     # ---- plumbing ----------------------------------------------------------------------
-    def put(self, check_id: str, status: str, detail: str, fix: str | None = None) -> None:
+    def put(self, check_id: str, status: CheckStatus, detail: str, fix: str | None = None) -> None:
         check = result(check_id, status, detail, fix)
         self.results[check_id] = check
         text = f"{check_id}: {status.upper()} — {detail}"

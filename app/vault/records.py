@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, overload
+from typing import Any, Literal, get_args, overload
 
 from app.core.tokens import TokenRole
 
@@ -56,10 +56,13 @@ class RunOutcome(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-OUR_ROLES = frozenset({"sender", "receiver"})
+OurRole = Literal["sender", "receiver"]
 # "replaced": an older row for an identity that registered again (kept for its history).
-PARTNER_STATUSES = frozenset({"pending", "registered", "unregistered", "failed", "replaced"})
-TOKEN_ENCODINGS = frozenset({"auto", "base64", "raw"})
+PartnerStatus = Literal["pending", "registered", "unregistered", "failed", "replaced"]
+TokenEncoding = Literal["auto", "base64", "raw"]
+OUR_ROLES: frozenset[str] = frozenset(get_args(OurRole))
+PARTNER_STATUSES: frozenset[str] = frozenset(get_args(PartnerStatus))
+TOKEN_ENCODINGS: frozenset[str] = frozenset(get_args(TokenEncoding))
 
 
 def now_iso() -> str:
@@ -119,9 +122,9 @@ class PartnerRecord:
     versions_url: str = ""
     ocpi_version: str | None = None
     endpoints: JsonListField = JsonListField()
-    our_role: str = "sender"
-    status: str = "pending"
-    token_encoding: str = "auto"
+    our_role: OurRole = "sender"
+    status: PartnerStatus = "pending"
+    token_encoding: str = "auto"  # a TokenEncoding (the runner still passes a plain str)
     hub_party_id: str | None = None
     created: str | None = None
     updated: str | None = None

@@ -21,7 +21,7 @@ from app.engine import CallbackSettings, Discovery, Invitation, RunResult
 from app.engine.progress import OurEndpoint, PartnerCalled
 from app.engine.register import Registration
 from app.engine.rows import token_a_sent
-from app.gui.controller import Controller, http_from
+from app.gui.controller import Controller
 from app.gui.flow_base import Flow, Phase, Step, StepState
 from app.sandbox import DEMO_IDENTITY
 from app.vault import PartnerRecord
@@ -326,7 +326,7 @@ class InviteFlow(Flow):
         invitation = self.invitation
         if invitation is None:
             return
-        from app.gui.demo_partner import register_demo_partner
+        from app.sandbox.demo_sender import register_demo_sender
 
         # the demo partner lives only for this registration: mark the row as a sandbox one
         self.controller.mark_sandbox(invitation.run_id)
@@ -338,8 +338,8 @@ class InviteFlow(Flow):
 
         self.controller.run(
             "demo-partner",
-            register_demo_partner(
-                invitation.versions_url, invitation.token_a, http_from(self.controller.settings)
+            register_demo_sender(
+                invitation.versions_url, invitation.token_a, self.controller.settings.http()
             ),
             on_result=done,
             on_error=self._fail,

@@ -23,6 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from app.vault.audit import AuditTrail
+from app.vault.backends import url_vaults
 from app.vault.backup import EXPORT_KIND, export_vault, import_vault
 from app.vault.base import ID_REF, REF, ref_detail, run_detail
 from app.vault.credentials import CredentialsMixin, fingerprint_for
@@ -96,22 +97,6 @@ def _like(search: str) -> str:
     return f"%{escaped}%"
 
 
-# The vault class that opens postgresql:// URLs: app/vault/team.py (a subclass of Vault)
-# names itself here when it loads, which `app.vault` does. So store stays below team.
-_URL_VAULTS: Any = None
-
-
-def serve_urls(team_vault: Any) -> None:
-    global _URL_VAULTS
-    _URL_VAULTS = team_vault
-
-
-def _url_vaults() -> Any:
-    if _URL_VAULTS is None:  # app.vault (the package) always loads app.vault.team
-        raise VaultError("vault.unreachable", "the team vault is not available")
-    return _URL_VAULTS
-
-
 class Vault(CredentialsMixin, KeySlotsMixin):
     """An open, unlocked vault. Build it with `Vault.open` (or `Vault.import_from`)."""
 
@@ -155,7 +140,7 @@ class Vault(CredentialsMixin, KeySlotsMixin):
         opened properly is left exactly as it was.
         """
         if is_database_url(path):  # the team vault (app/vault/team.py)
-            vault: Vault = _url_vaults().open_url(str(path).strip(), passphrase)
+            vault: Vault = url_vaults().open_url(str(path).strip(), passphrase)
             return vault
         vault_path = resolve_path(path)
         secret: str | DerivedKey | None = passphrase or env_passphrase()
@@ -246,7 +231,7 @@ class Vault(CredentialsMixin, KeySlotsMixin):
         worker thread, then ``Vault.open(path, derived_key)``.
         """
         if is_database_url(path):
-            params: KdfParams | None = _url_vaults().kdf_params_for(str(path).strip())
+            params: KdfParams | None = url_vaults().kdf_params_for(str(path).strip())
             return params
         vault_path = resolve_path(path)
         with private_umask():

@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from app.core.tokens import Secret
 from app.vault.audit import current_actor
+from app.vault.backends import serve_urls
 from app.vault.crypto import DerivedKey, InvalidTag, TokenCipher, new_key, subkey, token_aad
 from app.vault.errors import VaultError
 from app.vault.keys import env_passphrase
@@ -51,7 +52,7 @@ from app.vault.pgdb import PgDatabase, redact_url
 from app.vault.profiles import reencrypt_client_keys
 from app.vault.records import RunRecord, now_iso
 from app.vault.schema import latest_version, migrate
-from app.vault.store import Vault, serve_urls
+from app.vault.store import Vault
 
 SCHEMA_LOCK = 0x4F435057
 LEASED_RUNS = ("rotate", "unregister")

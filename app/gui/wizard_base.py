@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.gui.flow_base import Flow
+from app.gui.flows import _Flow
 from app.gui.widgets import StepIndicator
 
 
@@ -45,7 +45,7 @@ class FlowWizard(QWizard):
     partnerReady = Signal(int)  # partner id, on Finish
 
     def __init__(
-        self, flow: Flow, steps: Sequence[str], heading: str, parent: QWidget | None = None
+        self, flow: _Flow, steps: Sequence[str], heading: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.flow = flow

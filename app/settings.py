@@ -10,11 +10,13 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.http import HttpSettings
-from app.engine.results import Identity
 from app.paths import config_dir
+
+if TYPE_CHECKING:  # imported where used: `peers list` and the GUI's first frame need no HTTP
+    from app.core.http import HttpSettings
+    from app.engine.results import Identity
 
 DEFAULT_IDENTITY: dict[str, Any] = {
     "country_code": "NL",
@@ -46,12 +48,14 @@ class Settings:
     rotation_days: int = 30  # remind to rotate tokens older than this (spec: monthly)
 
     def identity(self) -> Identity:
+        from app.engine.results import Identity
 
         return Identity(
             self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website
         )
 
     def http(self) -> HttpSettings:
+        from app.core.http import HttpSettings
 
         return HttpSettings(
             request_timeout=self.request_timeout,

@@ -49,7 +49,7 @@ class Identity:
 class CallbackSettings:
     """Where our versions endpoint lives during registration (design.md: embedded/external)."""
 
-    mode: str = "embedded"  # "embedded" | "external"
+    mode: str = "embedded"  # "embedded" | "external" | "client" (calls out only: no endpoint)
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None

@@ -24,8 +24,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlite_utils import Database
-
 from app.core.tokens import Secret, TokenRole, fingerprint
 from app.vault.audit import AuditTrail
 from app.vault.crypto import (
@@ -82,6 +80,7 @@ from app.vault.records import (
     run_from_row,
 )
 from app.vault.schema import APPLICATION_ID, FileState, inspect, latest_version, migrate
+from app.vault.sqlitedb import SqliteDatabase as Database
 
 EXPORT_KIND = "ocpi-onboard/vault-export"
 
@@ -122,7 +121,7 @@ def _run_detail(run_id: object) -> str:
 def _connect(path: Path) -> Database:
     conn = sqlite3.connect(str(path), timeout=5.0)
     try:
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA secure_delete = ON")
         db.execute("PRAGMA synchronous = FULL")

@@ -102,7 +102,7 @@ class JsonListField:
             return _EMPTY  # the dataclass default: an immutable stand-in for []
         store = obj.__dict__
         value = store[self._name]
-        if type(value) is JsonText:
+        if isinstance(value, str):  # JSON text straight from the row (or a JsonText)
             value = store[self._name] = loads_list(value)
         return value  # type: ignore[no-any-return]
 
@@ -225,10 +225,8 @@ def partner_from_row(row: tuple[Any, ...]) -> PartnerRecord:
     ``__init__`` (one ``object.__setattr__`` per field): listing 10,000 partners is mostly
     this (issue 13). The row comes from the table, whose CHECKs already validated it.
     """
+    # roles and endpoints stay JSON text (a str) until first read: JsonListField decodes.
     values = dict(zip(_PARTNER_FIELDS, row, strict=True))
-    roles, endpoints = values["roles"], values["endpoints"]
-    values["roles"] = [] if roles == "[]" else JsonText(roles)
-    values["endpoints"] = [] if endpoints == "[]" else JsonText(endpoints)
     record: PartnerRecord = _new_object(PartnerRecord)
     _set_attr(record, "__dict__", values)
     return record

@@ -226,7 +226,7 @@ def partner_from_row(row: tuple[Any, ...]) -> PartnerRecord:
     this (issue 13). The row comes from the table, whose CHECKs already validated it.
     """
     # roles and endpoints stay JSON text (a str) until first read: JsonListField decodes.
-    values = dict(zip(_PARTNER_FIELDS, row, strict=True))
+    values = dict(zip(_PARTNER_FIELDS, row))  # noqa: B905 (lengths checked at import)
     record: PartnerRecord = _new_object(PartnerRecord)
     _set_attr(record, "__dict__", values)
     return record

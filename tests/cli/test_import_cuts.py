@@ -64,6 +64,8 @@ def test_peers_list_needs_no_http_stack(tmp_path: Path) -> None:
     modules = _modules(body, ["peers", "list", "--json", "--vault", str(vault)], env)
     assert "app.vault.store" in modules  # it did open the vault
     assert _loaded(modules, "aiohttp", "httpx", "pydantic", "sqlite_utils", "keyring") == []
+    # ... nor an event loop (its handler never awaits: app.cli.LOOPLESS), nor the team vault
+    assert _loaded(modules, "asyncio", "ssl", "app.vault.team", "psycopg") == []
 
 
 def test_calling_out_never_imports_the_server_side() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from app.callback.server import MethodNotAllowed
+from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.handshake import (

@@ -29,7 +29,6 @@ from app.engine.receiver_hooks import VaultReceiverHooks
 from app.engine.register import Registration
 from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
 from app.engine.verify_checks import VerifyReport
-from app.sandbox import SandboxPartner
 from app.vault import Vault
 
 __all__ = ["Engine", "EntrySink", "EventSink", "crash_point", "internal_failure", "peer_key"]
@@ -156,6 +155,8 @@ class Engine(EngineContext):
     ) -> tuple[str, Secret]:
         """A sandbox partner on loopback for a first onboarding; stopped with the engine."""
         # looked up at call time: the canary tests replace the generator
+        from app.sandbox import SandboxPartner  # aiohttp's server loads only when it serves
+
         token_a = Secret(core_tokens.generate_token(), TokenRole.A)
         versions = (version,) if version else SUPPORTED_VERSIONS
         sandbox = SandboxPartner(

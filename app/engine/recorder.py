@@ -5,9 +5,8 @@ pane and the export agree."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.callback.server import CallRecord
 from app.core.diagnosis import Diagnosis, Severity
 from app.core.events import CallbackReceived, DiagnosisRaised, Event, Level, StateChanged
 from app.core.tokens import Secret
@@ -21,6 +20,9 @@ from app.engine.progress import (
     StepStatus,
 )
 from app.vault import Vault
+
+if TYPE_CHECKING:
+    from app.callback.server import CallRecord
 
 EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]

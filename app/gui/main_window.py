@@ -284,6 +284,10 @@ class MainWindow(QMainWindow):
             "A demo partner on this computer: a whole onboarding in seconds",
         )
         quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        # Ctrl+Q quits from every window of the app, not only this one: with --sandbox the
+        # Sender wizard opens at start and is the active window, where a window-wide Quit
+        # did nothing and the app never ended (issue 9). A modal dialog still blocks it.
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         toolbar = QToolBar("Actions")
         toolbar.setObjectName("Actions")
         toolbar.setMovable(False)

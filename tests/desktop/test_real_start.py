@@ -47,7 +47,9 @@ def desktop(tmp_path: Path) -> Iterator[XSession]:
 class App:
     """One run of `python main.py --gui --sandbox` with a vault and settings in tmp."""
 
-    def __init__(self, session: XSession, tmp: Path, name: str) -> None:
+    def __init__(
+        self, session: XSession, tmp: Path, name: str, extra: tuple[str, ...] = ()
+    ) -> None:
         self.session = session
         self.stderr_path = tmp / f"{name}.stderr"
         settings = tmp / "settings.json"
@@ -74,6 +76,7 @@ class App:
                 str(tmp / "vault.db"),
                 "--settings",
                 str(settings),
+                *extra,
             ],
             cwd=ROOT,
             env=env,

@@ -51,16 +51,13 @@ from app.vault.pgdb import PgDatabase, redact_url
 from app.vault.profiles import reencrypt_client_keys
 from app.vault.records import RunRecord, now_iso
 from app.vault.schema import latest_version, migrate
-from app.vault.store import Vault
+from app.vault.store import Vault, serve_urls
 
 SCHEMA_LOCK = 0x4F435057
 LEASED_RUNS = ("rotate", "unregister")
 # Other modules that keep secrets under the data key re-encrypt them here on a re-key:
-# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction. A new table
-# with secrets adds its function here.
-REKEY_HOOKS: tuple[Callable[[Vault, TokenCipher, TokenCipher], None], ...] = (
-    reencrypt_client_keys,
-)
+# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction.
+REKEY_HOOKS: list[Callable[[Vault, TokenCipher, TokenCipher], None]] = [reencrypt_client_keys]
 
 
 def key_check(data_key: bytes) -> str:
@@ -380,3 +377,6 @@ class TeamVault(Vault):
 
     def disable_keyring(self) -> None:
         return None
+
+
+serve_urls(TeamVault)

@@ -327,7 +327,7 @@ class InviteFlow(Flow):
         invitation = self.invitation
         if invitation is None:
             return
-        from app.sandbox.demo_sender import register_demo_sender
+        from app.engine.demo_sender import register_demo_sender
 
         # the demo partner lives only for this registration: mark the row as a sandbox one
         self.controller.mark_sandbox(invitation.run_id)

@@ -11,6 +11,8 @@ format), `errors` (VaultError); the team vault on PostgreSQL: `team` (TeamVault)
 (colleagues' changes), `transfer` (vault migrate).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
 from app.vault.crypto import DerivedKey, KdfParams, derive_key
 from app.vault.errors import VaultError
@@ -28,7 +30,21 @@ from app.vault.records import (
 )
 from app.vault.schema import SCHEMA_VERSION
 from app.vault.store import Vault
-from app.vault.team import MemberInfo, TeamVault
+
+if TYPE_CHECKING:
+    from app.vault.team import MemberInfo, TeamVault
+
+
+def __getattr__(name: str) -> Any:
+    """The team vault (PostgreSQL) loads on first use: a file vault never needs it."""
+    if name in ("MemberInfo", "TeamVault"):
+        from app.vault import team
+
+        value = getattr(team, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'app.vault' has no attribute {name!r}")
+
 
 __all__ = [
     "MEMBER_ENV",

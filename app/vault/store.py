@@ -14,6 +14,7 @@ live beside it: `base` (connection and atomic writes), `credentials` (tokens), `
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import uuid
 from pathlib import Path
@@ -99,7 +100,12 @@ def serve_urls(team_vault: Any) -> None:
 
 
 def _url_vaults() -> Any:
-    if _URL_VAULTS is None:  # app.vault (the package) always loads app.vault.team
+    if _URL_VAULTS is None:
+        # app.vault loads the team vault lazily (startup speed, issue 13), so it may not
+        # have named itself yet: load it by name, late-bound like a plugin, so that store
+        # still does not depend on team (team subclasses the Vault defined here).
+        importlib.import_module("app.vault.team")
+    if _URL_VAULTS is None:
         raise VaultError("vault.unreachable", "the team vault is not available")
     return _URL_VAULTS
 

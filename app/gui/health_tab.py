@@ -7,13 +7,30 @@ actions (Verify, Accept drift, Suspected compromise), so a click and a shortcut 
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QBrush
+import math
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QFont,
+    QPainter,
+    QPalette,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,8 +48,95 @@ from app.vault.snapshots import Snapshot
 STATUS_LEVEL = {"pass": "info", "warn": "warning", "fail": "error", "skip": "debug"}
 
 
+class _WrappedCells(QStyledItemDelegate):
+    """Cells shown whole: text wraps at word boundaries, or anywhere in a word longer than
+    a line (an endpoint URL), and is measured in the rectangle it is painted in.
+
+    Qt measured wrapped text in the column's whole width while the stylesheet's
+    `QTableView::item` padding narrows where it is painted, and it never breaks a URL: a
+    detail one word too long was drawn "… with a ..." and a drifted endpoint
+    "http://127.0.0.1:3..." (issue 9's health screenshots).
+    """
+
+    def _text_rect(self, option: QStyleOptionViewItem) -> QRect:
+        view = option.widget
+        style = view.style() if view is not None else QApplication.style()
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        return rect.adjusted(margin, 0, -margin, 0)
+
+    @staticmethod
+    def _layout(text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:
+        layout = QTextLayout(text, font)
+        wrap = QTextOption()
+        wrap.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(wrap)
+        layout.beginLayout()
+        height = 0.0
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(max(1, width))
+            line.setPosition(QPointF(0, height))
+            height += line.height()
+        layout.endLayout()
+        return layout, height
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        measured = QStyleOptionViewItem(option)
+        self.initStyleOption(measured, index)
+        if not measured.text:
+            return hint
+        measured.rect.setHeight(1000)
+        text = self._text_rect(measured)
+        _, height = self._layout(measured.text, measured.font, text.width())
+        padding = measured.rect.height() - text.height()
+        return QSize(hint.width(), max(hint.height(), math.ceil(height) + padding))
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
+        text, cell.text = cell.text, ""
+        view = cell.widget
+        style = view.style() if view is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, view)  # no text
+        if not text:
+            return
+        cell.text = text
+        rect = self._text_rect(cell)
+        layout, height = self._layout(text, cell.font, rect.width())
+        selected = bool(cell.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        colour = cell.palette.color(role)
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if isinstance(brush, QBrush) and not selected:
+            colour = brush.color()
+        painter.save()
+        painter.setPen(colour)
+        painter.setClipRect(cell.rect)
+        top = rect.top() + max(0.0, (rect.height() - height) / 2)
+        layout.draw(painter, QPointF(rect.left(), top))
+        painter.restore()
+
+
+class _WrappingTable(QTableWidget):
+    """Rows follow their columns' widths: a column dragged, or stretched with the window."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resizeRowsToContents()
+
+
 def _table(headers: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+    table = _WrappingTable(0, len(headers))
+    table.setItemDelegate(_WrappedCells(table))
+    table.horizontalHeader().sectionResized.connect(lambda *_: table.resizeRowsToContents())
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -137,9 +241,11 @@ class HealthTab(QWidget):
         layout.addLayout(buttons)
         self.report_button.clicked.connect(self.open_report)
         self._actions = (verify_action, accept_action, compromise_action)
-        self.drift = _table(
-            ["When", "Snapshot", "What changed", "Before", "After"], "Drift history"
-        )
+        self.drift = _table(["When", "Snapshot", "Change", "Before", "After"], "Drift history")
+        header = self.drift.horizontalHeader()  # the time whole, the rest shares the width
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(1, self.drift.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.drift, 1)
         self.dialog = VerifyReportDialog(self)
         self._partner: PartnerRecord | None = None
@@ -191,5 +297,4 @@ class HealthTab(QWidget):
         for row, values in enumerate(rows):
             for col, text in enumerate(values):
                 self.drift.setItem(row, col, QTableWidgetItem(text))
-        self.drift.resizeColumnToContents(0)
-        self.drift.resizeColumnToContents(1)
+        self.drift.resizeRowsToContents()

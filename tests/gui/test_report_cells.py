@@ -1,0 +1,130 @@
+"""The Health tab's tables show their text whole, with the app's stylesheet, at 1024×700.
+
+Issue 9 (found by looking at the README's health screenshots): in the verify report a
+detail one word too long for one painted line ("GET locations?limit=1 answered OCPI 1000
+with a list.") was drawn "… with a ...": Qt measured the wrapped text in the column's whole
+width, but the stylesheet's `QTableView::item` padding narrows where it is painted. In the
+drift history the endpoint URL that changed was drawn "http://127.0.0.1:3..." (a URL has no
+word boundary to wrap at) and the "What changed" header was cut (now "Change"). Measured here: the text
+laid out in the rectangle the style paints it in (wrapped at word boundaries, or anywhere
+in a word longer than a line) needs no more height than the row gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QTextLayout, QTextOption
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTableWidget
+
+from app.gui.theme import apply_theme
+from tests.gui.helpers import WAIT_MS, register_sandbox
+
+
+@pytest.fixture
+def styled(qapp: QApplication) -> Iterator[None]:
+    """The stylesheet the app itself applies at start (app/gui/app.py)."""
+    before = qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        yield
+    finally:
+        qapp.setStyleSheet(before)
+
+
+def laid_out_height(text: str, table: QTableWidget, width: int) -> int:
+    layout = QTextLayout(text, table.font())
+    wrap = QTextOption()
+    wrap.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(wrap)
+    layout.beginLayout()
+    height = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, height))
+        height += line.height()
+    layout.endLayout()
+    return round(height)
+
+
+def cut_headers(table: QTableWidget) -> list[str]:
+    header = table.horizontalHeader()
+    return [
+        str(table.horizontalHeaderItem(col).text())
+        for col in range(table.columnCount())
+        if header.sectionSizeFromContents(col).width() > header.sectionSize(col)
+    ]
+
+
+def cut_cells(table: QTableWidget, columns: tuple[int, ...]) -> list[str]:
+    """Cells whose wrapped text needs more height than the rectangle it is painted in."""
+    style = table.style()
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    cut = []
+    for row in range(table.rowCount()):
+        for col in columns:
+            item = table.item(row, col)
+            if item is None or not item.text():
+                continue
+            option = QStyleOptionViewItem()
+            option.rect = table.visualRect(table.model().index(row, col))
+            option.text = item.text()
+            option.font = table.font()
+            option.features |= (
+                QStyleOptionViewItem.ViewItemFeature.WrapText
+                | QStyleOptionViewItem.ViewItemFeature.HasDisplay
+            )
+            painted = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, table)
+            needed = laid_out_height(item.text(), table, painted.width() - 2 * margin)
+            if needed > painted.height():
+                cut.append(f"{item.text()!r} needs {needed} px, has {painted.height()}")
+    return cut
+
+
+def test_verify_report_shows_each_detail_and_fix_whole(
+    styled: None, qtbot: Any, window: Any, controller: Any
+) -> None:
+    result = register_sandbox(qtbot, controller, "lying-pagination")
+    qtbot.waitUntil(lambda: window.select_partner(result.partner_id), timeout=10_000)
+    qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
+    window.activateWindow()
+    dialog = window.health_ui.tab.dialog
+    QTest.keyClick(
+        window.table,
+        Qt.Key.Key_V,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    qtbot.waitExposed(dialog)
+    report = dialog.report
+    assert report.rowCount() > 10
+    assert cut_cells(report, (2, 3)) == []
+    dialog.resize(760, 560)  # narrower: the rows grow with the wrapped text
+    qtbot.waitUntil(lambda: not cut_cells(report, (2, 3)), timeout=5000)
+
+
+def test_drift_history_shows_the_changed_endpoint_whole_at_1024(
+    styled: None, qtbot: Any, window: Any, controller: Any
+) -> None:
+    window.resize(1024, 700)
+    result = register_sandbox(qtbot, controller, "drift-module")
+    qtbot.waitUntil(lambda: window.select_partner(result.partner_id), timeout=10_000)
+    qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
+    window.activateWindow()
+    QTest.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Hea&lth
+    tab = window.health_ui.tab
+    assert window.partner_view.tabs.currentWidget() is tab
+    QTest.keyClick(window.table, Qt.Key.Key_F5)  # Check connection
+    drift = tab.drift
+
+    def changed() -> list[str]:
+        return [drift.item(r, 3).text() for r in range(drift.rowCount()) if drift.item(r, 3)]
+
+    qtbot.waitUntil(lambda: any("tariffs" in text for text in changed()), timeout=WAIT_MS)
+    assert drift.isVisible()
+    assert cut_headers(drift) == []
+    assert cut_cells(drift, (1, 2, 3, 4)) == []

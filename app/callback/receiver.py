@@ -19,16 +19,12 @@ from typing import Any
 from app.callback.server import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, OnboardingError
-from app.core.handshake import (
-    OurParty,
-    ReceiverHandshake,
-    RegistrationRefused,
-    Request,
-    Response,
-)
+from app.core.handshake import OurParty, Request
 from app.core.http import HttpSettings, OcpiHttp, make_client
+from app.core.judging import Response
 from app.core.models import Credentials, VersionDetails, credentials_to_wire
 from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version
+from app.core.receiving import ReceiverHandshake, RegistrationRefused
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.core.transcript import Transcript

@@ -14,18 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.core.handshake import (
-    Finished,
-    IssueTokenB,
-    Request,
-    Response,
-    SenderHandshake,
-    SenderState,
-    UpdateHandshake,
-    UpdateState,
-)
+from app.core.handshake import Finished, IssueTokenB, Request, SenderHandshake, SenderState
 from app.core.http import HttpResult, OcpiHttp
+from app.core.judging import Response
 from app.core.ocpi import canonical_version, uses_base64_header
+from app.core.rotation import UpdateHandshake, UpdateState
 from app.core.tokens import Secret, TokenRole
 
 

@@ -14,17 +14,12 @@ from dataclasses import replace
 from app.callback.tokenbook import Stage
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.events import Event, Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import (
-    Request,
-    Response,
-    UpdateHandshake,
-    choose_version,
-    judge_in_context,
-    tolerated,
-)
+from app.core.handshake import Request
 from app.core.http import OcpiHttp, make_client
+from app.core.judging import Response, choose_version, judge_in_context, tolerated
 from app.core.models import parse_version_details
 from app.core.ocpi import Envelope, canonical_version
+from app.core.rotation import UpdateHandshake
 from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.bookkeeping import retire_live_tokens

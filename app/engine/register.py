@@ -16,9 +16,10 @@ import httpx
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.events import Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import Request, Response, SenderHandshake, SenderState, judge
+from app.core.handshake import Request, SenderHandshake, SenderState
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
+from app.core.judging import Response, judge
 from app.core.models import Credentials
 from app.core.profile import Profile
 from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding

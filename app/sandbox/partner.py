@@ -20,7 +20,7 @@ from aiohttp import web
 from app.callback.receiver import PeerSession, ReceiverService
 from app.callback.server import CallbackServer, ServerConfig
 from app.callback.tokenbook import Identification, Stage, TokenBook
-from app.core.handshake import OurParty, ReceiverHandshake
+from app.core.handshake import OurParty
 from app.core.http import HttpSettings
 from app.core.ocpi import (
     INVALID_PARAMS,
@@ -30,6 +30,7 @@ from app.core.ocpi import (
     canonical_version,
     uses_base64_header,
 )
+from app.core.receiving import ReceiverHandshake
 from app.core.tokens import Secret, TokenRole
 from app.core.transcript import Transcript
 from app.sandbox.modules import DRIFT_FAULTS, VERIFY_FAULTS, ModuleBehaviour, ModuleLayer

@@ -52,8 +52,123 @@ def _audit_line(event: dict[str, Any]) -> str:
     return line + (f" {what}" if what else "")
 
 
+def ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries by their start time (`at`), stable by `seq`: an exchange is appended when its
+    answer arrives, but it belongs where it started (the POST before the partner's
+    callbacks it caused)."""
+    return sorted(entries, key=lambda e: (str(e.get("at", "")), int(e.get("seq") or 0)))
+
+
+OUTCOME_WORDS = {
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "cancelled": "was cancelled",
+    "interrupted": "was interrupted: whether the partner took our credentials is unknown",
+    "running": "has not finished (still running, or stopped without an outcome)",
+}
+
+
+def _diagnosis_of(entry: dict[str, Any]) -> dict[str, Any]:
+    diagnosis = entry.get("diagnosis") or {}
+    return {k: diagnosis.get(k) for k in ("code", "message", "hint")}
+
+
+def summary(entries: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+    """What happened, in plain words, from the (redacted) entries and the header only."""
+    entries = ordered(entries)
+    kind = str(meta.get("kind") or "run")
+    outcome = str(meta.get("outcome") or "")
+    state = str(meta.get("state") or "")
+    partner = str(meta.get("partner") or "not identified")
+    if partner.startswith("#"):  # no identity yet: the vault's row number
+        partner = f"partner {partner}"
+    outbound = [e for e in entries if e.get("direction") == "outbound"]
+    with_diagnosis = [e for e in entries if e.get("diagnosis")]
+    failed = [e for e in with_diagnosis if e.get("kind") == "StepFailed"]
+    code = meta.get("diagnosis")
+    diagnosis: dict[str, Any] | None = None
+    if failed:
+        diagnosis = _diagnosis_of(failed[-1])
+    elif code:
+        found = [e for e in with_diagnosis if e["diagnosis"].get("code") == code]
+        diagnosis = _diagnosis_of(found[-1]) if found else {"code": code, "message": code}
+    warnings: list[dict[str, Any]] = []
+    mixups: list[dict[str, Any]] = []
+    for entry in with_diagnosis:
+        item = _diagnosis_of(entry)
+        if entry["diagnosis"].get("token_confusion") and item not in mixups:
+            mixups.append(item)
+        if entry["diagnosis"].get("severity") == "warning" and item not in [*warnings, diagnosis]:
+            warnings.append(item)
+    codes = {e["diagnosis"].get("code") for e in with_diagnosis}
+    registered = [
+        e
+        for e in entries
+        if e.get("kind") == "StepDone" and e.get("fields", {}).get("step") == "registered"
+    ]
+    if "reg.discovery_incomplete" in codes:
+        mutual = "incomplete"
+    elif "reg.discovery_unknown" in codes:
+        mutual = "unknown"
+    elif registered and "mutual discovery complete" in str(registered[-1].get("message", "")):
+        mutual = "complete"
+    else:
+        mutual = "not reached"
+    if kind == "register" and outcome == "succeeded":
+        word = "registered" if diagnosis is None else "registered, with a problem"
+        headline = f"Registered with {partner}" + (
+            "." if diagnosis is None else f", but not healthy: {diagnosis['message']}"
+        )
+    else:
+        word = outcome or "unknown"
+        what = "Registration" if kind == "register" else f"The {kind} run"
+        headline = f"{what} with {partner} {OUTCOME_WORDS.get(outcome, outcome or 'ended')}"
+        headline += f" (at state {state})" if state and state != outcome else ""
+        if diagnosis is not None and outcome != "succeeded":
+            headline += f": {diagnosis['message']}"
+        elif not headline.endswith("."):
+            headline += "."
+    return {
+        "outcome": word,
+        "headline": headline,
+        "partner": partner,
+        "versions_url": outbound[0].get("url") if outbound else None,
+        "diagnosis": diagnosis,
+        "warnings": warnings,
+        "token_mixups": mixups,
+        "mutual_discovery": mutual,
+        "result": str(registered[-1].get("message", "")) if registered else None,
+    }
+
+
+def _summary_lines(info: dict[str, Any]) -> list[str]:
+    """The summary as plain lines (the headline first), for Markdown and HTML."""
+    lines = [f"Outcome: {info['outcome']}", f"Partner: {info['partner']}"]
+    if info.get("versions_url"):
+        lines.append(f"Partner's versions URL: {info['versions_url']}")
+    diagnosis = info.get("diagnosis")
+    if diagnosis:
+        lines.append(f"Problem: {diagnosis['message']} [{diagnosis['code']}]")
+        if diagnosis.get("hint"):
+            lines.append(f"Fix: {diagnosis['hint']}")
+    if info.get("result"):
+        lines.append(f"Result: {info['result']}")
+    lines.append(f"Mutual discovery: {info['mutual_discovery']}")
+    for item in info["token_mixups"]:
+        lines.append(f"Token mix-up: {item['message']} [{item['code']}]")
+    for item in info["warnings"]:
+        lines.append(f"Warning: {item['message']} [{item['code']}]")
+    if not info["warnings"]:
+        lines.append("Warnings: none")
+    return lines
+
+
 def to_json(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None) -> str:
-    data: dict[str, Any] = {"meta": meta, "entries": entries}
+    data: dict[str, Any] = {
+        "meta": meta,
+        "summary": summary(entries, meta),
+        "entries": ordered(entries),
+    }
     if audit:
         data["audit"] = audit
     return json.dumps(data, indent=2, ensure_ascii=False)
@@ -66,7 +181,7 @@ def _har_headers(headers: dict[str, str]) -> list[dict[str, str]]:
 def to_har(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None) -> str:
     """HAR 1.2: outbound and inbound exchanges (inbound marked in `comment`)."""
     har_entries = []
-    for entry in entries:
+    for entry in ordered(entries):
         if entry.get("type") != "exchange":
             continue
         request = entry["request"]
@@ -157,12 +272,16 @@ def to_markdown(
     entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | None = None
 ) -> str:
     out = [f"# OCPI Onboard transcript {meta.get('run_id', '')}", ""]
+    info = summary(entries, meta)
+    out += ["## Summary", "", f"**{info['headline']}**", ""]
+    out += [f"- {line}" for line in _summary_lines(info)]
+    out += ["", "## Run"]
     for key, value in meta.items():
         out.append(f"- **{key}**: {value}")
     out.append("")
     out.append("Tokens appear only as fingerprints (A·…, B·…, C·…).")
     out.append("")
-    for entry in entries:
+    for entry in ordered(entries):
         out.append(f"## {entry.get('seq', '')}. {entry.get('at', '')}")
         out.append("")
         if entry.get("type") == "report":
@@ -196,8 +315,15 @@ def to_html(entries: list[dict[str, Any]], meta: dict[str, Any], audit: Audit | 
     if audit:
         items = "".join(f"<li>{esc(_audit_line(event))}</li>" for event in audit)
         audit_html = f'<h2>Audit trail</h2><ul class="audit">{items}</ul>\n'
+    info = summary(entries, meta)
+    summary_html = (
+        f'<section class="summary"><h2>Summary</h2><p class="headline">'
+        f"<strong>{esc(info['headline'])}</strong></p><ul>"
+        + "".join(f"<li>{esc(line)}</li>" for line in _summary_lines(info))
+        + "</ul></section>"
+    )
     rows = []
-    for entry in entries:
+    for entry in ordered(entries):
         if entry.get("type") == "report":
             continue  # drawn as its own table above the log
         level = entry.get("level", "info")
@@ -230,10 +356,12 @@ table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #dde2ea; padding: 4px 8px; text-align: left; vertical-align: top; }}
 tr.warning td {{ background: #fff7e0; }} tr.error td {{ background: #fdecec; }}
 tr.confusion td {{ background: #f3e8ff; font-weight: 600; }}
+section.summary {{ border: 1px solid #dde2ea; padding: 0 1em 0.5em; margin-bottom: 1em; }}
 pre {{ background: #f5f7fa; padding: 8px; overflow-x: auto; }}
 {report_export.HTML_STYLE}
 </style></head><body>
 <h1>OCPI Onboard transcript</h1>
+{summary_html}
 <p>Tokens appear only as fingerprints (A·…, B·…, C·…): the role letter tells which token went where.</p>
 <table class="meta">{meta_rows}</table>
 {"".join(report_export.html_table(e) for e in report_export.reports(entries))}

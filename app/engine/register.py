@@ -109,6 +109,7 @@ class Registration:
         self._http: OcpiHttp | None = None
         self.result: RunResult | None = None
         self.activated: bool | None = None  # after an activation wait, if any
+        self._announced: set[SenderState] = set()  # steps whose StepStarted was emitted
 
     # ---- public ------------------------------------------------------------------------
     async def discover(self) -> Discovery:
@@ -218,8 +219,7 @@ class Registration:
         hooks = SenderHooks(
             self._issue_token_b, self._before_post, self._registered, self._state_changed
         )
-        step = self.machine.state
-        self._recorder.emit(StepStarted(STEP_TITLES.get(step, str(step)), step=str(step)))
+        self._announce(self.machine.state)
         total = self.engine.http_settings.total_timeout
         left = max(0.0, self.started + total - time.time())
         try:
@@ -248,14 +248,24 @@ class Registration:
         assert self.run_id and self._recorder
         state = str(machine.state)
         self._recorder.emit(StepDone(f"Done: {state}", step=state))
-        nxt = STEP_TITLES.get(machine.state)
-        if nxt and not (machine.state == SenderState.REGISTERED and not machine.verify):
-            self._recorder.emit(StepStarted(nxt, step=state))
-        # one commit for the position and the transcript so far; no fsync: nothing was spent
+        # one commit for the position and the transcript so far; no fsync: nothing was spent.
+        # The state is recorded before the next step is announced (the transcript reads in
+        # the order things happened)
         with self.vault.transaction(durable=False):
             self.vault.update_run(self.run_id, state=state)
             self._recorder.state(state)
+        if not (machine.state == SenderState.REGISTERED and not machine.verify):
+            self._announce(machine.state)
         crash_point(state)
+
+    def _announce(self, state: SenderState) -> None:
+        """StepStarted once per state: `register()` after `discover()` resumes the same step."""
+        assert self._recorder is not None
+        title = STEP_TITLES.get(state)
+        if title is None or state in self._announced:
+            return
+        self._announced.add(state)
+        self._recorder.emit(StepStarted(title, step=str(state)))
 
     async def _issue_token_b(self, machine: SenderHandshake) -> Secret:
         assert self.partner_id is not None and self.run_id and self._recorder and self.key

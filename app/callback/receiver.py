@@ -13,7 +13,7 @@ Hooks let the owner persist each step before it takes effect.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.callback.server import MethodNotAllowed
@@ -23,8 +23,7 @@ from app.core.handshake import OurParty, Request
 from app.core.http import HttpSettings, OcpiHttp, make_client
 from app.core.judging import Response
 from app.core.models import Credentials, VersionDetails, credentials_to_wire
-from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version
-from app.core.receiving import ReceiverHandshake, RegistrationRefused
+from app.core.receiving import ReceiverHandshake
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.core.transcript import Transcript
@@ -123,10 +122,8 @@ class ReceiverService:
         if session is None or session.status != "invited":
             raise MethodNotAllowed("already registered: use PUT to update")
         machine = ReceiverHandshake(version, required_modules=self.required_modules)
-        machine.receive_post(body)
+        machine.receive_post(body, issued=session.our_token)
         assert machine.token_b is not None and machine.partner is not None
-        if machine.token_b == session.our_token:
-            raise RegistrationRefused(2001, "token must not be the TOKEN_A we issued")
         transcript = self._transcript(session)
         transcript.add_secret(machine.token_b)
         await self.discover(session, machine, version, transcript)
@@ -200,7 +197,7 @@ class ReceiverService:
         The header takes the form the posted version wants; a partner that refuses it gets the
         other form once (GETs only), as many 2.1.1/2.2 platforms never encode (gotcha 1).
         """
-        assert machine.token_b is not None
+        token = self.callback_token(session, machine)
         settings = self.http_settings
         encoding = EncodingChoice("auto")
         async with make_client(settings) as client:
@@ -209,16 +206,18 @@ class ReceiverService:
                 action = machine.next_action()
                 if not isinstance(action, Request):
                     return
-                assert machine.token_b is not None
-                request = replace(action, ocpi_version=canonical_version(version))
                 try:
-                    result = await send_with_encoding(http, request, machine.token_b, encoding)
+                    result = await send_with_encoding(http, action, token, encoding)
                 except OnboardingError as exc:
-                    raise RegistrationRefused(
-                        UNABLE_TO_USE_CLIENT_API, exc.diagnosis.message, exc.diagnosis
-                    ) from None
+                    machine.fail_with(exc)  # raises RegistrationRefused (3001)
                 session.callback_calls.append(action.url)
                 machine.receive(Response(result.status, result.body, result.content_type))
+
+    def callback_token(self, session: PeerSession, machine: ReceiverHandshake) -> Secret:
+        """The token our callback GETs present: the Sender's TOKEN_B (a faulty sandbox
+        partner bends this, never the machine)."""
+        assert machine.token_b is not None
+        return machine.token_b
 
     def _transcript(self, session: PeerSession) -> Transcript:
         if self.transcript_for is not None:

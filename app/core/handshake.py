@@ -110,6 +110,9 @@ class OurParty:
         )
 
 
+VERIFY_STOPPED = 99  # a verification call failed: no further call with TOKEN_C
+
+
 @dataclass
 class SenderHandshake:
     """We register with a partner who gave us TOKEN_A and their versions URL."""
@@ -130,7 +133,8 @@ class SenderHandshake:
     partner: Credentials | None = None
     warnings: list[Diagnosis] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
-    _verify_step: int = 0
+    posted: bool = False  # TOKEN_A left with our credentials: a retry must not reuse it blindly
+    _verify_step: int = 0  # 0: versions with TOKEN_C, 1: credentials GET, VERIFY_STOPPED
     _version_url: str | None = None
 
     @property
@@ -138,6 +142,7 @@ class SenderHandshake:
         return canonical_version(self.version) if self.version else None
 
     def next_action(self) -> Action:
+        """What to do now: a request, TOKEN_B to issue, or nothing more (Finished)."""
         match self.state:
             case SenderState.NEW:
                 return Request("versions", "GET", self.versions_url, TokenRole.A)
@@ -169,31 +174,49 @@ class SenderHandshake:
         return self.partner.url if self.partner else self.versions_url
 
     def token_b_ready(self, token_b: Secret) -> None:
+        """Input: the driver generated and stored TOKEN_B (DETAILS_FETCHED -> TOKEN_B_STORED)."""
         if tokens_equal(token_b.reveal(), self.token_a.reveal()):
             raise fail("internal", "TOKEN_B equals TOKEN_A")
         self.token_b = token_b.with_role(TokenRole.B)
         self.state = SenderState.TOKEN_B_STORED
 
     def post_sent(self) -> None:
-        """The driver calls this (after persisting) right before the POST leaves."""
+        """Input: the POST is about to leave (TOKEN_B_STORED -> CREDENTIALS_POSTED); from
+        here on TOKEN_A may be spent even if no answer ever arrives."""
         self.state = SenderState.CREDENTIALS_POSTED
+        self.posted = True
 
     def receive(self, response: Response) -> None:
-        """Judge the response to the request `next_action` asked for."""
+        """Input: the answer to the request `next_action` asked for.
+
+        Raises the diagnosed OnboardingError when the run failed (state FAILED). A failed
+        verification does not raise: the registration stands (see `_verification_failed`).
+        """
         try:
             self._receive(response)
         except OnboardingError as exc:
-            if self.state == SenderState.REGISTERED:
-                # Verification failures do not undo a registration: TOKEN_C is ours.
-                warning = diagnose("reg.verify_failed", exc.diagnosis.message)
-                self.warnings.append(warning)
-                self.diagnosis = exc.diagnosis
-                self._verify_step = 99
-                self.state = SenderState.REGISTERED
-                raise
-            self.state = SenderState.FAILED
-            self.diagnosis = exc.diagnosis
-            raise
+            self._failed(exc)
+
+    def fail_with(self, error: OnboardingError) -> None:
+        """Input: a transport failure the driver could not hand over as a Response (timeout,
+        refused connection, TLS, redirect). Same rules as a failing answer."""
+        self._failed(error)
+
+    def _failed(self, error: OnboardingError) -> None:
+        if self.state == SenderState.REGISTERED:
+            self._verification_failed(error)
+            return
+        self.state = SenderState.FAILED
+        self.diagnosis = error.diagnosis
+        raise error
+
+    def _verification_failed(self, error: OnboardingError) -> None:
+        """REGISTERED stays REGISTERED: TOKEN_C is ours; the failure becomes the warning
+        `reg.verify_failed` and the diagnosis, and verification stops."""
+        self.warnings.append(diagnose("reg.verify_failed", error.diagnosis.message))
+        self.diagnosis = error.diagnosis
+        self._verify_step = VERIFY_STOPPED
+        self.state = SenderState.REGISTERED
 
     def _receive(self, response: Response) -> None:
         match self.state:
@@ -263,12 +286,6 @@ class SenderHandshake:
             raise fail("token.c_invalid", f"{len(token_c)} characters long (at most 64)")
         if not all(0x21 <= ord(ch) <= 0x7E for ch in token_c):
             raise fail("token.c_invalid", "not printable ASCII without spaces")
-
-    def fail_with(self, error: OnboardingError) -> None:
-        """A transport failure the driver could not hand over as a Response."""
-        if self.state != SenderState.REGISTERED:
-            self.state = SenderState.FAILED
-        self.diagnosis = error.diagnosis
 
 
 def _check_roles(partner: Credentials) -> Diagnosis | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NoReturn
 
 from app.core.diagnosis import Diagnosis, OnboardingError, fail
 from app.core.handshake import Action, Finished, IssueTokenB, OurParty, Request
@@ -90,19 +91,26 @@ class UpdateHandshake:
                 return Finished(self.state)
 
     def token_ready(self, token: Secret) -> None:
+        """Input: the driver generated and stored the new inbound token (-> TOKEN_STORED)."""
         self.new_inbound = token
         self.state = UpdateState.TOKEN_STORED
 
     def put_sent(self) -> None:
+        """Input: the PUT is about to leave (-> PUT_SENT): the partner may switch tokens."""
         self.state = UpdateState.PUT_SENT
 
     def receive(self, response: Response) -> None:
+        """Input: the answer to `next_action`'s request; raises when the rotation failed."""
         try:
             self._receive(response)
         except OnboardingError as exc:
-            self.state = UpdateState.FAILED
-            self.diagnosis = exc.diagnosis
-            raise
+            self.fail_with(exc)
+
+    def fail_with(self, error: OnboardingError) -> NoReturn:
+        """Input: a failure (a judged answer, or a transport error the driver saw): FAILED."""
+        self.state = UpdateState.FAILED
+        self.diagnosis = error.diagnosis
+        raise error
 
     def _receive(self, response: Response) -> None:
         match self.state:

@@ -2,7 +2,8 @@
 
 The machines decide; this file performs each request with the right token in the right
 encoding, calls the owner's hooks *before* each side effect (so the engine can persist), and
-feeds responses back. Header encoding (gotcha 1): "base64" and "raw" are fixed; "auto" starts
+feeds responses and transport failures back as the machines' inputs. It never changes a
+machine's state itself. Header encoding (gotcha 1): "base64" and "raw" are fixed; "auto" starts
 with what the version wants (Base64 before the version is known) and, on a 401 to a GET,
 tries the other form once (GETs are safe to repeat); the form that worked is kept for the
 POST and reported. A write (POST/PUT/DELETE) is never retried.
@@ -148,17 +149,9 @@ async def drive_sender(
         try:
             result = await send_with_encoding(http, action, token, encoding)
         except OnboardingError as exc:
-            machine.fail_with(exc)
-            if machine.state == SenderState.REGISTERED:
-                machine.warnings.append(diagnose("reg.verify_failed", exc.diagnosis.message))
-                return machine
-            raise
-        try:
-            machine.receive(Response(result.status, result.body, result.content_type))
-        except OnboardingError:
-            if machine.state == SenderState.REGISTERED:
-                return machine  # verification failed; registration stands
-            raise
+            machine.fail_with(exc)  # raises unless the registration stands
+            continue
+        machine.receive(Response(result.status, result.body, result.content_type))
         if machine.state == SenderState.REGISTERED and before == SenderState.CREDENTIALS_POSTED:
             await hooks.registered(machine)
         if machine.state != before:
@@ -197,9 +190,7 @@ async def drive_update(
         try:
             result = await send_with_encoding(http, action, machine.current, encoding)
         except OnboardingError as exc:
-            machine.state = UpdateState.FAILED
-            machine.diagnosis = exc.diagnosis
-            raise
+            machine.fail_with(exc)  # raises
         machine.receive(Response(result.status, result.body, result.content_type))
         if machine.state == UpdateState.UPDATED:
             await hooks.updated(machine)

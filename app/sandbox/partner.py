@@ -118,9 +118,12 @@ class _FaultyReceiver(ReceiverService):
     ) -> None:
         if self.fault == Fault.NO_CALLBACK:
             return
-        if self.fault == Fault.CALLBACK_WITH_TOKEN_A:
-            machine.token_b = session.our_token
         await super().discover(session, machine, version, transcript)
+
+    def callback_token(self, session: PeerSession, machine: ReceiverHandshake) -> Secret:
+        if self.fault == Fault.CALLBACK_WITH_TOKEN_A:
+            return session.our_token
+        return super().callback_token(session, machine)
 
 
 class SandboxPartner:

@@ -1,20 +1,21 @@
 """The user's settings (our identity, endpoint, network): one JSON file in the config dir.
 
-No secrets here: tokens live only in the vault. Written atomically (temp file + rename).
+No secrets here: tokens live only in the vault. Written atomically (app.core.atomic).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.http import HttpSettings
-from app.engine.results import Identity
+from app.core.atomic import write_private
 from app.paths import config_dir
+
+if TYPE_CHECKING:  # imported where used: `peers list` and the GUI's first frame need no HTTP
+    from app.core.http import HttpSettings
+    from app.engine.results import CallbackMode, CallbackSettings, Identity
 
 DEFAULT_IDENTITY: dict[str, Any] = {
     "country_code": "NL",
@@ -35,7 +36,7 @@ class Settings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None
-    callback_mode: str = "embedded"
+    callback_mode: CallbackMode = "embedded"
     own_versions_url: str | None = None
     ca_bundle: str | None = None
     allow_insecure: bool = False
@@ -45,13 +46,31 @@ class Settings:
     liveness_minutes: int = 15  # the still-alive GET while the app runs; 0 = off
     rotation_days: int = 30  # remind to rotate tokens older than this (spec: monthly)
 
+    # The one place settings become the engine's identity, HTTP and endpoint settings (the
+    # GUI's controller and wizards and the CLI all build them here).
+
     def identity(self) -> Identity:
+        """Who we are in the handshake."""
+        from app.engine.results import Identity
 
         return Identity(
             self.country_code, self.party_id, tuple(self.roles), self.business_name, self.website
         )
 
+    def callback(self) -> CallbackSettings:
+        """Our embedded endpoint as set (the wizards switch to external per registration)."""
+        from app.engine.results import CallbackSettings
+
+        return CallbackSettings(
+            mode="embedded",
+            listen_host=self.listen_host or "127.0.0.1",
+            listen_port=int(self.listen_port or 0),
+            public_url=self.public_url or None,
+        )
+
     def http(self) -> HttpSettings:
+        """Timeouts and TLS for our requests to partners."""
+        from app.core.http import HttpSettings
 
         return HttpSettings(
             request_timeout=self.request_timeout,
@@ -84,7 +103,4 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     target = path or settings_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".settings-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(settings), handle, indent=2)
-    os.replace(tmp, target)
+    write_private(target, json.dumps(asdict(settings), indent=2))

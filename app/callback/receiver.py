@@ -195,7 +195,8 @@ class ReceiverService:
         """GET the partner's versions and the posted version's details with their TOKEN_B.
 
         The header takes the form the posted version wants; a partner that refuses it gets the
-        other form once (GETs only), as many 2.1.1/2.2 platforms never encode (gotcha 1).
+        other form once (GETs only), as many 2.1.1/2.2 platforms never encode
+        (docs/ocpi-facts.md, fact 1).
         """
         token = self.callback_token(session, machine)
         settings = self.http_settings

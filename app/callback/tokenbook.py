@@ -66,9 +66,6 @@ class TokenBook:
         for key in [k for k, g in self._grants.items() if g.peer == peer]:
             del self._grants[key]
 
-    def grants_for(self, peer: str) -> list[Grant]:
-        return [g for g in self._grants.values() if g.peer == peer]
-
     def remember_outbound(self, secret: Secret, peer: str) -> None:
         """A token we present to `peer`: never valid inbound, but worth recognising."""
         self._outbound[_key(secret.reveal())] = (peer, secret.role)

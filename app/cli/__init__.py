@@ -1,4 +1,4 @@
-"""Headless CLI (design.md "Headless CLI (contract)"): the engine without Qt.
+"""Headless CLI (docs/cli-contract.md): the engine without Qt.
 
 One module per command group; each declares its sub-parsers and returns its handlers, so a
 new command is a new module plus one line in COMMAND_MODULES. Exit 0 only on success;

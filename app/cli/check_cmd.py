@@ -1,4 +1,4 @@
-"""`check PEER | --all [--accept-drift] [--json]`: liveness and drift (design.md contract).
+"""`check PEER | --all [--accept-drift] [--json]`: liveness and drift (docs/cli-contract.md).
 
 Each partner: GET versions and version details with TOKEN_C, compared with the snapshot
 stored at registration (or the last accepted one). `--all` checks every registered

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+from app.core.atomic import write_private
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -168,17 +169,17 @@ def http_settings(args: argparse.Namespace) -> Any:
 
 
 def identity(args: argparse.Namespace) -> Any:
-    from app.engine.results import Identity
+    from dataclasses import replace
+
     from app.settings import load_settings
 
-    settings = load_settings()
-    roles = tuple(r.upper() for r in (getattr(args, "roles", None) or settings.roles))
-    return Identity(
-        country_code=(getattr(args, "country_code", None) or settings.country_code).upper(),
-        party_id=(getattr(args, "party_id", None) or settings.party_id).upper(),
-        roles=roles,
-        business_name=getattr(args, "business_name", None) or settings.business_name,
-        website=settings.website,
+    ours = load_settings().identity()  # the command line wins over the settings
+    return replace(
+        ours,
+        country_code=(getattr(args, "country_code", None) or ours.country_code).upper(),
+        party_id=(getattr(args, "party_id", None) or ours.party_id).upper(),
+        roles=tuple(r.upper() for r in (getattr(args, "roles", None) or ours.roles)),
+        business_name=getattr(args, "business_name", None) or ours.business_name,
     )
 
 
@@ -228,11 +229,10 @@ def warn_wide_bind(engine: Any) -> None:
 
 
 def write_secret_file(path: Path, value: str) -> None:
+    """A new file holding `value` (mode 0600 from the first byte; an existing file at `path`
+    is replaced, never rewritten, so nobody who could read it sees the token)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
-    os.chmod(path, 0o600)
+    write_private(path, value + "\n")
 
 
 def resolve_run(vault: Any, text: str) -> str:

@@ -2,7 +2,7 @@
 
 `profiles list --json` prints {"profiles": [{"name", "title", "source"}]}; `profiles show
 NAME --json` prints every key of the profile with defaults filled in, plus name, title and
-source (design.md). A stored client key is never printed, only that it is stored.
+source (docs/cli-contract.md). A stored client key is never printed, only that it is stored.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import EXIT_OK, Handler, add_common, open_vault, resolve_run
+from app.core.atomic import write_private
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
@@ -41,6 +42,6 @@ async def cmd_transcript(args: argparse.Namespace) -> int:
         audit = [event.to_json() for event in vault.audit.events(run_id=run.id)]
         text = export(entries, meta, args.format, audit)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, "utf-8")
+    write_private(args.output, text)
     print(f"wrote {len(entries)} entries to {args.output}", file=sys.stderr)
     return EXIT_OK

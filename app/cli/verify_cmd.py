@@ -1,4 +1,4 @@
-"""`verify PEER [--probe-auth] [--json]`: the read-only conformance run (design.md contract)."""
+"""`verify PEER [--probe-auth] [--json]`: the read-only conformance run (docs/cli-contract.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ class HttpSettings:
 
     connect_timeout: float = 10.0
     request_timeout: float = 30.0
-    write_timeout: float = 90.0  # POST/PUT/DELETE of credentials (gotcha 19: >= 60 s)
+    # POST/PUT/DELETE of credentials (docs/ocpi-facts.md, fact 19: >= 60 s)
+    write_timeout: float = 90.0
     total_timeout: float = 300.0  # a whole registration, however the time is spent
     max_body_bytes: int = MAX_BODY_BYTES
     allow_insecure: bool = False

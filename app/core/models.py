@@ -223,7 +223,8 @@ def credentials_from_wire_lenient(
 
 
 def credentials_to_wire(creds: Credentials, version: str) -> dict[str, Any]:
-    """Our credentials in the shape of `version` (gotcha 16): flat for 2.1.1, roles[] after."""
+    """Our credentials in the shape of `version` (docs/ocpi-facts.md, fact 16): flat for
+    2.1.1, roles[] after."""
     if canonical_version(version) == V211:
         first = creds.roles[0]
         return {

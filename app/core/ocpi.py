@@ -212,8 +212,8 @@ def loads_strict(text: bytes | str) -> Any:
 def parse_envelope(body: bytes, http_status: int, content_type: str | None) -> Envelope:
     """Read a partner's answer as an OCPI envelope or raise a diagnosed OnboardingError.
 
-    Decides on both the HTTP status and the OCPI status_code (gotcha 8): HTTP 200 can carry
-    an OCPI error, and 4xx/5xx can carry an envelope.
+    Decides on both the HTTP status and the OCPI status_code (docs/ocpi-facts.md, fact 8):
+    HTTP 200 can carry an OCPI error, and 4xx/5xx can carry an envelope.
     """
     text_type = (content_type or "").split(";")[0].strip().lower()
     stripped = body.lstrip()[:200].lower()

@@ -60,21 +60,3 @@ def load_client_certificate(context: ssl.SSLContext, cert_pem: str, key_pem: str
         raise fail("input.client_cert", reason) from None
     except OSError as exc:
         raise fail("input.client_cert", type(exc).__name__) from None
-
-
-def certificate_summary(cert_pem: str) -> dict[str, str | int | None]:
-    """Subject, issuer and days left of a PEM certificate (for the profile view)."""
-    from datetime import UTC, datetime
-
-    from cryptography import x509
-
-    try:
-        cert = x509.load_pem_x509_certificate(cert_pem.encode("utf-8"))
-    except ValueError:
-        return {"subject": None, "issuer": None, "expires_days": None}
-    left = cert.not_valid_after_utc - datetime.now(UTC)
-    return {
-        "subject": cert.subject.rfc4514_string(),
-        "issuer": cert.issuer.rfc4514_string(),
-        "expires_days": left.days,
-    }

@@ -1,6 +1,6 @@
 """Partner profiles: what is known about one partner's way of speaking OCPI, as data.
 
-A profile is a TOML file (design.md "A profile file"; every key optional) or a built-in
+A profile is a TOML file (docs/cli-contract.md, "A profile file"; every key optional) or a built-in
 preset in resources/profiles/. Rules of this module:
 - Pure: reading, validating, merging and describing profiles. No network, no vault.
 - The command line wins over the profile; the profile wins over the defaults (`merge`).
@@ -17,15 +17,21 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from app.core.ocpi import SUPPORTED_VERSIONS, canonical_version
 
-ENCODINGS = ("auto", "base64", "plain")
-ROTATIONS = ("put", "delete-register")
-INITIATORS = ("either", "partner", "us")  # who mints TOKEN_A
+Encoding = Literal["auto", "base64", "plain"]
+Rotation = Literal["put", "delete-register"]
+Initiator = Literal["either", "partner", "us"]  # who mints TOKEN_A
+ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
+ROTATIONS: tuple[Rotation, ...] = get_args(Rotation)
+INITIATORS: tuple[Initiator, ...] = get_args(Initiator)
 PATH_KEYS = ("client_cert", "client_key", "ca_bundle")
 MAX_PROFILE_BYTES = 64 * 1024
+# Field markers: a key of the profile file in the CLI contract; a fact about a hub.
+_CONTRACT = {"contract": True}
+_HUB_FACT = {"hub_fact": True}
 
 
 class ProfileError(ValueError):
@@ -39,18 +45,26 @@ class Profile:
     name: str = "default"  # what it is called by (file stem, preset name, or CC-PID)
     title: str = "Spec-faithful partner (defaults)"
     source: str = "default"  # "builtin", a file path, or "vault"
-    ocpi_version: str | None = None  # pin instead of the highest mutual version
-    token_encoding: str = "auto"  # "auto" | "base64" | "plain" ("raw" is read as "plain")
-    routing_headers: bool = False  # OCPI-from/to-* on module calls
-    rotation: str = "put"  # "put" | "delete-register"
-    activation_delay_s: float = 0.0  # wait before the first call with TOKEN_C
-    page_limit: int | None = None  # cap for paginated GETs (None: the partner's default)
-    client_cert: str | None = None  # path in a file profile; PEM text once in the vault
-    client_key: str | None = field(default=None, repr=False)  # path, then PEM: never shown
-    ca_bundle: str | None = None
+    # pin instead of the highest mutual version
+    ocpi_version: str | None = field(default=None, metadata=_CONTRACT)
+    # "auto" | "base64" | "plain" ("raw" is read as "plain")
+    token_encoding: Encoding = field(default="auto", metadata=_CONTRACT)
+    routing_headers: bool = field(default=False, metadata=_CONTRACT)  # OCPI-from/to-* on modules
+    rotation: Rotation = field(default="put", metadata=_CONTRACT)
+    # wait before the first call with TOKEN_C
+    activation_delay_s: float = field(default=0.0, metadata=_CONTRACT)
+    # cap for paginated GETs (None: the partner's default)
+    page_limit: int | None = field(default=None, metadata=_CONTRACT)
+    # path in a file profile; PEM text once in the vault
+    client_cert: str | None = field(default=None, metadata=_CONTRACT)
+    # path, then PEM: never shown
+    client_key: str | None = field(default=None, repr=False, metadata=_CONTRACT)
+    ca_bundle: str | None = field(default=None, metadata=_CONTRACT)
     client_cert_required: bool = False  # the partner refuses connections without one
-    hub_party_id: str | None = None  # hub identity, e.g. "DEENA" (2.3.0) or "FR107"
-    token_a_from: str = "either"  # who mints TOKEN_A: "partner", "us" or "either"
+    # hub identity, e.g. "DEENA" (2.3.0) or "FR107"
+    hub_party_id: str | None = field(default=None, metadata=_HUB_FACT)
+    # who mints TOKEN_A: "partner", "us" or "either"
+    token_a_from: Initiator = field(default="either", metadata=_HUB_FACT)
     notes: str = ""
     reference: str = ""  # the public source the preset's facts come from
 
@@ -82,10 +96,6 @@ class Profile:
         return cls(**values)
 
     # ---- using -----------------------------------------------------------------------
-    @property
-    def wants_base64(self) -> bool | None:
-        return {"base64": True, "plain": False}.get(self.token_encoding)
-
     @property
     def engine_encoding(self) -> str:
         """The runner's spelling ("raw" for plain)."""
@@ -180,6 +190,16 @@ class Profile:
         elif self.token_a_from == "us":
             said.append("We issue TOKEN_A: invite the partner (Receiver).")
         return said or ["Nothing: the defaults (highest mutual version, automatic encoding)."]
+
+
+# The profile file's keys in the CLI contract, in declaration order; with the hub facts,
+# every key a person sees for a stored profile (the GUI's profile view).
+CONTRACT_KEYS: tuple[str, ...] = tuple(
+    f.name for f in fields(Profile) if f.metadata.get("contract")
+)
+SHOWN_KEYS: tuple[str, ...] = tuple(
+    f.name for f in fields(Profile) if f.metadata.get("contract") or f.metadata.get("hub_fact")
+)
 
 
 def _text(key: str, value: Any, name: str) -> str:

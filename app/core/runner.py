@@ -3,10 +3,10 @@
 The machines decide; this file performs each request with the right token in the right
 encoding, calls the owner's hooks *before* each side effect (so the engine can persist), and
 feeds responses and transport failures back as the machines' inputs. It never changes a
-machine's state itself. Header encoding (gotcha 1): "base64" and "raw" are fixed; "auto" starts
-with what the version wants (Base64 before the version is known) and, on a 401 to a GET,
-tries the other form once (GETs are safe to repeat); the form that worked is kept for the
-POST and reported. A write (POST/PUT/DELETE) is never retried.
+machine's state itself. Header encoding (docs/ocpi-facts.md, fact 1): "base64" and "raw"
+are fixed; "auto" starts with what the version wants (Base64 before the version is known)
+and, on a 401 to a GET, tries the other form once (GETs are safe to repeat); the form that
+worked is kept for the POST and reported. A write (POST/PUT/DELETE) is never retried.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ value whose repr/str are its fingerprint; `.reveal()` is the one way to read it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -44,11 +43,6 @@ def tokens_equal(left: str, right: str) -> bool:
     return hmac.compare_digest(
         left.encode("utf-8", "surrogatepass"), right.encode("utf-8", "surrogatepass")
     )
-
-
-def base64_form(value: str) -> str:
-    """The header form 2.2+ wants: Base64 (standard alphabet, padded) of the UTF-8 bytes."""
-    return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
 class Secret:

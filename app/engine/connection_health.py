@@ -11,7 +11,6 @@ Reads the vault in a few batched queries (no per-partner query for a list). Qt-f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -202,13 +201,3 @@ def extra_findings(
         return findings(facts[partner.id], rotation_days)
 
     return facts, extra
-
-
-def report_of(run: RunRecord) -> dict[str, Any] | None:
-    report = run.data.get("report")
-    if isinstance(report, dict):
-        return report
-    try:
-        return dict(json.loads(str(report))) if report else None
-    except (ValueError, TypeError):
-        return None

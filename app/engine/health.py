@@ -22,14 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from app.vault.facts import latest_runs
 from app.vault.records import PartnerRecord, RunRecord
 from app.vault.store import Vault
 
-OK, UNKNOWN, WARNING, FAILING = "ok", "unknown", "warning", "failing"
-LEVELS = (OK, UNKNOWN, WARNING, FAILING)  # from best to worst
+HealthLevel = Literal["ok", "unknown", "warning", "failing"]  # `health` in peers --json
+OK: HealthLevel = "ok"
+UNKNOWN: HealthLevel = "unknown"
+WARNING: HealthLevel = "warning"
+FAILING: HealthLevel = "failing"
+LEVELS: tuple[HealthLevel, ...] = (OK, UNKNOWN, WARNING, FAILING)  # from best to worst
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 # Verification / check outcomes that mean "the partner does not accept our token".
@@ -41,7 +45,7 @@ class Finding:
     """One reason a partner is not plainly healthy: stable code, plain words, the fix."""
 
     code: str
-    level: str  # one of LEVELS except "ok"
+    level: HealthLevel  # never "ok"
     message: str
     hint: str = ""
     label: str = ""  # a few words for a list badge ("TOKEN_C refused")
@@ -54,7 +58,7 @@ class Finding:
 class Health:
     """The verdict: a level, the findings behind it (worst first), and the sandbox mark."""
 
-    level: str
+    level: HealthLevel
     findings: tuple[Finding, ...] = ()
     sandbox: bool = False
 

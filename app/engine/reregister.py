@@ -1,5 +1,5 @@
 """Rotation by DELETE and a new registration, for hubs that cannot rotate by PUT (GIREVE:
-field notes, "rotation"): one run, written before each side effect.
+docs/ocpi-facts.md, "rotation"): one run, written before each side effect.
 
 Order (a hub allows one live registration): the run is stored (`new`), then marked
 `delete_sent` before the DELETE with the current TOKEN_C; once the hub accepted it the run

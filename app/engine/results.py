@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.inputs import check_identity
 from app.core.tokens import Secret
 
+CallbackMode = Literal["embedded", "external"]
+# Whether the partner called our versions and details endpoints during the handshake.
+MutualDiscovery = Literal["complete", "incomplete", "unknown"]
+
 
 @dataclass(frozen=True)
 class Identity:
-    """Who we are towards partners; sent upper-case (gotcha 13)."""
+    """Who we are towards partners; sent upper-case (docs/ocpi-facts.md, fact 13)."""
 
     country_code: str
     party_id: str
@@ -47,9 +51,10 @@ class Identity:
 
 @dataclass(frozen=True)
 class CallbackSettings:
-    """Where our versions endpoint lives during registration (design.md: embedded/external)."""
+    """Where our versions endpoint lives during registration: embedded or external
+    (docs/cli-contract.md)."""
 
-    mode: str = "embedded"  # "embedded" | "external"
+    mode: CallbackMode = "embedded"
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None
@@ -71,7 +76,7 @@ class Discovery:
 
 @dataclass
 class RunResult:
-    """The outcome of a run; `to_json` is the CLI's contract (design.md)."""
+    """The outcome of a run; `to_json` is the CLI's contract (docs/cli-contract.md)."""
 
     status: str  # "registered" | "failed" | "ok" (rotate/check/unregister)
     run_id: str
@@ -80,7 +85,7 @@ class RunResult:
     peer: dict[str, Any] | None = None
     ocpi_version: str | None = None
     token_c_fingerprint: str | None = None
-    mutual_discovery: str = "unknown"
+    mutual_discovery: str = "unknown"  # a MutualDiscovery
     diagnosis: Diagnosis | None = None
     warnings: list[Diagnosis] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

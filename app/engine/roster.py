@@ -2,10 +2,11 @@
 and show what changed.
 
 Hubs change the roster behind one connection: ENAPI sends a credentials PUT for each new
-roaming agreement and lists the reachable parties in `roles` (field notes, "After
-TOKEN_C"). Our endpoint accepts the PUT (ReceiverService.put); this stores the new roles,
-hub_party_id, versions URL and endpoints on the partner, and records the differences in
-the run that the PUT opened, as a warning the log pane and the partner view show.
+roaming agreement and lists the reachable parties in `roles` (docs/ocpi-facts.md,
+"Partners after TOKEN_C"). Our endpoint accepts the PUT (ReceiverService.put); this
+stores the new roles, hub_party_id, versions URL and endpoints on the partner, and records
+the differences in the run that the PUT opened, as a warning the log pane and the partner
+view show.
 """
 
 from __future__ import annotations

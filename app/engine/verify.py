@@ -2,7 +2,8 @@
 
 Makes the requests (versions, details, credentials, one limit=1 page per module the
 partner sends, optional auth probes, our own endpoint) and hands each answer to a pure
-judge (verify_judges.py); the checks and their ids are data (verify_checks.py). Every
+judge (verify_judges.py); the checks and their ids are data (verify_checks.py); the
+auth probes and the call back to us are in verify_probes.py. Every
 request lands, redacted, in the run's transcript, and the report itself is a transcript
 entry, so each export format carries it. Nothing is written to the partner.
 """
@@ -10,7 +11,6 @@ entry, so each export format carries it. Nothing is written to the partner.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from app.core.diagnosis import OnboardingError, diagnose
 from app.core.events import Event, Level, StepDone, StepFailed, StepStarted
 from app.core.handshake import Request
-from app.core.http import HttpResult, OcpiHttp, is_loopback_host
+from app.core.http import HttpResult
 from app.core.models import credentials_from_wire_lenient
 from app.core.ocpi import (
     SUPPORTED_VERSIONS,
@@ -30,7 +30,7 @@ from app.core.ocpi import (
     uses_base64_header,
 )
 from app.core.runner import send_with_encoding
-from app.core.tokens import Secret, TokenRole, fingerprint, tokens_equal
+from app.core.tokens import TokenRole, fingerprint, tokens_equal
 from app.engine import verify_judges as J
 from app.engine.engine import Engine
 from app.engine.manage import _Op, _peer
@@ -40,12 +40,14 @@ from app.engine.verify_checks import (
     SKIP,
     WARN,
     CheckResult,
+    CheckStatus,
     VerifyReport,
     applicable_ids,
     paged_modules,
     result,
     roles_towards,
 )
+from app.engine.verify_probes import probe_auth, probe_callback
 
 VERIFY_OP = "verify"
 _LEVELS = {PASS: Level.INFO, SKIP: Level.INFO, WARN: Level.WARNING, FAIL: Level.ERROR}
@@ -97,7 +99,7 @@ class VerifyRun:
         self.results: dict[str, CheckResult] = {}
 
     # ---- plumbing ----------------------------------------------------------------------
-    def put(self, check_id: str, status: str, detail: str, fix: str | None = None) -> None:
+    def put(self, check_id: str, status: CheckStatus, detail: str, fix: str | None = None) -> None:
         check = result(check_id, status, detail, fix)
         self.results[check_id] = check
         text = f"{check_id}: {status.upper()} — {detail}"
@@ -122,7 +124,7 @@ class VerifyRun:
             return _Answer(http, None, f"HTTP {http.status}: {exc.diagnosis.message}")
         return _Answer(http, envelope, None)
 
-    def _paged_url(self, url: str) -> str:
+    def paged_url(self, url: str) -> str:
         return url + ("&" if urlsplit(url).query else "?") + "limit=1"
 
     # ---- the run -------------------------------------------------------------------------
@@ -135,8 +137,8 @@ class VerifyRun:
             await self._credentials(endpoints)
             await self._pages(endpoints)
         self._request_ids()
-        await self._probes(endpoints or self.partner.endpoints)
-        await self._callback()
+        await probe_auth(self, endpoints or self.partner.endpoints)
+        await probe_callback(self)
         order = applicable_ids(self.our_roles)
         self.skip(order, "Not reached: an earlier check failed.")
         return [self.results[i] for i in order]
@@ -288,7 +290,7 @@ class VerifyRun:
                 self.skip(ids, f"The partner does not offer {module} as SENDER (see roles.fit).")
                 continue
             answer = await self.get(
-                self._paged_url(str(endpoint.get("url"))), version, module_call=True
+                self.paged_url(str(endpoint.get("url"))), version, module_call=True
             )
             data = answer.envelope.data if answer.envelope is not None else None
             if not answer.ok or not isinstance(data, list):
@@ -331,113 +333,6 @@ class VerifyRun:
         else:
             self.put(check_id, PASS, f"All {seen} responses echoed both ids.")
 
-    async def _probes(self, endpoints: list[dict[str, Any]]) -> None:
-        ids = ["auth.no_token", "auth.wrong_token"]
-        if not self.probe_auth:
-            self.skip(
-                ids, "Not probed: run with --probe-auth (two requests without valid credentials)."
-            )
-            return
-        targets = [str(e.get("url")) for e in endpoints if J.module_id(e) == "credentials"]
-        targets += [
-            self._paged_url(str(e.get("url")))
-            for e in endpoints
-            if J.module_id(e) in paged_modules(self.our_roles)
-            and str(e.get("role") or "SENDER").upper() == "SENDER"
-        ][:1]
-        if not targets:
-            self.skip(ids, "No credentials or module endpoint known to probe.")
-            return
-        wrong = Secret("verify-probe-" + secrets.token_hex(12), TokenRole.C)
-        self.op.recorder.add_secret(wrong)
-        base64 = uses_base64_header(self.version)
-        for check_id, token in (("auth.no_token", None), ("auth.wrong_token", wrong)):
-            statuses: list[tuple[str, int | None, str | None]] = []
-            for url in targets:
-                try:
-                    http = await self.op.http.send(
-                        "GET", url, token=token, base64_token=base64, ocpi_headers=base64
-                    )
-                except OnboardingError as exc:
-                    statuses.append((url, None, exc.diagnosis.code))
-                    continue
-                statuses.append((url, http.status, None))
-            opened = [u for u, s, _ in statuses if s is not None and s < 300]
-            other = [
-                f"HTTP {s}"
-                for _, s, _ in statuses
-                if s is not None and s not in (401,) and s >= 300
-            ]
-            what = "without a token" if token is None else "with a wrong token"
-            names = ", ".join(_path_tail(u) for u in opened)
-            if opened:
-                self.put(
-                    check_id,
-                    FAIL,
-                    f"{names} answered {what} with data.",
-                    f"The partner's {names} endpoint answers {what}: ask them to refuse it with"
-                    " 401 before anyone reads their data.",
-                )
-            elif other:
-                self.put(
-                    check_id, WARN, f"Refused {what}, but with {', '.join(other)} instead of 401."
-                )
-            elif all(s == 401 for _, s, _ in statuses):
-                self.put(check_id, PASS, f"{len(statuses)} request(s) {what} refused with 401.")
-            else:
-                self.put(check_id, WARN, f"The probe {what} got no answer.")
-
-    async def _callback(self) -> None:
-        check_id = "callback.reachable"
-        inbound = self.engine.inbound_token(self.partner)
-        if inbound is None:
-            self.put(check_id, FAIL, "We hold no active token for the partner to call us with.",
-                     "Rotate (PUT) to issue the partner a new token for our endpoint.")  # fmt: skip
-            return
-        _cred_id, token = inbound
-        self.op.recorder.add_secret(token)
-        url = self.engine.our_versions_url
-        http = OcpiHttp(
-            self.op.client,
-            self.op.recorder.transcript,
-            self.engine.http_settings,
-            self.op.recorder.emit,
-        )
-        base64 = uses_base64_header(self.version)
-        try:
-            answer = await http.send(
-                "GET", url, token=token, base64_token=base64, ocpi_headers=base64
-            )
-            envelope = parse_envelope(answer.body, answer.status, answer.content_type)
-        except OnboardingError as exc:
-            self.put(
-                check_id,
-                FAIL,
-                f"GET our versions {url} with {token.fingerprint}: {exc.diagnosis.message}",
-            )
-            return
-        if answer.status != 200 or not envelope.ok:
-            self.put(
-                check_id,
-                FAIL,
-                f"GET our versions with {token.fingerprint}: HTTP {answer.status}, OCPI {envelope.status_code}.",
-            )
-            return
-        ours, theirs = urlsplit(url).hostname, urlsplit(self.partner.versions_url).hostname
-        if is_loopback_host(ours) and not is_loopback_host(theirs):
-            self.put(
-                check_id,
-                WARN,
-                f"Our endpoint answers {token.fingerprint} at {url}, a loopback address the"
-                " partner cannot reach.",
-                "Set a public URL (reverse proxy or tunnel) in the settings and rotate, so the"
-                " partner learns it.",
-            )
-            return
-        self.put(
-            check_id, PASS, f"Our endpoint at {url} answers {token.fingerprint} with OCPI 1000."
-        )
-
 
 def versions_status(op: _Op) -> int | None:
     """The HTTP status of the run's first answered GET of the versions endpoint."""
@@ -460,11 +355,6 @@ def _unreachable(report: VerifyReport, status: int | None) -> dict[str, Any] | N
 
 def _roles_text(roles: set[tuple[str, str, str]]) -> str:
     return ", ".join(sorted(f"{r} {cc}-{pid}".strip() for r, cc, pid in roles)) or "none"
-
-
-def _path_tail(url: str) -> str:
-    parts = [p for p in urlsplit(url).path.split("/") if p]
-    return parts[-1] if parts else url
 
 
 async def verify(engine: Engine, ref: int | str, probe_auth: bool = False) -> VerifyReport:

@@ -10,10 +10,14 @@ and its heading; 2.1.1 and 2.3.0 use the same documents and headings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
-STATUSES = (PASS, WARN, FAIL, SKIP)
+CheckStatus = Literal["pass", "warn", "fail", "skip"]
+PASS: CheckStatus = "pass"
+WARN: CheckStatus = "warn"
+FAIL: CheckStatus = "fail"
+SKIP: CheckStatus = "skip"
+STATUSES: tuple[CheckStatus, ...] = (PASS, WARN, FAIL, SKIP)
 
 # the modules a partner sends us, by our role: an eMSP reads a CPO's locations, sessions,
 # cdrs and tariffs (the CPO is SENDER) and pushes tokens to it (the CPO is RECEIVER)
@@ -194,7 +198,7 @@ CATALOGUE: dict[str, CheckSpec] = {spec.id: spec for spec in _SPECS}
 @dataclass(frozen=True)
 class CheckResult:
     id: str
-    status: str
+    status: CheckStatus
     title: str
     spec: str
     detail: str
@@ -211,7 +215,7 @@ class CheckResult:
         }
 
 
-def result(check_id: str, status: str, detail: str, fix: str | None = None) -> CheckResult:
+def result(check_id: str, status: CheckStatus, detail: str, fix: str | None = None) -> CheckResult:
     """A result for a catalogued check; the fix is the catalogue's unless a sharper one is
     given. A passing or skipped check carries no fix (nothing to do)."""
     spec = CATALOGUE[check_id]
@@ -243,7 +247,7 @@ def paged_modules(our_roles: tuple[str, ...]) -> list[str]:
 
 @dataclass
 class VerifyReport:
-    """A verify run's outcome; `to_json` is the CLI contract (design.md)."""
+    """A verify run's outcome; `to_json` is the CLI contract (docs/cli-contract.md)."""
 
     peer: dict[str, Any]  # country_code, party_id, roles: as register and check print it
     ocpi_version: str | None

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core.ocpi import V211, sanitize_text
-from app.engine.verify_checks import EXPECTED_ROLES, FAIL, PASS, WARN
+from app.engine.verify_checks import EXPECTED_ROLES, FAIL, PASS, WARN, CheckStatus
 
-Verdict = tuple[str, str, str | None]  # status, detail, sharper fix (or None)
+Verdict = tuple[CheckStatus, str, str | None]  # status, detail, sharper fix (or None)
 MAX_SKEW_S = 300
 
 KNOWN_MODULES: dict[str, frozenset[str]] = {

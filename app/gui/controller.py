@@ -21,9 +21,8 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.events import Event
-from app.core.http import HttpSettings
 from app.core.tokens import Secret
-from app.engine import CallbackSettings, Engine, Identity, RunResult
+from app.engine import CallbackSettings, Engine, RunResult
 from app.engine.engine import EntrySink, EventSink, peer_key
 from app.engine.health import Health, mark_sandbox_run, partners_health
 from app.engine.rows import Offers, abandon_run, live_twin
@@ -75,34 +74,6 @@ ENGINE_BUSY = Diagnosis(
     "Another operation (an invitation waiting, a check) still uses our endpoint in the other mode.",
     "Let it finish or cancel it, then start this registration again.",
 )
-
-
-def identity_from(settings: Settings) -> Identity:
-    return Identity(
-        settings.country_code,
-        settings.party_id,
-        tuple(settings.roles),
-        settings.business_name,
-        settings.website,
-    )
-
-
-def http_from(settings: Settings) -> HttpSettings:
-    return HttpSettings(
-        request_timeout=settings.request_timeout,
-        write_timeout=settings.post_timeout,
-        allow_insecure=settings.allow_insecure,
-        ca_bundle=settings.ca_bundle,
-    )
-
-
-def callback_from(settings: Settings) -> CallbackSettings:
-    return CallbackSettings(
-        mode="embedded",
-        listen_host=settings.listen_host or "127.0.0.1",
-        listen_port=int(settings.listen_port or 0),
-        public_url=settings.public_url or None,
-    )
 
 
 class Controller(QObject):
@@ -182,7 +153,7 @@ class Controller(QObject):
 
         A change of settings builds a new engine, but only while no other task uses the old.
         """
-        wanted = callback or callback_from(self.settings)
+        wanted = callback or self.settings.callback()
         async with self._engine_lock:
             key = self._key(wanted)
             if self._engine is not None and self._engine_key != key:
@@ -197,8 +168,8 @@ class Controller(QObject):
             if self._engine is None:
                 engine = GuiEngine(
                     self.vault,
-                    identity_from(self.settings),
-                    http=http_from(self.settings),
+                    self.settings.identity(),
+                    http=self.settings.http(),
                     callback=wanted,
                     run_sink=self._on_engine_run,
                     event_sink=self._on_engine_event,

@@ -6,9 +6,6 @@ app.core.transcript_export add nothing but formatting, so no export can hold a t
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.atomic import write_private
 from app.core.diagnosis import OnboardingError
 from app.core.transcript_export import export
 from app.core.transcript_export import run_meta as export_meta
@@ -61,15 +59,7 @@ def run_meta(controller: Controller, run: RunRecord) -> dict[str, Any]:
 
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_private(path, text)
 
 
 class ExportDialog(QDialog):

@@ -20,7 +20,7 @@ from app.core.tokens import Secret, TokenRole
 from app.engine import CallbackSettings, Discovery, Invitation, RunResult
 from app.engine.rows import token_a_sent
 from app.gui import entries as E
-from app.gui.controller import Controller, http_from
+from app.gui.controller import Controller
 from app.sandbox import DEMO_IDENTITY
 from app.vault import PartnerRecord
 
@@ -485,7 +485,7 @@ class InviteFlow(_Flow):
         invitation = self.invitation
         if invitation is None:
             return
-        from app.gui.demo_partner import register_demo_partner
+        from app.sandbox.demo_sender import register_demo_sender
 
         # the demo partner lives only for this registration: mark the row as a sandbox one
         self.controller.mark_sandbox(invitation.run_id)
@@ -497,8 +497,8 @@ class InviteFlow(_Flow):
 
         self.controller.run(
             "demo-partner",
-            register_demo_partner(
-                invitation.versions_url, invitation.token_a, http_from(self.controller.settings)
+            register_demo_sender(
+                invitation.versions_url, invitation.token_a, self.controller.settings.http()
             ),
             on_result=done,
             on_error=self._fail,

@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.core.atomic import write_private
 from app.core.diagnosis import Diagnosis
 from app.core.transcript_export import export, run_meta
 from app.engine import RunResult
@@ -136,7 +137,7 @@ class HealthOps(QObject):
         )
         self.incident_dir.mkdir(parents=True, exist_ok=True)
         target = self.incident_dir / f"incident-{partner.ref}-{stamp}.html"
-        target.write_text(export(entries, meta, "html"), "utf-8")
+        write_private(target, export(entries, meta, "html"))
         return target
 
     def _done(self, partner_id: int, signal: Any, payload: Any) -> None:
@@ -148,13 +149,6 @@ class HealthOps(QObject):
         self.failed.emit(intent, partner_id, diagnosis)
 
     # ---- liveness ------------------------------------------------------------------------
-    def set_interval(self, minutes: float) -> None:
-        self.liveness.minutes = minutes
-        if self.liveness.enabled:
-            self.timer.start()
-        else:
-            self.timer.stop()
-
     def watched(self) -> list[int]:
         """Registered partners, never the sandbox (it lives only in this app)."""
         vault = self.controller.vault

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, Severity
-from app.core.profile import Profile, ProfileError
+from app.core.profile import SHOWN_KEYS, Profile, ProfileError
 from app.engine.profiles import listing, materialize
 from app.gui.widgets import HintList, muted, section_title
 from app.vault import PartnerRecord
@@ -148,19 +148,7 @@ class ProfileView(QScrollArea):
 
     applyRequested = Signal(str)  # a proposal's key
 
-    KEYS = (
-        "ocpi_version",
-        "token_encoding",
-        "routing_headers",
-        "rotation",
-        "activation_delay_s",
-        "page_limit",
-        "client_cert",
-        "client_key",
-        "ca_bundle",
-        "hub_party_id",
-        "token_a_from",
-    )
+    KEYS = SHOWN_KEYS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -39,7 +39,7 @@ from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine import CallbackSettings, Discovery
 from app.engine.health import Health
 from app.gui.clipboard import SecretClipboard
-from app.gui.controller import Controller, callback_from
+from app.gui.controller import Controller
 from app.gui.flows import Phase, SenderFlow
 from app.gui.models import roles_text, status_key, status_text
 from app.gui.profile_widgets import PartnerTypeBox
@@ -318,7 +318,7 @@ class ReceivePage(FlowPage):
     def callback(self) -> CallbackSettings | None:
         if self.callback_box.isHidden() or not self.external():
             return None
-        base = callback_from(self.controller.settings)
+        base = self.controller.settings.callback()
         return CallbackSettings(
             mode="external",
             listen_host=base.listen_host,

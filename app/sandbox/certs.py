@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from app.core.atomic import write_private
+
 
 @dataclass(frozen=True)
 class SandboxCerts:
@@ -89,10 +91,8 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _write(path: Path, data: bytes, private: bool) -> Path:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+def _write(path: Path, data: bytes) -> Path:
+    write_private(path, data)
     return path
 
 
@@ -121,9 +121,9 @@ def make_sandbox_certs(folder: Path | None = None) -> SandboxCerts:
 
     return SandboxCerts(
         folder=target,
-        ca=_write(target / "ca.pem", pem(ca_cert), False),
-        server_cert=_write(target / "server.pem", pem(server), False),
-        server_key=_write(target / "server.key", key_pem(server_key), True),
-        client_cert=_write(target / "client.pem", pem(client), False),
-        client_key=_write(target / "client.key", key_pem(client_key), True),
+        ca=_write(target / "ca.pem", pem(ca_cert)),
+        server_cert=_write(target / "server.pem", pem(server)),
+        server_key=_write(target / "server.key", key_pem(server_key)),
+        client_cert=_write(target / "client.pem", pem(client)),
+        client_key=_write(target / "client.key", key_pem(client_key)),
     )

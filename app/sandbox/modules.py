@@ -20,7 +20,7 @@ from app.core.ocpi import INVALID_PARAMS, V211, build_envelope, canonical_versio
 
 SENT_MODULES = ("locations", "sessions", "cdrs", "tariffs")  # the CPO is SENDER
 RECEIVED_MODULES = ("tokens",)  # the CPO is RECEIVER
-MAX_LIMIT = 100  # the spec's advice for locations and tariffs (field notes: GIREVE caps)
+MAX_LIMIT = 100  # the spec's advice for locations and tariffs (docs/ocpi-facts.md, page limits)
 LAST_UPDATED = "2026-01-05T09:30:00Z"
 ECHOED = ("X-Request-ID", "X-Correlation-ID")
 

@@ -1,6 +1,8 @@
 """The encrypted credentials vault: the only code that touches SQL or token ciphertext.
 
-See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault),
+See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault:
+opening, partners, runs), assembled from `base` (connection, atomic writes),
+`credentials` (tokens), `keyslots` (how it unlocks) and `backup` (export and import);
 `records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every cipher step), `keys` (passphrase and OS
 keyring slots), `schema` (tables, migrations, read-only inspection), `files` (paths,
 permissions, lock), `export` (the encrypted backup format), `errors` (VaultError); the team vault on

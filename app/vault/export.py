@@ -12,18 +12,14 @@ key check (32 bytes) | nonce (12 bytes) | ciphertext+tag.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
-import os
 import struct
-from pathlib import Path
 from typing import Any
 
 from app.vault.crypto import InvalidTag, KdfParams, derive_key, open_box, seal, subkey
 from app.vault.errors import VaultError
-from app.vault.files import private_umask
 
 MAGIC = b"OCPI-Onboard vault export\n"
 FORMAT_VERSION = 1
@@ -88,20 +84,3 @@ def open_export(data: bytes, passphrase: str) -> dict[str, Any]:
     if not isinstance(dump, dict):
         raise VaultError("vault.not_ours", "unexpected content")
     return dump
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (mode 0600) atomically: a temp file, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with private_umask():
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise

@@ -39,6 +39,14 @@ def side_files(path: Path) -> list[Path]:
     return [path, *(path.with_name(path.name + s) for s in SIDE_SUFFIXES)]
 
 
+def has_content(path: Path) -> bool:
+    """Whether a file exists and is not empty (an empty file is a vault not yet created)."""
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
 def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 

@@ -137,15 +137,20 @@ def slot_params(slot: KeySlot) -> KdfParams:
         raise VaultError("vault.corrupt", "bad passphrase key slot") from exc
 
 
-def open_passphrase_slot(slot: KeySlot, vault_id: str, secret: Unlocker) -> bytes:
-    """The data key from a passphrase slot; VaultError vault.wrong_passphrase if it fails."""
-    params = slot_params(slot)
+def slot_key(params: KdfParams, secret: Unlocker, other: str) -> DerivedKey:
+    """The key that opens a passphrase-sealed slot with `params`: derived here from a
+    passphrase, or derived earlier in a worker thread (VaultError vault.wrong_passphrase if
+    that was for other params; `other` names what it was for, e.g. "another vault")."""
     if isinstance(secret, DerivedKey):
         if secret.params != params:
-            raise VaultError("vault.wrong_passphrase", "key derived for another vault")
-        derived = secret
-    else:
-        derived = derive_key(secret, params)
+            raise VaultError("vault.wrong_passphrase", f"key derived for {other}")
+        return secret
+    return derive_key(secret, params)
+
+
+def open_passphrase_slot(slot: KeySlot, vault_id: str, secret: Unlocker) -> bytes:
+    """The data key from a passphrase slot; VaultError vault.wrong_passphrase if it fails."""
+    derived = slot_key(slot_params(slot), secret, "another vault")
     try:
         return open_box(derived.key, slot.wrapped, slot_aad(PASSPHRASE, vault_id))
     except InvalidTag:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from app.vault.crypto import DerivedKey, InvalidTag, KdfParams, derive_key, open_box, seal, subkey
 from app.vault.errors import VaultError
+from app.vault.keys import slot_key
 
 MEMBER_COLUMNS = "name, public_key, params, wrapped_private, wrapped_data, created, updated"
 NAME_MAX = 64
@@ -128,13 +129,7 @@ def slot_params(slot: MemberSlot) -> KdfParams:
 
 
 def _private_key(slot: MemberSlot, vault_id: str, secret: str | DerivedKey) -> X25519PrivateKey:
-    params = slot_params(slot)
-    if isinstance(secret, DerivedKey):
-        if secret.params != params:
-            raise VaultError("vault.wrong_passphrase", "key derived for another slot")
-        derived = secret
-    else:
-        derived = derive_key(secret, params)
+    derived = slot_key(slot_params(slot), secret, "another slot")
     try:
         raw = open_box(derived.key, slot.wrapped_private, _aad(vault_id, slot.name, "private"))
     except InvalidTag:

@@ -132,7 +132,7 @@ class ProfileStore:
 
 def reencrypt_client_keys(vault: Vault, old: TokenCipher, new: TokenCipher) -> None:
     """A team vault's re-key (a member removed): the client keys move to the new data key
-    in the same transaction as the tokens (registered in team.REKEY_HOOKS)."""
+    in the same transaction as the tokens (listed in team.REKEY_HOOKS)."""
     rows = vault._read(
         "SELECT partner_id, client_key FROM partner_profiles WHERE client_key IS NOT NULL"
     )
@@ -160,15 +160,3 @@ def copy_profiles(source: Vault, target: Vault, ids: dict[int, int]) -> int:
         target_store.load_dump([{**item, "partner_id": new_id}])
         copied += 1
     return copied
-
-
-def _register_rekey_hook() -> None:
-    from app.vault.team import REKEY_HOOKS
-    from app.vault.transfer import TRANSFER_HOOKS
-
-    if reencrypt_client_keys not in REKEY_HOOKS:
-        REKEY_HOOKS.append(reencrypt_client_keys)
-    TRANSFER_HOOKS["profiles"] = copy_profiles
-
-
-_register_rekey_hook()

@@ -6,11 +6,12 @@ Records are plain data for the engine, CLI and GUI; the only way to a token valu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, overload
+from typing import Any, Literal, get_args, overload
 
 from app.core.tokens import TokenRole
 
@@ -55,10 +56,13 @@ class RunOutcome(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-OUR_ROLES = frozenset({"sender", "receiver"})
+OurRole = Literal["sender", "receiver"]
 # "replaced": an older row for an identity that registered again (kept for its history).
-PARTNER_STATUSES = frozenset({"pending", "registered", "unregistered", "failed", "replaced"})
-TOKEN_ENCODINGS = frozenset({"auto", "base64", "raw"})
+PartnerStatus = Literal["pending", "registered", "unregistered", "failed", "replaced"]
+TokenEncoding = Literal["auto", "base64", "raw"]
+OUR_ROLES: frozenset[str] = frozenset(get_args(OurRole))
+PARTNER_STATUSES: frozenset[str] = frozenset(get_args(PartnerStatus))
+TOKEN_ENCODINGS: frozenset[str] = frozenset(get_args(TokenEncoding))
 
 
 def now_iso() -> str:
@@ -118,9 +122,9 @@ class PartnerRecord:
     versions_url: str = ""
     ocpi_version: str | None = None
     endpoints: JsonListField = JsonListField()
-    our_role: str = "sender"
-    status: str = "pending"
-    token_encoding: str = "auto"
+    our_role: OurRole = "sender"
+    status: PartnerStatus = "pending"
+    token_encoding: str = "auto"  # a TokenEncoding (the runner still passes a plain str)
     hub_party_id: str | None = None
     created: str | None = None
     updated: str | None = None
@@ -259,3 +263,48 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         row[7],
         row[8],
     )
+
+
+_IDENTITY_MAX = 16
+
+
+def normalised(rec: PartnerRecord) -> PartnerRecord:
+    """`rec` with CC and PID stripped and uppercased; ValueError for what the schema refuses.
+
+    Identity fields come from the partner and are taken as sent (empty while unknown): a
+    strict check here could fail the very transaction that stores their TOKEN_C.
+    """
+    cc = rec.country_code.strip().upper()
+    pid = rec.party_id.strip().upper()
+    if len(cc) > _IDENTITY_MAX or len(pid) > _IDENTITY_MAX:
+        raise ValueError("country_code and party_id are short codes")
+    if rec.our_role not in OUR_ROLES:
+        raise ValueError(f"our_role must be one of {sorted(OUR_ROLES)}")
+    if rec.status not in PARTNER_STATUSES:
+        raise ValueError(f"status must be one of {sorted(PARTNER_STATUSES)}")
+    if rec.token_encoding not in TOKEN_ENCODINGS:
+        raise ValueError(f"token_encoding must be one of {sorted(TOKEN_ENCODINGS)}")
+    if not isinstance(rec.roles, list) or not isinstance(rec.endpoints, list):
+        raise ValueError("roles and endpoints must be lists")
+    return dataclasses.replace(rec, country_code=cc, party_id=pid)
+
+
+def partner_values(rec: PartnerRecord) -> tuple[Any, ...]:
+    """A partner's stored columns from country_code to hub_party_id, in schema order."""
+    return (
+        rec.country_code,
+        rec.party_id,
+        rec.business_name,
+        dumps(rec.roles),
+        rec.versions_url,
+        rec.ocpi_version,
+        dumps(rec.endpoints),
+        rec.our_role,
+        rec.status,
+        rec.token_encoding,
+        rec.hub_party_id,
+    )
+
+
+def json_or_none(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else dumps(value)

@@ -186,12 +186,3 @@ def copy_snapshots(source: Vault, target: Vault, ids: dict[int, int]) -> int:
             )
             copied += 1
     return copied
-
-
-def _register_transfer_hook() -> None:
-    from app.vault.transfer import TRANSFER_HOOKS
-
-    TRANSFER_HOOKS["snapshots"] = copy_snapshots
-
-
-_register_transfer_hook()

@@ -48,6 +48,7 @@ from app.vault.members import (
 )
 from app.vault.notify import NOTIFY_DDL, NOTIFY_TRIGGER, ChangeListener
 from app.vault.pgdb import PgDatabase, redact_url
+from app.vault.profiles import reencrypt_client_keys
 from app.vault.records import RunRecord, now_iso
 from app.vault.schema import latest_version, migrate
 from app.vault.store import Vault
@@ -55,8 +56,11 @@ from app.vault.store import Vault
 SCHEMA_LOCK = 0x4F435057
 LEASED_RUNS = ("rotate", "unregister")
 # Other modules that keep secrets under the data key re-encrypt them here on a re-key:
-# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction.
-REKEY_HOOKS: list[Callable[[Vault, TokenCipher, TokenCipher], None]] = []
+# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction. A new table
+# with secrets adds its function here.
+REKEY_HOOKS: tuple[Callable[[Vault, TokenCipher, TokenCipher], None], ...] = (
+    reencrypt_client_keys,
+)
 
 
 def key_check(data_key: bytes) -> str:
@@ -322,8 +326,6 @@ class TeamVault(Vault):
                 if len(slots) == 1:
                     raise VaultError("vault.last_member", name)
                 count = self._reencrypt(old_cipher, cipher)
-                import app.vault.profiles  # noqa: F401  (registers its client-key re-key hook)
-
                 for hook in REKEY_HOOKS:
                     hook(self, old_cipher, cipher)
                 self.audit.rechain(old_key, fresh)

@@ -4,8 +4,8 @@ Everything moves in one transaction of the target (all or nothing): partners (ne
 the team vault, which other members may already fill), their runs (same run ids) and
 transcripts, every token (decrypted with the source key and encrypted under the team key
 with its new row as associated data), the audit trail (appended to the team chain with its
-original who/when/what, then one "import" event), and any table another module registered
-in `TRANSFER_HOOKS`. Then counts and the fingerprint of every token are compared, source
+original who/when/what, then one "import" event), and the tables of the modules listed in
+`TRANSFER_HOOKS`. Then counts and the fingerprint of every token are compared, source
 against target; a mismatch raises before the commit.
 
 A partner whose CC-PID is already live in the team vault is refused (vault.partner_exists):
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.vault.errors import VaultError
+from app.vault.profiles import copy_profiles
 from app.vault.records import (
     CREDENTIAL_COLUMNS,
     Direction,
@@ -30,11 +31,16 @@ from app.vault.records import (
     credential_from_row,
     dumps,
 )
+from app.vault.snapshots import copy_snapshots
 from app.vault.store import Vault
 
 # Other modules' tables: hook(source, target, partner_ids old->new) -> rows copied, inside
-# the target's transaction; the name is what the report calls it.
-TRANSFER_HOOKS: dict[str, Callable[[Vault, Vault, dict[int, int]], int]] = {}
+# the target's transaction; the name is what the report calls it. A new table with
+# per-partner rows adds its copy function here.
+TRANSFER_HOOKS: dict[str, Callable[[Vault, Vault, dict[int, int]], int]] = {
+    "profiles": copy_profiles,
+    "snapshots": copy_snapshots,
+}
 
 
 @dataclass
@@ -68,9 +74,6 @@ def migrate_vault(source: Vault, target: Vault) -> TransferReport:
             "tokens": len(expected),
             "audit": audit,
         }
-        import app.vault.profiles
-        import app.vault.snapshots  # noqa: F401  (registers its transfer hook)
-
         for name, hook in TRANSFER_HOOKS.items():
             report.counts[name] = hook(source, target, ids)
         target.audit.record("import", fingerprint=f"from vault {source.vault_id[:8]}")

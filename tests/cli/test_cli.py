@@ -1,8 +1,9 @@
-"""The headless CLI contract (design.md), end to end in subprocesses over loopback."""
+"""The headless CLI contract (docs/cli-contract.md), end to end in subprocesses over loopback."""
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import stat
 from pathlib import Path
@@ -224,6 +225,40 @@ def test_invite_then_register_between_two_cli_processes(home: Path) -> None:
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "registered" and result["peer"]["party_id"] == "ONB"
     assert token_a not in out + err + reg.stdout + reg.stderr
+
+
+def test_token_a_out_replaces_a_world_readable_file_and_never_rewrites_it(home: Path) -> None:
+    """`invite --token-a-out F` over an existing 0644 F: F ends 0600 holding the token, and
+    it is a new file. A hard link to the old one (what anyone who could read it may hold)
+    still shows the old text: the token was never written into a readable file."""
+    token_out = home / "issued-token-a"
+    token_out.write_text("old, world-readable\n")
+    token_out.chmod(0o644)
+    peek = home / "peek"
+    os.link(token_out, peek)
+    old_inode = token_out.stat().st_ino
+    invite = Background(
+        home,
+        "invite",
+        "--vault",
+        str(home / "receiver.db"),
+        "--token-a-out",
+        str(token_out),
+        "--wait",
+        "30",
+        "--json",
+    )
+    try:
+        assert invite.first_line().endswith("/ocpi/versions")
+        token_a = token_out.read_text().strip()
+    finally:
+        invite.stop()
+    assert stat.S_IMODE(token_out.stat().st_mode) == 0o600
+    assert token_out.stat().st_ino != old_inode
+    assert len(token_a) >= 32 and token_a != "old, world-readable"
+    assert peek.read_text() == "old, world-readable\n"
+    assert stat.S_IMODE(peek.stat().st_mode) == 0o644
+    assert not [p.name for p in home.iterdir() if p.name.startswith(".issued-token-a")]
 
 
 def test_version_and_self_test(home: Path) -> None:

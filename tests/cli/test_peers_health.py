@@ -1,4 +1,4 @@
-"""`peers list/show --json` say the truth about a partner's health (design.md contract).
+"""`peers list/show --json` say the truth about a partner's health (docs/cli-contract.md).
 
 Real processes: a `sandbox` with a fault, `register` into a vault file, then `peers`.
 """

@@ -1,6 +1,6 @@
 """`profiles list|show` through the real CLI, the presets as shipped, and profile errors.
 
-Contract (design.md): `profiles list --json` prints {"profiles": [{"name", "title",
+Contract (docs/cli-contract.md): `profiles list --json` prints {"profiles": [{"name", "title",
 "source"}]}; `profiles show NAME --json` prints every key of the profile with defaults
 filled in, plus name, title and source.
 """
@@ -12,22 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.profile import Profile, ProfileError
+from app.core.profile import CONTRACT_KEYS, Profile, ProfileError
 from app.engine.profiles import listing, load_preset, resolve
 from app.paths import resources_dir
 from tests.cli.helpers import as_json, cli
-
-CONTRACT_KEYS = {
-    "ocpi_version",
-    "token_encoding",
-    "routing_headers",
-    "rotation",
-    "activation_delay_s",
-    "page_limit",
-    "client_cert",
-    "client_key",
-    "ca_bundle",
-}
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ def test_profiles_list_json_shows_the_presets(home: Path) -> None:
 
 def test_profiles_show_fills_in_every_key(home: Path, tmp_path: Path) -> None:
     shown = as_json(cli(home, "profiles", "show", "gireve-hub", "--json"))
-    assert CONTRACT_KEYS | {"name", "title", "source"} <= set(shown)
+    assert set(CONTRACT_KEYS) | {"name", "title", "source"} <= set(shown)
     assert shown["name"] == "gireve-hub" and shown["source"] == "builtin"
     assert shown["rotation"] == "delete-register" and shown["routing_headers"] is True
     assert shown["ocpi_version"] == "2.2.1" and shown["client_cert_required"] is True

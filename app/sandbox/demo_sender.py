@@ -1,8 +1,10 @@
-"""A demo partner that registers with our invitation (the Receiver wizard's sandbox path).
+"""A demo Sender that registers with our invitation: the invite rehearsal's other side.
 
-The sandbox partner (app.sandbox) plays a Receiver; to rehearse an invitation someone has
-to play the Sender. This runs a second engine with a throwaway vault in a temporary
-directory, registers with our versions URL and TOKEN_A, and deletes everything after.
+The sandbox partner (`partner`) plays a Receiver; to rehearse an invitation someone has to
+play the Sender. This runs a second engine with a throwaway vault in a temporary directory,
+registers with our versions URL and TOKEN_A, and deletes everything after. Used by the
+Receiver wizard's sandbox path and by `--self-test`. Not imported by `app.sandbox` itself:
+it builds on the engine, which the sandbox partner does not need.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from app.vault import Vault, derive_key
 DEMO_SENDER = Identity("DE", "DMO", ("EMSP",), "Demo Mobility (sandbox eMSP)")
 
 
-async def register_demo_partner(
-    versions_url: str, token_a: Secret, http: HttpSettings
-) -> RunResult:
+async def register_demo_sender(versions_url: str, token_a: Secret, http: HttpSettings) -> RunResult:
+    """Register DEMO_SENDER with `versions_url` using `token_a`; the demo vault is gone after."""
     loop = asyncio.get_running_loop()
     derived = await loop.run_in_executor(None, derive_key, secrets.token_urlsafe(24), None)
     with tempfile.TemporaryDirectory(prefix="ocpi-onboard-demo-") as tmp:

@@ -1,0 +1,167 @@
+"""The vault's plumbing: the open connection, its lock, one atomic write, reads.
+
+`VaultBase` holds what every part of the `Vault` shares (the connection, the data key's
+cipher, the key slots, the audit trail) and the few primitives they build on: `_write`
+(one atomic block), `_exec`, `_read`, `transaction`, and the checks that a partner or run
+exists. The parts themselves live beside it: `credentials` (tokens), `keyslots` (how the
+vault unlocks), `backup` (export and import); `store` assembles them into `Vault`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from app.vault.crypto import TokenCipher
+from app.vault.errors import VaultError, from_sqlite
+from app.vault.files import VaultLock, tighten_file_modes
+from app.vault.keys import KeySlot
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from app.vault.audit import AuditTrail
+
+# "NL-ABC", "nl abc", "NL*ABC", "NLABC"; "#12" or "12" is an id.
+REF = re.compile(r"([A-Za-z]{2})\s*[-*/:. ]\s*([^\s]{1,16})|([A-Za-z]{2})([A-Za-z0-9]{3})")
+ID_REF = re.compile(r"#?\s*(\d{1,18})")
+_RUN_ID = re.compile(r"[0-9a-f]{1,32}")
+
+
+def ref_detail(ref: object) -> str:
+    """`ref` as shown in a message, unless it may be something pasted by mistake."""
+    text = str(ref).strip()
+    if ID_REF.fullmatch(text) or REF.fullmatch(text):
+        return text
+    return "(unrecognised reference)"
+
+
+def run_detail(run_id: object) -> str:
+    text = str(run_id).strip()
+    return text if _RUN_ID.fullmatch(text) else "(unrecognised run id)"
+
+
+class VaultBase:
+    """The shared state and write/read primitives of an open vault (see the module doc)."""
+
+    _path: Path
+    _db: Database | None
+    _lock: VaultLock
+    _data_key: bytes
+    _cipher: TokenCipher
+    _vault_id: str
+    _slots: dict[str, KeySlot]
+    _created_now: bool
+    audit: AuditTrail
+
+    def close(self) -> None:
+        """Close the database and release the lock; safe to call twice."""
+        db, self._db = self._db, None
+        if db is None:
+            return
+        try:
+            db.close()
+        finally:
+            self._lock.release()
+            self._data_key = b""
+            tighten_file_modes(self._path)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._db is None else "open"
+        return f"Vault({str(self._path)!r}, {state})"
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def location(self) -> str:
+        """Where the vault lives, for labels: the file, or the team vault's URL (no password)."""
+        return str(self._path)
+
+    def watch(self, on_change: Callable[[int | None], None]) -> Callable[[], None]:
+        """Colleagues' changes (team vault). A personal vault has no colleagues: no-op."""
+        return lambda: None
+
+    @property
+    def vault_id(self) -> str:
+        return self._vault_id
+
+    @property
+    def schema_version(self) -> int:
+        row = self._read("SELECT MAX(version) FROM schema_version")
+        return int(row[0][0])
+
+    @property
+    def closed(self) -> bool:
+        return self._db is None
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    @property
+    def _database(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the vault is closed")
+        return self._db
+
+    @contextlib.contextmanager
+    def _write(self, durable: bool = True) -> Iterator[None]:
+        """One atomic write. `durable=False` (outermost only) commits without fsync: safe
+        against a killed process (WAL), not against power loss; for run positions and
+        transcripts, never for tokens. Each fsync costs 0.3-2 ms here."""
+        db = self._database
+        relax = not durable and not db.conn.in_transaction
+        try:
+            if relax:
+                db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with db.atomic():
+                    yield
+            finally:
+                if relax:
+                    db.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc) from exc
+
+    def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self._database.execute(sql, params)
+
+    def _read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        try:
+            return self._database.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc) from exc
+
+    @contextlib.contextmanager
+    def transaction(self, durable: bool = True) -> Iterator[Self]:
+        """All vault writes inside commit together or not at all (nests as savepoints).
+
+        `durable=False` skips the fsync at commit (see `_write`): for bookkeeping that a
+        power cut may lose without losing a token.
+        """
+        with self._write(durable):
+            yield self
+
+    def _require_partner(self, partner_id: int) -> None:
+        if not self._read("SELECT 1 FROM partners WHERE id = ?", (partner_id,)):
+            raise VaultError("vault.peer_unknown", ref_detail(partner_id))
+
+    def _require_run(self, run_id: str) -> None:
+        if not self._read("SELECT 1 FROM runs WHERE id = ?", (run_id,)):
+            raise VaultError("vault.run_unknown", run_detail(run_id))

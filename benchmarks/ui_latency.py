@@ -1,14 +1,18 @@
-"""Worst stall of the Qt event loop during a full handshake against the sandbox, vs idle.
+"""Worst stall of the Qt event loop during a handshake, a verify run and a liveness sweep.
 
 A precise QTimer fires every 5 ms and notes how late it is; the worst lateness is the
-longest the UI could not react. Measured twice with the real main window on screen: idle,
-and while the Sender wizard onboards the sandbox partner end to end (discover, register,
-the partner's calls back to us, verify), with the log pane following every entry.
+longest the UI could not react. Measured with the real main window on screen and 2,000
+partners in its list: idle; while the Sender wizard onboards the sandbox partner end to end
+(discover, register, the partner's calls back to us, verify), with the log pane following
+every entry; while the Verify action runs on the new partner; and during one liveness sweep
+over every registered partner (each has a TOKEN_C and the sandbox's versions URL, so every
+probe is a real loopback GET).
 
-    .venv/bin/python benchmarks/ui_latency.py [--runs 5] [--idle 3]
+    .venv/bin/python benchmarks/ui_latency.py [--runs 5] [--idle 3] [--partners 2000]
+    .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under Xvfb :98)
 
-Offscreen by default; set QT_QPA_PLATFORM=xcb (with DISPLAY) for a real window.
-Target: worst stall <= 30 ms.
+Offscreen by default; QT_QPA_PLATFORM=xcb (with DISPLAY) or --xvfb for a real window.
+Target: worst stall <= 16 ms (one frame at 60 Hz) in every phase.
 """
 
 from __future__ import annotations
@@ -22,6 +26,21 @@ import tempfile
 import time
 from pathlib import Path
 
+if "--xvfb" in sys.argv:  # before Qt loads: a real X server for a real window
+    import subprocess
+
+    os.environ["DISPLAY"] = ":98"
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    if not Path("/tmp/.X11-unix/X98").exists():
+        _XVFB = subprocess.Popen(
+            ["Xvfb", ":98", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            if Path("/tmp/.X11-unix/X98").exists():
+                break
+            time.sleep(0.05)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,7 +49,7 @@ import qasync
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWizard
 
-TARGET_MS = 30.0
+TARGET_MS = 16.0
 TICK_MS = 5
 
 
@@ -98,6 +117,9 @@ async def one_handshake(window: object) -> float:
 
     started = time.perf_counter()
     wizard = window.open_sender_wizard(sandbox_fault="none")  # type: ignore[attr-defined]
+    # From the second run on, the sandbox partner is already registered: the wizard asks
+    # whether to register again, and the person says yes (the dialog would block the loop).
+    wizard.confirm_replace = lambda _twin: True
     page = wizard.receive_page
     await wait_for(lambda: bool(page.url_edit.text()) and page.isComplete(), 20)
     wizard.next()
@@ -113,41 +135,90 @@ async def one_handshake(window: object) -> float:
     return time.perf_counter() - started
 
 
-def add_partners(vault: object, count: int) -> None:
-    """Pre-existing partners, so the list is as big as a busy roaming desk's."""
-    from app.vault import PartnerRecord
+def add_partners(vault: object, count: int, versions_url: str) -> None:
+    """Pre-existing partners, so the list is as big as a busy roaming desk's; each has a
+    TOKEN_C and a versions URL on loopback, so a liveness sweep probes every one."""
+    from app.core.tokens import Secret, TokenRole, generate_token
+    from app.vault import Direction, PartnerRecord, TokenState
 
     with vault.transaction():  # type: ignore[attr-defined]
         for i in range(count):
             cc = ("DE", "NL", "FR", "BE", "AT", "IT", "ES")[i % 7]
-            vault.save_partner(
-                PartnerRecord(  # type: ignore[attr-defined]
+            record = vault.save_partner(  # type: ignore[attr-defined]
+                PartnerRecord(
                     id=None,
                     country_code=cc,
                     party_id=f"{i:03X}"[-3:],
                     business_name=f"Charging Company {i}",
                     roles=[{"role": "CPO"}],
+                    versions_url=versions_url,
                     ocpi_version="2.2.1",
                     status="registered",
                 )
             )
+            vault.add_token(  # type: ignore[attr-defined]
+                record.id,
+                TokenRole.C,
+                Direction.OUTBOUND,
+                Secret(generate_token()),
+                TokenState.ACTIVE,
+            )
+
+
+async def one_verify(window: object) -> float:
+    """Trigger Verify (the action a person clicks) on the newest registered partner."""
+    ui = window.health_ui  # type: ignore[attr-defined]
+    controller = window.controller  # type: ignore[attr-defined]
+    newest = max(p.id for p in controller.vault.partners(status="registered"))
+    window.select_partner(newest)  # type: ignore[attr-defined]
+    done: list[object] = []
+    ui.ops.verifyFinished.connect(lambda *_a: done.append(1))
+    ui.ops.failed.connect(lambda *_a: done.append(0))
+    started = time.perf_counter()
+    await wait_for(lambda: ui.verify_action.isEnabled(), 10)
+    ui.verify_action.trigger()
+    await wait_for(lambda: bool(done), 60)
+    return time.perf_counter() - started
+
+
+async def one_sweep(window: object) -> tuple[float, int]:
+    """One liveness sweep over every registered partner, as the app's timer starts it."""
+    ops = window.health_ui.ops  # type: ignore[attr-defined]
+    vault = window.controller.vault  # type: ignore[attr-defined]
+    ids = [p.id for p in vault.partners(status="registered")]
+    ops.liveness.online = True
+    ops.liveness.minutes = 15
+    ops.liveness.results.clear()  # every partner due now
+    started = time.perf_counter()
+    probed: list[int] = []
+    # From the Qt loop, as the app's timer does (not from inside this coroutine's task).
+    QTimer.singleShot(0, lambda: probed.extend(ops.liveness.tick(ids)))
+    await wait_for(lambda: bool(probed) and not ops.liveness.in_flight, 300)
+    return time.perf_counter() - started, len(probed)
 
 
 async def main(args: argparse.Namespace) -> int:
+    from app.core.tokens import Secret, TokenRole, generate_token
     from app.gui.controller import Controller
     from app.gui.main_window import MainWindow, window_state
     from app.gui.unlock import open_with_passphrase
+    from app.sandbox import SandboxPartner
     from app.settings import Settings
 
+    sweep_target = SandboxPartner(Secret(generate_token(), TokenRole.A), versions=("2.2.1",))
+    await sweep_target.__aenter__()
     with tempfile.TemporaryDirectory(prefix="ocpi-onboard-bench-") as tmp:
         vault = await open_with_passphrase(Path(tmp) / "vault.db", "benchmark passphrase")
-        add_partners(vault, args.partners)
+        add_partners(vault, args.partners, sweep_target.versions_url)
         settings = Settings(
             country_code="DE", party_id="BEN", roles=["CPO"], business_name="Benchmark"
         )
         controller = Controller(vault, settings, settings_path=Path(tmp) / "settings.json")
         window = MainWindow(controller, state=window_state(Path(tmp) / "window.ini"))
         window.show()
+        # The app's own liveness timer would start a sweep in the middle of a handshake;
+        # the sweep phase below starts one on purpose.
+        window.health_ui.ops.timer.stop()
         await controller.engine()
         await asyncio.sleep(0.3)
         meter = StallMeter()
@@ -167,11 +238,24 @@ async def main(args: argparse.Namespace) -> int:
             handshake += wall
             handshake_busy += busy
 
+        await one_verify(window)  # warm-up
+        verify: list[float] = []
+        verify_took = []
+        for _ in range(args.runs):
+            meter.start()
+            verify_took.append(await one_verify(window))
+            verify += meter.stop()[0]
+
+        meter.start()
+        sweep_took, probed = await one_sweep(window)
+        sweep = meter.stop()[0]
+
         window.close()
         await controller.aclose()
         vault.close()
+    await sweep_target.__aexit__(None, None, None)
 
-    worst = max(handshake) if handshake else float("inf")
+    worst = max(max(handshake or [1e9]), max(verify or [1e9]), max(sweep or [1e9]))
     print(
         f"Qt event loop stalls ({os.environ.get('QT_QPA_PLATFORM')}, tick {TICK_MS} ms,"
         f" {args.partners} partners in the list; {load()})"
@@ -183,8 +267,18 @@ async def main(args: argparse.Namespace) -> int:
         f" ({statistics.mean(durations):.2f} s each)"
     )
     print(f"             UI thread busy: {summary(handshake_busy)}")
+    print(
+        f"  verify     {summary(verify)}   over {args.runs} verify runs"
+        f" ({statistics.mean(verify_took):.2f} s each)"
+    )
+    print(
+        f"  sweep      {summary(sweep)}   one liveness sweep, {probed} probes ({sweep_took:.2f} s)"
+    )
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
-    print(f"  target: worst stall <= {TARGET_MS:.0f} ms during a handshake -> {verdict}")
+    print(
+        f"[4] worst stall {worst:.1f} ms ({os.environ.get('QT_QPA_PLATFORM')}) during handshake,"
+        f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict}"
+    )
     return 0 if worst <= TARGET_MS else 1
 
 
@@ -199,6 +293,7 @@ def run() -> int:
     parser.add_argument(
         "--partners", type=int, default=2000, help="partners already in the vault (default 2000)"
     )
+    parser.add_argument("--xvfb", action="store_true", help="a real X window under Xvfb :98")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.gui.theme import apply_theme

@@ -2,8 +2,8 @@
 
 Each query runs through the Vault API and as a plain sqlite3 SELECT of the same rows on a
 second connection to the same file, in the same run; the ratio (vault / raw) is the cost of
-the API: building records (whose roles/endpoints JSON is decoded on first read). Target:
-<= 3x. Also timed: unlock (scrypt + opening and checking the file) and revealing one token.
+the API: building records (whose roles/endpoints JSON is decoded on first read). Target
+(issue 13): list, filter and search <= 1.5x. Also timed: unlock (scrypt + opening and checking the file) and revealing one token.
 
 Run: .venv/bin/python benchmarks/vault.py [--partners 10000] [--repeat 15]
 """
@@ -40,6 +40,7 @@ from app.vault import (
 from app.vault.records import PARTNER_COLUMNS
 
 PASSPHRASE = "benchmark passphrase"
+TARGET = 1.5
 COUNTRIES = ["NL", "DE", "BE", "FR", "AT", "CH", "DK", "SE", "NO", "IT", "ES", "PT"]
 NAMES = ["Acme Charging", "Volt", "E-Motion", "GreenFlux", "Plug & Go", "ChargeNet", "Ionic"]
 MODULES = ["cdrs", "commands", "locations", "sessions", "tariffs", "tokens", "credentials"]
@@ -75,14 +76,22 @@ def _partner(i: int) -> PartnerRecord:
     )
 
 
+CLOCK = {"cpu": time.thread_time, "wall": time.perf_counter}
+clock = time.thread_time
+
+
 def _time(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time of `repeat` calls, in seconds (after one warm-up call)."""
+    """Median time of `repeat` calls, in seconds (after one warm-up call).
+
+    By default the calling thread's CPU time: SQLite and the record building both run in
+    this thread, and on a shared machine wall time mostly measures the neighbours.
+    """
     fn()
     samples = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        samples.append(time.perf_counter() - start)
+        samples.append(clock() - start)
     return statistics.median(samples)
 
 
@@ -94,7 +103,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--clock", choices=tuple(CLOCK), default="cpu", help="default: cpu")
     args = parser.parse_args()
+    global clock
+    clock = CLOCK[args.clock]
     keyring.set_keyring(fail.Keyring())
     os.environ.pop("OCPI_ONBOARD_PASSPHRASE", None)
 
@@ -187,7 +199,10 @@ def main() -> int:
             by_name = _time(lambda: vault.partner("NL-1A0"), 200)
 
             print(f"vault benchmark: {args.partners} partners, {2 * args.partners} tokens")
-            print(f"  python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}")
+            print(
+                f"  python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version},"
+                f" {args.clock} time, median of {args.repeat}"
+            )
             print(f"  fill (one transaction): {fill:.2f} s, file {size / 1e6:.1f} MB")
             print()
             print(f"  {'query':28} {'rows':>6} {'vault':>11} {'raw sqlite3':>11} {'ratio':>6}")
@@ -213,8 +228,11 @@ def main() -> int:
             print(f"  find_token (HMAC lookup)      {_fmt(find)}")
             print(f"  partner('NL-1A0')             {_fmt(by_name)}")
             print()
-            verdict = "within" if worst <= 3.0 else "ABOVE"
-            print(f"  worst ratio {worst:.2f}x: {verdict} the 3x target")
+            verdict = "within" if worst <= TARGET else "OVER"
+            print(
+                f"[5] vault at {args.partners} partners, worst of list/filter/search vs raw"
+                f" sqlite3: {worst:.2f}x (target <= {TARGET}x: {verdict})"
+            )
     return 0
 
 

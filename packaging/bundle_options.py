@@ -112,6 +112,15 @@ UNUSED_PACKAGES = (
     "PyQt5",
     "PyQt6",
     "PySide2",
+    # httpx's optional command line (httpx._main, imported in a try: it falls back when
+    # click is missing) and what sqlite-utils used to drag in before the vault dropped it.
+    "click",
+    "rich",
+    "sqlite_utils",
+    "sqlite_fts4",
+    "dateutil",
+    "tabulate",
+    "pluggy",
 )
 EXCLUDES = [f"PySide6.{name}" for name in UNUSED_QT_MODULES] + list(UNUSED_PACKAGES)
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.callback.server import MethodNotAllowed
+from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.handshake import OurParty, Request

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Identification, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, diagnose
 from app.core.http import is_loopback_host
@@ -49,10 +50,6 @@ _PROTOCOL_LOG.addHandler(logging.NullHandler())
 FAILED_AUTH_LIMIT = 30  # per remote address per minute
 MAX_TRACKED_ADDRESSES = 4096
 ECHO_HEADERS = ("X-Request-ID", "X-Correlation-ID")
-
-
-class MethodNotAllowed(Exception):
-    """405 with an OCPI envelope: POST when registered, PUT/DELETE when not."""
 
 
 class CredentialsHandler(Protocol):

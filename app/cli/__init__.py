@@ -8,10 +8,11 @@ diagnoses go to stderr (and into --json output).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from collections.abc import Coroutine
 from types import ModuleType
+from typing import Any
 
 from app import __version__
 from app.cli import (
@@ -34,7 +35,6 @@ from app.cli.common import (
     read_token_file,
     write_secret_file,
 )
-from app.cli.selftest import self_test
 
 __all__ = [
     "EXIT_FAILED",
@@ -80,6 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     return _build()[0]
 
 
+# Commands whose handler never awaits run without an event loop, so asyncio (and ssl with
+# it) is never imported: `peers list` is what scripts run most (issue 13).
+LOOPLESS = frozenset({"peers", "profiles"})
+
+
+def _run(coro: Coroutine[Any, Any, int], loopless: bool) -> int:
+    if loopless:
+        try:
+            coro.send(None)
+        except StopIteration as done:
+            return int(done.value)
+        coro.close()
+        raise RuntimeError("a command listed in LOOPLESS awaited something")
+    import asyncio
+
+    return asyncio.run(coro)
+
+
 def main(argv: list[str] | None = None) -> int:
     from app.core.diagnosis import OnboardingError
 
@@ -87,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.self_test:
-            return asyncio.run(self_test())
+            from app.cli.selftest import self_test
+
+            return _run(self_test(), loopless=False)
         if not args.command:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
@@ -95,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             raise CliError("usage: ocpi-onboard transcript export RUN --format FMT --output FILE")
         if args.command == "peers" and not getattr(args, "peers_command", None):
             args.peers_command = "list"
-        return asyncio.run(handlers[args.command](args))
+        return _run(handlers[args.command](args), args.command in LOOPLESS)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -70,7 +70,8 @@ async def cmd_check(args: argparse.Namespace) -> int:
     if bool(args.all) == bool(args.peer):
         raise CliError("check wants a PEER or --all (not both)")
     with open_vault(args.vault) as vault:
-        engine = make_engine(args, vault)
+        # Accepting drift may rotate (the partner calls us back); a plain check only calls out.
+        engine = make_engine(args, vault, serve=bool(args.accept_drift))
         async with engine:
             if args.peer:
                 result = await check_partner(engine, args.peer, args.accept_drift)

@@ -183,7 +183,9 @@ def identity(args: argparse.Namespace) -> Any:
     )
 
 
-def make_engine(args: argparse.Namespace, vault: Any) -> Any:
+def make_engine(args: argparse.Namespace, vault: Any, serve: bool = True) -> Any:
+    """The engine for a command; `serve=False` for commands that only call out (no
+    endpoint is started and aiohttp's server side is never imported)."""
     from app.core.tokens import Secret, TokenRole
     from app.engine import CallbackSettings, Engine
 
@@ -197,7 +199,7 @@ def make_engine(args: argparse.Namespace, vault: Any) -> Any:
             )
         token_b = Secret(read_token_file(args.token_b_file, "TOKEN_B"), TokenRole.B)
     callback = CallbackSettings(
-        mode="external" if own else "embedded",
+        mode="client" if not serve else "external" if own else "embedded",
         listen_host=host,
         listen_port=port,
         public_url=getattr(args, "public_url", None),

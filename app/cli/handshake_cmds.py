@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -75,6 +74,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
 
 
 async def cmd_sandbox(args: argparse.Namespace) -> int:
+    import asyncio
+
     from app.core.tokens import Secret, TokenRole
     from app.sandbox import Fault
 

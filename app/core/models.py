@@ -72,7 +72,11 @@ PartyId = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=False)
+    # defer_build: a model's validator is built on its first use, not at import, so a
+    # command that never parses credentials does not pay for building them (issue 13).
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
     @field_validator("*", mode="after")
     @classmethod

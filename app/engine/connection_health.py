@@ -65,6 +65,9 @@ def _newest_runs(vault: Vault, ids: list[int], marker: str) -> dict[int, RunReco
     return found
 
 
+FEW = 20  # up to this many partners, per-partner token queries beat one over every partner
+
+
 def connection_facts(
     vault: Vault, partners: Iterable[PartnerRecord], now: datetime | None = None
 ) -> dict[int, ConnectionFacts]:
@@ -91,7 +94,16 @@ def connection_facts(
                 open_drift=snapshots.open_drift(pid),
             )
     ages: dict[int, int] = {}
-    for cred in vault.tokens(None, direction=Direction.OUTBOUND, state=TokenState.ACTIVE):
+    # A few partners (a run touched them): their own tokens; many: one query over all.
+    if len(ids) <= FEW:
+        creds = [
+            c
+            for pid in ids
+            for c in vault.tokens(pid, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+        ]
+    else:
+        creds = vault.tokens(None, direction=Direction.OUTBOUND, state=TokenState.ACTIVE)
+    for cred in creds:
         if cred.partner_id in out and cred.role is not None and cred.role.value != "A":
             age = _days_since(cred.created, now)
             if age is not None:

@@ -13,10 +13,9 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.callback.receiver import PeerSession, ReceiverService
-from app.callback.server import CallbackServer, CallRecord, ServerConfig
 from app.callback.tokenbook import TokenBook
 from app.core.diagnosis import OnboardingError, fail
 from app.core.events import Event
@@ -27,6 +26,9 @@ from app.core.tokens import Secret, TokenRole
 from app.engine.recorder import RunRecorder
 from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
 from app.vault import CredentialRecord, Direction, PartnerRecord, TokenState, Vault
+
+if TYPE_CHECKING:  # aiohttp's server side loads only when we serve (issue 13)
+    from app.callback.server import CallbackServer, CallRecord
 
 EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]
@@ -90,7 +92,13 @@ class Engine:
         if self._started:
             return
         settings = self.callback_settings
+        if settings.mode == "client":
+            # Only calls out (check, verify): no endpoint, so no partner can call in.
+            self._started = True
+            return
         if settings.mode == "embedded":
+            from app.callback.server import CallbackServer, ServerConfig
+
             self.server = CallbackServer(
                 self.tokens,
                 self.receiver,

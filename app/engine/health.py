@@ -404,3 +404,18 @@ __all__ = [
     "is_sandbox",
     "partners_health",
 ]
+
+
+def outcome_words(run: RunRecord) -> str:
+    """A run's outcome for a person: a registration that stands but does not work (TOKEN_C
+    refused, discovery incomplete) reads "succeeded, but …", never a plain "succeeded"."""
+    code = str((run.diagnosis or {}).get("code") or "")
+    if run.outcome != "succeeded" or not code:
+        return run.outcome
+    labels = {
+        "token.c_rejected": token_c_refused().label,
+        "reg.not_registered": token_c_refused().label,
+        "reg.verify_failed": verify_failed("").label,
+        "reg.discovery_incomplete": discovery_incomplete().label,
+    }
+    return f"succeeded, but {labels.get(code, 'with a warning')}"

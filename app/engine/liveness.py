@@ -93,8 +93,14 @@ def not_alive(alive: Alive) -> Finding:
     )
 
 
+# Probes running at once. Each probe's first step (read the partner and its token from the
+# vault, build a client) runs synchronously on the UI thread; starting 2,000 at once ran
+# them all in one pass of the event loop, which froze the window for seconds (issue 13).
+MAX_PARALLEL = 4
+
+
 class LivenessScheduler:
-    """Probes due partners; at most one request in flight per partner."""
+    """Probes due partners; at most one request in flight per partner, MAX_PARALLEL in all."""
 
     def __init__(
         self,
@@ -109,6 +115,8 @@ class LivenessScheduler:
         self.results: dict[int, Alive] = {}
         self.in_flight: dict[int, asyncio.Task[Alive]] = {}
         self.started = 0  # probes started (for tests and the status line)
+        self.max_parallel = MAX_PARALLEL
+        self._gate: asyncio.Semaphore | None = None
 
     @property
     def enabled(self) -> bool:
@@ -132,12 +140,20 @@ class LivenessScheduler:
         started = []
         for pid in self.due(partner_ids):
             assert self.probe is not None
-            task: asyncio.Task[Alive] = asyncio.ensure_future(self.probe(pid))
+            task: asyncio.Task[Alive] = asyncio.ensure_future(self._gated(pid))
             self.in_flight[pid] = task
             self.started += 1
             task.add_done_callback(self._callback(pid))
             started.append(pid)
         return started
+
+    async def _gated(self, pid: int) -> Alive:
+        """The probe, once one of the MAX_PARALLEL places is free."""
+        assert self.probe is not None
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.max_parallel)
+        async with self._gate:
+            return await self.probe(pid)
 
     def _callback(self, pid: int) -> Callable[[asyncio.Task[Alive]], None]:
         return lambda task: self._done(pid, task)

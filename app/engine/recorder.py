@@ -4,14 +4,16 @@ the GUI/CLI listeners. Events go through here so the log pane and the export agr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.callback.server import CallRecord
 from app.core.diagnosis import Diagnosis, Severity
 from app.core.events import CallbackReceived, DiagnosisRaised, Event, Level, StateChanged
 from app.core.tokens import Secret
 from app.core.transcript import Entry, Transcript
 from app.vault import Vault
+
+if TYPE_CHECKING:
+    from app.callback.server import CallRecord
 
 EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]

@@ -10,6 +10,9 @@ from app.core.inputs import check_identity
 from app.core.tokens import Secret
 
 CallbackMode = Literal["embedded", "external"]
+# The engine also runs without an endpoint for commands that only call out (`check`):
+# "client" is never a setting, so it is not a CallbackMode.
+EngineMode = Literal["embedded", "external", "client"]
 # Whether the partner called our versions and details endpoints during the handshake.
 MutualDiscovery = Literal["complete", "incomplete", "unknown"]
 
@@ -54,7 +57,7 @@ class CallbackSettings:
     """Where our versions endpoint lives during registration: embedded or external
     (docs/cli-contract.md)."""
 
-    mode: CallbackMode = "embedded"
+    mode: EngineMode = "embedded"
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     public_url: str | None = None

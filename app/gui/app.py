@@ -88,7 +88,10 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     window.closed.connect(closed.set)
     window.show()
     splash.finish(window)
-    controller.warm_up()
+    # The engine (aiohttp's server, our endpoint) starts once the list is on screen.
+    from app.gui.first_paint import after_first_paint
+
+    after_first_paint(window, controller.warm_up)
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:

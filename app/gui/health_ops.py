@@ -22,7 +22,7 @@ from app.core.atomic import write_private
 from app.core.diagnosis import Diagnosis
 from app.core.transcript_export import export, run_meta
 from app.engine import RunResult
-from app.engine.health import is_sandbox
+from app.engine.health import is_sandbox, outcome_words
 from app.engine.liveness import Alive, LivenessScheduler, machine_online, still_alive
 from app.gui.controller import Controller
 from app.paths import data_dir
@@ -120,7 +120,7 @@ class HealthOps(QObject):
                     "at": run.created,
                     "kind": "Run",
                     "level": "error" if run.outcome == "failed" else "info",
-                    "message": f"Run {run.id[:8]}: {run.kind} {run.outcome} ({run.state})",
+                    "message": f"Run {run.id[:8]}: {run.kind} {outcome_words(run)} ({run.state})",
                     "fields": {},
                 }
             )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -284,6 +284,10 @@ class MainWindow(QMainWindow):
             "A demo partner on this computer: a whole onboarding in seconds",
         )
         quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        # Ctrl+Q quits from every window of the app, not only this one: with --sandbox the
+        # Sender wizard opens at start and is the active window, where a window-wide Quit
+        # did nothing and the app never ended (issue 9). A modal dialog still blocks it.
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         toolbar = QToolBar("Actions")
         toolbar.setObjectName("Actions")
         toolbar.setMovable(False)
@@ -400,12 +404,17 @@ class MainWindow(QMainWindow):
             "CPO, EMSP",
             "Receiver",
             "Version",
-            "Unregistered",
+            # the longest status with its reason, drawn bold: "Registered · TOKEN_C
+            # refused" read "Registere…" in a column sized for "Unregistered"
+            "Registered · discovery incomplete",
             "Last checked ▲",
         )
+        bold = self.table.font()
+        bold.setBold(True)
         for column, sample in enumerate(samples):
             # fixed widths: ResizeToContents would measure thousands of rows
-            width = metrics.horizontalAdvance(sample or "Sandbox Charging (demo)")
+            measure = QFontMetrics(bold) if column == self.model.COL_STATUS else metrics
+            width = measure.horizontalAdvance(sample or "Sandbox Charging (demo)")
             self.table.setColumnWidth(column, width + 22)
         ll.addWidget(self.table, 1)
         self.count = muted(wrap=False)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QFrame,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -24,11 +26,30 @@ class FlowPage(QWizardPage):
 
     _complete_shown: bool | None = None
 
-    def __init__(self, title: str, subtitle: str) -> None:
+    def __init__(self, title: str, subtitle: str, *, scrolls: bool = False) -> None:
+        """`scrolls`: the body scrolls up and down when the wizard is too short for it
+        (a page whose content grows), instead of squashing its rows over each other."""
         super().__init__()
         self.setTitle(title)
         self.setSubTitle(subtitle)
-        self.body = QVBoxLayout(self)
+        if not scrolls:
+            self.body = QVBoxLayout(self)
+        else:
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            area = QScrollArea()
+            area.setObjectName("PageScroll")
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            inner = QWidget()
+            inner.setObjectName("PageBody")
+            area.setWidget(inner)
+            area.viewport().setAutoFillBackground(False)
+            inner.setAutoFillBackground(False)
+            outer.addWidget(area)
+            self.body = QVBoxLayout(inner)
+            self.body.setContentsMargins(0, 0, 4, 0)
         self.body.setSpacing(12)
 
     def notify_complete(self) -> None:

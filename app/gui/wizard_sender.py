@@ -78,6 +78,7 @@ class ReceivePage(FlowPage):
         super().__init__(
             "Receive the partner's invitation",
             "Paste what the partner sent you: their OCPI versions URL and TOKEN_A.",
+            scrolls=True,  # a hub's partner type adds rows: at 1024x700 they scroll
         )
         self.flow = flow
         self.controller = controller

@@ -10,6 +10,8 @@ PostgreSQL: `team` (TeamVault), `members` (key slots), `pgdb` and `dialect` (one
 both backends), `notify` (colleagues' changes).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
 from app.vault.crypto import DerivedKey, KdfParams, derive_key
 from app.vault.errors import VaultError
@@ -27,7 +29,21 @@ from app.vault.records import (
 )
 from app.vault.schema import SCHEMA_VERSION
 from app.vault.store import Vault
-from app.vault.team import MemberInfo, TeamVault
+
+if TYPE_CHECKING:
+    from app.vault.team import MemberInfo, TeamVault
+
+
+def __getattr__(name: str) -> Any:
+    """The team vault (PostgreSQL) loads on first use: a file vault never needs it."""
+    if name in ("MemberInfo", "TeamVault"):
+        from app.vault import team
+
+        value = getattr(team, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'app.vault' has no attribute {name!r}")
+
 
 __all__ = [
     "MEMBER_ENV",

@@ -23,9 +23,8 @@ from app.vault.files import VaultLock, tighten_file_modes
 from app.vault.keys import KeySlot
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from app.vault.audit import AuditTrail
+    from app.vault.sqlitedb import SqliteDatabase as Database
 
 # "NL-ABC", "nl abc", "NL*ABC", "NLABC"; "#12" or "12" is an id.
 REF = re.compile(r"([A-Za-z]{2})\s*[-*/:. ]\s*([^\s]{1,16})|([A-Za-z]{2})([A-Za-z0-9]{3})")

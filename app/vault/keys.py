@@ -16,10 +16,7 @@ import contextlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
-
-import keyring
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING, Any
 
 from app.vault.crypto import (
     KEY_LEN,
@@ -33,6 +30,9 @@ from app.vault.crypto import (
     slot_aad,
 )
 from app.vault.errors import VaultError
+
+if TYPE_CHECKING:  # keyring (and its entry-point scan) loads only when a keyring is asked
+    from keyring.backend import KeyringBackend
 
 SERVICE = "ocpi-onboard"
 PASSPHRASE_ENV = "OCPI_ONBOARD_PASSPHRASE"
@@ -79,6 +79,8 @@ def _is_real(backend: KeyringBackend) -> bool:
 
 def keyring_usable() -> bool:
     """True if the OS keyring has a real backend that can hold a wrap key."""
+    import keyring
+
     try:
         return _is_real(keyring.get_keyring())
     except Exception:
@@ -86,6 +88,8 @@ def keyring_usable() -> bool:
 
 
 def keyring_store(vault_id: str, key: bytes) -> None:
+    import keyring
+
     try:
         keyring.set_password(SERVICE, vault_id, base64.b64encode(key).decode("ascii"))
     except Exception as exc:
@@ -94,6 +98,8 @@ def keyring_store(vault_id: str, key: bytes) -> None:
 
 def keyring_load(vault_id: str) -> bytes | None:
     """The wrap key from the OS keyring, or None if it is not there or unreadable."""
+    import keyring
+
     try:
         text = keyring.get_password(SERVICE, vault_id)
     except Exception:
@@ -108,6 +114,8 @@ def keyring_load(vault_id: str) -> bytes | None:
 
 
 def keyring_forget(vault_id: str) -> None:
+    import keyring
+
     # Nothing stored, or no keyring: either way the key is gone from here.
     with contextlib.suppress(Exception):
         keyring.delete_password(SERVICE, vault_id)

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from app.vault.errors import VaultError
 from app.vault.keys import KeySlot
 from app.vault.records import now_iso
+from app.vault.sqlitedb import SqliteDatabase as Database
 
 # "OCPV" in the SQLite header (PRAGMA application_id): marks a file as an OCPI Onboard vault.
 APPLICATION_ID = 0x4F435056

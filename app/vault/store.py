@@ -20,8 +20,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from app.vault.audit import AuditTrail
 from app.vault.backup import EXPORT_KIND, export_vault, import_vault
 from app.vault.base import ID_REF, REF, ref_detail, run_detail
@@ -68,6 +66,7 @@ from app.vault.records import (
     run_from_row,
 )
 from app.vault.schema import APPLICATION_ID, FileState, inspect, latest_version, migrate
+from app.vault.sqlitedb import SqliteDatabase as Database
 
 __all__ = ["EXPORT_KIND", "Vault", "fingerprint_for"]
 
@@ -80,7 +79,7 @@ _SEARCH = (
 def _connect(path: Path) -> Database:
     conn = sqlite3.connect(str(path), timeout=5.0)
     try:
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA secure_delete = ON")
         db.execute("PRAGMA synchronous = FULL")

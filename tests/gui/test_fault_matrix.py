@@ -192,6 +192,18 @@ def test_fault_through_the_wizard_then_list_detail_and_cli(
         assert worst.message in view.health_banner.text.text()
         assert worst.hint in view.health_banner.fix.text()
 
+    # the registration run, in History and in the log pane's header: a standing registration
+    # that does not work is "succeeded, but …", never a plain "succeeded"
+    run_outcome = view.history.item(0, 2).text()
+    log_header = window.log_pane.run_label.text()
+    if registered and level != "ok":
+        assert run_outcome == f"succeeded, but {health.findings[0].label}"
+        assert log_header.endswith(f"· {run_outcome}")
+    elif registered:
+        assert run_outcome == "succeeded"
+    else:
+        assert run_outcome == "failed"
+
     # the CLI, against the same vault file once the app has let go of it
     run_on(qapp, controller.aclose(), 20.0)
     vault_path = vault.path

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -236,3 +236,74 @@ def test_passphrase_dialog_fits(qtbot: Any, tmp_path: Any) -> None:
         _check_dialog(qtbot, dialog)
         assert dialog.windowTitle().startswith("Create" if new else "Unlock")
         dialog.close()
+
+
+def squashed(root: QWidget) -> list[str]:
+    """Visible widgets given less height than they need (drawn over each other)."""
+    found = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible() or widget.isWindow():
+            continue
+        if isinstance(widget, QLabel | QAbstractButton | QtWidgets.QLineEdit | QtWidgets.QComboBox):
+            need = widget.minimumSizeHint().height()
+            if widget.height() + 1 < need:
+                found.append(
+                    f"{type(widget).__name__} {widget.accessibleName() or ''}"
+                    f" {getattr(widget, 'text', lambda: '')()!r}:"
+                    f" {widget.height()}px < {need}px"
+                )
+    return found
+
+
+def test_onboard_wizard_with_a_hub_preset_fits(qtbot: Any, window: Any) -> None:
+    """Issue 9 (found in the README screenshots): Ctrl+N, then a partner type that needs
+    mutual TLS; with the callback box of a real partner the page had no room and squashed
+    the partner type's combo, explanation and certificate fields into a few pixels."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.resize(*SIZE)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    box = wizard.receive_page.partner_type
+    combo = box.combo
+    combo.setFocus()
+    for _ in range(combo.count()):
+        if combo.currentData() == "gireve-hub":
+            break
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == "gireve-hub"
+    _check_dialog(qtbot, wizard)
+    assert box.cert_edit.isVisible() and box.key_edit.isVisible()
+    assert not squashed(wizard), squashed(wizard)
+    for edit in (box.cert_edit, box.key_edit):  # each can be reached and typed into
+        edit.setFocus()
+        QTest.keyClicks(edit, "/tmp/x.pem")
+        assert edit.text() == "/tmp/x.pem"
+    wizard.reject()
+
+
+def test_status_column_shows_a_warning_status_whole(qtbot: Any, window: Any) -> None:
+    """Issue 9 (found in the README screenshots): "Registered · TOKEN_C refused" read
+    "Registere…" in the list even at 1600 px, its column sized for "Unregistered"."""
+    from PySide6.QtGui import QFont
+
+    register_sandbox(qtbot, window.controller, fault="401-after-registration")
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == 1, timeout=5000)
+    column = window.model.COL_STATUS
+    proxy = window.table.model()
+    qtbot.waitUntil(
+        lambda: "TOKEN_C refused" in str(proxy.index(0, column).data() or ""), timeout=WAIT_MS
+    )
+    _settle(qtbot, window)
+    index = proxy.index(0, column)
+    text = str(index.data())
+    font = index.data(QtGui.Qt.ItemDataRole.FontRole) or window.table.font()
+    assert isinstance(font, QFont)
+    needed = QtGui.QFontMetrics(font).horizontalAdvance(text) + 12  # the cell's own margins
+    assert window.table.columnWidth(column) >= needed, (text, window.table.columnWidth(column))

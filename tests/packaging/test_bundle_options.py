@@ -151,9 +151,10 @@ def _runtime_distributions(name: str, seen: set[str] | None = None) -> set[str]:
 
 def test_excludes_leave_every_runtime_dependency_in() -> None:
     # A module the app needs at run time must never be excluded (pluggy, needed by
-    # sqlite-utils, once was): the built app would fail only when that path runs.
+    # sqlite-utils when the vault still used it, once was): the built app would fail only
+    # when that path runs.
     needed = _runtime_distributions("ocpi-onboard")
-    assert {"pyside6-essentials", "httpx", "sqlite-utils", "pluggy"} <= needed
+    assert {"pyside6-essentials", "httpx", "aiohttp", "cryptography", "keyring"} <= needed
     owners = md.packages_distributions()
     excluded_tops = {name.split(".")[0] for name in opts.EXCLUDES if "." not in name}
     clashes = {}

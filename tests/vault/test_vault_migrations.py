@@ -25,12 +25,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlite_utils import Database
 
 from app.core.tokens import Secret, TokenRole, fingerprint
 from app.vault import SCHEMA_VERSION, Direction, PartnerRecord, TokenState, Vault, VaultError
 from app.vault import schema as schema_module
 from app.vault.schema import MIGRATIONS, Migration, migrate
+from app.vault.sqlitedb import SqliteDatabase as Database
 from tests.vault.vault_helpers import PASSPHRASE
 
 # A migration the code does not have yet: the next number after the shipped chain.
@@ -189,7 +189,7 @@ def _schema_sql(conn: sqlite3.Connection) -> dict[str, str]:
 @contextlib.contextmanager
 def _db(path: Path) -> Iterator[Database]:
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        yield Database(conn, execute_plugins=False)
+        yield Database(conn)
 
 
 def test_the_chain_is_explicit_and_contiguous() -> None:

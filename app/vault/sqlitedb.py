@@ -1,0 +1,113 @@
+"""The few sqlite-utils `Database` members the vault uses, over a plain sqlite3 connection.
+
+sqlite-utils is a fine library, but importing it pulls click, dateutil, pluggy and its
+recipes (~60-100 ms before the first byte of a CLI command, and ~10 MiB in the package),
+while the vault calls only ``execute``, ``atomic``, ``conn``, ``enable_wal``,
+``table_exists`` and ``close``. `SqliteDatabase` keeps their exact semantics (a write
+outside a transaction commits at once; nested ``atomic()`` blocks are savepoints; a failed
+statement never leaves an implicit transaction open), so `PgDatabase` and this class stay
+interchangeable behind the vault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+__all__ = ["SqliteDatabase"]
+
+_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+
+
+def _first_keyword(sql: str) -> str:
+    text = sql.lstrip()
+    while text.startswith("--") or text.startswith("/*"):
+        if text.startswith("--"):
+            text = text.split("\n", 1)[1].lstrip() if "\n" in text else ""
+        else:
+            text = text.split("*/", 1)[1].lstrip() if "*/" in text else ""
+    return text.split(None, 1)[0].upper().rstrip(";") if text else ""
+
+
+class SqliteDatabase:
+    """A sqlite3 connection behind the sqlite-utils surface the vault relies on."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlite3.Cursor:
+        """Run one statement; a write outside a transaction is committed at once."""
+        conn = self.conn
+        was_in_transaction = conn.in_transaction
+        try:
+            cursor = conn.execute(sql) if parameters is None else conn.execute(sql, parameters)
+        except Exception:
+            if not was_in_transaction and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if (
+            not was_in_transaction
+            and conn.in_transaction
+            and cursor.description is None
+            and _first_keyword(sql) not in _CONTROL
+        ):
+            conn.execute("COMMIT")
+        return cursor
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[SqliteDatabase]:
+        """A transaction; nested blocks are savepoints."""
+        conn = self.conn
+        if conn.in_transaction:
+            savepoint = f"vault_{secrets.token_hex(8)}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended it already
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            return
+        conn.execute("BEGIN")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def enable_wal(self) -> None:
+        """journal_mode=wal (outside any transaction, as SQLite requires)."""
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            level = self.conn.isolation_level
+            self.conn.isolation_level = None
+            try:
+                self.conn.execute("PRAGMA journal_mode=wal")
+            finally:
+                self.conn.isolation_level = level
+
+    def table_exists(self, table: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        self.conn.close()

@@ -5,8 +5,9 @@ Each variant (light/dark, 1024×700/1600×1000) is one run of the app's own entr
 window manager, no OCPI_ONBOARD_PASSPHRASE and no OS keyring. It is driven as a person
 drives it, as tests/gui and tests/desktop do: the Create-the-vault dialog answered by
 typing, the toolbar's shortcuts (Ctrl+N, Ctrl+Shift+N, Ctrl+I, Ctrl+,), Return through the
-wizards, clicks on list rows and tabs, Ctrl+Q at the end; no window method is called to
-open, fill or advance anything. The partners on the other end are sandbox partners this
+wizards, clicks on list rows and tabs, Ctrl+Q at the end; the connection-health steps
+(Ctrl+Shift+V, F5, the Health tab: scripts/screenshots_health.py) the same way. No window
+method is called to open, fill or advance anything. The partners on the other end are sandbox partners this
 script serves on loopback under invented names; their versions URL and TOKEN_A are typed
 into the Onboard wizard as a person pastes what a partner sent.
 
@@ -42,8 +43,8 @@ VARIANTS: dict[str, tuple[bool, int, int, bool]] = {
 PASSPHRASE = "screenshots passphrase 42"
 # (country, party, role, business name, sandbox fault): onboarded through Ctrl+N
 PARTNERS = (
-    ("BE", "VLT", "CPO", "Volta Charging Network", "none"),
-    ("AT", "ALP", "CPO", "Alpine Energy Points", "none"),
+    ("BE", "VLT", "CPO", "Volta Charging Network", "drift-module"),  # tariffs go, later
+    ("AT", "ALP", "CPO", "Alpine Energy Points", "lying-pagination"),  # found by Verify
     ("IT", "VIA", "CPO", "Via Ricarica", "401-after-registration"),
     ("ES", "SOL", "EMSP", "Sol Recarga", "no-callback"),
 )
@@ -317,6 +318,10 @@ class Driver:
         self.click(log.table.viewport(), log.table.visualRect(index).center())
         await self.until(log.explain.isVisible, "the mix-up explained")
         await self.shoot(window, "main-log-token-mixup")
+
+        from screenshots_health import health  # scripts/: the Health tab, Verify, drift
+
+        await health(self, window)
 
         # Settings (Ctrl+,), then quit (Ctrl+Q)
         if self.dialogs:

@@ -1,123 +1,121 @@
-"""Screenshots of connection health: the partners list's health columns and a partner's
-Health tab with its verify report and drift history (docs/screenshots/health-*.png).
+"""The connection-health part of the user-driven screenshot run (scripts/screenshots.py).
 
-Three in-process sandbox partners with their own identities: one clean, one whose
-pagination headers lie (verified: the report shows the failing checks), one whose tariffs
-module disappeared after registration (checked: drift), one with a 45-day-old token.
-
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_health.py [--out DIR]
+Not a script of its own: `health(driver, window)` is one step of `Driver.run`, on the same
+app, with the same keys-and-clicks driver. Two of the partners typed into the Onboard wizard
+earlier misbehave after registration (sandbox faults served on loopback): AT-ALP's pages
+lie (`lying-pagination`), BE-VLT drops its tariffs module (`drift-module`). Then, as a
+person does: Ctrl+L hides the log pane for room; a click on AT-ALP, Alt+L (Hea&lth),
+Ctrl+Shift+V (Verify connection): the report opens and the mouse wheel scrolls to the failed
+checks (health-verify-report), Escape; Dismiss on the result banner (health-list); a click
+on BE-VLT, F5 (Check connection): the drift in the Health tab (health-drift).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import sys
-import tempfile
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-PARTNERS = (
-    ("BE", "VLT", "Volta Charging Network", "none"),
-    ("AT", "ALP", "Alpine Energy Points", "lying-pagination"),
-    ("IT", "VIA", "Via Ricarica", "drift-module"),
-    ("FR", "ELM", "Électro Recharge", "none"),
-)
-
-
-async def settle(seconds: float = 0.3) -> None:
+def wheel(widget: Any, notches: int) -> None:
+    """Turn the mouse wheel over a widget (negative: down), as a person scrolls."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
-    end = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < end:
-        QApplication.processEvents()
-        await asyncio.sleep(0.02)
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(widget.rect().center())),
+        QPoint(),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
 
 
-async def main(out: Path) -> int:
-    from app.core.tokens import Secret, TokenRole, generate_token
-    from app.gui.controller import Controller
-    from app.gui.main_window import MainWindow, window_state
-    from app.sandbox import SandboxPartner
-    from app.settings import Settings
-    from app.vault import Vault
+async def scroll_until(area: Any, done: Any) -> None:
+    """Wheel down over a scroll area until `done()` or its end."""
+    import asyncio
 
-    tmp = Path(tempfile.mkdtemp(prefix="ocpi-health-shots-"))
-    vault = Vault.open(tmp / "vault.db", passphrase="screenshots only", use_keyring=False)
-    settings = Settings(country_code="DE", party_id="ONB", roles=["EMSP"], business_name="Onboard")
-    controller = Controller(vault, settings, settings_path=tmp / "settings.json")
-    window = MainWindow(controller, state=window_state(tmp / "window.ini"), export_dir=tmp)
-    window.resize(1024, 700)
-    window.show()
-    engine = await controller.engine()
-    sandboxes: list[Any] = []
-    ids: dict[str, int] = {}
-    for country, party, name, fault in PARTNERS:
-        token_a = Secret(generate_token(), TokenRole.A)
-        identity = {
-            "role": "CPO",
-            "country_code": country,
-            "party_id": party,
-            "business_details": {"name": name},
-        }
-        sandbox = SandboxPartner(token_a, versions=("2.2.1",), fault=fault, identity=identity)
-        await sandbox.start()
-        sandboxes.append(sandbox)
-        result = await engine.register(sandbox.versions_url, token_a)
-        assert result.status == "registered", result.diagnosis
-        ids[party] = int(result.partner_id or 0)
-    for party in ("VLT", "ALP"):
-        await engine.verify(ids[party])
-    await engine.check(ids["VIA"])
-    old = (datetime.now(UTC) - timedelta(days=45)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    with vault.transaction():
-        vault._exec("UPDATE credentials SET created = ? WHERE partner_id = ?", (old, ids["ELM"]))
-    window.reload_partners()
-    await settle()
-    window.select_partner(ids["ALP"])
-    await settle()
-    out.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(out / "health-list.png"))
+    bar = area.verticalScrollBar()
+    await asyncio.sleep(0.3)  # a banner just dismissed: the layout settles first
+    for _ in range(40):
+        if done() or bar.value() >= bar.maximum():
+            return
+        wheel(area.viewport(), -1)
+        await asyncio.sleep(0.05)
+
+
+async def dismiss_result(driver: Any, window: Any) -> None:
+    """Click Dismiss on the result banner (Verify finished, Connection OK)."""
     view = window.partner_view
-    view.tabs.setCurrentWidget(window.health_ui.tab)
-    dialog = window.health_ui.tab.open_report()
-    await settle()
-    dialog.grab().save(str(out / "health-verify-report.png"))
-    dialog.close()
-    window.select_partner(ids["VIA"])
-    view.tabs.setCurrentWidget(window.health_ui.tab)
-    await settle()
-    window.grab().save(str(out / "health-drift.png"))
-    window.close()
-    await controller.aclose()
-    for sandbox in sandboxes:
-        await sandbox.stop()
-    vault.close()
-    print(f"wrote health-list.png, health-verify-report.png, health-drift.png to {out}")
-    return 0
+    if view.banner.isVisible():
+        driver.click(view.banner_close)
+        await driver.until(lambda: not view.banner.isVisible(), "the banner dismissed")
 
 
-def run() -> int:
-    import qasync
-    from PySide6.QtWidgets import QApplication
+async def show_health_tab(driver: Any, window: Any) -> None:
+    """Scroll the detail down until the drift history's first rows show (the partner's
+    banners take the top), no further: the partner's name stays in view when it can."""
+    from PySide6.QtCore import QPoint
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    args = parser.parse_args()
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        return loop.run_until_complete(main(args.out))
+    area = window.partner_view.stack.currentWidget()
+    drift = window.health_ui.tab.drift
+
+    def shown() -> bool:
+        rows = drift.mapTo(area.viewport(), QPoint(0, min(drift.height(), 110))).y()
+        return bool(rows <= area.viewport().height())
+
+    await scroll_until(area, shown)
 
 
-if __name__ == "__main__":
-    raise SystemExit(run())
+async def health(driver: Any, window: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    ui = window.health_ui
+    await driver.activate(window)
+    if window.log_pane.isVisible():
+        driver.key(Qt.Key.Key_L, ctrl)  # View ▸ Log
+        await driver.until(lambda: not window.log_pane.isVisible(), "the log pane hidden")
+
+    await driver.select_partner(window, "AT-ALP")
+    await driver.tab(window, Qt.Key.Key_L)  # Hea&lth
+    driver.key(Qt.Key.Key_V, ctrl | shift)  # Verify connection
+    dialog = ui.tab.dialog
+    await driver.until(
+        lambda: dialog.isVisible() and "Last verify" in dialog.title.text(), "the report", 180
+    )
+    await driver.activate(dialog)
+    report = dialog.report
+    fails = [r for r in range(report.rowCount()) if report.item(r, 0).text() == "FAIL"]
+    if fails:  # the failed checks near the top, with a passed one above for context
+        first = max(0, fails[0] - 1)
+        await scroll_until(report, lambda: report.rowViewportPosition(first) <= 0)
+    await driver.shoot(dialog, "health-verify-report", dialog=True)
+    driver.key(Qt.Key.Key_Escape)
+    await driver.until(lambda: not dialog.isVisible(), "the report closed")
+
+    await driver.activate(window)
+    await dismiss_result(driver, window)
+    await show_health_tab(driver, window)
+    await driver.shoot(window, "health-list")
+
+    await driver.select_partner(window, "BE-VLT")
+    await driver.tab(window, Qt.Key.Key_L)
+    driver.key(Qt.Key.Key_F5)  # Check connection
+    drift = ui.tab.drift
+
+    def drifted() -> bool:
+        texts = {drift.item(r, 2).text() for r in range(drift.rowCount()) if drift.item(r, 2)}
+        return bool(texts - {"", "no change"})
+
+    await driver.until(drifted, "the drift in the Health tab", 120)
+    await driver.until(lambda: window.partner_view.banner.isVisible(), "the check's result")
+    await dismiss_result(driver, window)
+    await show_health_tab(driver, window)
+    await driver.shoot(window, "health-drift")
+    await driver.activate(window)
+    driver.key(Qt.Key.Key_L, ctrl)  # the log pane back for what follows

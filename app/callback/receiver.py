@@ -12,9 +12,8 @@ Hooks let the owner persist each step before it takes effect.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
@@ -47,8 +46,60 @@ class PeerSession:
     incoming_details: VersionDetails | None = None
 
 
-RegistrationHook = Callable[[PeerSession, Secret, Secret], Awaitable[None]]
-TranscriptFor = Callable[[PeerSession], Transcript]
+class ReceiverHooks(Protocol):
+    """What the owner of a ReceiverService does at each step (like runner.SenderHooks).
+
+    Each is awaited *before* the step takes effect on our endpoint, so the owner (the
+    engine: vault writes) persists first. The sandbox and the tests use `NoHooks`.
+    """
+
+    def transcript_for(self, session: PeerSession) -> Transcript:
+        """Where the exchanges with this partner are recorded."""
+        ...
+
+    def fetched(
+        self, session: PeerSession, request: Request, token: str, status: int | None
+    ) -> None:
+        """A POST: we called the partner back (`token`: the fingerprint we presented;
+        `status` None when no answer came)."""
+        ...
+
+    async def registered(self, session: PeerSession, token_c: Secret, token_b: Secret) -> None:
+        """A POST: TOKEN_C issued, TOKEN_B received; before TOKEN_A dies."""
+        ...
+
+    async def updated(
+        self, session: PeerSession, new_inbound: Secret, new_outbound: Secret
+    ) -> None:
+        """A PUT: the new token pair, before the old pair is retired."""
+        ...
+
+    async def unregistered(self, session: PeerSession) -> None:
+        """A DELETE, before the partner's tokens are revoked."""
+        ...
+
+
+class NoHooks:
+    """Hooks that keep nothing: a transcript per partner key, no persistence."""
+
+    def transcript_for(self, session: PeerSession) -> Transcript:
+        return Transcript(session.key)
+
+    def fetched(
+        self, session: PeerSession, request: Request, token: str, status: int | None
+    ) -> None:
+        return None
+
+    async def registered(self, session: PeerSession, token_c: Secret, token_b: Secret) -> None:
+        return None
+
+    async def updated(
+        self, session: PeerSession, new_inbound: Secret, new_outbound: Secret
+    ) -> None:
+        return None
+
+    async def unregistered(self, session: PeerSession) -> None:
+        return None
 
 
 class ReceiverService:
@@ -60,19 +111,15 @@ class ReceiverService:
         us: OurParty,
         http_settings: HttpSettings | None = None,
         required_modules: tuple[str, ...] = (),
+        hooks: ReceiverHooks | None = None,
     ) -> None:
         self.tokens = tokens
         self.us = us
         self.http_settings = http_settings or HttpSettings()
         self.required_modules = required_modules
         self.sessions: dict[str, PeerSession] = {}
-        # owner hooks (engine: vault writes; sandbox: nothing)
-        self.on_registered: RegistrationHook | None = (
-            None  # (session, token_c_issued, token_b_received)
-        )
-        self.on_updated: RegistrationHook | None = None
-        self.on_unregistered: Callable[[PeerSession], Awaitable[None]] | None = None
-        self.transcript_for: TranscriptFor | None = None
+        # the owner's hooks (engine: vault writes; sandbox: its own transcript)
+        self.hooks: ReceiverHooks = hooks or NoHooks()
 
     # ---- set-up ---------------------------------------------------------------------------
     def invite(self, key: str, token_a: Secret | None = None) -> PeerSession:
@@ -133,8 +180,7 @@ class ReceiverService:
         session.version = version
         session.warnings = list(machine.warnings)
         session.their_token = machine.token_b
-        if self.on_registered is not None:
-            await self.on_registered(session, token_c, machine.token_b)
+        await self.hooks.registered(session, token_c, machine.token_b)
         # TOKEN_A dies, TOKEN_C lives (after the owner stored it)
         self.tokens.revoke(session.our_token)
         session.our_token = token_c
@@ -157,8 +203,7 @@ class ReceiverService:
         new_token = self.issue_token(machine.token_b, session)
         old_theirs = session.their_token
         session.incoming, session.incoming_details = machine.partner, machine.details
-        if self.on_updated is not None:
-            await self.on_updated(session, new_token, machine.token_b)
+        await self.hooks.updated(session, new_token, machine.token_b)
         session.incoming = session.incoming_details = None
         self.tokens.revoke(session.our_token)
         if old_theirs is not None:
@@ -176,8 +221,7 @@ class ReceiverService:
         session = self.sessions.get(grant.peer)
         if session is None or session.status != "registered":
             raise MethodNotAllowed("not registered")
-        if self.on_unregistered is not None:
-            await self.on_unregistered(session)
+        await self.hooks.unregistered(session)
         session.status = "unregistered"
         self.tokens.revoke_peer(session.key)
 
@@ -210,7 +254,9 @@ class ReceiverService:
                 try:
                     result = await send_with_encoding(http, action, token, encoding)
                 except OnboardingError as exc:
+                    self.hooks.fetched(session, action, token.fingerprint, None)
                     machine.fail_with(exc)  # raises RegistrationRefused (3001)
+                self.hooks.fetched(session, action, token.fingerprint, result.status)
                 session.callback_calls.append(action.url)
                 machine.receive(Response(result.status, result.body, result.content_type))
 
@@ -221,6 +267,4 @@ class ReceiverService:
         return machine.token_b
 
     def _transcript(self, session: PeerSession) -> Transcript:
-        if self.transcript_for is not None:
-            return self.transcript_for(session)
-        return Transcript(session.key)
+        return self.hooks.transcript_for(session)

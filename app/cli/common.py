@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from app.cli.errors import CliError as CliError  # the name the command modules import
 from app.core.atomic import write_private
 
 EXIT_OK = 0
@@ -22,10 +23,6 @@ EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 """A command: parsed arguments in, exit code out."""
-
-
-class CliError(Exception):
-    """A usage or input problem, reported as one line on stderr."""
 
 
 def vault_location(text: str) -> Path | str:

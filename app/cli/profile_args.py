@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.common import CliError
+from app.cli.errors import CliError
 
 
 def add_profile_args(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,7 @@
 """`--self-test`: sandbox partner, full handshake and vault in a temporary directory.
 
 Both sides of the credentials module are rehearsed: we register with the sandbox partner
-(Sender), then invite the demo sender (app.sandbox.demo_sender), which registers with us
+(Sender), then invite the demo sender (app.engine.demo_sender), which registers with us
 (Receiver). Neither TOKEN_A may appear in the vault's files.
 """
 
@@ -66,7 +66,7 @@ async def self_test() -> int:
 async def _rehearse_invite(engine: Any, secrets: list[Any]) -> Any:
     """We invite, the demo sender registers with us; the first failure, else our result."""
     from app.core.http import HttpSettings
-    from app.sandbox.demo_sender import register_demo_sender
+    from app.engine.demo_sender import register_demo_sender
 
     invitation = await engine.invite()
     secrets.append(invitation.token_a)

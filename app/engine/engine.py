@@ -1,60 +1,46 @@
 """The engine: composes the HTTP driver, our endpoint and the vault into user operations.
 
 Qt-free. The CLI awaits it on asyncio.run; the GUI controller awaits it on the qasync loop.
-Every run is written to the vault before each side effect (design.md, "The handshake as
-states") and recorded, redacted, in one transcript that the vault stores and listeners see.
+Every run is written to the vault before each side effect (docs/architecture.md, "Crash
+points") and recorded, redacted, in one transcript that the vault stores and listeners see.
+The state lives in `EngineContext` (app/engine/context.py); each operation is a function of
+a sibling module over that context, imported here at the top: no module imports this one.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from app.callback.receiver import PeerSession, ReceiverService
-from app.callback.tokenbook import TokenBook
-from app.core.diagnosis import OnboardingError, fail
-from app.core.events import Event
-from app.core.handshake import OurParty
+import app.core.tokens as core_tokens
 from app.core.http import HttpSettings
 from app.core.ocpi import SUPPORTED_VERSIONS
+from app.core.profile import Profile
 from app.core.tokens import Secret, TokenRole
-from app.engine.recorder import RunRecorder
+from app.engine import drift_check, invite, manage, recovery, reregister
+from app.engine import verify as verify_run
+from app.engine.context import (
+    EngineContext,
+    EntrySink,
+    EventSink,
+    crash_point,
+    internal_failure,
+    peer_key,
+)
+from app.engine.progress import RunSink
+from app.engine.receiver_hooks import VaultReceiverHooks
+from app.engine.register import Registration
 from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
-from app.vault import CredentialRecord, Direction, PartnerRecord, TokenState, Vault
+from app.engine.verify_checks import VerifyReport
+from app.vault import Vault
 
-if TYPE_CHECKING:  # aiohttp's server side loads only when we serve (issue 13)
-    from app.callback.server import CallbackServer, CallRecord
-
-EventSink = Callable[[Event], None]
-EntrySink = Callable[[dict[str, Any]], None]
-
-KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
-MAX_UNATTRIBUTED_PER_RUN = 25
+__all__ = ["Engine", "EntrySink", "EventSink", "crash_point", "internal_failure", "peer_key"]
 
 
-def crash_point(name: str) -> None:
-    """Fault injection for the crash-safety tests: die by SIGKILL at a named step.
+class Engine(EngineContext):
+    """User-level OCPI operations over one vault; owns our embedded endpoint.
 
-    Only active when OCPI_ONBOARD_KILL_AT names this step; the tests set it in a subprocess
-    to prove that a run killed at any step reopens consistently.
+    `on_event`/`on_entry` see every run's events and transcript entries (the CLI prints
+    them); `on_run` is the typed, run-scoped progress channel (app/engine/progress.py) the
+    GUI follows.
     """
-    if os.environ.get(KILL_AT_ENV) == name:
-        sys.stdout.write(f"KILLED AT {name}\n")
-        sys.stdout.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def peer_key(partner_id: int) -> str:
-    return f"partner:{partner_id}"
-
-
-class Engine:
-    """User-level OCPI operations over one vault; owns our embedded endpoint."""
 
     def __init__(
         self,
@@ -65,76 +51,22 @@ class Engine:
         callback: CallbackSettings | None = None,
         on_event: EventSink | None = None,
         on_entry: EntrySink | None = None,
+        on_run: RunSink | None = None,
         required_modules: tuple[str, ...] = (),
         versions: tuple[str, ...] = SUPPORTED_VERSIONS,
     ) -> None:
-        self.vault = vault
-        self.identity = identity
-        self.http_settings = http or HttpSettings()
-        self.callback_settings = callback or CallbackSettings()
-        self.on_event = on_event
-        self.on_entry = on_entry
-        self.required_modules = required_modules
-        self.versions = versions
-        self.tokens = TokenBook()
-        self.us = OurParty(identity.credentials_roles(), "http://127.0.0.1/ocpi/versions")
-        self.receiver = ReceiverService(self.tokens, self.us, self.http_settings, required_modules)
-        self.server: CallbackServer | None = None
-        self._recorders: dict[str, RunRecorder] = {}
-        # invitations being waited for: peer key -> future resolved with the partner id
-        self.invite_waiters: dict[str, asyncio.Future[int]] = {}
-        self._sandboxes: list[Any] = []
-        self._started = False
-
-    # ---- lifecycle ---------------------------------------------------------------------
-    async def start(self) -> None:
-        """Start our embedded endpoint (embedded mode) and load registered partners' tokens."""
-        if self._started:
-            return
-        settings = self.callback_settings
-        if settings.mode == "client":
-            # Only calls out (check, verify): no endpoint, so no partner can call in.
-            self._started = True
-            return
-        if settings.mode == "embedded":
-            from app.callback.server import CallbackServer, ServerConfig
-
-            self.server = CallbackServer(
-                self.tokens,
-                self.receiver,
-                ServerConfig(
-                    host=settings.listen_host,
-                    port=settings.listen_port,
-                    public_url=settings.public_url,
-                    versions=self.versions,
-                    ssl_context=settings.ssl_context,
-                ),
-            )
-            await self.server.start()
-            self.server.subscribe(self._on_inbound)
-            self.us.versions_url = self.server.versions_url
-        else:
-            if not settings.own_versions_url:
-                raise fail("reg.preflight_failed", "no versions URL given for our platform")
-            self.us.versions_url = settings.own_versions_url
-        self._load_registered()
-        from app.engine.invite import attach_receiver_hooks
-
-        attach_receiver_hooks(self)
-        self._started = True
-
-    async def aclose(self) -> None:
-        for recorder in list(self._recorders.values()):
-            with contextlib.suppress(Exception):
-                recorder.flush()
-        for sandbox in self._sandboxes:
-            with contextlib.suppress(Exception):
-                await sandbox.stop()
-        self._sandboxes.clear()
-        if self.server is not None:
-            await self.server.stop()
-            self.server = None
-        self._started = False
+        super().__init__(
+            vault,
+            identity,
+            http=http,
+            callback=callback,
+            on_event=on_event,
+            on_entry=on_entry,
+            on_run=on_run,
+            required_modules=required_modules,
+            versions=versions,
+            receiver_hooks=VaultReceiverHooks,
+        )
 
     async def __aenter__(self) -> Engine:
         await self.start()
@@ -143,104 +75,7 @@ class Engine:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    @property
-    def our_versions_url(self) -> str:
-        return self.us.versions_url
-
-    @property
-    def embedded(self) -> bool:
-        return self.callback_settings.mode == "embedded"
-
-    def _load_registered(self) -> None:
-        """Let registered partners keep calling us: grant their inbound tokens again."""
-        active: dict[int, dict[Direction, CredentialRecord]] = {}
-        for cred in self.vault.tokens(None, state=TokenState.ACTIVE):  # oldest first
-            if cred.role != TokenRole.A:
-                active.setdefault(cred.partner_id, {})[cred.direction] = cred
-        for partner in self.vault.partners(status="registered"):
-            assert partner.id is not None
-            creds = active.get(partner.id, {})
-            inbound, outbound = creds.get(Direction.INBOUND), creds.get(Direction.OUTBOUND)
-            if inbound is None:
-                continue
-            self.receiver.restore(
-                PeerSession(
-                    peer_key(partner.id),
-                    partner.our_role,
-                    self.vault.reveal(inbound.id).with_role(inbound.role),
-                    self.vault.reveal(outbound.id) if outbound else None,
-                    partner.ocpi_version,
-                    status="registered",
-                )
-            )
-        for invite_run in self.vault.runs(unfinished_only=True):
-            if invite_run.kind != "invite" or invite_run.partner_id is None:
-                continue
-            for cred in self.vault.tokens(
-                invite_run.partner_id, role=TokenRole.A, direction=Direction.INBOUND
-            ):
-                if cred.state == TokenState.ACTIVE:
-                    self.receiver.invite(
-                        peer_key(invite_run.partner_id), self.vault.reveal(cred.id)
-                    )
-
-    # ---- recorders and inbound calls ---------------------------------------------------
-    def recorder(
-        self, run_id: str, key: str | None, secrets: list[Secret] | None = None
-    ) -> RunRecorder:
-        recorder = RunRecorder(self.vault, run_id, self.on_event, self.on_entry, secrets)
-        if key is not None:
-            self._recorders[key] = recorder
-        return recorder
-
-    def release(self, key: str | None) -> None:
-        if key is not None:
-            recorder = self._recorders.pop(key, None)
-            if recorder is not None:
-                recorder.flush()
-
-    def _on_inbound(self, call: CallRecord) -> None:
-        if call.peer is not None and call.peer in self._recorders:
-            self._recorders[call.peer].inbound(call)
-        elif call.peer is None:
-            # A call we cannot attribute may be the partner erring (worth seeing in the run)
-            # or anyone scanning the endpoint: each run records a bounded number of them.
-            for recorder in list(self._recorders.values()):
-                if recorder.unattributed < MAX_UNATTRIBUTED_PER_RUN:
-                    recorder.unattributed += 1
-                    recorder.inbound(call)
-
-    def discovery_calls(self, key: str, since: float) -> set[str]:
-        """Which of our endpoints the partner fetched, accepted, since a moment."""
-        if self.server is None:
-            return set()
-        return {c.kind for c in self.server.calls if c.peer == key and c.accepted and c.at >= since}
-
-    # ---- partners ----------------------------------------------------------------------
-    def partner(self, ref: int | str) -> PartnerRecord:
-        return self.vault.partner(ref)
-
-    def outbound_token(self, partner: PartnerRecord) -> tuple[int, Secret]:
-        assert partner.id is not None
-        active = self.vault.tokens(
-            partner.id, direction=Direction.OUTBOUND, state=TokenState.ACTIVE
-        )
-        active = [c for c in active if c.role != TokenRole.A]
-        if not active:
-            raise fail("vault.no_token_c", partner.ref)
-        cred = active[-1]
-        return cred.id, self.vault.reveal(cred.id).with_role(cred.role)
-
-    def inbound_token(self, partner: PartnerRecord) -> tuple[int, Secret] | None:
-        assert partner.id is not None
-        active = self.vault.tokens(partner.id, direction=Direction.INBOUND, state=TokenState.ACTIVE)
-        active = [c for c in active if c.role != TokenRole.A]
-        if not active:
-            return None
-        cred = active[-1]
-        return cred.id, self.vault.reveal(cred.id).with_role(cred.role)
-
-    # ---- operations (implemented in sibling modules) ------------------------------------
+    # ---- Sender ------------------------------------------------------------------------
     def registration(
         self,
         versions_url: str,
@@ -249,10 +84,9 @@ class Engine:
         ocpi_version: str | None = None,
         token_encoding: str | None = None,
         verify: bool = True,
-        profile: Any = None,
-    ) -> Any:
-        from app.engine.register import Registration
-
+        profile: Profile | None = None,
+    ) -> Registration:
+        """A registration to drive step by step: `discover()`, then `register()`."""
         return Registration(
             self,
             versions_url,
@@ -271,7 +105,7 @@ class Engine:
         ocpi_version: str | None = None,
         token_encoding: str | None = None,
         verify: bool = True,
-        profile: Any = None,
+        profile: Profile | None = None,
     ) -> RunResult:
         reg = self.registration(
             versions_url,
@@ -281,87 +115,49 @@ class Engine:
             verify=verify,
             profile=profile,
         )
-        result: RunResult = await reg.run()
-        return result
+        return await reg.run()
 
+    # ---- Receiver ----------------------------------------------------------------------
     async def invite(self, token_a: Secret | None = None) -> Invitation:
-        from app.engine.invite import invite
-
-        return await invite(self, token_a)
+        return await invite.invite(self, token_a)
 
     async def wait_for_registration(
         self, invitation: Invitation, timeout: float | None
     ) -> RunResult:
-        from app.engine.invite import wait_for_registration
+        return await invite.wait_for_registration(self, invitation, timeout)
 
-        return await wait_for_registration(self, invitation, timeout)
-
+    # ---- registered partners -----------------------------------------------------------
     async def rotate(self, ref: int | str, token_a: Secret | None = None) -> RunResult:
         """PUT, or DELETE and a new registration (the profile's rotation, or a TOKEN_A)."""
-        from app.engine.reregister import rotate_as_profiled
-
-        return await rotate_as_profiled(self, ref, token_a)
+        return self.finished(await reregister.rotate_as_profiled(self, ref, token_a))
 
     async def unregister(self, ref: int | str) -> RunResult:
-        from app.engine.manage import unregister
-
-        return await unregister(self, ref)
+        return self.finished(await manage.unregister(self, ref))
 
     async def check(self, ref: int | str) -> RunResult:
-        from app.engine.manage import check
-
-        self.refuse_gone_sandbox(ref)
-        return await check(self, ref)
+        return self.finished(await manage.check_served(self, ref))
 
     async def check_drift(self, ref: int | str, accept_drift: bool = False) -> RunResult:
         """check, then (accept_drift) re-baseline or upgrade (app/engine/drift_check.py)."""
-        from app.engine.drift_check import check_partner
+        return self.finished(await drift_check.check_partner(self, ref, accept_drift))
 
-        return await check_partner(self, ref, accept_drift)
-
-    async def verify(self, ref: int | str, probe_auth: bool = False) -> Any:
-        """A read-only conformance run (app/engine/verify.py) -> VerifyReport."""
-        from app.engine.verify import verify
-
+    async def verify(self, ref: int | str, probe_auth: bool = False) -> VerifyReport:
+        """A read-only conformance run (app/engine/verify.py)."""
         self.refuse_gone_sandbox(ref)
-        return await verify(self, ref, probe_auth)
-
-    def sandbox_gone(self, partner: PartnerRecord) -> bool:
-        """A sandbox partner whose sandbox this engine does not serve (any more)."""
-        from app.engine.health import is_sandbox, sandbox_served
-        from app.vault.facts import latest_runs
-
-        assert partner.id is not None
-        runs = latest_runs(self.vault, [partner.id]).get(partner.id, {})
-        return is_sandbox(runs) and not sandbox_served(partner, runs, self.running_sandboxes())
-
-    def refuse_gone_sandbox(self, ref: int | str) -> None:
-        """Say plainly that the sandbox is gone, instead of letting a refused connection
-        read as "the partner's platform is down"."""
-        partner = self.vault.partner(ref)
-        if self.sandbox_gone(partner):
-            raise fail("sandbox.not_running", partner.versions_url or partner.ref)
-
-    def unfinished_runs(self) -> list[Any]:
-        return [r for r in self.vault.runs(unfinished_only=True)]
+        return await verify_run.verify(self, ref, probe_auth)
 
     async def recover(self, run_id: str, action: str) -> RunResult:
-        from app.engine.recovery import recover
+        return self.finished(await recovery.recover(self, run_id, action))
 
-        return await recover(self, run_id, action)
-
-    def running_sandboxes(self) -> list[str]:
-        """Versions URLs of the sandbox partners this engine serves right now."""
-        return [sandbox.versions_url for sandbox in self._sandboxes]
-
+    # ---- sandbox -----------------------------------------------------------------------
     async def start_sandbox(
         self, fault: str = "none", version: str | None = None
     ) -> tuple[str, Secret]:
         """A sandbox partner on loopback for a first onboarding; stopped with the engine."""
-        from app.core.tokens import generate_token
-        from app.sandbox import SandboxPartner
+        # looked up at call time: the canary tests replace the generator
+        from app.sandbox import SandboxPartner  # aiohttp's server loads only when it serves
 
-        token_a = Secret(generate_token(), TokenRole.A)
+        token_a = Secret(core_tokens.generate_token(), TokenRole.A)
         versions = (version,) if version else SUPPORTED_VERSIONS
         sandbox = SandboxPartner(
             token_a, versions=versions, fault=fault, http_settings=self.http_settings
@@ -369,9 +165,3 @@ class Engine:
         await sandbox.start()
         self._sandboxes.append(sandbox)
         return sandbox.versions_url, token_a
-
-
-def internal_failure(exc: BaseException) -> OnboardingError:
-    """An unexpected exception as a diagnosis naming only its type (no message: it could
-    carry a value)."""
-    return fail("internal", type(exc).__name__)

@@ -27,9 +27,8 @@ from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.transcript import Transcript
 from app.engine.health import FAILING, Finding
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
-
+if TYPE_CHECKING:  # the GUI's liveness loop loads no HTTP server stack
+    from app.engine.context import EngineContext
 
 # Documentation addresses (RFC 5737 / RFC 3849): a UDP connect to them sends no packet.
 _OFF_MACHINE = ((socket.AF_INET, ("192.0.2.1", 9)), (socket.AF_INET6, ("2001:db8::1", 9)))
@@ -62,7 +61,7 @@ class Alive:
     message: str = ""
 
 
-async def still_alive(engine: Engine, partner_id: int) -> Alive:
+async def still_alive(engine: EngineContext, partner_id: int) -> Alive:
     """One GET of the partner's versions endpoint with the token we present; no run, no
     vault write (the request is not kept: it carries nothing but the versions list)."""
     partner = engine.vault.partner(partner_id)

@@ -8,143 +8,41 @@ outbound token replaces the old one in the same transaction that supersedes the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from app.callback.tokenbook import Stage
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.core.events import Event, Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import Request
-from app.core.http import OcpiHttp, make_client
-from app.core.judging import Response, choose_version, judge_in_context, tolerated
+from app.core.events import Event, Level, StepDone, StepStarted
+from app.core.judging import choose_version
 from app.core.models import parse_version_details
-from app.core.ocpi import Envelope, canonical_version
+from app.core.ocpi import canonical_version
 from app.core.rotation import UpdateHandshake
-from app.core.runner import EncodingChoice, UpdateHooks, drive_update, send_with_encoding
+from app.core.runner import UpdateHooks, drive_update
 from app.core.tokens import Secret, TokenRole, generate_token
+from app.engine.baseline import assess, token_age_days
 from app.engine.bookkeeping import retire_live_tokens
-from app.engine.drift_check import assess, token_age_days
-from app.engine.engine import Engine, crash_point, internal_failure, peer_key
-from app.engine.partner_profile import apply_to_http, settings_for, stored_profile
+from app.engine.context import EngineContext, crash_point, internal_failure
+from app.engine.operation import Operation, credentials_url, peer_of
 from app.engine.results import RunResult
-from app.vault import Direction, PartnerRecord, TokenState
+from app.vault import Direction, TokenState
 from app.vault.records import now_iso
 
-
-def _peer(partner: PartnerRecord) -> dict[str, object]:
-    return {
-        "country_code": partner.country_code,
-        "party_id": partner.party_id,
-        "roles": [r.get("role") for r in partner.roles if r.get("role")],
-    }
+# the names verify.py, modules.py and reregister.py knew (app/engine/operation.py now)
+_Op = Operation
+_peer = peer_of
+_credentials_url = credentials_url
 
 
-def _credentials_url(partner: PartnerRecord) -> str | None:
-    for endpoint in partner.endpoints:
-        if str(endpoint.get("identifier", "")).lower() == "credentials":
-            return str(endpoint.get("url"))
-    return None
+async def check_served(engine: EngineContext, ref: int | str) -> RunResult:
+    """`check`, refused at once (no network) for a sandbox partner whose sandbox is gone."""
+    engine.refuse_gone_sandbox(ref)
+    return await check(engine, ref)
 
 
-class _Op:
-    """Shared scaffolding of a management run: vault run, recorder, HTTP client."""
-
-    def __init__(self, engine: Engine, ref: int | str, kind: str) -> None:
-        self.engine = engine
-        self.vault = engine.vault
-        self.partner = engine.partner(ref)
-        assert self.partner.id is not None
-        self.kind = kind
-        self.key = peer_key(self.partner.id)
-        self.out_id, self.outbound = engine.outbound_token(self.partner)
-        inbound = engine.inbound_token(self.partner)
-        self.in_id: int | None = inbound[0] if inbound else None
-        self.inbound: Secret | None = inbound[1] if inbound else None
-        self.run = self.vault.start_run(kind, self.partner.id, state="new")
-        secrets = [s for s in (self.outbound, self.inbound) if s is not None]
-        self.recorder = engine.recorder(self.run.id, self.key, secrets)
-        self.encoding = EncodingChoice(self.partner.token_encoding or "auto")
-        self.profile = stored_profile(self.vault, self.partner)
-        settings = settings_for(engine.http_settings, self.profile)  # mTLS from the vault copy
-        self.client = make_client(settings)
-        self.http = OcpiHttp(self.client, self.recorder.transcript, settings, self.recorder.emit)
-        apply_to_http(engine, self.http, self.partner, self.profile)
-        self.warnings: list[Diagnosis] = []  # deviations tolerated in the partner's answers
-
-    async def close(self) -> None:
-        await self.client.aclose()
-        self.engine.release(self.key)
-
-    async def send(
-        self, url: str, version: str | None, method: str = "GET", context: str = "check"
-    ) -> Envelope:
-        """One request with the current outbound token, judged for this operation."""
-        request = Request(self.kind, method, url, self.outbound.role, None, version)
-        result = await send_with_encoding(self.http, request, self.outbound, self.encoding)
-        envelope = judge_in_context(
-            Response(result.status, result.body, result.content_type), context
-        )
-        for warning in tolerated(envelope, f"{method} {context}"):
-            warning = self.recorder.transcript.redactor.diagnosis(warning)
-            self.recorder.diagnosis(warning)
-            self.warnings.append(warning)
-        return envelope
-
-    async def get(self, url: str, version: str | None) -> Envelope:
-        return await self.send(url, version)
-
-    def result(
-        self, status: str, version: str | None, warnings: list[Diagnosis] | None = None
-    ) -> RunResult:
-        return RunResult(
-            status,
-            self.run.id,
-            kind=self.kind,
-            partner_id=self.partner.id,
-            peer=_peer(self.partner),
-            ocpi_version=version,
-            token_c_fingerprint=self.outbound.fingerprint if status == "ok" else None,
-            warnings=warnings or [],
-        )
-
-    async def guard(
-        self, body: Callable[[], Awaitable[RunResult]], cancelled_outcome: str = "cancelled"
-    ) -> RunResult:
-        """Run an operation's body: every failure becomes a failed result with its
-        diagnosis (never a traceback); cancellation is recorded, then re-raised."""
-        try:
-            return await body()
-        except OnboardingError as exc:
-            return self.failed(exc.diagnosis)
-        except asyncio.CancelledError:
-            self.failed(diagnose("reg.cancelled"), cancelled_outcome)
-            raise
-        except Exception as exc:
-            return self.failed(internal_failure(exc).diagnosis)
-        finally:
-            await self.close()
-
-    def failed(self, diagnosis: Diagnosis, outcome: str = "failed") -> RunResult:
-        diagnosis = self.recorder.transcript.redactor.diagnosis(diagnosis)  # echoed tokens
-        self.vault.update_run(self.run.id, outcome=outcome, diagnosis=diagnosis.to_dict())
-        self.recorder.emit(
-            StepFailed(diagnosis.message, Level.ERROR, step=self.kind, diagnosis=diagnosis)
-        )
-        return RunResult(
-            "failed",
-            self.run.id,
-            kind=self.kind,
-            partner_id=self.partner.id,
-            peer=_peer(self.partner),
-            ocpi_version=self.partner.ocpi_version,
-            diagnosis=diagnosis,
-        )
-
-
-async def check(engine: Engine, ref: int | str) -> RunResult:
+async def check(engine: EngineContext, ref: int | str) -> RunResult:
     """GET versions and the negotiated version's details with the current outbound token."""
     await engine.start()
-    op = _Op(engine, ref, "check")
+    op = Operation(engine, ref, "check")
 
     async def body() -> RunResult:
         op.recorder.emit(
@@ -208,11 +106,11 @@ def _version_names(data: object) -> list[str] | None:
     return [str(v.get("version")) for v in data if isinstance(v, dict) and v.get("version")]
 
 
-async def unregister(engine: Engine, ref: int | str) -> RunResult:
+async def unregister(engine: EngineContext, ref: int | str) -> RunResult:
     """DELETE our credentials at the partner; both sides' tokens for it are revoked."""
     await engine.start()
-    op = _Op(engine, ref, "unregister")
-    url = _credentials_url(op.partner)
+    op = Operation(engine, ref, "unregister")
+    url = credentials_url(op.partner)
 
     async def body() -> RunResult:
         if engine.sandbox_gone(op.partner):  # nobody to tell: end it here, and say so
@@ -250,7 +148,7 @@ async def unregister(engine: Engine, ref: int | str) -> RunResult:
     return await op.guard(body, cancelled_outcome="interrupted")
 
 
-def _revoke_all(op: _Op) -> None:
+def _revoke_all(op: Operation) -> None:
     assert op.partner.id is not None
     with op.vault.transaction():
         retire_live_tokens(op.vault, op.partner.id, TokenState.REVOKED)
@@ -259,13 +157,13 @@ def _revoke_all(op: _Op) -> None:
     op.engine.receiver.forget(op.key)
 
 
-async def rotate(engine: Engine, ref: int | str, version: str | None = None) -> RunResult:
+async def rotate(engine: EngineContext, ref: int | str, version: str | None = None) -> RunResult:
     """PUT our credentials with a new inbound token; store the partner's new token.
 
     `version`: PUT at this OCPI version instead of the registered one (the guided upgrade
     of OCPI credentials "Updating to a newer version")."""
     await engine.start()
-    op = _Op(engine, ref, "rotate")
+    op = Operation(engine, ref, "rotate")
     partner_id = op.partner.id
     assert partner_id is not None
     if op.inbound is None:
@@ -356,7 +254,7 @@ async def rotate(engine: Engine, ref: int | str, version: str | None = None) -> 
             op.run.id,
             kind="rotate",
             partner_id=op.partner.id,
-            peer=_peer(op.partner),
+            peer=peer_of(op.partner),
             ocpi_version=machine.ocpi_version,
             token_c_fingerprint=machine.new_outbound.fingerprint,
             mutual_discovery="complete" if op.engine.embedded else "unknown",

@@ -16,8 +16,8 @@ from app.core.diagnosis import OnboardingError, diagnose
 from app.core.events import StepDone, StepStarted
 from app.core.judging import Response, judge_in_context, tolerated
 from app.core.ocpi import uses_base64_header
-from app.engine.engine import Engine
-from app.engine.manage import _Op
+from app.engine.context import EngineContext
+from app.engine.operation import Operation
 
 
 @dataclass
@@ -39,11 +39,11 @@ def _module_url(endpoints: list[dict[str, Any]], module: str, role: str | None) 
 
 
 async def fetch_module_page(
-    engine: Engine, ref: int | str, module: str, role: str | None = "SENDER"
+    engine: EngineContext, ref: int | str, module: str, role: str | None = "SENDER"
 ) -> ModulePage:
     """GET the first page of `module` (limit = the profile's page limit, if any)."""
     await engine.start()
-    op = _Op(engine, ref, "check")
+    op = Operation(engine, ref, "check")
     try:
         url = _module_url(op.partner.endpoints, module, role)
         if url is None:

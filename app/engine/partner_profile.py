@@ -11,7 +11,6 @@ import contextlib
 import ssl
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.events import Event, Level
@@ -20,11 +19,9 @@ from app.core.http import HttpSettings, OcpiHttp
 from app.core.profile import Learnt, Profile, propose
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret
+from app.engine.context import EngineContext
 from app.vault import PartnerRecord, Vault
 from app.vault.profiles import ProfileStore
-
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
 
 ACTIVATION_POLL_S = 2.0
 
@@ -54,7 +51,7 @@ def stored_profile(vault: Vault, partner: PartnerRecord) -> Profile:
     return replace(profile, name=partner.ref, source="vault")
 
 
-def routing_headers(engine: Engine, partner: PartnerRecord) -> dict[str, str]:
+def routing_headers(engine: EngineContext, partner: PartnerRecord) -> dict[str, str]:
     """OCPI-from (us) and OCPI-to (them) for module calls through a hub."""
     return {
         "OCPI-from-country-code": engine.identity.country_code.upper(),
@@ -64,7 +61,9 @@ def routing_headers(engine: Engine, partner: PartnerRecord) -> dict[str, str]:
     }
 
 
-def apply_to_http(engine: Engine, http: OcpiHttp, partner: PartnerRecord, profile: Profile) -> None:
+def apply_to_http(
+    engine: EngineContext, http: OcpiHttp, partner: PartnerRecord, profile: Profile
+) -> None:
     """Routing headers on this run's module calls when the profile asks for them."""
     http.routing = routing_headers(engine, partner) if profile.routing_headers else None
 

@@ -1,5 +1,6 @@
 """A run's recorder: one Transcript, persisted entry by entry in the vault, fanned out to
-the GUI/CLI listeners. Events go through here so the log pane and the export agree."""
+the GUI/CLI listeners and the run's progress channel. Events go through here so the log
+pane and the export agree."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from app.core.diagnosis import Diagnosis, Severity
 from app.core.events import CallbackReceived, DiagnosisRaised, Event, Level, StateChanged
 from app.core.tokens import Secret
 from app.core.transcript import Entry, Transcript
+from app.engine.progress import (
+    Channel,
+    EntryRecorded,
+    OurEndpoint,
+    PartnerCalled,
+    StepKey,
+    StepStatus,
+)
 from app.vault import Vault
 
 if TYPE_CHECKING:
@@ -27,9 +36,12 @@ class RunRecorder:
         on_event: EventSink | None,
         on_entry: EntrySink | None,
         secrets: list[Secret] | None = None,
+        *,
+        channel: Channel | None = None,
     ) -> None:
         self.vault = vault
         self.run_id = run_id
+        self.channel = channel or Channel(None)
         self.transcript = Transcript(run_id)
         for secret in secrets or []:
             self.transcript.add_secret(secret)
@@ -47,6 +59,7 @@ class RunRecorder:
             self.flush()
         if self._on_entry is not None:
             self._on_entry(entry)
+        self.channel.send(EntryRecorded(self.run_id, entry))
 
     def flush(self) -> None:
         """Write buffered transcript entries in one transaction (at each state change and at
@@ -67,6 +80,27 @@ class RunRecorder:
             self.transcript.add_event(event)
         if self._on_event is not None:
             self._on_event(event)
+
+    def step(
+        self,
+        step: StepKey,
+        status: StepStatus,
+        *,
+        state: str = "",
+        detail: str | None = None,
+        tokens: tuple[str, ...] = (),
+        only_open: bool = False,
+    ) -> None:
+        """A checklist step moved (the progress channel only: the transcript has the events)."""
+        self.channel.step(
+            self.run_id,
+            step,
+            status,
+            state=state,
+            detail=detail,
+            tokens=tokens,
+            only_open=only_open,
+        )
 
     def state(self, state: str, message: str | None = None) -> None:
         self.emit(StateChanged(message or f"State: {state}", state=state))
@@ -103,6 +137,16 @@ class RunRecorder:
                 token=call.token,
                 http_status=call.status,
                 accepted=call.accepted,
+            )
+        )
+        self.channel.send(
+            PartnerCalled(
+                self.run_id,
+                OurEndpoint.of(call.kind),
+                call.method,
+                call.token,
+                call.status,
+                call.accepted,
             )
         )
         for diagnosis in call.diagnoses:

@@ -24,7 +24,9 @@ from app.core.judging import Response, judge_in_context
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import TokenRole
 from app.core.transcript import Transcript
-from app.engine.engine import Engine, peer_key
+from app.engine.context import EngineContext, peer_key
+from app.engine.manage import check_served, unregister
+from app.engine.register import register
 from app.engine.results import RunResult
 from app.vault import Direction, RunRecord, TokenState
 
@@ -50,7 +52,7 @@ def describe(run: RunRecord) -> str:
     return f"{run.kind} run {run.id[:8]} stopped at '{run.state}': {meaning}."
 
 
-async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
+async def recover(engine: EngineContext, run_id: str, action: str) -> RunResult:
     if action not in ("resume", "cleanup"):
         raise fail("internal", f"unknown recovery action {action}")
     vault = engine.vault
@@ -77,14 +79,16 @@ async def recover(engine: Engine, run_id: str, action: str) -> RunResult:
         vault.update_run(run.id, outcome="interrupted")
         if action == "resume":
             return await (
-                engine.check(partner_id) if run.kind == "check" else engine.unregister(partner_id)
+                check_served(engine, partner_id)
+                if run.kind == "check"
+                else unregister(engine, partner_id)
             )
         return _done(run, "cleaned")
     vault.update_run(run.id, outcome="interrupted")
     return _done(run, "cleaned")
 
 
-def _recover_reregister(engine: Engine, run: RunRecord) -> RunResult:
+def _recover_reregister(engine: EngineContext, run: RunRecord) -> RunResult:
     """A rotation by DELETE + register stopped mid-way: before the DELETE's answer nothing
     is known; after it, only a fresh TOKEN_A from the hub brings the connection back. The
     old credentials stay stored (retired); the run says what to ask for."""
@@ -104,7 +108,7 @@ def _done(run: RunRecord, status: str) -> RunResult:
     return RunResult(status, run.id, kind=run.kind, partner_id=run.partner_id)
 
 
-async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunResult:
+async def _recover_register(engine: EngineContext, run: RunRecord, action: str) -> RunResult:
     vault = engine.vault
     assert run.partner_id is not None
     partner_id = run.partner_id
@@ -112,7 +116,7 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
     if run.state == "registered":
         vault.update_run(run.id, outcome="succeeded")
         if action == "resume":
-            return await engine.check(partner_id)
+            return await check_served(engine, partner_id)
         return _done(run, "cleaned")
 
     def revoke_pending_b() -> None:
@@ -126,7 +130,8 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
         if action == "cleanup" or not token_a_creds:
             return _done(run, "cleaned")
         token_a = vault.reveal(token_a_creds[-1].id).with_role(TokenRole.A)
-        return await engine.register(
+        return await register(
+            engine,
             vault.partner(partner_id).versions_url,
             token_a,
             ocpi_version=run.data.get("ocpi_version"),
@@ -159,7 +164,8 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
         with vault.transaction():
             revoke_pending_b()
             vault.update_run(run.id, outcome="cancelled")
-        return await engine.register(
+        return await register(
+            engine,
             vault.partner(partner_id).versions_url,
             token_a,
             ocpi_version=run.data.get("ocpi_version"),
@@ -186,7 +192,7 @@ async def _recover_register(engine: Engine, run: RunRecord, action: str) -> RunR
 
 
 async def _recover_rotate(
-    engine: Engine, run: RunRecord, action: str, partner_id: int
+    engine: EngineContext, run: RunRecord, action: str, partner_id: int
 ) -> RunResult:
     """Before put_sent the old pair is untouched: revoke the new token. At put_sent the
     partner may have switched: check with the old token decides."""
@@ -198,12 +204,12 @@ async def _recover_rotate(
                 vault.set_token_state(cred.id, TokenState.REVOKED)
             vault.update_run(run.id, outcome="cancelled")
         if action == "resume":
-            return await engine.check(partner_id)
+            return await check_served(engine, partner_id)
         return _done(run, "cleaned")
     vault.update_run(
         run.id, outcome="interrupted", diagnosis=diagnose("reg.unknown_outcome").to_dict()
     )
-    checked = await engine.check(partner_id)
+    checked = await check_served(engine, partner_id)
     with vault.transaction():
         if checked.ok:  # the partner still takes the old token: the PUT never applied
             for cred in pending:

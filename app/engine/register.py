@@ -15,18 +15,16 @@ from dataclasses import replace
 import httpx
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
-from app.core.events import Level, StepDone, StepFailed, StepStarted
-from app.core.handshake import Request, SenderHandshake, SenderState
+from app.core.events import Event, Level, ResponseReceived, StepDone, StepFailed
+from app.core.handshake import SenderHandshake, SenderState
 from app.core.http import OcpiHttp, make_client
 from app.core.inputs import check_token, check_versions_url, errors
-from app.core.judging import Response, judge
-from app.core.models import Credentials
 from app.core.profile import Profile
-from app.core.runner import EncodingChoice, SenderHooks, drive_sender, send_with_encoding
+from app.core.runner import EncodingChoice, SenderHooks, drive_sender
 from app.core.tokens import Secret, TokenRole, generate_token
-from app.engine.bookkeeping import replace_same_identity
-from app.engine.drift_check import snapshot_registration
-from app.engine.engine import Engine, crash_point, internal_failure, peer_key
+from app.engine.baseline import snapshot_registration
+from app.engine.bookkeeping import close_failed_run, replace_same_identity, sender_partner
+from app.engine.context import EngineContext, crash_point, internal_failure, peer_key
 from app.engine.partner_profile import (
     await_activation,
     check_profile,
@@ -36,34 +34,20 @@ from app.engine.partner_profile import (
 )
 from app.engine.recorder import RunRecorder
 from app.engine.results import Discovery, RunResult
+from app.engine.sender_steps import (
+    HEALTH_PROBLEMS,
+    WRITE_FAILURES_UNKNOWN,
+    SenderProgress,
+    identity_of,
+    mutual_discovery,
+    preflight_our_platform,
+    timeout_warnings,
+    verification,
+)
+from app.engine.sender_steps import STEP_TITLES as STEP_TITLES  # the steps' titles, for tests
 from app.vault import Direction, PartnerRecord, TokenState
 from app.vault.profiles import ProfileStore
 from app.vault.records import now_iso
-
-STEP_TITLES = {
-    SenderState.NEW: "Fetch the partner's versions",
-    SenderState.VERSIONS_FETCHED: "Fetch the partner's version details",
-    SenderState.DETAILS_FETCHED: "Generate and store TOKEN_B",
-    SenderState.TOKEN_B_STORED: "Post our credentials with TOKEN_A",
-    SenderState.CREDENTIALS_POSTED: "Receive TOKEN_C",
-    SenderState.REGISTERED: "Verify with TOKEN_C",
-}
-WRITE_FAILURES_UNKNOWN = ("net.post_timeout", "net.reset")
-# warnings that make a standing registration unhealthy (app.engine.health), worst first
-HEALTH_PROBLEMS = (
-    "token.c_rejected",
-    "reg.not_registered",
-    "reg.verify_failed",
-    "reg.discovery_incomplete",
-)
-SLOW_RECEIVER_SECONDS = 60.0  # a POST deadline below this risks an unknown TOKEN_C
-
-
-def timeout_warnings(write_timeout: float) -> list[Diagnosis]:
-    """A POST deadline under a minute is the user's choice, but never a silent one."""
-    if write_timeout >= SLOW_RECEIVER_SECONDS:
-        return []
-    return [diagnose("net.short_post_timeout", f"{write_timeout:g} s")]
 
 
 class Registration:
@@ -71,7 +55,7 @@ class Registration:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineContext,
         versions_url: str,
         token_a: Secret,
         *,
@@ -105,11 +89,11 @@ class Registration:
         self.token_b_cred: int | None = None
         self.started = time.time()
         self._recorder: RunRecorder | None = None
+        self._progress: SenderProgress | None = None
         self._client: httpx.AsyncClient | None = None
         self._http: OcpiHttp | None = None
         self.result: RunResult | None = None
         self.activated: bool | None = None  # after an activation wait, if any
-        self._announced: set[SenderState] = set()  # steps whose StepStarted was emitted
 
     # ---- public ------------------------------------------------------------------------
     async def discover(self) -> Discovery:
@@ -195,10 +179,13 @@ class Registration:
             )
         self.run_id = run.id
         self.key = peer_key(self.partner_id)
-        self._recorder = self.engine.recorder(run.id, self.key, [self.token_a])
+        self._recorder = self.engine.recorder(
+            run.id, self.key, [self.token_a], kind="register", partner_id=self.partner_id
+        )
+        self._progress = SenderProgress(self._recorder, self.engine.embedded)
         self._client = make_client(self.http_settings)
         self._http = OcpiHttp(
-            self._client, self._recorder.transcript, self.http_settings, self._recorder.emit
+            self._client, self._recorder.transcript, self.http_settings, self._emit
         )
         crash_point("new")
         if self.profile.mutual_tls:  # before TOKEN_A travels anywhere
@@ -209,17 +196,24 @@ class Registration:
                 await self.aclose()
                 raise
 
+    def _emit(self, event: Event) -> None:
+        """The HTTP driver's events; the POST's answer status is a step's detail."""
+        assert self._recorder is not None and self._progress is not None
+        if isinstance(event, ResponseReceived) and event.method == "POST":
+            self._progress.post_status = event.http_status
+        self._recorder.emit(event)
+
     def _is_sandbox(self) -> bool:
         """A sandbox this engine started: its partners are marked (they vanish with it)."""
         return self.versions_url in self.engine.running_sandboxes()
 
     # ---- the drive -----------------------------------------------------------------------
     async def _drive(self, stop_after: SenderState | None) -> None:
-        assert self._http is not None and self._recorder is not None
+        assert self._http is not None and self._progress is not None
         hooks = SenderHooks(
             self._issue_token_b, self._before_post, self._registered, self._state_changed
         )
-        self._announce(self.machine.state)
+        self._progress.announce(self.machine)
         total = self.engine.http_settings.total_timeout
         left = max(0.0, self.started + total - time.time())
         try:
@@ -245,27 +239,17 @@ class Registration:
             raise error from None
 
     async def _state_changed(self, machine: SenderHandshake) -> None:
-        assert self.run_id and self._recorder
+        assert self.run_id and self._recorder and self._progress
         state = str(machine.state)
-        self._recorder.emit(StepDone(f"Done: {state}", step=state))
+        self._progress.moved(machine)
         # one commit for the position and the transcript so far; no fsync: nothing was spent.
         # The state is recorded before the next step is announced (the transcript reads in
         # the order things happened)
         with self.vault.transaction(durable=False):
             self.vault.update_run(self.run_id, state=state)
             self._recorder.state(state)
-        if not (machine.state == SenderState.REGISTERED and not machine.verify):
-            self._announce(machine.state)
+        self._progress.announce(machine)
         crash_point(state)
-
-    def _announce(self, state: SenderState) -> None:
-        """StepStarted once per state: `register()` after `discover()` resumes the same step."""
-        assert self._recorder is not None
-        title = STEP_TITLES.get(state)
-        if title is None or state in self._announced:
-            return
-        self._announced.add(state)
-        self._recorder.emit(StepStarted(title, step=str(state)))
 
     async def _issue_token_b(self, machine: SenderHandshake) -> Secret:
         assert self.partner_id is not None and self.run_id and self._recorder and self.key
@@ -275,7 +259,10 @@ class Registration:
                 raise fail("reg.preflight_failed", "no TOKEN_B given for our platform")
             token_b = settings.token_b.with_role(TokenRole.B)
             self._recorder.add_secret(token_b)
-            await self._preflight(token_b)
+            assert self._http is not None
+            await preflight_our_platform(
+                self._http, self.engine.our_versions_url, token_b, self.machine.ocpi_version
+            )
         else:
             token_b = Secret(generate_token(), TokenRole.B)
             self._recorder.add_secret(token_b)
@@ -295,40 +282,20 @@ class Registration:
             self.engine.tokens.remember_outbound(self.token_a, self.key)
         return token_b
 
-    async def _preflight(self, token_b: Secret) -> None:
-        """External mode: our platform must answer our versions URL with TOKEN_B (OCPI 1000)
-        before TOKEN_A is spent."""
-        assert self._http is not None
-        request = Request(
-            "preflight",
-            "GET",
-            self.engine.our_versions_url,
-            TokenRole.B,
-            None,
-            self.machine.ocpi_version,
-        )
-        try:
-            result = await send_with_encoding(self._http, request, token_b, EncodingChoice("auto"))
-            judge(Response(result.status, result.body, result.content_type))
-        except OnboardingError as exc:
-            raise fail("reg.preflight_failed", exc.diagnosis.message) from None
-
     async def _before_post(self, machine: SenderHandshake) -> None:
         assert self.run_id
         # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly
         self.vault.update_run(
             self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
         )
-        if self._recorder is not None:
-            self._recorder.state(
-                str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"
-            )
+        if self._progress is not None:
+            self._progress.posting()
         crash_point("credentials_posted")
 
     async def _registered(self, machine: SenderHandshake) -> None:
         assert self.partner_id is not None and self.run_id and machine.partner and machine.token_c
         partner = machine.partner
-        cc, pid, name = _identity_of(partner)
+        cc, pid, _name = identity_of(partner)
         assert self._recorder is not None
         self._recorder.add_secret(machine.token_c)
         with self.vault.transaction():
@@ -345,23 +312,7 @@ class Registration:
             if self.token_b_cred is not None:
                 self.vault.set_token_state(self.token_b_cred, TokenState.ACTIVE)
             self.vault.save_partner(
-                PartnerRecord(
-                    id=self.partner_id,
-                    country_code=cc,
-                    party_id=pid,
-                    business_name=name,
-                    roles=[r.model_dump(exclude_none=True) for r in partner.roles],
-                    versions_url=partner.url,
-                    ocpi_version=machine.ocpi_version,
-                    endpoints=[
-                        e.model_dump()
-                        for e in (machine.details.endpoints if machine.details else [])
-                    ],
-                    our_role="sender",
-                    status="registered",
-                    token_encoding=self.encoding.stored_value,
-                    hub_party_id=partner.hub_party_id,
-                )
+                sender_partner(self.partner_id, machine, self.encoding.stored_value)
             )
             snapshot_registration(self.vault, self.partner_id, machine.their_versions)
             self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
@@ -382,12 +333,6 @@ class Registration:
             )
 
     # ---- outcome ------------------------------------------------------------------------
-    def _mutual_discovery(self) -> str:
-        if not self.engine.embedded or self.key is None:
-            return "unknown"
-        fetched = self.engine.discovery_calls(self.key, self.started)
-        return "complete" if {"versions", "details"} <= fetched else "incomplete"
-
     def _finish(self) -> RunResult:
         assert self.run_id and self._recorder
         machine = self.machine
@@ -403,21 +348,16 @@ class Registration:
             )
         if machine.state == SenderState.REGISTERED and machine.diagnosis is not None:
             warnings.insert(0, machine.diagnosis)
-        mutual = self._mutual_discovery()
-        missing = ""
-        if mutual == "incomplete":
-            fetched = self.engine.discovery_calls(self.key or "", self.started)
-            missing = " and ".join(
-                k
-                for k in ("versions", "version details")
-                if k.split()[-1] not in fetched and k not in fetched
-            )
-            warnings.append(diagnose("reg.discovery_incomplete", missing or "endpoints"))
-        elif mutual == "unknown":
-            warnings.append(diagnose("reg.discovery_unknown"))
+        fetched = None
+        if self.engine.embedded and self.key is not None:
+            fetched = self.engine.discovery_calls(self.key, self.started)
+        mutual, missing, found = mutual_discovery(fetched)
+        warnings += found
         warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
         for warning in warnings:
             self._recorder.diagnosis(warning)
+        if self._progress is not None:
+            self._progress.outcome(machine, warnings)
         outcome_state = str(machine.state)
         # TOKEN_C is already stored durably; the outcome may skip the fsync
         # registered, but not healthy: the run's history names the problem (the contract's
@@ -433,7 +373,7 @@ class Registration:
                     "mutual_discovery": mutual,
                     "discovery_missing": missing,
                     "warnings": [w.code for w in warnings],
-                    "verify": self._verification(),
+                    "verify": verification(self.machine, self._recorder.transcript.redactor),
                 },
             )
             if machine.state == SenderState.VERIFIED and self.partner_id is not None:
@@ -441,7 +381,7 @@ class Registration:
                 self.vault.save_partner(replace(checked, last_checked=now_iso()))
         partner = machine.partner
         assert partner is not None and machine.token_c is not None
-        cc, pid, _name = _identity_of(partner)
+        cc, pid, _name = identity_of(partner)
         self._recorder.emit(
             StepDone(
                 f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
@@ -466,19 +406,7 @@ class Registration:
             warnings=warnings,
         )
         self.engine.release(self.key)
-        return self.result
-
-    def _verification(self) -> dict[str, str]:
-        """The first call with TOKEN_C, for partner health: passed, failed (why) or skipped."""
-        machine = self.machine
-        if machine.state == SenderState.VERIFIED:
-            return {"status": "passed"}
-        failure = machine.diagnosis
-        if failure is not None and self._recorder is not None:
-            failure = self._recorder.transcript.redactor.diagnosis(failure)
-        if failure is not None:
-            return {"status": "failed", "code": failure.code, "message": failure.message}
-        return {"status": "skipped"}
+        return self.engine.finished(self.result)
 
     def _fail(self, diagnosis: Diagnosis, cancelled: bool = False) -> None:
         if self.run_id is None:
@@ -505,20 +433,16 @@ class Registration:
             warnings = [self._recorder.transcript.redactor.diagnosis(w) for w in warnings]
             for warning in warnings:
                 self._recorder.diagnosis(warning)
-        with self.vault.transaction():
-            if self.token_b_cred is not None and not unknown:
-                self.vault.set_token_state(self.token_b_cred, TokenState.REVOKED)
-            self.vault.update_run(
-                self.run_id,
-                state=str(machine.state),
-                outcome=outcome,
-                diagnosis=diagnosis.to_dict() | {"code": diagnosis.code},
-            )
-            if self.partner_id is not None and not unknown:
-                # nothing was registered: the row says so (TOKEN_A stays pending for a retry)
-                partner = self.vault.partner(self.partner_id)
-                if partner.status == "pending":
-                    self.vault.save_partner(replace(partner, status="failed"))
+        close_failed_run(
+            self.vault,
+            self.run_id,
+            str(machine.state),
+            outcome,
+            diagnosis,
+            self.partner_id,
+            self.token_b_cred,
+            unknown,
+        )
         if self.key and not unknown and machine.token_b is not None:
             self.engine.tokens.revoke(machine.token_b)
         if self._recorder is not None:
@@ -538,11 +462,27 @@ class Registration:
             diagnosis=diagnosis,
             warnings=warnings,
         )
+        self.engine.finished(self.result)
 
 
-def _identity_of(partner: Credentials) -> tuple[str, str, str]:
-    """Country code, party id and name of the partner's first role ('' when it sent none)."""
-    if not partner.roles:
-        return "", "", ""
-    first = partner.roles[0]
-    return first.country_code, first.party_id, first.business_details.name
+async def register(
+    ctx: EngineContext,
+    versions_url: str,
+    token_a: Secret,
+    *,
+    ocpi_version: str | None = None,
+    token_encoding: str | None = None,
+    verify: bool = True,
+    profile: Profile | None = None,
+) -> RunResult:
+    """Discover and register in one go (the CLI, a recovery, a rotation by re-registering)."""
+    registration = Registration(
+        ctx,
+        versions_url,
+        token_a,
+        ocpi_version=ocpi_version,
+        token_encoding=token_encoding,
+        verify=verify,
+        profile=profile,
+    )
+    return await registration.run()

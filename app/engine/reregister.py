@@ -18,13 +18,17 @@ from dataclasses import replace
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.events import StepDone, StepStarted
 from app.core.tokens import Secret
-from app.engine.engine import Engine, crash_point, internal_failure
-from app.engine.manage import _credentials_url, _Op, _peer, rotate
+from app.engine.context import EngineContext, crash_point, internal_failure
+from app.engine.manage import rotate
+from app.engine.operation import Operation, credentials_url, peer_of
 from app.engine.partner_profile import stored_profile
+from app.engine.register import Registration
 from app.engine.results import RunResult
 
 
-async def rotate_as_profiled(engine: Engine, ref: int | str, token_a: Secret | None) -> RunResult:
+async def rotate_as_profiled(
+    engine: EngineContext, ref: int | str, token_a: Secret | None
+) -> RunResult:
     """The partner profile's rotation: "put", or "delete-register" (also whenever a fresh
     TOKEN_A is given: the person asked for that path)."""
     await engine.start()
@@ -33,19 +37,19 @@ async def rotate_as_profiled(engine: Engine, ref: int | str, token_a: Secret | N
     if token_a is None and profile.rotation != "delete-register":
         return await rotate(engine, ref)
     if token_a is None:
-        op = _Op(engine, ref, "rotate")
+        op = Operation(engine, ref, "rotate")
         await op.close()
         return op.failed(diagnose("reg.rotation_needs_token_a", partner.ref))
     return await delete_and_register(engine, ref, token_a)
 
 
-async def delete_and_register(engine: Engine, ref: int | str, token_a: Secret) -> RunResult:
-    op = _Op(engine, ref, "rotate")
+async def delete_and_register(engine: EngineContext, ref: int | str, token_a: Secret) -> RunResult:
+    op = Operation(engine, ref, "rotate")
     old = op.partner
     assert old.id is not None
     profile = op.profile
     vault = engine.vault
-    url = _credentials_url(old)
+    url = credentials_url(old)
     versions_url = old.versions_url
     vault.update_run(op.run.id, data={"path": "delete-register", "old_partner_id": old.id})
     warnings: list[Diagnosis] = []
@@ -90,7 +94,7 @@ async def delete_and_register(engine: Engine, ref: int | str, token_a: Secret) -
             f"Register again with the fresh TOKEN_A {token_a.fingerprint}", step="registering"
         )
     )
-    registration = engine.registration(versions_url, token_a, profile=profile)
+    registration = Registration(engine, versions_url, token_a, profile=profile)
     try:
         result = await registration.run()
     except OnboardingError as exc:
@@ -115,7 +119,7 @@ async def delete_and_register(engine: Engine, ref: int | str, token_a: Secret) -
         op.run.id,
         kind="rotate",
         partner_id=result.partner_id,
-        peer=result.peer or _peer(old),
+        peer=result.peer or peer_of(old),
         ocpi_version=result.ocpi_version,
         token_c_fingerprint=result.token_c_fingerprint,
         mutual_discovery=result.mutual_discovery,
@@ -125,7 +129,7 @@ async def delete_and_register(engine: Engine, ref: int | str, token_a: Secret) -
 
 
 def _reregister_failed(
-    op: _Op, cause: Diagnosis, versions_url: str, register_run: str | None
+    op: Operation, cause: Diagnosis, versions_url: str, register_run: str | None
 ) -> RunResult:
     """The hub let us go but did not take us back: say exactly what to ask it for."""
     diagnosis = diagnose(

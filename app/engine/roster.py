@@ -18,7 +18,8 @@ from app.callback.receiver import PeerSession
 from app.core.diagnosis import diagnose
 from app.core.events import StepDone
 from app.core.models import Credentials
-from app.vault import PartnerRecord
+from app.engine.context import EngineContext
+from app.vault import PartnerRecord, Vault
 
 ROSTER_RUN_DATA = "roster_changes"
 
@@ -51,7 +52,7 @@ def what_changed(
     return changes
 
 
-def record_roster_change(engine: Any, partner_id: int, session: PeerSession) -> list[str]:
+def record_roster_change(engine: EngineContext, partner_id: int, session: PeerSession) -> list[str]:
     """Store the PUT's credentials on the partner and record what changed (in the caller's
     flow, before the answer leaves)."""
     new = session.incoming
@@ -74,7 +75,7 @@ def record_roster_change(engine: Any, partner_id: int, session: PeerSession) -> 
             endpoints=endpoints or old.endpoints,
         )
     )
-    recorder = engine._recorders.get(session.key)
+    recorder = engine.recorder_for(session.key)
     if recorder is not None:
         summary = "; ".join(changes) if changes else "nothing but the tokens"
         warning = diagnose("partner.roster_changed", summary)
@@ -89,7 +90,7 @@ def record_roster_change(engine: Any, partner_id: int, session: PeerSession) -> 
     return changes
 
 
-def last_roster_change(vault: Any, partner_id: int) -> list[str] | None:
+def last_roster_change(vault: Vault, partner_id: int) -> list[str] | None:
     """The most recent 'what changed' of an inbound PUT, for the partner view."""
     for run in reversed(vault.runs(partner_id)):
         changes = (run.data or {}).get(ROSTER_RUN_DATA)

@@ -32,7 +32,7 @@ from app.core.ocpi import (
 from app.core.runner import send_with_encoding
 from app.core.tokens import TokenRole, fingerprint, tokens_equal
 from app.engine import verify_judges as J
-from app.engine.engine import Engine
+from app.engine.context import EngineContext
 from app.engine.manage import _Op, _peer
 from app.engine.verify_checks import (
     FAIL,
@@ -87,7 +87,7 @@ class _Answer:
 class VerifyRun:
     """One verify run over a registered partner; `run()` returns the report."""
 
-    def __init__(self, engine: Engine, op: _Op, probe_auth: bool) -> None:
+    def __init__(self, engine: EngineContext, op: _Op, probe_auth: bool) -> None:
         self.engine = engine
         self.op = op
         self.probe_auth = probe_auth
@@ -357,7 +357,7 @@ def _roles_text(roles: set[tuple[str, str, str]]) -> str:
     return ", ".join(sorted(f"{r} {cc}-{pid}".strip() for r, cc, pid in roles)) or "none"
 
 
-async def verify(engine: Engine, ref: int | str, probe_auth: bool = False) -> VerifyReport:
+async def verify(engine: EngineContext, ref: int | str, probe_auth: bool = False) -> VerifyReport:
     """Run every check against one registered partner; store the report with the run."""
     await engine.start()
     # Stored as a run of kind "check" marked op=verify: the runs table's kinds are fixed by a

@@ -2,9 +2,10 @@
 
 Widgets call plain methods here; each starts a task that the controller keeps, cancels on
 request (Cancel, a new task of the same intent, closing the window) and reports through Qt
-signals. Engine events and transcript entries arrive through the engine's callbacks and leave
-as signals tagged with their run id. The GUI reads records from the vault; every change goes
-through the engine.
+signals. The engine's typed, run-scoped progress channel (app/engine/progress.py) leaves as
+signals: runStarted, entryAdded (the transcript record the log pane shows), progressed
+(steps, calls of the partner) and runFinished. The GUI reads records from the vault; every
+change goes through the engine.
 """
 
 from __future__ import annotations
@@ -20,53 +21,25 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
-from app.core.events import Event
 from app.core.tokens import Secret
 from app.engine import CallbackSettings, Engine, RunResult
-from app.engine.engine import EntrySink, EventSink, peer_key
 from app.engine.health import Health, mark_sandbox_run, partners_health
+from app.engine.progress import (
+    EntryRecorded,
+    PartnerCalled,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    StepChanged,
+)
 from app.engine.rows import Offers, abandon_run, live_twin
 from app.engine.rows import forget as forget_row
 from app.engine.rows import offers as row_offers
 from app.settings import Settings, save_settings
 from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
-RunSink = Callable[[str], None]
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Diagnosis], None]
-
-
-class GuiEngine(Engine):
-    """The engine, with each run's events and entries tagged with its run id.
-
-    The engine's sinks take an event or an entry without the run it belongs to; a window
-    that can run a check while an invitation waits must know which is which, so the sinks
-    are bound per recorder here.
-    """
-
-    def __init__(
-        self,
-        *args: Any,
-        run_sink: RunSink,
-        event_sink: Callable[[str, Event], None],
-        entry_sink: Callable[[str, dict[str, Any]], None],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._run_sink = run_sink
-        self._event_sink = event_sink
-        self._entry_sink = entry_sink
-
-    def recorder(self, run_id: str, key: str | None, secrets: list[Secret] | None = None) -> Any:
-        saved: tuple[EventSink | None, EntrySink | None] = (self.on_event, self.on_entry)
-        self.on_event = lambda event: self._event_sink(run_id, event)
-        self.on_entry = lambda entry: self._entry_sink(run_id, entry)
-        try:
-            recorder = super().recorder(run_id, key, secrets)
-        finally:
-            self.on_event, self.on_entry = saved
-        self._run_sink(run_id)
-        return recorder
 
 
 ENGINE_BUSY = Diagnosis(
@@ -80,8 +53,9 @@ class Controller(QObject):
     """Owns the engine and the tasks; the window's one door to the engine and the vault."""
 
     runStarted = Signal(str, str)  # run id, kind
-    eventReceived = Signal(str, object)  # run id, app.core.events.Event
     entryAdded = Signal(str, object)  # run id, transcript entry (dict, redacted)
+    progressed = Signal(object)  # app.engine.progress.StepChanged | PartnerCalled (run id inside)
+    runFinished = Signal(str, object)  # run id, RunResult
     partnersChanged = Signal()  # anything may have changed: reload the list
     partnerChanged = Signal(int)  # this partner's row (and its tokens or runs) changed
     busyChanged = Signal(bool)
@@ -104,7 +78,7 @@ class Controller(QObject):
         self.vault = vault
         self.settings = settings
         self.settings_path = settings_path
-        self._engine: GuiEngine | None = None
+        self._engine: Engine | None = None
         self._engine_key: tuple[Any, ...] | None = None
         self._engine_lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -166,14 +140,12 @@ class Controller(QObject):
                 elif callback is not None and callback.mode != self._engine.callback_settings.mode:
                     raise OnboardingError(ENGINE_BUSY)
             if self._engine is None:
-                engine = GuiEngine(
+                engine = Engine(
                     self.vault,
                     self.settings.identity(),
                     http=self.settings.http(),
                     callback=wanted,
-                    run_sink=self._on_engine_run,
-                    event_sink=self._on_engine_event,
-                    entry_sink=self._on_engine_entry,
+                    on_run=self._on_engine_run,
                 )
                 try:
                     await engine.start()
@@ -194,17 +166,20 @@ class Controller(QObject):
         current = asyncio.current_task()
         return not any(t is not current and not t.done() for t in self._tasks.values())
 
-    def _on_engine_run(self, run_id: str) -> None:
-        run = self.run_record(run_id)
-        self._run_partner[run_id] = run.partner_id if run else None
-
-        self.runStarted.emit(run_id, run.kind if run else "")
-        self.partner_touched(self._run_partner[run_id])
-
-    def _on_engine_event(self, run_id: str, event: Event) -> None:
-        self.eventReceived.emit(run_id, event)
-        if event.kind in ("StepDone", "StepFailed"):
-            self.partner_touched(self._run_partner.get(run_id))
+    def _on_engine_run(self, event: RunEvent) -> None:
+        """The engine's progress channel, as signals tagged with the run id."""
+        if isinstance(event, EntryRecorded):
+            self.entryAdded.emit(event.run_id, event.entry)
+            if event.entry.get("kind") in ("StepDone", "StepFailed"):
+                self.partner_touched(self._run_partner.get(event.run_id))
+        elif isinstance(event, StepChanged | PartnerCalled):
+            self.progressed.emit(event)
+        elif isinstance(event, RunStarted):
+            self._run_partner[event.run_id] = event.partner_id
+            self.runStarted.emit(event.run_id, event.kind)
+            self.partner_touched(event.partner_id)
+        elif isinstance(event, RunFinished):
+            self.runFinished.emit(event.run_id, event.result)
 
     def partner_touched(self, partner_id: int | None) -> None:
         """Tell the views that one partner changed (all of them if unknown)."""
@@ -212,9 +187,6 @@ class Controller(QObject):
             self.partnersChanged.emit()
         else:
             self.partnerChanged.emit(partner_id)
-
-    def _on_engine_entry(self, run_id: str, entry: dict[str, Any]) -> None:
-        self.entryAdded.emit(run_id, entry)
 
     # ---- tasks -----------------------------------------------------------------------------
     def run(
@@ -344,7 +316,7 @@ class Controller(QObject):
             and ended.outcome == "cancelled"
             and run.kind == "invite"
         ):
-            engine.receiver.forget(peer_key(run.partner_id))
+            engine.forget_partner(run.partner_id)
         self.partner_touched(run.partner_id)
 
     # ---- rows that did not end well (app.engine.rows) --------------------------------------
@@ -357,7 +329,7 @@ class Controller(QObject):
         forget_row(self.vault, partner_id)
         engine = self._engine
         if engine is not None:
-            engine.receiver.forget(peer_key(partner_id))
+            engine.forget_partner(partner_id)
         self.partner_touched(partner_id)
 
     def resume(self, run_id: str) -> asyncio.Future[Any]:

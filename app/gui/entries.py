@@ -1,19 +1,18 @@
 """Reading transcript entries (plain, already-redacted dicts) for display: Qt-free.
 
 One place that knows the entry shapes of app.core.transcript: the level an entry is shown
-at, a one-line summary, whether it carries a token-confusion diagnosis, the explanation in
-plain words, and which of our endpoints an inbound call hit.
+at, a one-line summary, whether it carries a token-confusion diagnosis and the explanation
+in plain words. Progress is not read from here: the engine's progress channel carries it,
+typed (app/engine/progress.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 Entry = dict[str, Any]
 LEVELS = ("debug", "info", "warning", "error")
-_FINGERPRINT = re.compile(r"<?([ABC?]·[0-9a-f]{6})>?")
 
 
 def level_rank(level: str) -> int:
@@ -48,16 +47,6 @@ def diagnosis_of(entry: Entry) -> dict[str, Any] | None:
 def is_confusion(entry: Entry) -> bool:
     diagnosis = diagnosis_of(entry)
     return bool(diagnosis and diagnosis.get("token_confusion"))
-
-
-def inbound_kind(entry: Entry) -> str:
-    """Which of our endpoints an inbound exchange hit: versions, details, credentials."""
-    path = str(entry.get("url", "")).split("?", 1)[0].rstrip("/")
-    if path.endswith("/versions"):
-        return "versions"
-    if path.endswith("/credentials"):
-        return "credentials"
-    return "details" if "/ocpi/" in path else "other"
 
 
 def summary(entry: Entry) -> str:
@@ -106,29 +95,3 @@ def details(entry: Entry) -> str:
         body = part.get("body") or ""
         parts.append(f"{label.upper()}\n{headers}\n\n{body}".rstrip())
     return "\n\n".join(parts)
-
-
-def body_token(entry: Entry, part: str) -> str | None:
-    """The fingerprint in a request/response body's `token` field (redacted as <X·abcdef>)."""
-    body = (entry.get(part) or {}).get("body")
-    if not body:
-        return None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and isinstance(data.get("data"), dict):
-        data = data["data"]
-    token = data.get("token") if isinstance(data, dict) else None
-    if not isinstance(token, str):
-        return None
-    match = _FINGERPRINT.fullmatch(token.strip())
-    return match[1] if match else None
-
-
-def state_of(entry: Entry) -> str | None:
-    """The run state a StateChanged event reports, else None."""
-    if entry.get("kind") != "StateChanged":
-        return None
-    state = (entry.get("fields") or {}).get("state")
-    return str(state) if state else None

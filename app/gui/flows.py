@@ -1,117 +1,33 @@
 """What the wizards show: the state of one Sender registration or one invitation.
 
-A flow turns the controller's tasks and the run's transcript entries into state a page can
-render: a phase (what can be done next), a checklist of steps with details (fingerprints
-only), the result or the diagnosis. Pages call its intents (discover, register, issue,
-wait, cancel); the decisions themselves are the engine's.
+A flow turns the controller's tasks and the run's typed progress (app/engine/progress.py:
+steps with their state and token fingerprints, the partner's calls to our endpoints) into
+state a page can render: a phase (what can be done next), a checklist of steps with details
+(fingerprints only), the result or the diagnosis. Pages call its intents (discover,
+register, issue, wait, cancel); the decisions and the steps themselves are the engine's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.diagnosis import Diagnosis, diagnose
 from app.core.inputs import normalise_token_input
+from app.core.profile import Profile
 from app.core.tokens import Secret, TokenRole
 from app.engine import CallbackSettings, Discovery, Invitation, RunResult
+from app.engine.progress import OurEndpoint, PartnerCalled
+from app.engine.register import Registration
 from app.engine.rows import token_a_sent
-from app.gui import entries as E
 from app.gui.controller import Controller
+from app.gui.flow_base import Flow, Phase, Step, StepState
 from app.sandbox import DEMO_IDENTITY
 from app.vault import PartnerRecord
 
-
-class Phase(StrEnum):
-    IDLE = "idle"
-    BUSY = "busy"  # discovering / issuing
-    READY = "ready"  # discovered / issued
-    RUNNING = "running"  # registering / waiting for the partner
-    DONE = "done"
-    FAILED = "failed"
-
-
-class StepState(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    WARNING = "warning"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class Step:
-    key: str
-    label: str
-    state: StepState = StepState.PENDING
-    detail: str = ""
-
-    def set(self, state: StepState, detail: str | None = None) -> None:
-        self.state = state
-        if detail is not None:
-            self.detail = detail
-
-
-class _Flow(QObject):
-    changed = Signal()
-
-    def __init__(self, controller: Controller, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.phase = Phase.IDLE
-        self.diagnosis: Diagnosis | None = None
-        self.run_id: str | None = None
-        self.steps: list[Step] = []
-        self.confusions: list[dict[str, Any]] = []  # token mix-ups seen in this run
-        controller.entryAdded.connect(self._on_controller_entryAdded)
-
-    def step(self, key: str) -> Step:
-        return next(s for s in self.steps if s.key == key)
-
-    def _on_controller_entryAdded(self, run_id: str, entry: dict[str, Any]) -> None:
-        if run_id and run_id == self.run_id:
-            diagnosis = E.diagnosis_of(entry)
-            codes = {seen.get("code") for seen in self.confusions}
-            if (
-                diagnosis
-                and diagnosis.get("token_confusion")
-                and diagnosis.get("code") not in codes
-            ):
-                self.confusions.append(diagnosis)
-            self.on_entry(entry)
-            self.changed.emit()
-
-    def on_entry(self, entry: dict[str, Any]) -> None:  # pragma: no cover - overridden
-        pass
-
-    def close(self) -> None:
-        """The wizard is gone: stop following entries (tasks may still finish)."""
-        self.controller.entryAdded.disconnect(self._on_controller_entryAdded)
-        if self.run_id is not None:
-            self.controller.owned_runs.discard(self.run_id)
-
-    def _fail(self, diagnosis: Diagnosis) -> None:
-        self.phase = Phase.FAILED
-        self.diagnosis = diagnosis
-        self._stop_running(diagnosis.message)
-        self.changed.emit()
-
-    def _stop_running(self, reason: str) -> None:
-        """The first running step failed with `reason`; the others were not reached."""
-        first = True
-        for step in self.steps:
-            if step.state != StepState.RUNNING:
-                continue
-            if first:
-                step.set(StepState.FAILED, reason)
-                first = False
-            else:
-                step.set(StepState.SKIPPED, "not reached")
-
+__all__ = ["InviteFlow", "Phase", "SenderFlow", "Step", "StepState"]
+_Flow = Flow  # the name wizard_base.py knows
 
 SENDER_STEPS = (
     ("versions", "Fetch the partner's versions with TOKEN_A"),
@@ -125,7 +41,7 @@ SENDER_STEPS = (
 )
 
 
-class SenderFlow(_Flow):
+class SenderFlow(Flow):
     """One registration as credentials Sender: discover, then register."""
 
     sandboxReady = Signal(str)  # the sandbox's versions URL (its TOKEN_A is in `sandbox_token`)
@@ -136,10 +52,11 @@ class SenderFlow(_Flow):
         self.token_a: Secret | None = None
         self.ocpi_version: str | None = None
         self.callback: CallbackSettings | None = None
-        self.profile: Any = None  # the partner type's profile (app.core.profile.Profile)
+        self.profile: Profile | None = None  # the partner type's profile
         self.sandbox_token: Secret | None = None
         self.sandbox_fault: str | None = None
-        self._reg: Any = None
+        self._reg: Registration | None = None
+        controller.runStarted.connect(self._on_controller_runStarted)
         self._input_key: tuple[Any, ...] | None = None
         self.discovery: Discovery | None = None
         self.result: RunResult | None = None
@@ -181,7 +98,7 @@ class SenderFlow(_Flow):
         token_text: str,
         ocpi_version: str | None = None,
         callback: CallbackSettings | None = None,
-        profile: Any = None,
+        profile: Profile | None = None,
     ) -> None:
         self.versions_url = versions_url.strip()
         self.token_a = Secret(normalise_token_input(token_text), TokenRole.A)
@@ -212,7 +129,6 @@ class SenderFlow(_Flow):
         self.phase, self.diagnosis, self.discovery, self.result = Phase.BUSY, None, None, None
         self.confusions = []
         self._reset_steps()
-        self.step("versions").set(StepState.RUNNING)
         self._input_key = self._key()
         url, token, version, callback, profile = (
             self.versions_url,
@@ -225,8 +141,7 @@ class SenderFlow(_Flow):
         async def work() -> Discovery:
             engine = await self.controller.engine(callback)
             self._reg = engine.registration(url, token, ocpi_version=version, profile=profile)
-            discovery: Discovery = await self._reg.discover()
-            return discovery
+            return await self._reg.discover()
 
         self.changed.emit()
         self.controller.run(
@@ -251,17 +166,10 @@ class SenderFlow(_Flow):
         if self.phase in (Phase.RUNNING, Phase.DONE) or self._reg is None:
             return
         self.phase, self.diagnosis = Phase.RUNNING, None
-        self.step("token_b").set(StepState.RUNNING)
-        reg = self._reg
-
-        async def work() -> RunResult:
-            result: RunResult = await reg.register()
-            return result
-
         self.changed.emit()
         self.controller.run(
             "sender",
-            work(),
+            self._reg.register(),
             on_result=self._on_registered,
             on_error=self._on_register_failed,
             on_cancel=self._on_cancelled,
@@ -275,6 +183,7 @@ class SenderFlow(_Flow):
     def close(self) -> None:
         """The wizard is closing: cancel, and close a run left open after discovery."""
         super().close()
+        self.controller.runStarted.disconnect(self._on_controller_runStarted)
         self.cancel()
         if self.phase != Phase.BUSY and self.phase != Phase.RUNNING:
             self._abandon()
@@ -290,10 +199,6 @@ class SenderFlow(_Flow):
     def _on_discovered(self, discovery: Discovery) -> None:
         self.discovery = discovery
         self.phase = Phase.READY
-        for key in ("versions", "details"):
-            self.step(key).set(StepState.DONE)
-        if discovery.chosen_version:
-            self.step("details").detail = f"negotiated OCPI {discovery.chosen_version}"
         self.changed.emit()
 
     def _on_discover_failed(self, diagnosis: Diagnosis) -> None:
@@ -308,23 +213,7 @@ class SenderFlow(_Flow):
             self.failed_stage = "register"
             self._fail(result.diagnosis or diagnose("internal", "registration failed"))
             return
-        self.phase = Phase.DONE
-        self.step("token_c").set(StepState.DONE, result.token_c_fingerprint or "")
-        verify = self.step("verify")
-        failed_verify = next((w for w in result.warnings if w.code == "reg.verify_failed"), None)
-        if failed_verify is not None:
-            verify.set(StepState.WARNING, failed_verify.message)
-        elif verify.state != StepState.DONE:
-            verify.set(StepState.DONE)
-        for key in ("their_versions", "their_details"):
-            step = self.step(key)
-            if not self.embedded:
-                step.set(StepState.SKIPPED, "check our platform's logs")
-            elif step.state in (StepState.PENDING, StepState.RUNNING):
-                step.set(StepState.WARNING, "the partner never fetched it")
-        for step in self.steps:
-            if step.state == StepState.RUNNING:
-                step.set(StepState.DONE)
+        self.phase = Phase.DONE  # the steps' outcome came from the engine, with the run
         self.controller.partner_touched(result.partner_id)
         self.changed.emit()
 
@@ -351,72 +240,25 @@ class SenderFlow(_Flow):
         self._input_key = None
         self.changed.emit()
 
-    # ---- progress from the run's transcript ---------------------------------------------------
-    def _on_controller_entryAdded(self, run_id: str, entry: dict[str, Any]) -> None:
+    # ---- progress: the engine's typed events of this run ------------------------------------
+    def _on_controller_runStarted(self, run_id: str, _kind: str) -> None:
         reg = self._reg
-        if reg is not None and reg.run_id == run_id and self.run_id != run_id:
-            if self.run_id is not None:
-                self.controller.owned_runs.discard(self.run_id)
-            self.run_id = run_id
-            self.controller.owned_runs.add(run_id)
-        super()._on_controller_entryAdded(run_id, entry)
+        if reg is not None and reg.run_id == run_id:
+            self._adopt(run_id)
 
-    def on_entry(self, entry: dict[str, Any]) -> None:
-        state = E.state_of(entry)
-        if state == "versions_fetched":
-            self.step("versions").set(StepState.DONE)
-            self.step("details").set(StepState.RUNNING)
-        elif state == "details_fetched":
-            self.step("details").set(StepState.DONE)
-        elif state == "token_b_stored":
-            self.step("token_b").set(StepState.DONE)
-            self.step("post").set(StepState.RUNNING)
-            if self.embedded:
-                for key in ("their_versions", "their_details"):
-                    self.step(key).set(StepState.RUNNING, "waiting for the partner")
-        elif state == "registered":
-            self.step("post").set(StepState.DONE)
-            self.step("token_c").set(StepState.DONE)
-            self.step("verify").set(StepState.RUNNING)
-        elif state == "verified":
-            self.step("verify").set(StepState.DONE, "the partner accepts TOKEN_C")
-        if not E.is_exchange(entry):
+    def on_call(self, call: PartnerCalled) -> None:
+        """The partner read our versions or details (with the TOKEN_B we gave it, we hope)."""
+        key = {OurEndpoint.VERSIONS: "their_versions", OurEndpoint.DETAILS: "their_details"}
+        step = self.step(key[call.endpoint]) if call.endpoint in key else None
+        if step is None:
             return
-        if entry.get("direction") == "outbound":
-            self._outbound(entry)
-        else:
-            self._inbound(entry)
-
-    def _outbound(self, entry: dict[str, Any]) -> None:
-        if entry.get("method") == "POST":
-            token_b = E.body_token(entry, "request")
-            if token_b:
-                self.step("token_b").detail = token_b
-            token_c = E.body_token(entry, "response")
-            status = E.status_of(entry)
-            self.step("post").detail = f"with {entry.get('token') or 'TOKEN_A'}" + (
-                f": HTTP {status}" if status else ""
-            )
-            if token_c:
-                self.step("token_c").detail = token_c
-        elif entry.get("method") == "GET" and entry.get("token"):
-            step = self.step("verify")
-            if step.state == StepState.RUNNING:
-                step.detail = f"GET with {entry['token']}: HTTP {E.status_of(entry) or 'none'}"
-
-    def _inbound(self, entry: dict[str, Any]) -> None:
-        kind = E.inbound_kind(entry)
-        key = {"versions": "their_versions", "details": "their_details"}.get(kind)
-        if key is None:
-            return
-        step = self.step(key)
-        status = E.status_of(entry) or 0
-        token = entry.get("token") or "no token"
-        if 200 <= status < 300:
-            step.set(StepState.DONE, f"with {token}")
+        if 200 <= call.http_status < 300:
+            step.set(StepState.DONE, f"with {call.token or 'no token'}")
         elif step.state != StepState.DONE:
-            shown = "a token we did not issue" if token == "unknown" else token
-            step.set(StepState.FAILED, f"refused (HTTP {status}): the partner presented {shown}")
+            step.set(
+                StepState.FAILED,
+                f"refused (HTTP {call.http_status}): the partner presented {call.presented}",
+            )
 
 
 INVITE_STEPS = (
@@ -429,7 +271,7 @@ INVITE_STEPS = (
 )
 
 
-class InviteFlow(_Flow):
+class InviteFlow(Flow):
     """One invitation as credentials Receiver: issue TOKEN_A, wait, confirm."""
 
     DEFAULT_WAIT = 30 * 60.0
@@ -485,7 +327,7 @@ class InviteFlow(_Flow):
         invitation = self.invitation
         if invitation is None:
             return
-        from app.sandbox.demo_sender import register_demo_sender
+        from app.engine.demo_sender import register_demo_sender
 
         # the demo partner lives only for this registration: mark the row as a sandbox one
         self.controller.mark_sandbox(invitation.run_id)
@@ -522,8 +364,7 @@ class InviteFlow(_Flow):
     # ---- outcomes -------------------------------------------------------------------------
     def _on_issued(self, invitation: Invitation) -> None:
         self.invitation = invitation
-        self.run_id = invitation.run_id
-        self.controller.owned_runs.add(invitation.run_id)
+        self._adopt(invitation.run_id)
         self.phase = Phase.READY
         self.step("issue").set(
             StepState.DONE, f"{invitation.token_a.fingerprint} · {invitation.versions_url}"
@@ -536,11 +377,7 @@ class InviteFlow(_Flow):
         if result.status != "registered":
             self._fail(result.diagnosis or diagnose("reg.invite_timeout", "the wait"))
             return
-        self.phase = Phase.DONE
-        for step in self.steps:
-            if step.state in (StepState.PENDING, StepState.RUNNING):
-                step.set(StepState.DONE)
-        self.step("token_c").detail = result.token_c_fingerprint or ""
+        self.phase = Phase.DONE  # the steps' outcome came from the engine, with the run
         self.controller.partner_touched(result.partner_id)
         self.changed.emit()
 
@@ -549,54 +386,22 @@ class InviteFlow(_Flow):
             self.phase = Phase.READY
             self.changed.emit()
 
-    def on_entry(self, entry: dict[str, Any]) -> None:
-        if (
-            entry.get("kind") == "StepDone"
-            and (entry.get("fields") or {}).get("step") == "registered"
-        ):
-            for key in ("their_read", "their_post", "fetch_versions", "fetch_details"):
-                if self.step(key).state in (StepState.PENDING, StepState.RUNNING):
-                    self.step(key).set(StepState.DONE)
-            self.step("token_c").set(StepState.DONE)
-            return
-        if not E.is_exchange(entry):
-            return
-        status = E.status_of(entry) or 0
-        ok = 200 <= status < 300
-        if entry.get("direction") == "inbound":
-            kind = E.inbound_kind(entry)
-            token = entry.get("token") or "no token"
-            if kind in ("versions", "details"):
-                step = self.step("their_read")
-                if ok:
-                    step.set(
-                        StepState.DONE if kind == "details" else StepState.RUNNING,
-                        f"{kind} with {token}",
-                    )
-                else:
-                    step.set(StepState.WARNING, f"{kind} refused (HTTP {status}) with {token}")
-            elif kind == "credentials" and entry.get("method") == "POST":
-                step = self.step("their_post")
-                step.set(StepState.DONE if ok else StepState.FAILED, f"with {token}: HTTP {status}")
-                token_c = E.body_token(entry, "response")
-                if token_c:
-                    self.step("token_c").detail = token_c
-            return
-        # outbound: we fetch the partner's endpoints while answering their POST
-        if self.step("their_read").state == StepState.RUNNING:
-            self.step("their_read").set(StepState.DONE)
-        self.step("their_post").set(
-            StepState.RUNNING, "received; checking the partner before answering"
-        )
-        fetch = self.step("fetch_versions")
-        target = (
-            fetch
-            if fetch.state in (StepState.PENDING, StepState.RUNNING)
-            else self.step("fetch_details")
-        )
-        token = entry.get("token") or "no token"
-        target.set(
-            StepState.DONE if ok else StepState.FAILED, f"with {token}: HTTP {status or 'none'}"
-        )
-        if target is fetch and ok:
-            self.step("fetch_details").set(StepState.RUNNING)
+    def on_call(self, call: PartnerCalled) -> None:
+        """The partner reads our endpoints and posts its credentials with our TOKEN_A."""
+        ok = 200 <= call.http_status < 300
+        token = call.token or "no token"
+        kind = str(call.endpoint)
+        if call.endpoint in (OurEndpoint.VERSIONS, OurEndpoint.DETAILS):
+            step = self.step("their_read")
+            if ok:
+                done = call.endpoint == OurEndpoint.DETAILS
+                step.set(StepState.DONE if done else StepState.RUNNING, f"{kind} with {token}")
+            else:
+                step.set(
+                    StepState.WARNING, f"{kind} refused (HTTP {call.http_status}) with {token}"
+                )
+        elif call.endpoint == OurEndpoint.CREDENTIALS and call.method == "POST":
+            self.step("their_post").set(
+                StepState.DONE if ok else StepState.FAILED,
+                f"with {token}: HTTP {call.http_status}",
+            )

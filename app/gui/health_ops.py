@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -29,6 +29,10 @@ from app.paths import data_dir
 from app.vault.facts import latest_runs
 
 TICK_MS = 30_000
+
+
+# What a person asked for from the health view; `failed` names it so the view can title it.
+HealthIntent = Literal["verify", "accept_drift", "compromise"]
 
 
 class HealthOps(QObject):
@@ -144,7 +148,7 @@ class HealthOps(QObject):
         self.controller.partner_touched(partner_id)
         signal.emit(partner_id, payload)
 
-    def _failed(self, intent: str, partner_id: int, diagnosis: Diagnosis) -> None:
+    def _failed(self, intent: HealthIntent, partner_id: int, diagnosis: Diagnosis) -> None:
         self.controller.partner_touched(partner_id)
         self.failed.emit(intent, partner_id, diagnosis)
 

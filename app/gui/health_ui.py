@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from app.core.diagnosis import Diagnosis
 from app.engine import RunResult
 from app.engine.connection_health import ConnectionFacts, extra_findings
-from app.gui.health_ops import HealthOps
+from app.gui.health_ops import HealthIntent, HealthOps
 from app.gui.health_tab import HealthTab
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
@@ -194,12 +194,11 @@ class HealthUi(QObject):
             )
         elif result.diagnosis is not None:
             self.window.partner_view.show_diagnosis(result.diagnosis, "Rotation failed")
-        self.incident_path = path
         self._refresh()
 
-    def _on_ops_failed(self, intent: str, partner_id: int, diagnosis: Diagnosis) -> None:
-        titles = {"verify": "Verify failed", "accept_drift": "Accept drift failed",
-                  "compromise": "Rotation failed"}  # fmt: skip
+    def _on_ops_failed(self, intent: HealthIntent, partner_id: int, diagnosis: Diagnosis) -> None:
+        titles: dict[HealthIntent, str] = {"verify": "Verify failed",
+            "accept_drift": "Accept drift failed", "compromise": "Rotation failed"}  # fmt: skip
         self.window.partner_view.show_diagnosis(diagnosis, titles.get(intent, "Failed"))
         self._refresh()
 

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from app.engine.health import outcome_words
 from app.gui import entries as E
 from app.gui.controller import Controller
-from app.gui.models import LEVEL_FILTERS, ConfusionRole, LogFilterProxy, LogModel
+from app.gui.log_models import LEVEL_FILTERS, LogFilterProxy, LogModel
+from app.gui.models import ConfusionRole
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, muted
 

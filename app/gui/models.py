@@ -1,4 +1,5 @@
-"""Table models over plain records: partners, a partner's credentials, the run log.
+"""Table models over plain records: partners and a partner's credentials; the run log's
+models are in log_models.
 
 Models hold records from the vault (never a token value) or transcript entries (already
 redacted). Rows are appended with beginInsertRows and updated with dataChanged; a reset only
@@ -8,7 +9,6 @@ when the set of rows really changes. Filtering lives in the proxies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.engine.health import FAILING, OK, UNKNOWN, WARNING, Health
-from app.gui import entries as E
-from app.gui.theme import colours, level_colour, mono_font, status_colour
+from app.gui.theme import colours, mono_font, status_colour
 from app.vault import CredentialRecord, PartnerRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -93,7 +92,7 @@ def status_key(partner: PartnerRecord, health: Health | None) -> str:
     return partner.status
 
 
-class _RowsModel(QAbstractTableModel):
+class RowsModel(QAbstractTableModel):
     """A flat table: one row per item of `_rows`, one column per header."""
 
     HEADERS: tuple[str, ...] = ()
@@ -113,7 +112,7 @@ class _RowsModel(QAbstractTableModel):
         return None
 
 
-class PartnersTableModel(_RowsModel):
+class PartnersTableModel(RowsModel):
     """Every partner row of the vault; fast enough for thousands (plain list, no queries)."""
 
     HEADERS = (
@@ -387,7 +386,7 @@ TOKEN_ROLE_TIPS = {
 STATE_RANK = {"active": 0, "pending": 1, "consumed": 2, "superseded": 3, "revoked": 4}
 
 
-class CredentialsModel(_RowsModel):
+class CredentialsModel(RowsModel):
     """A partner's tokens by fingerprint, with state and dates (active first, newest first)."""
 
     HEADERS = ("Token", "Presented by", "State", "Created", "Used · ended")
@@ -437,132 +436,3 @@ class CredentialsModel(_RowsModel):
                 "Fingerprint: the first 6 hex digits of the token's SHA-256, never the token itself"
             )
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class _LogRow:
-    """An entry with what the view asks for, computed once when it arrives."""
-
-    entry: E.Entry
-    level: str
-    confusion: bool
-    cells: tuple[str, str, str]
-    tooltip: str
-
-    @classmethod
-    def of(cls, entry: E.Entry) -> _LogRow:
-        level = E.entry_level(entry)
-        confusion = E.is_confusion(entry)
-        text = E.summary(entry)
-        if confusion:
-            text += f"  —  Fix: {(E.diagnosis_of(entry) or {}).get('hint', '')}"
-        cells = (
-            str(entry.get("at", ""))[11:23],
-            "TOKEN MIX-UP" if confusion else level.upper(),
-            text,
-        )
-        return cls(entry, level, confusion, cells, E.explanation(entry) or E.summary(entry))
-
-
-class LogModel(_RowsModel):
-    """Transcript entries of one run, appended as they arrive."""
-
-    HEADERS = ("Time", "Level", "Event")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[_LogRow] = []
-        self.run_id: str | None = None
-        self._mono = mono_font()
-        self._mono_bold = mono_font()
-        self._mono_bold.setBold(True)
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def reset(self, run_id: str | None, entries: Sequence[E.Entry] = ()) -> None:
-        self.beginResetModel()
-        self.run_id = run_id
-        self._rows = [_LogRow.of(e) for e in entries]
-        self.endResetModel()
-
-    def append(self, entry: E.Entry) -> None:
-        row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(_LogRow.of(entry))
-        self.endInsertRows()
-
-    def entry(self, row: int) -> E.Entry:
-        return self._rows[row].entry
-
-    def level(self, row: int) -> str:
-        return self._rows[row].level
-
-    def is_confusion(self, row: int) -> bool:
-        return self._rows[row].confusion
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            pal = colours()
-            if row.confusion:
-                return QColor(pal.confusion_fg)
-            if column in (1, 2) and row.level != "info":
-                return level_colour(row.level)
-            if column == 0:
-                return QColor(pal.muted)
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QColor(colours().confusion_bg) if row.confusion else None
-        if role == Qt.ItemDataRole.FontRole:
-            if column == 1:
-                return self._bold if row.confusion or row.level in ("warning", "error") else None
-            return self._mono_bold if row.confusion else self._mono
-        if role == LevelRole:
-            return row.level
-        if role == ConfusionRole:
-            return row.confusion
-        if role == EntryRole:
-            return row.entry
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.tooltip
-        return None
-
-
-LEVEL_FILTERS = (
-    ("All levels", 0),
-    ("Info and above", 1),
-    ("Warnings and errors", 2),
-    ("Errors only", 3),
-)
-
-
-class LogFilterProxy(QSortFilterProxyModel):
-    """Minimum level, optionally token-confusion rows only."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._min_rank = 0
-        self._confusion_only = False
-
-    def set_min_rank(self, rank: int) -> None:
-        self.beginFilterChange()
-        self._min_rank = rank
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_confusion_only(self, only: bool) -> None:
-        self.beginFilterChange()
-        self._confusion_only = only
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, LogModel)
-        confusion = model.is_confusion(source_row)
-        if self._confusion_only:
-            return confusion
-        return confusion or E.level_rank(model.level(source_row)) >= self._min_rank

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
-from app.gui.flows import Step, StepState
+from app.gui.flow_base import Step, StepState
 from app.gui.theme import mono_font
 
 

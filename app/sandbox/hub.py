@@ -39,7 +39,7 @@ from app.core.ocpi import (
 )
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.sandbox.certs import SandboxCerts, make_sandbox_certs
-from app.sandbox.partner import DEMO_IDENTITY, SANDBOX_PEER, SandboxPartner
+from app.sandbox.partner import DEMO_IDENTITY, SANDBOX_PEER, SandboxHooks, SandboxPartner
 
 ROUTING = (
     "OCPI-from-country-code",
@@ -86,6 +86,20 @@ def _answer(http_status: int, status_code: int, message: str) -> web.Response:
     return web.Response(status=http_status, text=body, content_type="application/json")
 
 
+class _HubHooks(SandboxHooks):
+    """The hub notes when it registered a partner and takes a fresh TOKEN_A after a DELETE."""
+
+    def __init__(self, hub: HubSandbox) -> None:
+        super().__init__(hub)
+        self.hub = hub
+
+    async def registered(self, session: PeerSession, token_c: Secret, token_b: Secret) -> None:
+        self.hub.on_registered()
+
+    async def unregistered(self, session: PeerSession) -> None:
+        self.hub.on_unregistered()
+
+
 class HubSandbox(SandboxPartner):
     """A SandboxPartner that plays a roaming hub in the given modes."""
 
@@ -125,18 +139,17 @@ class HubSandbox(SandboxPartner):
         self.registered_at: float | None = None
         self.refusals: list[str] = []  # what the hub refused, for tests and the CLI
         self.module_calls: list[dict[str, str]] = []
-        self.receiver.on_registered = self._on_registered
-        self.receiver.on_unregistered = self._on_unregistered
+        self.receiver.hooks = _HubHooks(self)
 
     @property
     def ssl_context(self) -> ssl.SSLContext | None:
         return self.server.config.ssl_context
 
     # ---- hooks -------------------------------------------------------------------------
-    async def _on_registered(self, session: PeerSession, token_c: Secret, token_b: Secret) -> None:
+    def on_registered(self) -> None:
         self.registered_at = time.monotonic()
 
-    async def _on_unregistered(self, session: PeerSession) -> None:
+    def on_unregistered(self) -> None:
         """A hub that rotates by DELETE then accepts the next TOKEN_A it issued."""
         fresh = self.next_token_a() if self.next_token_a is not None else None
         if fresh is not None and fresh.reveal() != self.token_a.reveal():

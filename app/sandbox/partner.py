@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from app.callback.receiver import PeerSession, ReceiverService
+from app.callback.receiver import NoHooks, PeerSession, ReceiverService
 from app.callback.server import CallbackServer, ServerConfig
 from app.callback.tokenbook import Identification, Stage, TokenBook
 from app.core.handshake import OurParty
@@ -89,6 +89,16 @@ class _FaultyReceiver(ReceiverService):
         return super().callback_token(session, machine)
 
 
+class SandboxHooks(NoHooks):
+    """The sandbox keeps one transcript of its own and stores nothing."""
+
+    def __init__(self, partner: SandboxPartner) -> None:
+        self.partner = partner
+
+    def transcript_for(self, session: PeerSession) -> Transcript:
+        return self.partner.transcript
+
+
 class SandboxPartner:
     """Serves a demo Receiver on loopback until stopped."""
 
@@ -133,7 +143,7 @@ class SandboxPartner:
         )
         self._armed_drift = DRIFT_FAULTS.get(self.fault.value)
         self.transcript = Transcript("sandbox")
-        self.receiver.transcript_for = lambda session: self.transcript
+        self.receiver.hooks = SandboxHooks(self)
 
     async def start(self) -> SandboxPartner:
         await self.server.start()

@@ -1,13 +1,14 @@
 """The encrypted credentials vault: the only code that touches SQL or token ciphertext.
 
 See docs/architecture.md (Vault API) for the contract. Module map: `store` (the Vault:
-opening, partners, runs), assembled from `base` (connection, atomic writes),
-`credentials` (tokens), `keyslots` (how it unlocks) and `backup` (export and import);
-`records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every cipher step), `keys` (passphrase and OS
-keyring slots), `schema` (tables, migrations, read-only inspection), `files` (paths,
-permissions, lock), `export` (the encrypted backup format), `errors` (VaultError); the team vault on
-PostgreSQL: `team` (TeamVault), `members` (key slots), `pgdb` and `dialect` (one SQL for
-both backends), `notify` (colleagues' changes).
+opening, partners), assembled from `base` (connection, atomic writes), `credentials`
+(tokens), `runs` (runs, transcripts), `keyslots` (how it unlocks) and `backup` (export and
+import); `records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every
+cipher step), `keys` (passphrase and OS keyring slots), `schema` (tables, migrations,
+read-only inspection), `files` (paths, permissions, lock), `export` (the encrypted backup
+format), `errors` (VaultError); the team vault on PostgreSQL: `team` (TeamVault),
+`members` (key slots), `pgdb` and `dialect` (one SQL for both backends), `notify`
+(colleagues' changes), `transfer` (vault migrate).
 """
 
 from typing import TYPE_CHECKING, Any

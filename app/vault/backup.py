@@ -22,6 +22,7 @@ from app.vault.errors import VaultError
 from app.vault.export import open_export, seal_export
 from app.vault.files import has_content, resolve_path, side_files
 from app.vault.keys import KEYRING, keyring_forget
+from app.vault.profiles import ProfileStore
 from app.vault.records import (
     CREDENTIAL_COLUMNS,
     PARTNER_COLUMNS,
@@ -47,8 +48,6 @@ EXPORT_KIND = "ocpi-onboard/vault-export"
 
 def dump_vault(vault: Vault) -> dict[str, Any]:
     """The whole vault as plain data, token values included (read in one snapshot)."""
-    from app.vault.profiles import ProfileStore  # profiles builds on the Vault
-
     with vault._write():
         partners = [dataclasses.asdict(p) for p in vault.partners()]
         credentials = []
@@ -134,8 +133,6 @@ def import_vault(
 
 def _load(vault: Vault, dump: dict[str, Any]) -> None:
     """Insert an export's content, keeping ids; all or nothing."""
-    from app.vault.profiles import ProfileStore
-
     try:
         with vault._write():
             for item in dump["partners"]:

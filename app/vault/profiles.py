@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 
@@ -18,7 +18,9 @@ from app.core.profile import Profile
 from app.vault.crypto import TokenCipher
 from app.vault.errors import VaultError
 from app.vault.records import now_iso
-from app.vault.store import Vault
+
+if TYPE_CHECKING:  # store loads this module for exports: no import back at run time
+    from app.vault.store import Vault
 
 
 def _key_aad(partner_id: int) -> bytes:

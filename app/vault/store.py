@@ -7,22 +7,22 @@ group its own steps the same way. Token values go in as `Secret` and come out on
 `reveal`; records never carry one. Use a Vault from the thread that opened it (SQLite's
 default); the GUI can run `derive_key` in a worker thread instead.
 
-This module opens and creates the vault and keeps partners and runs; the other parts of
-the API live beside it: `base` (connection and atomic writes), `credentials` (tokens),
-`keyslots` (how it unlocks), `backup` (export and import).
+This module opens and creates the vault and keeps partners; the other parts of the API
+live beside it: `base` (connection and atomic writes), `credentials` (tokens), `runs`
+(runs and their transcripts), `keyslots` (how it unlocks), `backup` (export and import).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
 
 from app.vault.audit import AuditTrail
+from app.vault.backends import url_vaults
 from app.vault.backup import EXPORT_KIND, export_vault, import_vault
-from app.vault.base import ID_REF, REF, ref_detail, run_detail
+from app.vault.base import ID_REF, REF, ref_detail
 from app.vault.credentials import CredentialsMixin, fingerprint_for
 from app.vault.crypto import DerivedKey, KdfParams, TokenCipher, new_key
 from app.vault.errors import VaultError, from_sqlite
@@ -52,19 +52,13 @@ from app.vault.pgdb import is_database_url
 from app.vault.records import (
     PARTNER_COLUMNS,
     PARTNER_STATUSES,
-    RUN_COLUMNS,
     PartnerRecord,
-    RunKind,
-    RunOutcome,
-    RunRecord,
-    dumps,
-    json_or_none,
     normalised,
     now_iso,
     partner_from_row,
     partner_values,
-    run_from_row,
 )
+from app.vault.runs import RunsMixin
 from app.vault.schema import APPLICATION_ID, FileState, inspect, latest_version, migrate
 from app.vault.sqlitedb import SqliteDatabase as Database
 
@@ -95,7 +89,7 @@ def _like(search: str) -> str:
     return f"%{escaped}%"
 
 
-class Vault(CredentialsMixin, KeySlotsMixin):
+class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
     """An open, unlocked vault. Build it with `Vault.open` (or `Vault.import_from`)."""
 
     def __init__(
@@ -138,9 +132,8 @@ class Vault(CredentialsMixin, KeySlotsMixin):
         opened properly is left exactly as it was.
         """
         if is_database_url(path):  # the team vault (app/vault/team.py)
-            from app.vault.team import TeamVault
-
-            return TeamVault.open_url(str(path).strip(), passphrase)
+            vault: Vault = url_vaults().open_url(str(path).strip(), passphrase)
+            return vault
         vault_path = resolve_path(path)
         secret: str | DerivedKey | None = passphrase or env_passphrase()
         creating = not has_content(vault_path)
@@ -230,9 +223,7 @@ class Vault(CredentialsMixin, KeySlotsMixin):
         worker thread, then ``Vault.open(path, derived_key)``.
         """
         if is_database_url(path):
-            from app.vault.team import TeamVault
-
-            params: KdfParams | None = TeamVault.kdf_params_for(str(path).strip())
+            params: KdfParams | None = url_vaults().kdf_params_for(str(path).strip())
             return params
         vault_path = resolve_path(path)
         with private_umask():
@@ -367,104 +358,6 @@ class Vault(CredentialsMixin, KeySlotsMixin):
             self._exec("DELETE FROM credentials WHERE partner_id = ?", (pid,))
             self._exec("UPDATE runs SET partner_id = NULL WHERE partner_id = ?", (pid,))
             self._exec("DELETE FROM partners WHERE id = ?", (pid,))
-
-    # --- runs ----------------------------------------------------------------------------
-
-    def start_run(
-        self,
-        kind: str,
-        partner_id: int | None = None,
-        state: str = "new",
-        data: dict[str, Any] | None = None,
-    ) -> RunRecord:
-        """Record a run (outcome running) before its first side effect."""
-        kind = RunKind(kind).value
-        run_id = uuid.uuid4().hex
-        now = now_iso()
-        with self._write():
-            if partner_id is not None:
-                self._require_partner(partner_id)
-            self._exec(
-                "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
-                " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
-                (run_id, kind, partner_id, state, dumps(data or {}), now, now),
-            )
-            return self.run(run_id)
-
-    def update_run(
-        self,
-        run_id: str,
-        *,
-        state: str | None = None,
-        outcome: str | None = None,
-        diagnosis: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None,
-        partner_id: int | None = None,
-    ) -> RunRecord:
-        """Change a run; None leaves a field as is. `data` is merged (shallow) into the
-        stored data, so the engine can record progress piece by piece."""
-        outcome = None if outcome is None else RunOutcome(outcome).value
-        with self._write():
-            current = self.run(run_id)
-            if partner_id is not None:
-                self._require_partner(partner_id)
-            merged = current.data if data is None else {**current.data, **data}
-            self._exec(
-                "UPDATE runs SET state = ?, outcome = ?, diagnosis = ?, data = ?,"
-                " partner_id = ?, updated = ? WHERE id = ?",
-                (
-                    current.state if state is None else state,
-                    outcome or current.outcome,
-                    dumps(diagnosis) if diagnosis is not None else json_or_none(current.diagnosis),
-                    dumps(merged),
-                    current.partner_id if partner_id is None else partner_id,
-                    now_iso(),
-                    run_id,
-                ),
-            )
-            updated = self.run(run_id)
-            if not current.finished and updated.finished:
-                self.audit.run_finished(updated)
-            return updated
-
-    def run(self, run_id: str) -> RunRecord:
-        """A run by id; VaultError vault.run_unknown if there is none."""
-        rows = self._read(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        if not rows:
-            raise VaultError("vault.run_unknown", run_detail(run_id))
-        return run_from_row(rows[0])
-
-    def runs(self, partner_id: int | None = None, unfinished_only: bool = False) -> list[RunRecord]:
-        """Runs, oldest first; `unfinished_only` keeps those still marked running."""
-        clauses, params = [], []
-        if partner_id is not None:
-            clauses.append("partner_id = ?")
-            params.append(partner_id)
-        if unfinished_only:
-            clauses.append("outcome = 'running'")
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        rows = self._read(f"SELECT {RUN_COLUMNS} FROM runs{where} ORDER BY created, rowid", params)
-        return [run_from_row(row) for row in rows]
-
-    def append_transcript(self, run_id: str, entry: dict[str, Any]) -> None:
-        """Append an (already redacted) entry to a run's transcript.
-
-        TypeError if the entry is not plain JSON (a `Secret` inside is refused that way).
-        """
-        text = dumps(entry)
-        with self._write():
-            self._require_run(run_id)
-            self._exec(
-                "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)",
-                (run_id, now_iso(), text),
-            )
-
-    def transcript(self, run_id: str) -> list[dict[str, Any]]:
-        """A run's transcript entries in the order they were appended."""
-        rows = self._read("SELECT entry FROM transcript WHERE run_id = ? ORDER BY id", (run_id,))
-        return [json.loads(row[0]) for row in rows]
-
-    # --- keys ----------------------------------------------------------------------------
 
     # --- export and import ---------------------------------------------------------------
 

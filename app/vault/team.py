@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from app.core.tokens import Secret
 from app.vault.audit import current_actor
+from app.vault.backends import serve_urls
 from app.vault.crypto import DerivedKey, InvalidTag, TokenCipher, new_key, subkey, token_aad
 from app.vault.errors import VaultError
 from app.vault.keys import env_passphrase
@@ -56,11 +57,8 @@ from app.vault.store import Vault
 SCHEMA_LOCK = 0x4F435057
 LEASED_RUNS = ("rotate", "unregister")
 # Other modules that keep secrets under the data key re-encrypt them here on a re-key:
-# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction. A new table
-# with secrets adds its function here.
-REKEY_HOOKS: tuple[Callable[[Vault, TokenCipher, TokenCipher], None], ...] = (
-    reencrypt_client_keys,
-)
+# hook(vault, old_cipher, new_cipher), called inside the re-key's transaction.
+REKEY_HOOKS: list[Callable[[Vault, TokenCipher, TokenCipher], None]] = [reencrypt_client_keys]
 
 
 def key_check(data_key: bytes) -> str:
@@ -380,3 +378,6 @@ class TeamVault(Vault):
 
     def disable_keyring(self) -> None:
         return None
+
+
+serve_urls(TeamVault)

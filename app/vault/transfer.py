@@ -4,8 +4,8 @@ Everything moves in one transaction of the target (all or nothing): partners (ne
 the team vault, which other members may already fill), their runs (same run ids) and
 transcripts, every token (decrypted with the source key and encrypted under the team key
 with its new row as associated data), the audit trail (appended to the team chain with its
-original who/when/what, then one "import" event), and the tables of the modules listed in
-`TRANSFER_HOOKS`. Then counts and the fingerprint of every token are compared, source
+original who/when/what, then one "import" event), and any table another module registered
+in `TRANSFER_HOOKS`. Then counts and the fingerprint of every token are compared, source
 against target; a mismatch raises before the commit.
 
 A partner whose CC-PID is already live in the team vault is refused (vault.partner_exists):
@@ -35,8 +35,7 @@ from app.vault.snapshots import copy_snapshots
 from app.vault.store import Vault
 
 # Other modules' tables: hook(source, target, partner_ids old->new) -> rows copied, inside
-# the target's transaction; the name is what the report calls it. A new table with
-# per-partner rows adds its copy function here.
+# the target's transaction; the name is what the report calls it.
 TRANSFER_HOOKS: dict[str, Callable[[Vault, Vault, dict[int, int]], int]] = {
     "profiles": copy_profiles,
     "snapshots": copy_snapshots,

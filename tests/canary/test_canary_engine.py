@@ -83,10 +83,9 @@ def test_canary_scan_engine_flows(
                 results.append(await engine.rotate(partner))  # type: ignore[arg-type]
                 results.append(await engine.check(partner))  # type: ignore[arg-type]
                 live.update({f"live {k}": b for k, b in files_under(vault_path.parent).items()})
-                try:  # TOKEN_A is spent: refused before a run
+                with pytest.raises(OnboardingError) as spent:  # refused before a run
                     await engine.register(sandbox.versions_url, token_a)
-                except OnboardingError as exc:
-                    assert exc.diagnosis.code == "token.a_reused"
+                assert spent.value.diagnosis.code == "token.a_reused"
                 wrong = Secret(canary("W"), TokenRole.A)
                 canaries.append(wrong.reveal())
                 results.append(await engine.register(sandbox.versions_url, wrong))

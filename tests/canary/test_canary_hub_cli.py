@@ -20,6 +20,22 @@ from tests.cli.helpers import as_json
 HUB_MODES = ["mtls-required", "routing-headers-required", "put-refused"]
 
 
+def _register_args(url: str, token_file: Path, profile: str, *extra: str) -> list[str]:
+    """`register` with the hub's versions URL and TOKEN_A file, our identity and a profile."""
+    return [
+        "register",
+        "--versions-url",
+        url,
+        "--token-a-file",
+        str(token_file),
+        *IDENTITY,
+        "--profile",
+        profile,
+        *extra,
+        "--json",
+    ]
+
+
 def test_mtls_routing_delete_register_hub_through_the_cli(tmp_path: Path) -> None:
     lab = Lab(tmp_path)
     tls = lab.secrets / "tls"
@@ -46,34 +62,11 @@ def test_mtls_routing_delete_register_hub_through_the_cli(tmp_path: Path) -> Non
 
         # without the client certificate the preset refuses before anything is sent
         refused = lab.run(
-            "register without cert",
-            "register",
-            "--versions-url",
-            url,
-            "--token-a-file",
-            str(token_file),
-            *IDENTITY,
-            "--profile",
-            "gireve-hub",
-            "--json",
-            expect=2,
+            "register without cert", *_register_args(url, token_file, "gireve-hub"), expect=2
         )
         assert "requires mutual TLS" in refused.stderr
 
-        registered = as_json(
-            lab.run(
-                "register",
-                "register",
-                "--versions-url",
-                url,
-                "--token-a-file",
-                str(token_file),
-                *IDENTITY,
-                "--profile",
-                str(profile),
-                "--json",
-            )
-        )
+        registered = as_json(lab.run("register", *_register_args(url, token_file, str(profile))))
         assert registered["status"] == "registered", registered
         assert registered["ocpi_version"] == "2.2.1"
         for pem in ("client.pem", "client.key", "ca.pem"):
@@ -141,19 +134,15 @@ def test_rotation_by_delete_register_killed_after_the_delete(tmp_path: Path) -> 
         registered = as_json(
             lab.run(
                 "register",
-                "register",
-                "--versions-url",
-                url,
-                "--token-a-file",
-                str(token_file),
-                *IDENTITY,
-                "--profile",
-                "gireve-hub",
-                "--client-cert",
-                str(_pem(lab, "cert")),
-                "--client-key",
-                str(_pem(lab, "key")),
-                "--json",
+                *_register_args(
+                    url,
+                    token_file,
+                    "gireve-hub",
+                    "--client-cert",
+                    str(_pem(lab, "cert")),
+                    "--client-key",
+                    str(_pem(lab, "key")),
+                ),
                 expect=None,
             )
         )

@@ -3,47 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sqlite3
 from pathlib import Path
 
-from tests.cli.helpers import Background, as_json, cli, cli_env
+from tests.cli.helpers import as_json, cli, cli_env, register, start_sandbox, token_a_file
 
 IDENTITY = ["--country-code", "de", "--party-id", "aud", "--role", "EMSP"]
 
 
 def test_audit_list_verify_and_transcript_lines(tmp_path: Path) -> None:
-    token_a = secrets.token_urlsafe(32)
-    token_file = tmp_path / "token-a"
-    token_file.write_text(token_a + "\n")
+    token_file, token_a = token_a_file(tmp_path)
     vault = str(tmp_path / "vault.db")
     carol = cli_env(tmp_path, OCPI_ONBOARD_MEMBER="carol")
     dave = cli_env(tmp_path, OCPI_ONBOARD_MEMBER="dave")
-    sandbox = Background(
-        tmp_path,
-        "sandbox",
-        "--port",
-        "0",
-        "--ocpi-version",
-        "2.2.1",
-        "--token-a-file",
-        str(token_file),
-    )
+    sandbox = start_sandbox(tmp_path, token_file, "--ocpi-version", "2.2.1")
     try:
         url = sandbox.first_line()
-        reg = cli(
-            tmp_path,
-            "register",
-            "--vault",
-            vault,
-            "--versions-url",
-            url,
-            "--token-a-file",
-            str(token_file),
-            *IDENTITY,
-            "--json",
-            env=carol,
-        )
+        reg = register(tmp_path, vault, url, token_file, IDENTITY, env=carol)
         assert reg.returncode == 0, reg.stderr
         registered = as_json(reg)
         rotated = cli(tmp_path, "rotate", "NL-SBX", "--json", "--vault", vault, env=dave)

@@ -4,31 +4,24 @@ endpoint moved after registration drifts (exit 1, before/after), `--all` says so
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
-from tests.cli.helpers import Background, as_json, cli
+from tests.cli.helpers import as_json, cli, register, start_sandbox, token_a_file
 
 CONTRACT = {"status", "peer", "ocpi_version", "drift", "token_age_days", "tls_expires_days", "diagnosis"}  # fmt: skip
 
 
 def test_drift_reported_then_accepted_single_and_all(tmp_path: Path) -> None:
     vault = str(tmp_path / "vault.db")
-    token_file = tmp_path / "token_a"
-    token_a = secrets.token_urlsafe(32)
-    token_file.write_text(token_a + "\n")
-    sandbox = Background(
-        tmp_path, "sandbox", "--port", "0", "--ocpi-version", "2.2.1",
-        "--token-a-file", str(token_file), "--fault", "drift-endpoint",
-    )  # fmt: skip
+    token_file, token_a = token_a_file(tmp_path)
+    sandbox = start_sandbox(
+        tmp_path, token_file, "--ocpi-version", "2.2.1", "--fault", "drift-endpoint"
+    )
     outputs: list[str] = []
     try:
         url = sandbox.first_line()
-        reg = cli(
-            tmp_path, "register", "--vault", vault, "--versions-url", url,
-            "--token-a-file", str(token_file),
-            "--country-code", "DE", "--party-id", "ONB", "--role", "EMSP", "--json",
-        )  # fmt: skip
+        identity = ["--country-code", "DE", "--party-id", "ONB", "--role", "EMSP"]
+        reg = register(tmp_path, vault, url, token_file, identity)
         assert reg.returncode == 0, reg.stderr
         drifted = cli(tmp_path, "check", "NL-SBX", "--json", "--vault", vault)
         every = cli(tmp_path, "check", "--all", "--json", "--vault", vault)

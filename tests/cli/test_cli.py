@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import stat
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import Background, as_json, cli, cli_env
+from tests.cli.helpers import (
+    Background,
+    as_json,
+    cli,
+    cli_env,
+    register,
+    start_sandbox,
+    token_a_file,
+)
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path
-
-
-def _token_file(home: Path, value: str | None = None) -> tuple[Path, str]:
-    value = secrets.token_urlsafe(32) if value is None else value
-    path = home / f"token-{secrets.token_hex(3)}"
-    path.write_text(value + "\n")
-    return path, value
 
 
 IDENTITY = [
@@ -38,27 +38,14 @@ IDENTITY = [
 
 
 def test_sandbox_register_peers_check_rotate_export_unregister(home: Path) -> None:
-    token_file, token_a = _token_file(home)
-    sandbox = Background(
-        home, "sandbox", "--port", "0", "--ocpi-version", "2.2.1", "--token-a-file", str(token_file)
-    )
+    token_file, token_a = token_a_file(home)
+    sandbox = start_sandbox(home, token_file, "--ocpi-version", "2.2.1")
     outputs: list[str] = []
     try:
         url = sandbox.first_line()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/ocpi/versions")
         vault = str(home / "vault.db")
-        reg = cli(
-            home,
-            "register",
-            "--vault",
-            vault,
-            "--versions-url",
-            url,
-            "--token-a-file",
-            str(token_file),
-            *IDENTITY,
-            "--json",
-        )
+        reg = register(home, vault, url, token_file, IDENTITY)
         outputs += [reg.stdout, reg.stderr]
         assert reg.returncode == 0, reg.stderr
         data = as_json(reg)
@@ -114,7 +101,7 @@ def test_sandbox_register_peers_check_rotate_export_unregister(home: Path) -> No
 
 
 def test_register_failure_is_json_with_diagnosis_and_exit_1(home: Path) -> None:
-    token_file, token_a = _token_file(home)
+    token_file, token_a = token_a_file(home)
     sandbox = Background(home, "sandbox", "--token-a-file", str(token_file), "--fault", "ocpi-2001")
     try:
         url = sandbox.first_line()
@@ -146,7 +133,7 @@ def test_register_failure_is_json_with_diagnosis_and_exit_1(home: Path) -> None:
 def test_bad_token_files_are_refused_before_anything_is_sent(
     home: Path, content: str, needle: str
 ) -> None:
-    token_file, _ = _token_file(home, content)
+    token_file, _ = token_a_file(home, content)
     reg = cli(
         home,
         "register",
@@ -164,7 +151,7 @@ def test_bad_token_files_are_refused_before_anything_is_sent(
 
 
 def test_insecure_remote_url_is_refused(home: Path) -> None:
-    token_file, _ = _token_file(home)
+    token_file, _ = token_a_file(home)
     reg = cli(
         home,
         "register",

@@ -5,12 +5,11 @@ Real processes: a `sandbox` with a fault, `register` into a vault file, then `pe
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import Background, as_json, cli
+from tests.cli.helpers import as_json, cli, register, start_sandbox, token_a_file
 
 IDENTITY = ["--country-code", "DE", "--party-id", "ONB", "--role", "EMSP"]
 CONTRACT_KEYS = {
@@ -36,25 +35,12 @@ CONTRACT_KEYS = {
 def test_peers_json_carries_health_and_warnings(
     tmp_path: Path, fault: str, health: str, code: str | None
 ) -> None:
-    token_a = secrets.token_urlsafe(32)
-    token_file = tmp_path / "token-a"
-    token_file.write_text(token_a)
+    token_file, token_a = token_a_file(tmp_path)
     vault = str(tmp_path / "vault.db")
-    sandbox = Background(tmp_path, "sandbox", "--token-a-file", str(token_file), "--fault", fault)
+    sandbox = start_sandbox(tmp_path, token_file, "--fault", fault)
     try:
         url = sandbox.first_line()
-        reg = cli(
-            tmp_path,
-            "register",
-            "--vault",
-            vault,
-            "--versions-url",
-            url,
-            "--token-a-file",
-            str(token_file),
-            *IDENTITY,
-            "--json",
-        )
+        reg = register(tmp_path, vault, url, token_file, IDENTITY)
         assert reg.returncode == 0, reg.stderr
         listed = cli(tmp_path, "peers", "list", "--json", "--vault", vault)
         shown = cli(tmp_path, "peers", "show", "NL-SBX", "--json", "--vault", vault)

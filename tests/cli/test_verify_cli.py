@@ -3,28 +3,19 @@ contract's keys, stable ids, exit codes, the exported report; docs list every ch
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from app.engine.verify_checks import CATALOGUE
-from tests.cli.helpers import ROOT, Background, as_json, cli
+from tests.cli.helpers import ROOT, Background, as_json, cli, register, start_sandbox, token_a_file
 
 IDENTITY = ["--country-code", "DE", "--party-id", "ONB", "--role", "EMSP"]
 
 
 def _register(home: Path, vault: str, fault: str) -> tuple[Background, str]:
-    token_file = home / f"token-{fault}"
-    token_a = secrets.token_urlsafe(32)
-    token_file.write_text(token_a + "\n")
-    sandbox = Background(
-        home, "sandbox", "--port", "0", "--ocpi-version", "2.2.1",
-        "--token-a-file", str(token_file), "--fault", fault,
-    )  # fmt: skip
+    token_file, token_a = token_a_file(home, name=f"token-{fault}")
+    sandbox = start_sandbox(home, token_file, "--ocpi-version", "2.2.1", "--fault", fault)
     url = sandbox.first_line()
-    reg = cli(
-        home, "register", "--vault", vault, "--versions-url", url,
-        "--token-a-file", str(token_file), *IDENTITY, "--json",
-    )  # fmt: skip
+    reg = register(home, vault, url, token_file, IDENTITY)
     assert reg.returncode == 0, reg.stderr
     return sandbox, token_a
 

@@ -12,10 +12,7 @@ import pytest
 from app.core.diagnosis import (
     OnboardingError,
 )
-from app.core.handshake import (
-    SenderHandshake,
-    SenderState,
-)
+from app.core.handshake import SenderHandshake, SenderState
 from tests.core.scripted import (
     MISSING,
     THEIR_VERSIONS_URL,

@@ -1,32 +1,16 @@
-"""Engine fixtures: a real vault file per test, our identity, a started engine factory."""
+"""Engine fixtures: a started engine factory over the shared test vault (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from app.core.http import HttpSettings
 from app.engine import Engine, Identity
 from app.vault import Vault
-from tests.conftest import TEST_PASSPHRASE
+from tests.conftest import FAST, US
 
-US = Identity("DE", "ONB", ("EMSP",), "Onboard Test GmbH")
-FAST = HttpSettings(request_timeout=5.0, write_timeout=10.0, connect_timeout=2.0)
-
-
-@pytest.fixture
-def vault_path(tmp_path: Path) -> Path:
-    return tmp_path / "vault.db"
-
-
-@pytest.fixture
-def vault(vault_path: Path) -> Iterator[Vault]:
-    with Vault.open(vault_path, passphrase=TEST_PASSPHRASE, use_keyring=False) as v:
-        yield v
+__all__ = ["FAST", "US", "started_engine"]
 
 
 @asynccontextmanager

@@ -146,11 +146,9 @@ def test_token_a_cannot_be_used_twice(vault: Vault) -> None:
             async with started_engine(vault) as engine:
                 first = await engine.register(sandbox.versions_url, token_a)
                 assert first.status == "registered"
-                try:
+                with pytest.raises(OnboardingError) as spent:
                     await engine.register(sandbox.versions_url, token_a)
-                except OnboardingError as exc:
-                    return exc.diagnosis.code
-        return "no error"
+                return spent.value.diagnosis.code
 
     assert run(scenario()) == "token.a_reused"
 

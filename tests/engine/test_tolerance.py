@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from app.cli import build_parser
@@ -132,9 +133,5 @@ def test_timeout_must_be_positive(tmp_path: Path) -> None:
     from app.cli.common import CliError
 
     args = build_parser().parse_args(["check", "NL-ABC", "--timeout", "0"])
-    try:
+    with pytest.raises(CliError, match="above 0"):
         http_settings(args)
-    except CliError as exc:
-        assert "above 0" in str(exc)
-    else:
-        raise AssertionError("--timeout 0 accepted")

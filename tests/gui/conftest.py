@@ -25,7 +25,6 @@ from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
 from app.vault import Vault
-from tests.conftest import TEST_PASSPHRASE
 
 GUI_DIR = Path(__file__).resolve().parent
 
@@ -78,21 +77,9 @@ def settings_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        country_code="DE",
-        party_id="ONB",
-        roles=["CPO"],
-        business_name="Onboard Test GmbH",
-        request_timeout=5.0,
-        post_timeout=15.0,
-    )
-
-
-@pytest.fixture
-def vault(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[Vault]:
-    with Vault.open(tmp_path / "vault.db", passphrase=TEST_PASSPHRASE, use_keyring=False) as opened:
-        yield opened
+def vault(qloop: asyncio.AbstractEventLoop, vault: Vault) -> Vault:
+    """The shared test vault, opened after the test's loop exists and closed before it goes."""
+    return vault
 
 
 @pytest.fixture

@@ -69,6 +69,14 @@ def register_sandbox(qtbot: Any, controller: Any, fault: str = "none") -> RunRes
     return result
 
 
+def select_when_listed(qtbot: Any, window: Any, partner_id: int | None) -> None:
+    """Select a partner in the main list as soon as the list shows it (the list refreshes
+    asynchronously after a run or a colleague's change), and check that it is selected."""
+    assert partner_id is not None
+    qtbot.waitUntil(lambda: window.select_partner(partner_id), timeout=WAIT_MS)
+    assert window.selected_partner().id == partner_id
+
+
 def visible_texts(root: QWidget) -> list[str]:
     """Every text a person can read in the widget tree (labels, line edits, text boxes)."""
     texts: list[str] = []

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.vault import MEMBER_ENV
-from tests.gui.helpers import click, register_sandbox
+from tests.gui.helpers import click, register_sandbox, select_when_listed
 
 
 def _rows(pane: Any) -> list[tuple[str, ...]]:
@@ -32,9 +32,7 @@ def test_audit_pane_shows_reveal_copy_and_catches_an_edit(
     window.resize(1024, 700)
     result = register_sandbox(qtbot, controller)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    qtbot.waitUntil(
-        lambda: window.select_partner(result.partner_id), timeout=10_000
-    )  # the list refreshes async
+    select_when_listed(qtbot, window, result.partner_id)
     view = window.partner_view
     view.credentials.selectRow(0)
     fp = view.selected_credential().fingerprint

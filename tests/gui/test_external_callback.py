@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from app.core.http import HttpSettings
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.gui.flows import Phase, StepState
 from app.sandbox import SandboxPartner
 from app.vault import TokenState
+from tests.conftest import FAST
 from tests.gui.conftest import run_on
 from tests.gui.helpers import WAIT_MS, go_next
-
-FAST = HttpSettings(request_timeout=5.0, write_timeout=10.0, connect_timeout=2.0)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from app.engine.connection_health import ConnectionFacts, findings
 from app.gui.models import PartnersTableModel
 from app.sandbox import SandboxPartner
 from tests.gui.conftest import run_on
-from tests.gui.helpers import WAIT_MS, raw_tokens, register_sandbox
+from tests.gui.helpers import WAIT_MS, raw_tokens, register_sandbox, select_when_listed
 
 HEALTH = PartnersTableModel.COL_HEALTH
 
@@ -26,9 +26,7 @@ HEALTH = PartnersTableModel.COL_HEALTH
 def _registered(qtbot: Any, window: Any, controller: Any, fault: str = "none") -> int:
     result = register_sandbox(qtbot, controller, fault)
     qtbot.waitUntil(lambda: window.model.row_of(result.partner_id) >= 0, timeout=5000)
-    qtbot.waitUntil(
-        lambda: window.select_partner(result.partner_id), timeout=10_000
-    )  # the list refreshes async
+    select_when_listed(qtbot, window, result.partner_id)
     qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
     return int(result.partner_id)
 

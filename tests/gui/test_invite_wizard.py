@@ -11,7 +11,7 @@ from app.core.tokens import TokenRole
 from app.gui.flows import Phase, StepState
 from app.gui.wizard_invite import MASK
 from app.vault import Direction, TokenState
-from tests.gui.helpers import WAIT_MS, click, go_next
+from tests.gui.helpers import WAIT_MS, click, go_next, select_when_listed
 
 
 def test_invite_with_the_demo_partner(qtbot: Any, window: Any, controller: Any) -> None:
@@ -97,8 +97,7 @@ def test_log_pane_stays_on_the_live_run(qtbot: Any, window: Any, controller: Any
     from tests.gui.helpers import register_sandbox
 
     first = register_sandbox(qtbot, controller)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    window.select_partner(first.partner_id)
+    select_when_listed(qtbot, window, first.partner_id)
     assert window.log_pane.model.run_id == first.run_id
     wizard = window.open_invite_wizard()
     qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
@@ -106,8 +105,7 @@ def test_log_pane_stays_on_the_live_run(qtbot: Any, window: Any, controller: Any
     go_next(qtbot, wizard)
     click(qtbot, wizard.wait_page.demo_button)
     qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
-    qtbot.wait(100)  # the list's deferred refresh
-    assert window.model.rowCount() == 2
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)  # deferred refresh
     assert window.selected_partner().id == first.partner_id
     assert window.log_pane.model.run_id == run_id
     wizard.reject()

@@ -12,15 +12,13 @@ from PySide6.QtGui import QGuiApplication
 from app.core.tokens import TokenRole
 from app.gui.export_dialog import ExportDialog
 from app.vault import Direction, TokenState
-from tests.gui.helpers import WAIT_MS, click, raw_tokens, register_sandbox
+from tests.gui.helpers import WAIT_MS, click, raw_tokens, register_sandbox, select_when_listed
 
 
 def _registered(qtbot: Any, window: Any, controller: Any) -> Any:
     result = register_sandbox(qtbot, controller)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    qtbot.waitUntil(
-        lambda: window.select_partner(result.partner_id), timeout=10_000
-    )  # the list refreshes async
+    select_when_listed(qtbot, window, result.partner_id)
     qtbot.waitUntil(lambda: window.selected_partner().status == "registered", timeout=5000)
     return result
 
@@ -83,7 +81,7 @@ def test_check_failure_shows_the_diagnosis(qtbot: Any, window: Any, controller: 
     # the sandbox rejects the TOKEN_C it issued: registration stands (with a warning), check fails
     result = register_sandbox(qtbot, controller, fault="401-after-registration")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
-    window.select_partner(result.partner_id)
+    select_when_listed(qtbot, window, result.partner_id)
     qtbot.waitUntil(window.check_action.isEnabled, timeout=5000)
     with qtbot.waitSignal(controller.operationFailed, timeout=WAIT_MS) as failed:
         window.check_action.trigger()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.core.diagnosis import diagnose
-from tests.gui.helpers import WAIT_MS, run_sender_wizard
+from tests.gui.helpers import run_sender_wizard, select_when_listed
 
 
 def test_history_says_what_went_wrong_in_words(qtbot: Any, window: Any) -> None:
@@ -22,8 +22,7 @@ def test_history_says_what_went_wrong_in_words(qtbot: Any, window: Any) -> None:
     run = window.controller.run_record(run_id)
     code = (run.diagnosis or {}).get("code")
     assert code
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=WAIT_MS)
-    window.select_partner(run.partner_id)
+    select_when_listed(qtbot, window, run.partner_id)
     history = window.partner_view.history
     qtbot.waitUntil(lambda: history.rowCount() > 0, timeout=5000)
     cells = [history.item(r, 4).text() for r in range(history.rowCount())]

@@ -14,7 +14,14 @@ from PySide6.QtTest import QTest
 from app.gui.flows import Phase
 from app.gui.wizard_sender import PAGE_CONFIRM
 from app.vault.profiles import ProfileStore
-from tests.gui.helpers import WAIT_MS, click, go_next, open_sandbox_wizard, register_sandbox
+from tests.gui.helpers import (
+    WAIT_MS,
+    click,
+    go_next,
+    open_sandbox_wizard,
+    register_sandbox,
+    select_when_listed,
+)
 
 
 def _choose(qtbot: Any, combo: Any, title_part: str) -> None:
@@ -80,9 +87,7 @@ def test_profile_tab_shows_the_profile_and_applies_a_proposal(
     qtbot: Any, window: Any, controller: Any
 ) -> None:
     result = register_sandbox(qtbot, controller, fault="plain-token")
-    qtbot.waitUntil(
-        lambda: window.select_partner(result.partner_id), timeout=10_000
-    )  # the list refreshes async
+    select_when_listed(qtbot, window, result.partner_id)
     view = window.partner_view
     tabs = view.tabs
     index = next(i for i in range(tabs.count()) if "Profile" in tabs.tabText(i))

@@ -13,6 +13,7 @@ import pytest
 from app.settings import Settings
 from app.vault import PartnerRecord, TeamVault
 from tests.gui.conftest import run_on
+from tests.gui.helpers import select_when_listed
 
 ALICE, BOB = "alice passphrase", "bob passphrase!"
 
@@ -47,9 +48,7 @@ def test_partners_table_follows_a_colleague(qtbot: Any, team_window: tuple[Any, 
     assert listener.ready.wait(10)
     rec = bob.save_partner(PartnerRecord(None, "NL", "COL", status="registered"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
-    qtbot.waitUntil(
-        lambda: window.select_partner(rec.id), timeout=10_000
-    )  # the list refreshes async
+    select_when_listed(qtbot, window, rec.id)
     assert window.selected_partner().ref == "NL-COL"
     bob.save_partner(PartnerRecord(None, "FR", "TWO", business_name="Second"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)

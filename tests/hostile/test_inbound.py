@@ -48,8 +48,7 @@ async def invited(vault: Vault) -> AsyncIterator[tuple[Engine, Invitation, httpx
 
 def flush(engine: Engine) -> None:
     """The recorder writes transcript entries in batches; make the vault current."""
-    for recorder in list(engine._recorders.values()):
-        recorder.flush()
+    engine.flush_records()
 
 
 def _token_a(invitation: Invitation) -> str:

@@ -5,7 +5,6 @@ the audit chain against direct edits, and a dump that holds no token."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,9 +210,12 @@ def test_colleagues_changes_are_notified(alice: TeamVault, pg_url: str) -> None:
     alice.add_member("bob", BOB)
     seen: list[int | None] = []
     got = threading.Event()
+    got_last = threading.Condition()
 
     def on_change(partner_id: int | None) -> None:
-        seen.append(partner_id)
+        with got_last:
+            seen.append(partner_id)
+            got_last.notify_all()
         got.set()
 
     with _open(pg_url, "bob", BOB) as bob:
@@ -223,8 +225,13 @@ def test_colleagues_changes_are_notified(alice: TeamVault, pg_url: str) -> None:
         bob.save_partner(PartnerRecord(None, "BE", "OWN"))  # bob's own change: not a notice
         pid = _registered(alice, "NL", "COL")
         assert got.wait(10)
-        time.sleep(0.3)
-        assert pid in seen and all(p == pid for p in seen)
+        # Notices arrive in commit order: once a later change of alice's is seen, every
+        # earlier notice (bob's own change included, had it been sent) has arrived too.
+        last = alice.save_partner(PartnerRecord(None, "DE", "END")).id
+        with got_last:
+            assert got_last.wait_for(lambda: last in seen, 10)
+        before = seen[: seen.index(last)]
+        assert pid in before and all(p == pid for p in before)
         stop()
 
 

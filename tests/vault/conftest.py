@@ -14,8 +14,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from app.vault import PASSPHRASE_ENV, Vault
-from tests.vault.vault_helpers import PASSPHRASE, MemoryKeyring
+from app.vault import PASSPHRASE_ENV
+from tests.vault.vault_helpers import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -36,10 +36,6 @@ def memory_keyring() -> MemoryKeyring:
 
 @pytest.fixture
 def vault_path(tmp_path: Path) -> Path:
+    """The shared `vault` fixture's file, one level down: these tests make files of their
+    own beside it."""
     return tmp_path / "data" / "vault.db"
-
-
-@pytest.fixture
-def vault(vault_path: Path) -> Iterator[Vault]:
-    with Vault.open(vault_path, PASSPHRASE) as opened:
-        yield opened

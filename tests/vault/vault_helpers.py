@@ -9,8 +9,9 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from app.vault import PartnerRecord
+from tests.conftest import TEST_PASSPHRASE
 
-PASSPHRASE = "correct horse battery staple"
+PASSPHRASE = TEST_PASSPHRASE
 
 
 class MemoryKeyring(KeyringBackend):

@@ -1,10 +1,11 @@
 """A demo Sender that registers with our invitation: the invite rehearsal's other side.
 
-The sandbox partner (`partner`) plays a Receiver; to rehearse an invitation someone has to
-play the Sender. This runs a second engine with a throwaway vault in a temporary directory,
-registers with our versions URL and TOKEN_A, and deletes everything after. Used by the
-Receiver wizard's sandbox path and by `--self-test`. Not imported by `app.sandbox` itself:
-it builds on the engine, which the sandbox partner does not need.
+The sandbox partner (app.sandbox) plays a Receiver; to rehearse an invitation someone has
+to play the Sender. This runs a second engine with a throwaway vault in a temporary
+directory, registers with our versions URL and TOKEN_A, and deletes everything after. Used
+by the Receiver wizard's sandbox path and by `--self-test`. It lives in the engine, not in
+app.sandbox, because it IS an engine (a registration end to end) and app.sandbox may not
+import the engine (the engine starts sandboxes: docs/architecture.md, "Layers").
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from app.core.http import HttpSettings
 from app.core.tokens import Secret
-from app.engine import Engine, Identity, RunResult
+from app.engine.engine import Engine
+from app.engine.results import Identity, RunResult
 from app.vault import Vault, derive_key
 
 DEMO_SENDER = Identity("DE", "DMO", ("EMSP",), "Demo Mobility (sandbox eMSP)")

@@ -1,0 +1,125 @@
+"""Runs and their transcripts in the vault: what each operation did, step by step.
+
+A run is written before its first side effect and updated at every step, so a killed
+process can resume or clean up (app/engine/recovery.py). Transcript entries arrive already
+redacted. `RunsMixin` is one part of `Vault` (see `store`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from app.vault.base import VaultBase, run_detail
+from app.vault.errors import VaultError
+from app.vault.records import (
+    RUN_COLUMNS,
+    RunKind,
+    RunOutcome,
+    RunRecord,
+    dumps,
+    json_or_none,
+    now_iso,
+    run_from_row,
+)
+
+
+class RunsMixin(VaultBase):
+    """The runs half of the Vault API."""
+
+    def start_run(
+        self,
+        kind: str,
+        partner_id: int | None = None,
+        state: str = "new",
+        data: dict[str, Any] | None = None,
+    ) -> RunRecord:
+        """Record a run (outcome running) before its first side effect."""
+        kind = RunKind(kind).value
+        run_id = uuid.uuid4().hex
+        now = now_iso()
+        with self._write():
+            if partner_id is not None:
+                self._require_partner(partner_id)
+            self._exec(
+                "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
+                " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
+                (run_id, kind, partner_id, state, dumps(data or {}), now, now),
+            )
+            return self.run(run_id)
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        state: str | None = None,
+        outcome: str | None = None,
+        diagnosis: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        partner_id: int | None = None,
+    ) -> RunRecord:
+        """Change a run; None leaves a field as is. `data` is merged (shallow) into the
+        stored data, so the engine can record progress piece by piece."""
+        outcome = None if outcome is None else RunOutcome(outcome).value
+        with self._write():
+            current = self.run(run_id)
+            if partner_id is not None:
+                self._require_partner(partner_id)
+            merged = current.data if data is None else {**current.data, **data}
+            self._exec(
+                "UPDATE runs SET state = ?, outcome = ?, diagnosis = ?, data = ?,"
+                " partner_id = ?, updated = ? WHERE id = ?",
+                (
+                    current.state if state is None else state,
+                    outcome or current.outcome,
+                    dumps(diagnosis) if diagnosis is not None else json_or_none(current.diagnosis),
+                    dumps(merged),
+                    current.partner_id if partner_id is None else partner_id,
+                    now_iso(),
+                    run_id,
+                ),
+            )
+            updated = self.run(run_id)
+            if not current.finished and updated.finished:
+                self.audit.run_finished(updated)
+            return updated
+
+    def run(self, run_id: str) -> RunRecord:
+        """A run by id; VaultError vault.run_unknown if there is none."""
+        rows = self._read(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise VaultError("vault.run_unknown", run_detail(run_id))
+        return run_from_row(rows[0])
+
+    def runs(self, partner_id: int | None = None, unfinished_only: bool = False) -> list[RunRecord]:
+        """Runs, oldest first; `unfinished_only` keeps those still marked running."""
+        clauses, params = [], []
+        if partner_id is not None:
+            clauses.append("partner_id = ?")
+            params.append(partner_id)
+        if unfinished_only:
+            clauses.append("outcome = 'running'")
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self._read(f"SELECT {RUN_COLUMNS} FROM runs{where} ORDER BY created, rowid", params)
+        return [run_from_row(row) for row in rows]
+
+    def append_transcript(self, run_id: str, entry: dict[str, Any]) -> None:
+        """Append an (already redacted) entry to a run's transcript.
+
+        TypeError if the entry is not plain JSON (a `Secret` inside is refused that way).
+        """
+        text = dumps(entry)
+        with self._write():
+            self._require_run(run_id)
+            self._exec(
+                "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)",
+                (run_id, now_iso(), text),
+            )
+
+    def transcript(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's transcript entries in the order they were appended."""
+        rows = self._read("SELECT entry FROM transcript WHERE run_id = ? ORDER BY id", (run_id,))
+        return [json.loads(row[0]) for row in rows]
+
+    # --- keys ----------------------------------------------------------------------------

@@ -12,22 +12,17 @@ Hooks let the owner persist each step before it takes effect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, OnboardingError
-from app.core.handshake import (
-    OurParty,
-    ReceiverHandshake,
-    RegistrationRefused,
-    Request,
-    Response,
-)
+from app.core.handshake import OurParty, Request
 from app.core.http import HttpSettings, OcpiHttp, make_client
+from app.core.judging import Response
 from app.core.models import Credentials, VersionDetails, credentials_to_wire
-from app.core.ocpi import UNABLE_TO_USE_CLIENT_API, canonical_version
+from app.core.receiving import ReceiverHandshake
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.core.transcript import Transcript
@@ -174,10 +169,8 @@ class ReceiverService:
         if session is None or session.status != "invited":
             raise MethodNotAllowed("already registered: use PUT to update")
         machine = ReceiverHandshake(version, required_modules=self.required_modules)
-        machine.receive_post(body)
+        machine.receive_post(body, issued=session.our_token)
         assert machine.token_b is not None and machine.partner is not None
-        if machine.token_b == session.our_token:
-            raise RegistrationRefused(2001, "token must not be the TOKEN_A we issued")
         transcript = self._transcript(session)
         transcript.add_secret(machine.token_b)
         await self.discover(session, machine, version, transcript)
@@ -249,7 +242,7 @@ class ReceiverService:
         other form once (GETs only), as many 2.1.1/2.2 platforms never encode
         (docs/ocpi-facts.md, fact 1).
         """
-        assert machine.token_b is not None
+        token = self.callback_token(session, machine)
         settings = self.http_settings
         encoding = EncodingChoice("auto")
         async with make_client(settings) as client:
@@ -258,19 +251,20 @@ class ReceiverService:
                 action = machine.next_action()
                 if not isinstance(action, Request):
                     return
-                assert machine.token_b is not None
-                request = replace(action, ocpi_version=canonical_version(version))
-                token = machine.token_b.fingerprint
                 try:
-                    result = await send_with_encoding(http, request, machine.token_b, encoding)
+                    result = await send_with_encoding(http, action, token, encoding)
                 except OnboardingError as exc:
-                    self.hooks.fetched(session, action, token, None)
-                    raise RegistrationRefused(
-                        UNABLE_TO_USE_CLIENT_API, exc.diagnosis.message, exc.diagnosis
-                    ) from None
-                self.hooks.fetched(session, action, token, result.status)
+                    self.hooks.fetched(session, action, token.fingerprint, None)
+                    machine.fail_with(exc)  # raises RegistrationRefused (3001)
+                self.hooks.fetched(session, action, token.fingerprint, result.status)
                 session.callback_calls.append(action.url)
                 machine.receive(Response(result.status, result.body, result.content_type))
+
+    def callback_token(self, session: PeerSession, machine: ReceiverHandshake) -> Secret:
+        """The token our callback GETs present: the Sender's TOKEN_B (a faulty sandbox
+        partner bends this, never the machine)."""
+        assert machine.token_b is not None
+        return machine.token_b
 
     def _transcript(self, session: PeerSession) -> Transcript:
         return self.hooks.transcript_for(session)

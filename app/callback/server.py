@@ -28,7 +28,6 @@ from aiohttp import web
 from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Identification, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, diagnose
-from app.core.handshake import RegistrationRefused
 from app.core.http import is_loopback_host
 from app.core.ocpi import (
     CLIENT_ERROR,
@@ -39,6 +38,7 @@ from app.core.ocpi import (
     parse_authorization,
     uses_base64_header,
 )
+from app.core.receiving import RegistrationRefused
 
 MAX_INBOUND_BODY = 64 * 1024
 # aiohttp logs a traceback that quotes the raw request line or header for every malformed

@@ -1,6 +1,9 @@
-"""The OCPI credentials handshake as sans-IO state machines: Sender and Receiver.
+"""The OCPI credentials handshake as sans-IO state machines: the Sender, and the vocabulary
+every machine shares (requests, actions, our party). The Receiver machine lives in
+`app.core.receiving`, rotation by PUT in `app.core.rotation`, the judging of answers in
+`app.core.judging`.
 
-Rules of this file (after h11's _state.py):
+Rules of these machines (after h11's _state.py):
 - It decides, it does not do. A machine says which request to make next (`next_action`)
   and judges each response (`receive`); runner/engine code does the I/O, persists state
   before every side effect, and feeds responses back. No sockets, no clocks, no storage.
@@ -23,27 +26,24 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
+from app.core.judging import (
+    Response,
+    choose_version,
+    credentials_endpoint,
+    judge_in_context,
+    token_field,
+    tolerated,
+    versions_skipped,
+)
 from app.core.models import (
     Credentials,
     VersionDetails,
-    credentials_from_wire,
     credentials_from_wire_lenient,
     credentials_to_wire,
-    parse_version_details,
-    parse_versions,
 )
 from app.core.ocpi import (
-    INVALID_PARAMS,
-    NO_MATCHING_ENDPOINTS,
-    SUPPORTED_VERSIONS,
-    UNABLE_TO_USE_CLIENT_API,
-    UNSUPPORTED_VERSION,
-    Envelope,
     canonical_version,
-    negotiate,
-    parse_envelope,
     sanitize_text,
-    uses_base64_header,
 )
 from app.core.tokens import Secret, TokenRole, tokens_equal
 
@@ -56,14 +56,6 @@ class SenderState(StrEnum):
     CREDENTIALS_POSTED = "credentials_posted"
     REGISTERED = "registered"
     VERIFIED = "verified"
-    FAILED = "failed"
-
-
-class ReceiverState(StrEnum):
-    INVITED = "invited"
-    CREDENTIALS_RECEIVED = "credentials_received"
-    PARTNER_DISCOVERED = "partner_discovered"
-    REGISTERED = "registered"
     FAILED = "failed"
 
 
@@ -96,148 +88,6 @@ class Finished:
 Action = Request | IssueTokenB | Finished
 
 
-@dataclass(frozen=True)
-class Response:
-    """What the driver saw: HTTP status, body bytes and content type."""
-
-    status: int
-    body: bytes
-    content_type: str | None = None
-
-
-def judge(response: Response) -> Envelope:
-    """Parse the envelope and fail unless both HTTP and OCPI say success."""
-    envelope = parse_envelope(response.body, response.status, response.content_type)
-    if not envelope.ok:
-        raise ocpi_status_failure(envelope)
-    if response.status >= 400:
-        raise fail("ocpi.http_error", str(response.status))
-    return envelope
-
-
-def tolerated(envelope: Envelope, step: str, extra: tuple[str, ...] = ()) -> list[Diagnosis]:
-    """One warning per deviation parsing forgave, naming the step and the partner's value."""
-    return [diagnose("ocpi.tolerated", f"{step}: {d}") for d in (*envelope.deviations, *extra)]
-
-
-def versions_skipped(data: Any) -> tuple[str, ...]:
-    """Entries of a versions list that could not be read (and were skipped)."""
-    if not isinstance(data, list):
-        return ()
-    readable = 0
-    for item in data:
-        try:
-            parse_versions([item])
-            readable += 1
-        except OnboardingError:
-            continue
-    skipped = len(data) - readable
-    return (
-        (f"{skipped} unreadable entr{'y' if skipped == 1 else 'ies'} skipped",) if skipped else ()
-    )
-
-
-def ocpi_status_failure(envelope: Envelope) -> OnboardingError:
-    message = sanitize_text(envelope.status_message) or "no message"
-    code = envelope.status_code
-    if code == INVALID_PARAMS:
-        return fail("ocpi.invalid_params", message)
-    if code == UNABLE_TO_USE_CLIENT_API:
-        return fail("ocpi.callback_failed_3001", message)
-    if code == UNSUPPORTED_VERSION:
-        return fail("ocpi.unsupported_version_3002", message)
-    if code == NO_MATCHING_ENDPOINTS:
-        return fail("ocpi.missing_endpoints_3003", message)
-    return fail("ocpi.status_error", f"{code}: {message}")
-
-
-def http_failure(response: Response, context: str) -> OnboardingError | None:
-    """Diagnoses that depend on the HTTP status and on which step we were in."""
-    status = response.status
-    if status == 401 or status == 403:
-        codes = {
-            "versions_a": "token.a_rejected",
-            "details_a": "token.a_rejected",
-            "post": "token.a_rejected",
-            "verify": "token.c_rejected",
-            "rotate": "reg.not_registered",
-            "unregister": "reg.not_registered",
-            "check": "token.c_rejected",
-        }
-        code = codes.get(context)
-        if code == "reg.not_registered":
-            return fail(code, str(status), method="PUT" if context == "rotate" else "DELETE")
-        if code:
-            return fail(code, str(status))
-    if status == 405:
-        if context == "post":
-            return fail("reg.already_registered")
-        if context in ("rotate", "unregister"):
-            return fail(
-                "reg.not_registered", "405", method="PUT" if context == "rotate" else "DELETE"
-            )
-    if status >= 500:
-        try:
-            judge(response)
-        except OnboardingError as exc:
-            if exc.diagnosis.code.startswith("ocpi.") and exc.diagnosis.code not in (
-                "ocpi.http_error",
-                "ocpi.no_envelope",
-                "ocpi.not_json",
-            ):
-                return exc
-        return fail("ocpi.server_error", str(status))
-    if status == 404:
-        try:
-            judge(response)
-        except OnboardingError as exc:
-            if exc.diagnosis.code in ("ocpi.not_json", "ocpi.no_envelope"):
-                return fail("ocpi.not_found")
-            return exc
-    return None
-
-
-def judge_in_context(response: Response, context: str) -> Envelope:
-    failure = http_failure(response, context)
-    if failure is not None:
-        raise failure
-    return judge(response)
-
-
-def choose_version(data: Any, preferred: str | None) -> tuple[str, str, list[str]]:
-    """Read a versions list and pick ours: (the partner's spelling, its URL, all offered).
-
-    The highest mutual version, or exactly `preferred` when one is asked for.
-    """
-    versions = parse_versions(data)
-    offered = [v.version for v in versions]
-    if preferred:
-        wanted = canonical_version(preferred)
-        if wanted is None or wanted not in SUPPORTED_VERSIONS:
-            raise fail("input.version_unsupported", sanitize_text(preferred, 20))
-        chosen = negotiate(offered, (wanted,))
-    else:
-        chosen = negotiate(offered)
-    if chosen is None:
-        listed = ", ".join(sanitize_text(v, 20) for v in offered[:8])
-        raise fail("ocpi.no_mutual_version", listed or "none")
-    return chosen, next(v.url for v in versions if v.version == chosen), offered
-
-
-def credentials_endpoint(
-    data: Any, required_modules: tuple[str, ...] = ()
-) -> tuple[VersionDetails, str]:
-    """Read version details: the credentials URL, and 3003 if required modules are missing."""
-    details = parse_version_details(data)
-    endpoint = details.endpoint("credentials")
-    if endpoint is None:
-        raise fail("ocpi.no_credentials_endpoint")
-    missing = [m for m in required_modules if details.endpoint(m) is None]
-    if missing:
-        raise fail("ocpi.missing_endpoints_3003", ", ".join(missing))
-    return details, endpoint.url
-
-
 # --------------------------------------------------------------------------------------
 @dataclass
 class OurParty:
@@ -260,6 +110,9 @@ class OurParty:
         )
 
 
+VERIFY_STOPPED = 99  # a verification call failed: no further call with TOKEN_C
+
+
 @dataclass
 class SenderHandshake:
     """We register with a partner who gave us TOKEN_A and their versions URL."""
@@ -280,7 +133,8 @@ class SenderHandshake:
     partner: Credentials | None = None
     warnings: list[Diagnosis] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
-    _verify_step: int = 0
+    posted: bool = False  # TOKEN_A left with our credentials: a retry must not reuse it blindly
+    _verify_step: int = 0  # 0: versions with TOKEN_C, 1: credentials GET, VERIFY_STOPPED
     _version_url: str | None = None
 
     @property
@@ -288,6 +142,7 @@ class SenderHandshake:
         return canonical_version(self.version) if self.version else None
 
     def next_action(self) -> Action:
+        """What to do now: a request, TOKEN_B to issue, or nothing more (Finished)."""
         match self.state:
             case SenderState.NEW:
                 return Request("versions", "GET", self.versions_url, TokenRole.A)
@@ -319,31 +174,49 @@ class SenderHandshake:
         return self.partner.url if self.partner else self.versions_url
 
     def token_b_ready(self, token_b: Secret) -> None:
+        """Input: the driver generated and stored TOKEN_B (DETAILS_FETCHED -> TOKEN_B_STORED)."""
         if tokens_equal(token_b.reveal(), self.token_a.reveal()):
             raise fail("internal", "TOKEN_B equals TOKEN_A")
         self.token_b = token_b.with_role(TokenRole.B)
         self.state = SenderState.TOKEN_B_STORED
 
     def post_sent(self) -> None:
-        """The driver calls this (after persisting) right before the POST leaves."""
+        """Input: the POST is about to leave (TOKEN_B_STORED -> CREDENTIALS_POSTED); from
+        here on TOKEN_A may be spent even if no answer ever arrives."""
         self.state = SenderState.CREDENTIALS_POSTED
+        self.posted = True
 
     def receive(self, response: Response) -> None:
-        """Judge the response to the request `next_action` asked for."""
+        """Input: the answer to the request `next_action` asked for.
+
+        Raises the diagnosed OnboardingError when the run failed (state FAILED). A failed
+        verification does not raise: the registration stands (see `_verification_failed`).
+        """
         try:
             self._receive(response)
         except OnboardingError as exc:
-            if self.state == SenderState.REGISTERED:
-                # Verification failures do not undo a registration: TOKEN_C is ours.
-                warning = diagnose("reg.verify_failed", exc.diagnosis.message)
-                self.warnings.append(warning)
-                self.diagnosis = exc.diagnosis
-                self._verify_step = 99
-                self.state = SenderState.REGISTERED
-                raise
-            self.state = SenderState.FAILED
-            self.diagnosis = exc.diagnosis
-            raise
+            self._failed(exc)
+
+    def fail_with(self, error: OnboardingError) -> None:
+        """Input: a transport failure the driver could not hand over as a Response (timeout,
+        refused connection, TLS, redirect). Same rules as a failing answer."""
+        self._failed(error)
+
+    def _failed(self, error: OnboardingError) -> None:
+        if self.state == SenderState.REGISTERED:
+            self._verification_failed(error)
+            return
+        self.state = SenderState.FAILED
+        self.diagnosis = error.diagnosis
+        raise error
+
+    def _verification_failed(self, error: OnboardingError) -> None:
+        """REGISTERED stays REGISTERED: TOKEN_C is ours; the failure becomes the warning
+        `reg.verify_failed` and the diagnosis, and verification stops."""
+        self.warnings.append(diagnose("reg.verify_failed", error.diagnosis.message))
+        self.diagnosis = error.diagnosis
+        self._verify_step = VERIFY_STOPPED
+        self.state = SenderState.REGISTERED
 
     def _receive(self, response: Response) -> None:
         match self.state:
@@ -378,7 +251,7 @@ class SenderHandshake:
                 self.warnings += tolerated(envelope, "credentials POST answer", wrapped)
                 if data is None:
                     raise fail("ocpi.bad_data", "credentials object (data missing)")
-                token_c = _token_field(data)
+                token_c = token_field(data)
                 self._check_token_c(token_c)
                 partner, problem = credentials_from_wire_lenient(data, self.versions_url)
                 if problem:  # TOKEN_A is spent: keep TOKEN_C, report what was off
@@ -414,16 +287,6 @@ class SenderHandshake:
         if not all(0x21 <= ord(ch) <= 0x7E for ch in token_c):
             raise fail("token.c_invalid", "not printable ASCII without spaces")
 
-    def fail_with(self, error: OnboardingError) -> None:
-        """A transport failure the driver could not hand over as a Response."""
-        if self.state != SenderState.REGISTERED:
-            self.state = SenderState.FAILED
-        self.diagnosis = error.diagnosis
-
-
-def _token_field(data: Any) -> Any:
-    return data.get("token") if isinstance(data, dict) else None
-
 
 def _check_roles(partner: Credentials) -> Diagnosis | None:
     """Duplicate (role, party, country) triples break the spec; a warning, since TOKEN_A is
@@ -438,220 +301,3 @@ def _check_roles(partner: Credentials) -> Diagnosis | None:
             ).as_warning()
         seen.add(key)
     return None
-
-
-# --------------------------------------------------------------------------------------
-class RegistrationRefused(Exception):
-    """The Receiver refuses a POST/PUT: answer with this OCPI status (HTTP 200) and message."""
-
-    def __init__(self, status_code: int, message: str, diagnosis: Diagnosis | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-        self.diagnosis = diagnosis
-
-
-@dataclass
-class ReceiverHandshake:
-    """A partner registers with us: they POSTed their credentials with the TOKEN_A we issued.
-
-    `version` is the version of the credentials endpoint that received the POST (the
-    Receiver uses whatever version the POST arrived on).
-    """
-
-    version: str
-    state: ReceiverState = ReceiverState.INVITED
-    partner: Credentials | None = None
-    token_b: Secret | None = None
-    their_version_url: str | None = None
-    details: VersionDetails | None = None
-    required_modules: tuple[str, ...] = ()
-    warnings: list[Diagnosis] = field(default_factory=list)
-
-    def receive_post(self, data: Any) -> None:
-        """Validate the Sender's credentials (2001 on bad fields)."""
-        try:
-            partner = credentials_from_wire(data, self.version)
-        except OnboardingError as exc:
-            raise RegistrationRefused(
-                INVALID_PARAMS, exc.diagnosis.detail or exc.diagnosis.message
-            ) from None
-        self.partner = partner
-        self.token_b = Secret(partner.token, TokenRole.B)
-        self.state = ReceiverState.CREDENTIALS_RECEIVED
-
-    def next_action(self) -> Request | Finished:
-        assert self.partner
-        if self.state != ReceiverState.CREDENTIALS_RECEIVED:
-            return Finished(self.state)
-        if self.their_version_url is None:
-            return Request("callback_versions", "GET", self.partner.url, TokenRole.B)
-        return Request(
-            "callback_details", "GET", self.their_version_url, TokenRole.B, None, self.version
-        )
-
-    def receive(self, response: Response | None, error: OnboardingError | None = None) -> None:
-        """Judge a callback response; any failure becomes 3001/3002/3003 for the POST answer."""
-        if error is not None:
-            raise RegistrationRefused(
-                UNABLE_TO_USE_CLIENT_API, error.diagnosis.message, error.diagnosis
-            )
-        assert response is not None
-        try:
-            envelope = judge(response)
-            if response.status >= 300:
-                raise fail("ocpi.http_error", str(response.status))
-            if self.their_version_url is None:
-                self.warnings += tolerated(
-                    envelope, "their versions", versions_skipped(envelope.data)
-                )
-                versions = parse_versions(envelope.data)
-                wanted = canonical_version(self.version)
-                match = [v for v in versions if canonical_version(v.version) == wanted]
-                if not match:
-                    raise RegistrationRefused(
-                        UNSUPPORTED_VERSION,
-                        f"your versions list has no {self.version}",
-                    )
-                self.their_version_url = match[0].url
-            else:
-                self.warnings += tolerated(envelope, "their version details")
-                details = parse_version_details(envelope.data)
-                missing = [m for m in self.required_modules if details.endpoint(m) is None]
-                if missing:
-                    raise RegistrationRefused(
-                        NO_MATCHING_ENDPOINTS, f"missing endpoints: {', '.join(missing)}"
-                    )
-                self.details = details
-                self.state = ReceiverState.PARTNER_DISCOVERED
-        except OnboardingError as exc:
-            if response.status in (401, 403):
-                message = f"your endpoint rejected TOKEN_B (HTTP {response.status})"
-            else:
-                message = exc.diagnosis.message
-            raise RegistrationRefused(UNABLE_TO_USE_CLIENT_API, message, exc.diagnosis) from None
-
-    def registered(self) -> None:
-        self.state = ReceiverState.REGISTERED
-
-
-def header_base64_for(version: str | None) -> bool:
-    return uses_base64_header(canonical_version(version) if version else None)
-
-
-# --------------------------------------------------------------------------------------
-class UpdateState(StrEnum):
-    NEW = "new"
-    VERSIONS_FETCHED = "versions_fetched"
-    DETAILS_FETCHED = "details_fetched"
-    TOKEN_STORED = "token_stored"
-    PUT_SENT = "put_sent"
-    UPDATED = "updated"
-    FAILED = "failed"
-
-
-@dataclass
-class UpdateHandshake:
-    """Rotation (PUT) by a registered party: OCPI credentials "Updating to a newer version".
-
-    With the current outbound token: GET versions, GET details, then PUT our credentials with
-    a new inbound token; the answer carries the partner's new token for us. The old pair stays
-    valid until the answer is processed (ocpi/ocpi#568 leaves it open; we keep it safe).
-    """
-
-    versions_url: str
-    current: Secret  # what we present now (C as Sender, B as Receiver)
-    old_inbound: Secret  # what they present to us now
-    us: OurParty
-    preferred_version: str | None = None
-    state: UpdateState = UpdateState.NEW
-    version: str | None = None
-    credentials_url: str | None = None
-    new_inbound: Secret | None = None
-    new_outbound: Secret | None = None
-    partner: Credentials | None = None
-    diagnosis: Diagnosis | None = None
-    warnings: list[Diagnosis] = field(default_factory=list)
-    _version_url: str | None = None
-
-    @property
-    def ocpi_version(self) -> str | None:
-        return canonical_version(self.version) if self.version else None
-
-    def next_action(self) -> Action:
-        match self.state:
-            case UpdateState.NEW:
-                return Request("versions", "GET", self.versions_url, self.current.role)
-            case UpdateState.VERSIONS_FETCHED:
-                assert self._version_url
-                return Request(
-                    "details", "GET", self._version_url, self.current.role, None, self.ocpi_version
-                )
-            case UpdateState.DETAILS_FETCHED:
-                return IssueTokenB()
-            case UpdateState.TOKEN_STORED:
-                assert self.new_inbound and self.credentials_url and self.ocpi_version
-                body = credentials_to_wire(self.us.credentials(self.new_inbound), self.ocpi_version)
-                return Request(
-                    "rotate",
-                    "PUT",
-                    self.credentials_url,
-                    self.current.role,
-                    body,
-                    self.ocpi_version,
-                )
-            case _:
-                return Finished(self.state)
-
-    def token_ready(self, token: Secret) -> None:
-        self.new_inbound = token
-        self.state = UpdateState.TOKEN_STORED
-
-    def put_sent(self) -> None:
-        self.state = UpdateState.PUT_SENT
-
-    def receive(self, response: Response) -> None:
-        try:
-            self._receive(response)
-        except OnboardingError as exc:
-            self.state = UpdateState.FAILED
-            self.diagnosis = exc.diagnosis
-            raise
-
-    def _receive(self, response: Response) -> None:
-        match self.state:
-            case UpdateState.NEW:
-                envelope = judge_in_context(response, "check")
-                self.version, self._version_url, _offered = choose_version(
-                    envelope.data, self.preferred_version
-                )
-                self.warnings += tolerated(envelope, "versions", versions_skipped(envelope.data))
-                self.state = UpdateState.VERSIONS_FETCHED
-            case UpdateState.VERSIONS_FETCHED:
-                envelope = judge_in_context(response, "check")
-                self.warnings += tolerated(envelope, "version details")
-                _details, self.credentials_url = credentials_endpoint(envelope.data)
-                self.state = UpdateState.DETAILS_FETCHED
-            case UpdateState.PUT_SENT:
-                envelope = judge_in_context(response, "rotate")
-                self.warnings += tolerated(envelope, "credentials PUT answer")
-                token = _token_field(envelope.data)
-                assert self.new_inbound
-                if not isinstance(token, str) or not token:
-                    raise fail("token.c_invalid", "missing or empty")
-                if tokens_equal(token, self.new_inbound.reveal()) or tokens_equal(
-                    token, self.old_inbound.reveal()
-                ):
-                    raise fail("token.c_equals_b")
-                if len(token) > 64 or not all(0x21 <= ord(ch) <= 0x7E for ch in token):
-                    raise fail(
-                        "token.c_invalid", "longer than 64 characters or not printable ASCII"
-                    )
-                partner, problem = credentials_from_wire_lenient(envelope.data, self.versions_url)
-                if problem:
-                    self.warnings += tolerated(envelope, "credentials PUT answer", (problem,))[-1:]
-                self.partner = partner
-                self.new_outbound = Secret(partner.token, self.current.role)
-                self.state = UpdateState.UPDATED
-            case _:
-                raise fail("internal", f"response in state {self.state}")

@@ -2,8 +2,9 @@
 
 The machines decide; this file performs each request with the right token in the right
 encoding, calls the owner's hooks *before* each side effect (so the engine can persist), and
-feeds responses back. Header encoding (docs/ocpi-facts.md, fact 1): "base64" and "raw" are
-fixed; "auto" starts with what the version wants (Base64 before the version is known)
+feeds responses and transport failures back as the machines' inputs. It never changes a
+machine's state itself. Header encoding (docs/ocpi-facts.md, fact 1): "base64" and "raw"
+are fixed; "auto" starts with what the version wants (Base64 before the version is known)
 and, on a 401 to a GET, tries the other form once (GETs are safe to repeat); the form that
 worked is kept for the POST and reported. A write (POST/PUT/DELETE) is never retried.
 """
@@ -14,18 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.core.handshake import (
-    Finished,
-    IssueTokenB,
-    Request,
-    Response,
-    SenderHandshake,
-    SenderState,
-    UpdateHandshake,
-    UpdateState,
-)
+from app.core.handshake import Finished, IssueTokenB, Request, SenderHandshake, SenderState
 from app.core.http import HttpResult, OcpiHttp
+from app.core.judging import Response
 from app.core.ocpi import canonical_version, uses_base64_header
+from app.core.rotation import UpdateHandshake, UpdateState
 from app.core.tokens import Secret, TokenRole
 
 
@@ -155,17 +149,9 @@ async def drive_sender(
         try:
             result = await send_with_encoding(http, action, token, encoding)
         except OnboardingError as exc:
-            machine.fail_with(exc)
-            if machine.state == SenderState.REGISTERED:
-                machine.warnings.append(diagnose("reg.verify_failed", exc.diagnosis.message))
-                return machine
-            raise
-        try:
-            machine.receive(Response(result.status, result.body, result.content_type))
-        except OnboardingError:
-            if machine.state == SenderState.REGISTERED:
-                return machine  # verification failed; registration stands
-            raise
+            machine.fail_with(exc)  # raises unless the registration stands
+            continue
+        machine.receive(Response(result.status, result.body, result.content_type))
         if machine.state == SenderState.REGISTERED and before == SenderState.CREDENTIALS_POSTED:
             await hooks.registered(machine)
         if machine.state != before:
@@ -204,9 +190,7 @@ async def drive_update(
         try:
             result = await send_with_encoding(http, action, machine.current, encoding)
         except OnboardingError as exc:
-            machine.state = UpdateState.FAILED
-            machine.diagnosis = exc.diagnosis
-            raise
+            machine.fail_with(exc)  # raises
         machine.receive(Response(result.status, result.body, result.content_type))
         if machine.state == UpdateState.UPDATED:
             await hooks.updated(machine)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.core.diagnosis import OnboardingError
-from app.core.handshake import Request, judge_in_context
-from app.core.handshake import Response as MachineResponse
+from app.core.handshake import Request
 from app.core.http import OcpiHttp, make_client
+from app.core.judging import Response as MachineResponse
+from app.core.judging import judge_in_context
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.transcript import Transcript
 from app.engine.health import FAILING, Finding

@@ -13,12 +13,10 @@ from dataclasses import replace
 from app.callback.tokenbook import Stage
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.events import Event, Level, StepDone, StepStarted
-from app.core.handshake import (
-    UpdateHandshake,
-    choose_version,
-)
+from app.core.judging import choose_version
 from app.core.models import parse_version_details
 from app.core.ocpi import canonical_version
+from app.core.rotation import UpdateHandshake
 from app.core.runner import UpdateHooks, drive_update
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.engine.baseline import assess, token_age_days

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from app.core.diagnosis import OnboardingError, diagnose
 from app.core.events import StepDone, StepStarted
-from app.core.handshake import Response, judge_in_context, tolerated
+from app.core.judging import Response, judge_in_context, tolerated
 from app.core.ocpi import uses_base64_header
 from app.engine.context import EngineContext
 from app.engine.operation import Operation

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.core.events import Level, StepFailed
-from app.core.handshake import Request, Response, judge_in_context, tolerated
+from app.core.handshake import Request
 from app.core.http import OcpiHttp, make_client
+from app.core.judging import Response, judge_in_context, tolerated
 from app.core.ocpi import Envelope
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import Secret

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.core.diagnosis import OnboardingError, diagnose, fail
-from app.core.handshake import Request, Response, judge_in_context
+from app.core.handshake import Request
 from app.core.http import OcpiHttp, make_client
+from app.core.judging import Response, judge_in_context
 from app.core.runner import EncodingChoice, send_with_encoding
 from app.core.tokens import TokenRole
 from app.core.transcript import Transcript

@@ -88,7 +88,6 @@ class Registration:
         self.key: str | None = None
         self.token_b_cred: int | None = None
         self.started = time.time()
-        self.started_post: float | None = None
         self._recorder: RunRecorder | None = None
         self._progress: SenderProgress | None = None
         self._client: httpx.AsyncClient | None = None
@@ -285,7 +284,6 @@ class Registration:
 
     async def _before_post(self, machine: SenderHandshake) -> None:
         assert self.run_id
-        self.started_post = time.time()
         # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly
         self.vault.update_run(
             self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
@@ -416,11 +414,11 @@ class Registration:
         if self._recorder is not None:  # a partner's status message may echo a token
             diagnosis = self._recorder.transcript.redactor.diagnosis(diagnosis)
         machine = self.machine
-        posted = (
-            machine.state in (SenderState.CREDENTIALS_POSTED, SenderState.FAILED)
-            and self.started_post is not None
+        posted = machine.posted and machine.state in (
+            SenderState.CREDENTIALS_POSTED,
+            SenderState.FAILED,
         )
-        unknown = bool(posted) and (diagnosis.code in WRITE_FAILURES_UNKNOWN or cancelled)
+        unknown = posted and (diagnosis.code in WRITE_FAILURES_UNKNOWN or cancelled)
         if unknown:
             outcome = "interrupted"
             diagnosis = (

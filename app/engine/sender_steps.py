@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.events import StepDone, StepStarted
-from app.core.handshake import Request, Response, SenderHandshake, SenderState, judge
+from app.core.handshake import Request, SenderHandshake, SenderState
 from app.core.http import OcpiHttp
+from app.core.judging import Response, judge
 from app.core.models import Credentials
 from app.core.redact import Redactor
 from app.core.runner import EncodingChoice, send_with_encoding

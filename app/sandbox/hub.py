@@ -26,8 +26,8 @@ from aiohttp import web
 from app.callback.receiver import PeerSession
 from app.callback.server import CallbackServer, ServerConfig
 from app.callback.tokenbook import Grant, Stage
-from app.core.handshake import Response, judge
 from app.core.http import OcpiHttp, make_client
+from app.core.judging import Response, judge
 from app.core.models import credentials_to_wire
 from app.core.ocpi import (
     CLIENT_ERROR,

@@ -19,7 +19,7 @@ from aiohttp import web
 from app.callback.receiver import NoHooks, PeerSession, ReceiverService
 from app.callback.server import CallbackServer, ServerConfig
 from app.callback.tokenbook import Identification, Stage, TokenBook
-from app.core.handshake import OurParty, ReceiverHandshake
+from app.core.handshake import OurParty
 from app.core.http import HttpSettings
 from app.core.ocpi import (
     INVALID_PARAMS,
@@ -29,6 +29,7 @@ from app.core.ocpi import (
     canonical_version,
     uses_base64_header,
 )
+from app.core.receiving import ReceiverHandshake
 from app.core.tokens import Secret, TokenRole
 from app.core.transcript import Transcript
 from app.sandbox.faults import DEMO_IDENTITY, Fault
@@ -80,9 +81,12 @@ class _FaultyReceiver(ReceiverService):
     ) -> None:
         if self.fault == Fault.NO_CALLBACK:
             return
-        if self.fault == Fault.CALLBACK_WITH_TOKEN_A:
-            machine.token_b = session.our_token
         await super().discover(session, machine, version, transcript)
+
+    def callback_token(self, session: PeerSession, machine: ReceiverHandshake) -> Secret:
+        if self.fault == Fault.CALLBACK_WITH_TOKEN_A:
+            return session.our_token
+        return super().callback_token(session, machine)
 
 
 class SandboxHooks(NoHooks):

@@ -16,17 +16,11 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from app.core.diagnosis import CATALOG, Diagnosis, OnboardingError
-from app.core.handshake import (
-    OurParty,
-    Response,
-    SenderHandshake,
-    SenderState,
-    UpdateHandshake,
-    http_failure,
-    judge,
-)
+from app.core.catalog import CATALOG
+from app.core.diagnosis import Diagnosis, OnboardingError
+from app.core.handshake import OurParty, SenderHandshake, SenderState
 from app.core.inputs import check_token, check_versions_url
+from app.core.judging import Response, http_failure, judge
 from app.core.models import (
     credentials_from_wire,
     credentials_from_wire_lenient,
@@ -44,6 +38,7 @@ from app.core.ocpi import (
     sanitize_text,
 )
 from app.core.redact import Redactor
+from app.core.rotation import UpdateHandshake
 from app.core.tokens import Secret, TokenRole
 from tests.props.strategies import (
     PLACEHOLDER,

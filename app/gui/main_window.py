@@ -3,33 +3,26 @@
 Actions forward to the controller (rotate, unregister, check) or open a wizard or dialog;
 results come back as signals and land in the partner view's banner and the log pane.
 Window geometry, dock and splitter state are remembered (QSettings, injectable for tests).
+Building the actions and menus is in main_actions, the central widgets in main_central.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
     QToolBar,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -43,9 +36,17 @@ from app.gui.errors import show_error
 from app.gui.export_dialog import ExportDialog
 from app.gui.health_ui import HealthUi
 from app.gui.log_pane import LogPane
+from app.gui.main_actions import (
+    FAILED_TITLES,
+    RESULT_TITLES,
+    ask_forget,
+    ask_rotate,
+    ask_unregister,
+    build_actions,
+    result_text,
+)
+from app.gui.main_central import EmptyState, build_central, build_status_bar
 from app.gui.models import (
-    ALL_ROWS,
-    STATUS_TEXT,
     PartnersFilterProxy,
     PartnersTableModel,
     RecordRole,
@@ -53,25 +54,10 @@ from app.gui.models import (
 from app.gui.partner_view import PartnerView
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.theme import app_icon
-from app.gui.widgets import muted
 from app.gui.wizard_invite import InviteWizard
 from app.gui.wizard_sender import SenderWizard
 from app.paths import config_dir
-from app.sandbox import Fault
 from app.vault import PartnerRecord
-
-RESULT_TITLES = {
-    "resume": "Registration resumed",
-    "rotate": "Credentials rotated",
-    "unregister": "Unregistered",
-    "check": "Connection OK",
-}
-FAILED_TITLES = {
-    "resume": "Resume failed",
-    "rotate": "Rotation failed",
-    "unregister": "Unregister failed",
-    "check": "Check failed",
-}
 
 
 def window_state(path: Path | None = None) -> QSettings:
@@ -80,59 +66,33 @@ def window_state(path: Path | None = None) -> QSettings:
     return QSettings(str(target), QSettings.Format.IniFormat)
 
 
-class EmptyState(QFrame):
-    """First run: no partners yet; the sandbox path first."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        box = QFrame()
-        box.setObjectName("EmptyState")
-        box.setMaximumWidth(620)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(36, 32, 36, 32)
-        layout.setSpacing(12)
-        title = QLabel("No partners yet")
-        title.setObjectName("PageTitle")
-        layout.addWidget(title)
-        layout.addWidget(
-            muted(
-                "Try a whole OCPI credentials handshake in under a minute with a sandbox partner"
-                " that runs "
-                "on this computer: no external partner, nothing leaves this machine."
-            )
-        )
-        self.sandbox = QPushButton("Try it with the sandbox partner")
-        self.sandbox.setObjectName("Primary")
-        self.sandbox.setAccessibleName("Try it with the sandbox partner")
-        self.sandbox.setDefault(True)
-        layout.addWidget(self.sandbox, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addSpacing(8)
-        layout.addWidget(muted("Or, with a real partner:"))
-        row = QHBoxLayout()
-        self.onboard = QPushButton("Onboard a partner…")
-        self.onboard.setAccessibleName("Onboard a partner")
-        self.onboard.setToolTip("The partner gave you a TOKEN_A and their versions URL")
-        self.invite = QPushButton("Invite a partner…")
-        self.invite.setAccessibleName("Invite a partner")
-        self.invite.setToolTip("Give a partner a TOKEN_A and our versions URL")
-        row.addWidget(self.onboard)
-        row.addWidget(self.invite)
-        row.addStretch(1)
-        layout.addLayout(row)
-        center = QHBoxLayout()
-        center.addStretch(1)
-        center.addWidget(box, 3)
-        center.addStretch(1)
-        outer.addLayout(center)
-        outer.addStretch(2)
-
-
 class MainWindow(QMainWindow):
     """Partners, their detail, and everything one does with them."""
 
     closed = Signal()
+    onboard_action: QAction
+    invite_action: QAction
+    rotate_action: QAction
+    unregister_action: QAction
+    check_action: QAction
+    retry_action: QAction
+    resume_action: QAction
+    forget_action: QAction
+    export_action: QAction
+    settings_action: QAction
+    sandbox_action: QAction
+    toolbar: QToolBar
+    view_menu: QMenu
+    stack: QStackedWidget
+    empty: EmptyState
+    search: QLineEdit
+    status_filter: QComboBox
+    table: QTableView
+    count: QLabel
+    partner_view: PartnerView
+    splitter: QSplitter
+    endpoint_label: QLabel
+    busy_label: QLabel
 
     def __init__(
         self,
@@ -159,8 +119,8 @@ class MainWindow(QMainWindow):
         self.model = PartnersTableModel(self)
         self.proxy = PartnersFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self._build_actions()
-        self._build_central()
+        build_actions(self)
+        build_central(self)
         self.log_pane = LogPane(controller, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_pane)
         self.resizeDocks([self.log_pane], [230], Qt.Orientation.Vertical)
@@ -176,7 +136,7 @@ class MainWindow(QMainWindow):
         self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
         self.view_menu.addAction(self.audit_action)
-        self._build_status_bar()
+        build_status_bar(self)
         self.health_ui = HealthUi(self)
 
         self._reload_timer = QTimer(self)
@@ -198,263 +158,6 @@ class MainWindow(QMainWindow):
         self.partner_view.runSelected.connect(self.log_pane.show_run)
         self.reload_partners()
         self._restore_state()
-
-    # ---- building -----------------------------------------------------------------------------
-    def _action(
-        self, text: str, slot: Callable[[], object], shortcut: str | None = None, tip: str = ""
-    ) -> QAction:
-        """An action whose slot is called with no arguments.
-
-        `triggered` carries `checked` (False): connected directly, it would land in the
-        slot's first parameter (open_sender_wizard's sandbox fault, setFocus's reason).
-        """
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip or text.replace("&", "").rstrip("…"))
-        action.setStatusTip(action.toolTip())
-        action.triggered.connect(lambda _checked=False, run=slot: run())
-        return action
-
-    def _build_actions(self) -> None:
-        self.onboard_action = self._action(
-            "&Onboard partner…",
-            self.open_sender_wizard,
-            "Ctrl+N",
-            "Register with a partner who gave you a TOKEN_A (we are the Sender)",
-        )
-        self.invite_action = self._action(
-            "&Invite partner…",
-            self.open_invite_wizard,
-            "Ctrl+I",
-            "Give a partner a TOKEN_A and wait for them to register (we are the Receiver)",
-        )
-        self.rotate_action = self._action(
-            "&Rotate credentials",
-            self.rotate_selected,
-            "Ctrl+R",
-            "Exchange new tokens with the selected partner (PUT)",
-        )
-        self.unregister_action = self._action(
-            "&Unregister…",
-            self.unregister_selected,
-            None,
-            "End the registration with the selected partner (DELETE)",
-        )
-        self.check_action = self._action(
-            "&Check connection",
-            self.check_selected,
-            "F5",
-            "Call the selected partner's versions with our token (GET)",
-        )
-        self.retry_action = self._action(
-            "Re&try registration…",
-            self.retry_selected,
-            None,
-            "Onboard this partner again in a new wizard (an unspent TOKEN_A is filled in)",
-        )
-        self.resume_action = self._action(
-            "Resu&me registration",
-            self.resume_selected,
-            None,
-            "Continue a registration that stopped mid-way (after a POST: TOKEN_A is probed first)",
-        )
-        self.forget_action = self._action(
-            "&Forget…",
-            self.forget_selected,
-            None,
-            "Retire the tokens this failed or unfinished row still holds (recorded in History)",
-        )
-        self.export_action = self._action(
-            "&Export transcript…",
-            self.open_export_for_selection,
-            "Ctrl+E",
-            "Write a redacted transcript of a run for support",
-        )
-        self.settings_action = self._action(
-            "&Settings…",
-            self.open_settings,
-            "Ctrl+,",
-            "Our identity, endpoint and network settings",
-        )
-        self.sandbox_action = self._action(
-            "Onboard the &sandbox partner",
-            lambda: self.open_sender_wizard(sandbox_fault="none"),
-            "Ctrl+Shift+N",
-            "A demo partner on this computer: a whole onboarding in seconds",
-        )
-        quit_action = self._action("&Quit", self.close, "Ctrl+Q")
-        # Ctrl+Q quits from every window of the app, not only this one: with --sandbox the
-        # Sender wizard opens at start and is the active window, where a window-wide Quit
-        # did nothing and the app never ended (issue 9). A modal dialog still blocks it.
-        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        toolbar = QToolBar("Actions")
-        toolbar.setObjectName("Actions")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.onboard_action, self.invite_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        for action in (self.check_action, self.rotate_action, self.unregister_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.export_action)
-        # no expanding spacer: with one, QToolBar hid the last actions at 1024 px wide and
-        # showed no extension button; a separator keeps the sandbox and settings apart
-        toolbar.addSeparator()
-        toolbar.addAction(self.sandbox_action)
-        toolbar.addAction(self.settings_action)
-        # short toolbar labels (menus keep the full text, tooltips explain): all fit at
-        # 1024 px; narrower windows get the extension button (»), never a silent cut
-        for action, short in (
-            (self.check_action, "Check"),
-            (self.rotate_action, "Rotate"),
-            (self.export_action, "Export"),
-            (self.sandbox_action, "Sandbox demo"),
-        ):
-            action.setIconText(short)
-        extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
-        if extension is not None:
-            extension.setToolTip("More actions")
-            extension.setAccessibleName("More actions")
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
-
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        partner_menu = bar.addMenu("&Partner")
-        partner_menu.addActions([self.onboard_action, self.invite_action])
-        partner_menu.addSeparator()
-        partner_menu.addActions([self.check_action, self.rotate_action, self.unregister_action])
-        partner_menu.addSeparator()
-        partner_menu.addActions([self.retry_action, self.resume_action, self.forget_action])
-        partner_menu.addSeparator()
-        partner_menu.addAction(self.export_action)
-        sandbox_menu = bar.addMenu("&Sandbox")
-        sandbox_menu.addAction(self.sandbox_action)
-        faults = QMenu("Rehearse a &fault", self)
-        for fault in Fault:
-            if fault == Fault.NONE:
-                continue
-            action = QAction(fault.value, self)
-            action.triggered.connect(
-                lambda _checked=False, f=fault.value: self.open_sender_wizard(sandbox_fault=f)
-            )
-            faults.addAction(action)
-        sandbox_menu.addMenu(faults)
-        self.view_menu = bar.addMenu("&View")
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&About OCPI Onboard", self._on_about_triggered))
-
-    def _build_central(self) -> None:
-        self.stack = QStackedWidget()
-        self.empty = EmptyState()
-        self.empty.sandbox.clicked.connect(lambda: self.open_sender_wizard(sandbox_fault="none"))
-        self.empty.onboard.clicked.connect(lambda: self.open_sender_wizard())
-        self.empty.invite.clicked.connect(self.open_invite_wizard)
-        self.stack.addWidget(self.empty)
-
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(10, 10, 6, 6)
-        filters = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search partners (country, party id, name, role)…")
-        self.search.setAccessibleName("Search partners")
-        self.search.setClearButtonEnabled(True)
-        self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Filter by status")
-        self.status_filter.addItem("All current", "")
-        for key in ("registered", "pending", "unregistered", "failed", "replaced"):
-            self.status_filter.addItem(STATUS_TEXT[key], key)
-        self.status_filter.addItem("All, with history", ALL_ROWS)
-        self.status_filter.setToolTip(
-            "History rows (replaced by a newer registration of the same partner, or"
-            " forgotten) show under their status or 'All, with history'"
-        )
-        filters.addWidget(self.search, 1)
-        filters.addWidget(self.status_filter)
-        ll.addLayout(filters)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setAccessibleName("Partners")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # the name keeps a readable width (a Stretch name column shrank to "…" at 1024 px);
-        # the last column takes what is left, and the list scrolls sideways when narrow
-        header.setStretchLastSection(True)
-        header.setMinimumSectionSize(40)
-        metrics = self.table.fontMetrics()
-        samples = (
-            "Country ▲",
-            "Party ID ▲",
-            "",
-            "CPO, EMSP",
-            "Receiver",
-            "Version",
-            # the longest status with its reason, drawn bold: "Registered · TOKEN_C
-            # refused" read "Registere…" in a column sized for "Unregistered"
-            "Registered · discovery incomplete",
-            "Last checked ▲",
-        )
-        bold = self.table.font()
-        bold.setBold(True)
-        for column, sample in enumerate(samples):
-            # fixed widths: ResizeToContents would measure thousands of rows
-            measure = QFontMetrics(bold) if column == self.model.COL_STATUS else metrics
-            width = measure.horizontalAdvance(sample or "Sandbox Charging (demo)")
-            self.table.setColumnWidth(column, width + 22)
-        ll.addWidget(self.table, 1)
-        self.count = muted(wrap=False)
-        ll.addWidget(self.count)
-
-        self.partner_view = PartnerView(self.controller, self.clipboard)
-        for button, action in (
-            (self.partner_view.retry_button, self.retry_action),
-            (self.partner_view.resume_button, self.resume_action),
-            (self.partner_view.forget_button, self.forget_action),
-        ):
-            button.clicked.connect(action.trigger)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("PartnersSplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.partner_view)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([720, 500])
-        self.stack.addWidget(self.splitter)
-        self.setCentralWidget(self.stack)
-
-        self.search.textChanged.connect(self._on_search_textChanged)
-        self.status_filter.currentIndexChanged.connect(self._on_status_filter_currentIndexChanged)
-        self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
-        self.table.doubleClicked.connect(lambda _index: self.partner_view.tabs.setFocus())
-        self.addAction(self._action("Find", self.search.setFocus, "Ctrl+F"))
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.endpoint_label = muted(wrap=False)
-        self.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.busy_label = muted(wrap=False)
-        vault_label = muted(f"Vault: {self.controller.vault.location}", wrap=False)
-        bar.addWidget(self.busy_label)
-        bar.addPermanentWidget(self.endpoint_label)
-        bar.addPermanentWidget(vault_label)
-        engine = self.controller.engine_or_none
-        if engine is not None and engine.embedded:
-            self._on_controller_endpointChanged(engine.our_versions_url)
 
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:
@@ -609,15 +312,7 @@ class MainWindow(QMainWindow):
         self.select_partner(partner_id)
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Rotate credentials",
-            f"Rotate the credentials with {partner.ref}? We send a new TOKEN_B (PUT) and the"
-            " partner answers with a new TOKEN_C; the old tokens stop working on both sides.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_rotate(self, partner)
 
     def rotate_selected(self) -> None:
         partner = self.selected_partner()
@@ -655,16 +350,7 @@ class MainWindow(QMainWindow):
             for c in self.controller.credentials(partner.id or 0)
             if c.state in ("pending", "active")
         ]
-        answer = QMessageBox.question(
-            self,
-            "Forget this row",
-            f"Forget {partner.ref}? "
-            + (f"The tokens it still holds ({', '.join(live)}) are retired; " if live else "")
-            + "nothing is sent to the partner. The row and its history stay, marked as forgotten.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_forget(self, partner, live)
 
     def forget_selected(self) -> None:
         partner = self.selected_partner()
@@ -681,15 +367,7 @@ class MainWindow(QMainWindow):
             self._update_actions()
 
     def confirm_unregister(self, partner: PartnerRecord) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Unregister partner",
-            f"Unregister from {partner.ref}? Both sides' tokens stop working; a new registration "
-            "needs a new TOKEN_A.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_unregister(self, partner)
 
     def unregister_selected(self) -> None:
         partner = self.selected_partner()
@@ -738,28 +416,11 @@ class MainWindow(QMainWindow):
         )
 
     # ---- results --------------------------------------------------------------------------------
-    def _result_text(self, kind: str, result: RunResult) -> str:
-        peer = result.peer or {}
-        ref = f"{peer.get('country_code', '')}-{peer.get('party_id', '')}"
-        if kind == "rotate":
-            return (
-                f"{ref}: we now present {result.token_c_fingerprint}; the old tokens are retired."
-            )
-        if kind == "unregister":
-            return f"{ref} no longer knows us; every token for it is revoked."
-        if kind == "resume":
-            if result.status == "registered":
-                return f"{ref} registered: we present {result.token_c_fingerprint}."
-            return f"Run {result.run_id[:8]} ended: {result.status}."
-        return f"{ref} accepts {result.token_c_fingerprint} (OCPI {result.ocpi_version})."
-
     def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:
         if result.partner_id is not None:
             self._touched.add(result.partner_id)
             self._refresh_touched()
-        self.partner_view.show_result(
-            RESULT_TITLES.get(kind, "Done"), self._result_text(kind, result)
-        )
+        self.partner_view.show_result(RESULT_TITLES.get(kind, "Done"), result_text(kind, result))
         for warning in result.warnings[:1]:
             self.partner_view.show_diagnosis(
                 warning, RESULT_TITLES.get(kind, "Done") + " with a warning"

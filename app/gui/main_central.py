@@ -1,0 +1,199 @@
+"""The main window's central area and status bar: first-run empty state, partners list.
+
+Split out of main_window (issue 10: no module over 500 lines): building the widgets
+(the empty state, the searchable partners table, the partner view, the status bar) is
+apart from what the window does with them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.main_actions import make_action
+from app.gui.models import (
+    ALL_ROWS,
+    STATUS_TEXT,
+)
+from app.gui.partner_view import PartnerView
+from app.gui.widgets import muted
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+
+class EmptyState(QFrame):
+    """First run: no partners yet; the sandbox path first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QFrame()
+        box.setObjectName("EmptyState")
+        box.setMaximumWidth(620)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(36, 32, 36, 32)
+        layout.setSpacing(12)
+        title = QLabel("No partners yet")
+        title.setObjectName("PageTitle")
+        layout.addWidget(title)
+        layout.addWidget(
+            muted(
+                "Try a whole OCPI credentials handshake in under a minute with a sandbox partner"
+                " that runs "
+                "on this computer: no external partner, nothing leaves this machine."
+            )
+        )
+        self.sandbox = QPushButton("Try it with the sandbox partner")
+        self.sandbox.setObjectName("Primary")
+        self.sandbox.setAccessibleName("Try it with the sandbox partner")
+        self.sandbox.setDefault(True)
+        layout.addWidget(self.sandbox, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(8)
+        layout.addWidget(muted("Or, with a real partner:"))
+        row = QHBoxLayout()
+        self.onboard = QPushButton("Onboard a partner…")
+        self.onboard.setAccessibleName("Onboard a partner")
+        self.onboard.setToolTip("The partner gave you a TOKEN_A and their versions URL")
+        self.invite = QPushButton("Invite a partner…")
+        self.invite.setAccessibleName("Invite a partner")
+        self.invite.setToolTip("Give a partner a TOKEN_A and our versions URL")
+        row.addWidget(self.onboard)
+        row.addWidget(self.invite)
+        row.addStretch(1)
+        layout.addLayout(row)
+        center = QHBoxLayout()
+        center.addStretch(1)
+        center.addWidget(box, 3)
+        center.addStretch(1)
+        outer.addLayout(center)
+        outer.addStretch(2)
+
+
+def build_central(window: MainWindow) -> None:
+    """The partners list (search, status filter, table) beside the partner view."""
+    window.stack = QStackedWidget()
+    window.empty = EmptyState()
+    window.empty.sandbox.clicked.connect(lambda: window.open_sender_wizard(sandbox_fault="none"))
+    window.empty.onboard.clicked.connect(lambda: window.open_sender_wizard())
+    window.empty.invite.clicked.connect(window.open_invite_wizard)
+    window.stack.addWidget(window.empty)
+
+    left = QWidget()
+    ll = QVBoxLayout(left)
+    ll.setContentsMargins(10, 10, 6, 6)
+    filters = QHBoxLayout()
+    window.search = QLineEdit()
+    window.search.setPlaceholderText("Search partners (country, party id, name, role)…")
+    window.search.setAccessibleName("Search partners")
+    window.search.setClearButtonEnabled(True)
+    window.status_filter = QComboBox()
+    window.status_filter.setAccessibleName("Filter by status")
+    window.status_filter.addItem("All current", "")
+    for key in ("registered", "pending", "unregistered", "failed", "replaced"):
+        window.status_filter.addItem(STATUS_TEXT[key], key)
+    window.status_filter.addItem("All, with history", ALL_ROWS)
+    window.status_filter.setToolTip(
+        "History rows (replaced by a newer registration of the same partner, or"
+        " forgotten) show under their status or 'All, with history'"
+    )
+    filters.addWidget(window.search, 1)
+    filters.addWidget(window.status_filter)
+    ll.addLayout(filters)
+    window.table = QTableView()
+    window.table.setModel(window.proxy)
+    window.table.setAccessibleName("Partners")
+    window.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    window.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    window.table.setSortingEnabled(True)
+    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.table.verticalHeader().setVisible(False)
+    window.table.verticalHeader().setDefaultSectionSize(26)
+    window.table.setShowGrid(False)
+    window.table.setAlternatingRowColors(True)
+    window.table.setWordWrap(False)
+    header = window.table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # the name keeps a readable width (a Stretch name column shrank to "…" at 1024 px);
+    # the last column takes what is left, and the list scrolls sideways when narrow
+    header.setStretchLastSection(True)
+    header.setMinimumSectionSize(40)
+    metrics = window.table.fontMetrics()
+    samples = (
+        "Country ▲",
+        "Party ID ▲",
+        "",
+        "CPO, EMSP",
+        "Receiver",
+        "Version",
+        # the longest status with its reason, drawn bold: "Registered · TOKEN_C
+        # refused" read "Registere…" in a column sized for "Unregistered"
+        "Registered · discovery incomplete",
+        "Last checked ▲",
+    )
+    bold = window.table.font()
+    bold.setBold(True)
+    for column, sample in enumerate(samples):
+        # fixed widths: ResizeToContents would measure thousands of rows
+        measure = QFontMetrics(bold) if column == window.model.COL_STATUS else metrics
+        width = measure.horizontalAdvance(sample or "Sandbox Charging (demo)")
+        window.table.setColumnWidth(column, width + 22)
+    ll.addWidget(window.table, 1)
+    window.count = muted(wrap=False)
+    ll.addWidget(window.count)
+
+    window.partner_view = PartnerView(window.controller, window.clipboard)
+    for button, action in (
+        (window.partner_view.retry_button, window.retry_action),
+        (window.partner_view.resume_button, window.resume_action),
+        (window.partner_view.forget_button, window.forget_action),
+    ):
+        button.clicked.connect(action.trigger)
+    window.splitter = QSplitter(Qt.Orientation.Horizontal)
+    window.splitter.setObjectName("PartnersSplitter")
+    window.splitter.addWidget(left)
+    window.splitter.addWidget(window.partner_view)
+    window.splitter.setStretchFactor(0, 3)
+    window.splitter.setStretchFactor(1, 2)
+    window.splitter.setSizes([720, 500])
+    window.stack.addWidget(window.splitter)
+    window.setCentralWidget(window.stack)
+
+    window.search.textChanged.connect(window._on_search_textChanged)
+    window.status_filter.currentIndexChanged.connect(window._on_status_filter_currentIndexChanged)
+    window.table.selectionModel().selectionChanged.connect(window._on_table_selectionChanged)
+    window.table.doubleClicked.connect(lambda _index: window.partner_view.tabs.setFocus())
+    window.addAction(make_action(window, "Find", window.search.setFocus, "Ctrl+F"))
+
+
+def build_status_bar(window: MainWindow) -> None:
+    """Busy text, our endpoint and the vault's location."""
+    bar = window.statusBar()
+    window.endpoint_label = muted(wrap=False)
+    window.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    window.busy_label = muted(wrap=False)
+    vault_label = muted(f"Vault: {window.controller.vault.location}", wrap=False)
+    bar.addWidget(window.busy_label)
+    bar.addPermanentWidget(window.endpoint_label)
+    bar.addPermanentWidget(vault_label)
+    engine = window.controller.engine_or_none
+    if engine is not None and engine.embedded:
+        window._on_controller_endpointChanged(engine.our_versions_url)

@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # aiohttp's server side loads only when we serve (issue 13)
 
 EventSink = Callable[[Event], None]
 EntrySink = Callable[[dict[str, Any]], None]
-HooksFactory = Callable[["EngineContext"], ReceiverHooks]
 
 KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
 MAX_UNATTRIBUTED_PER_RUN = 25
@@ -85,7 +84,6 @@ class EngineContext:
         on_run: RunSink | None = None,
         required_modules: tuple[str, ...] = (),
         versions: tuple[str, ...] = SUPPORTED_VERSIONS,
-        receiver_hooks: HooksFactory | None = None,
     ) -> None:
         self.vault = vault
         self.identity = identity
@@ -103,7 +101,7 @@ class EngineContext:
             self.us,
             self.http_settings,
             required_modules,
-            hooks=receiver_hooks(self) if receiver_hooks is not None else None,
+            hooks=self._receiver_hooks(),
         )
         self.server: CallbackServer | None = None
         self._recorders: dict[str, RunRecorder] = {}
@@ -113,6 +111,12 @@ class EngineContext:
         self._started = False
 
     # ---- lifecycle ---------------------------------------------------------------------
+
+    def _receiver_hooks(self) -> ReceiverHooks | None:
+        """What our endpoint tells when a partner registers with us; `Engine` records it in
+        the vault, a bare context (the operations' view) has no hooks."""
+        return None
+
     async def start(self) -> None:
         """Start our embedded endpoint (embedded mode) and load registered partners' tokens."""
         if self._started:

@@ -10,7 +10,7 @@ a sibling module over that context, imported here at the top: no module imports 
 from __future__ import annotations
 
 import app.core.tokens as core_tokens
-from app.core.http import HttpSettings
+from app.callback.receiver import ReceiverHooks
 from app.core.ocpi import SUPPORTED_VERSIONS
 from app.core.profile import Profile
 from app.core.tokens import Secret, TokenRole
@@ -24,12 +24,10 @@ from app.engine.context import (
     internal_failure,
     peer_key,
 )
-from app.engine.progress import RunSink
 from app.engine.receiver_hooks import VaultReceiverHooks
 from app.engine.register import Registration
-from app.engine.results import CallbackSettings, Identity, Invitation, RunResult
+from app.engine.results import Invitation, RunResult
 from app.engine.verify_checks import VerifyReport
-from app.vault import Vault
 
 __all__ = ["Engine", "EntrySink", "EventSink", "crash_point", "internal_failure", "peer_key"]
 
@@ -42,31 +40,8 @@ class Engine(EngineContext):
     GUI follows.
     """
 
-    def __init__(
-        self,
-        vault: Vault,
-        identity: Identity,
-        *,
-        http: HttpSettings | None = None,
-        callback: CallbackSettings | None = None,
-        on_event: EventSink | None = None,
-        on_entry: EntrySink | None = None,
-        on_run: RunSink | None = None,
-        required_modules: tuple[str, ...] = (),
-        versions: tuple[str, ...] = SUPPORTED_VERSIONS,
-    ) -> None:
-        super().__init__(
-            vault,
-            identity,
-            http=http,
-            callback=callback,
-            on_event=on_event,
-            on_entry=on_entry,
-            on_run=on_run,
-            required_modules=required_modules,
-            versions=versions,
-            receiver_hooks=VaultReceiverHooks,
-        )
+    def _receiver_hooks(self) -> ReceiverHooks:
+        return VaultReceiverHooks(self)
 
     async def __aenter__(self) -> Engine:
         await self.start()

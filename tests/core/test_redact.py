@@ -56,3 +56,28 @@ def test_events_and_diagnoses_are_scrubbed() -> None:
     )
     assert a not in json.dumps(entry)
     assert entry["diagnosis"]["token_confusion"] is True
+
+
+def test_body_json_text_matches_the_standard_library() -> None:
+    """The one-pass indented writer gives exactly json.dumps(indent=2) of the redacted tree
+    (transcripts must not change with it), tokens, odd numbers, nesting past the cap and
+    non-ASCII text included."""
+    a, b = generate_token(), generate_token()
+    red = Redactor([Secret(a, TokenRole.A), Secret(b, TokenRole.B)])
+    deep: object = "bottom"
+    for _ in range(60):
+        deep = {"d": [deep]}
+    samples: list[object] = [
+        {},
+        [],
+        {"token": b, "url": f"https://x/versions?t={a}", "roles": [{"role": "CPO"}]},
+        {"data": {"token": "unknown-token-c", "nested": {"token": 5}}, "status_code": 1000},
+        [1, -2, 3.25, 1e300, -0.0, 10**30, True, False, None, 'é ✓ \u2028 "q" \\ \n'],
+        {"ünï": {"": []}, "x": [{}, [], [[]]], "inf": float("inf"), "nan": float("nan")},
+        {"neg": float("-inf"), "list": [a, b, f"Token {a}"]},
+        deep,
+    ]
+    for value in samples:
+        assert red.json_text(value) == json.dumps(red.json(value), indent=2, ensure_ascii=False)
+    body = json.dumps({"token": b, "data": [1, 2.5, None]})
+    assert b not in (red.body(body) or "")

@@ -66,8 +66,9 @@ TOKEN_ENCODINGS: frozenset[str] = frozenset(get_args(TokenEncoding))
 
 
 def now_iso() -> str:
-    """Now, UTC, ISO-8601 with microseconds and a ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now, UTC, ISO-8601 with microseconds and a ``Z`` (isoformat: a third of strftime's
+    cost, and every vault write stamps one)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class JsonText(str):

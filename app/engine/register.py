@@ -266,7 +266,7 @@ class Registration:
                     self.token_b_cred = self.vault.add_token(
                         self.partner_id, TokenRole.B, Direction.INBOUND, token_b, run_id=self.run_id
                     ).id
-                self.vault.update_run(self.run_id, state=state)
+                self.vault.move_run(self.run_id, state)
                 self._recorder.state(state)
             self._stored_state = state
             if token_b is not None and self.engine.embedded and self.key:

@@ -102,6 +102,16 @@ class RunsMixin(VaultBase):
                 self.audit.run_finished(updated)
             return updated
 
+    def move_run(self, run_id: str, state: str) -> None:
+        """Record a run's new position, nothing else: one UPDATE (a handshake moves through
+        six positions; `update_run` would read, merge and rewrite the run each time)."""
+        with self._write():
+            cursor = self._exec(
+                "UPDATE runs SET state = ?, updated = ? WHERE id = ?", (state, now_iso(), run_id)
+            )
+            if cursor.rowcount == 0:
+                raise VaultError("vault.run_unknown", run_detail(run_id))
+
     def run(self, run_id: str) -> RunRecord:
         """A run by id; VaultError vault.run_unknown if there is none."""
         rows = self._read(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import importlib.util
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -257,3 +260,39 @@ def test_openssl_versions_reads_a_real_binary() -> None:
     if not ssl.OPENSSL_VERSION.startswith("OpenSSL 3"):
         pytest.skip(f"Python's ssl runs on {ssl.OPENSSL_VERSION}, not OpenSSL 3")
     assert b"OPENSSL_3.0.0" in opts.openssl_versions(_ssl.__file__)
+
+
+IMPORT_ALL = """
+import importlib, json, pkgutil, sys
+import app
+for info in pkgutil.walk_packages(app.__path__, "app."):
+    if not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
+import psycopg.pq  # the team vault's driver, imported on first use
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_modules_left_out_are_never_imported_by_the_app() -> None:
+    # The bundle leaves NEVER_IMPORTED out; an app module importing one of them at module
+    # level would fail only in the package. Every app module is imported here (a fresh
+    # interpreter, like the frozen app's) and none of them may come along.
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert len(loaded) > 300, "the probe imported the app"
+    leaked = {
+        module
+        for module in loaded
+        for name in opts.NEVER_IMPORTED
+        if module == name or module.startswith(f"{name}.")
+    }
+    assert leaked == set()

@@ -181,6 +181,13 @@ def test_bundle_left_unused_qt_parts_out() -> None:
     internal = BUNDLE / "_internal"
     assert (internal / "resources" / "icon.svg").is_file()
     assert (internal / "resources" / "style.qss").is_file()
+    shipped = {p.relative_to(internal) for p in (internal / "resources").rglob("*")}
+    expected = {
+        p.relative_to(REPO)
+        for p in (REPO / "resources").rglob("*")
+        if p.name not in ("icon.ico", "icon.icns")  # read by EXE/BUNDLE at build time only
+    }
+    assert shipped == expected
     qt = internal / "PySide6" / "Qt"
     assert (qt / "plugins" / "platforms" / "libqxcb.so").is_file()
     assert (qt / "plugins" / "platforms" / "libqoffscreen.so").is_file()

@@ -153,9 +153,16 @@ if sys.platform != "win32":
         "asyncio.proactor_events",
         "qasync._windows",
     )
-EXCLUDES = (
-    [f"PySide6.{name}" for name in UNUSED_QT_MODULES] + list(UNUSED_PACKAGES) + list(NEVER_IMPORTED)
-)
+# C speed-ups of features the app never uses: aiohttp imports its websocket reader and mask
+# at import time and falls back to the pure-Python ones when these are missing; the app
+# opens no websocket (tests/packaging/test_bundle_options.py checks it).
+UNUSED_SPEEDUPS = ("aiohttp._websocket.reader_c", "aiohttp._websocket.mask")
+EXCLUDES = [
+    *(f"PySide6.{name}" for name in UNUSED_QT_MODULES),
+    *UNUSED_PACKAGES,
+    *NEVER_IMPORTED,
+    *UNUSED_SPEEDUPS,
+]
 
 # ---- Qt files kept --------------------------------------------------------------------------
 # Qt shared libraries, by module name (libQt6Core.so.6, Qt6Core.dll, QtCore.framework).

@@ -296,3 +296,32 @@ def test_modules_left_out_are_never_imported_by_the_app() -> None:
         if module == name or module.startswith(f"{name}.")
     }
     assert leaked == set()
+
+
+def test_the_app_opens_no_websocket() -> None:
+    # aiohttp's websocket C speed-ups are left out of the bundle (UNUSED_SPEEDUPS): fine
+    # only while no app module speaks websocket.
+    assert opts.UNUSED_SPEEDUPS
+    users = [
+        path.relative_to(REPO)
+        for path in (REPO / "app").rglob("*.py")
+        if re.search(r"WebSocket|ws_connect|websocket", path.read_text("utf-8"), re.IGNORECASE)
+    ]
+    assert users == []
+
+
+def test_aiohttp_runs_without_its_websocket_speedups() -> None:
+    # The package imports aiohttp without them: it must fall back, not fail.
+    probe = (
+        "import sys\n"
+        "for name in ('aiohttp._websocket.reader_c', 'aiohttp._websocket.mask'):\n"
+        "    sys.modules[name] = None  # import fails as in the bundle\n"
+        "import aiohttp, aiohttp.web\n"
+        "from aiohttp._websocket import reader\n"
+        "print(reader.WebSocketReader.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "aiohttp._websocket.reader_py"

@@ -34,6 +34,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
+    return headless_env(tmp_path)
+
+
+def headless_env(tmp_path: Path) -> dict[str, str]:
     """A headless environment with its own user dirs and no keyring."""
     values = {
         key: value

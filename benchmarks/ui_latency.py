@@ -220,6 +220,9 @@ async def main(args: argparse.Namespace) -> int:
         # the sweep phase below starts one on purpose.
         window.health_ui.ops.timer.stop()
         await controller.engine()
+        from app.gui.heap import settle_heap
+
+        settle_heap()  # as the app does once its start has settled (app/gui/heap.py)
         await asyncio.sleep(0.3)
         meter = StallMeter()
 

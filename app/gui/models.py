@@ -141,6 +141,7 @@ class PartnersTableModel(RowsModel):
         self.connection_facts: dict[int, Any] = {}
         self._search: list[str] = []
         self._index: dict[int, int] = {}
+        self._identity: dict[tuple[str, str], set[int]] = {}  # CC-PID -> ids of its rows
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -157,6 +158,9 @@ class PartnersTableModel(RowsModel):
             self._health = dict(health)
             self._search = [self._haystack(r) for r in new]
             self._index = {r.id: i for i, r in enumerate(new) if r.id is not None}
+            self._identity = {}
+            for record in new:
+                self._add_identity(record)
             self.endResetModel()
             return
         for row, record in enumerate(new):
@@ -179,6 +183,7 @@ class PartnersTableModel(RowsModel):
         self._search.append(self._haystack(record))
         if record.id is not None:
             self._index[record.id] = row
+        self._add_identity(record)
         self.endInsertRows()
 
     def remove(self, partner_id: int) -> None:
@@ -186,13 +191,16 @@ class PartnersTableModel(RowsModel):
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
+        self._drop_identity(self._rows[row])
         del self._rows[row]
         del self._search[row]
         self._index = {r.id: i for i, r in enumerate(self._rows) if r.id is not None}
         self.endRemoveRows()
 
     def _replace(self, row: int, record: PartnerRecord, health: Health | None = None) -> None:
+        self._drop_identity(self._rows[row])
         self._rows[row] = record
+        self._add_identity(record)
         if record.id is not None:
             if health is None:
                 self._health.pop(record.id, None)
@@ -201,16 +209,24 @@ class PartnersTableModel(RowsModel):
         self._search[row] = self._haystack(record)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
+    def _add_identity(self, record: PartnerRecord) -> None:
+        if record.id is not None and record.country_code:
+            self._identity.setdefault((record.country_code, record.party_id), set()).add(record.id)
+
+    def _drop_identity(self, record: PartnerRecord) -> None:
+        ids = self._identity.get((record.country_code, record.party_id))
+        if ids is not None and record.id is not None:
+            ids.discard(record.id)
+
     def same_identity(self, record: PartnerRecord) -> list[int]:
-        """Ids of other rows for the same CC-PID (a new registration may have replaced them)."""
+        """Ids of other rows for the same CC-PID (a new registration may have replaced them).
+
+        From an index kept with the rows: a run touching one partner in a list of
+        thousands does not scan them all."""
         if not record.country_code:
             return []
-        key = (record.country_code, record.party_id)
-        return [
-            r.id
-            for r in self._rows
-            if r.id is not None and r.id != record.id and (r.country_code, r.party_id) == key
-        ]
+        ids = self._identity.get((record.country_code, record.party_id), set())
+        return sorted(i for i in ids if i != record.id)
 
     def health(self, partner_id: int | None) -> Health | None:
         return self._health.get(partner_id) if partner_id is not None else None

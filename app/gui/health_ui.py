@@ -205,5 +205,4 @@ class HealthUi(QObject):
     def close(self) -> None:
         """The window closes: no more ticks, in-flight probes cancelled."""
         self.ops.timer.stop()
-        for task in list(self.ops.liveness.in_flight.values()):
-            task.cancel()
+        self.ops.liveness.cancel()

@@ -108,7 +108,9 @@ class HealthUi(QObject):
     def _show_partner(self, partner: PartnerRecord) -> None:
         if partner.id is None:
             return
-        health = self.controller.partner_health(partner)
+        view = self.window.partner_view  # it judged this partner just now: not twice
+        same = view.partner is partner and view.health is not None
+        health = view.health if same else self.controller.partner_health(partner)
         history = Snapshots(self.controller.vault).history(partner.id, 30)
         self.tab.show_partner(partner, health, self.facts.get(partner.id), history)
         self.update_actions()

@@ -180,14 +180,11 @@ class MainWindow(QMainWindow):
         if not self._touch_timer.isActive():  # a throttle: a busy sweep must not starve it
             self._touch_timer.start(TOUCH_DELAY_MS)
 
-    def _refresh_touched(self, first: int | None = None) -> None:
-        """Update only the partners a run touched (and rows it may have replaced).
-
-        A slice at a time (TOUCH_SLICE partners, `first` among them, one batched health
-        read): the rest waits for the next turn of the loop, so a liveness sweep that
-        touched hundreds of rows never freezes the window. A row not yet refreshed still
-        shows what was last known about it.
-        """
+    def _refresh_touched(self, first: int | None = None, show: bool = True) -> None:
+        """Update only the partners a run touched (and rows it may have replaced), a slice
+        at a time (`first` among them; one health read): the rest on the next turn of the
+        loop, so a sweep touching hundreds never freezes the window. `show`: refresh the
+        detail if it shows a touched partner (not when the caller selects one next)."""
         todo = [] if first is None else [first]
         todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
         self._touched.difference_update(todo)
@@ -213,7 +210,7 @@ class MainWindow(QMainWindow):
             self._touch_timer.start(0)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
         selected = self.partner_view.partner
-        if selected is not None and selected.id in seen:
+        if show and selected is not None and selected.id in seen:
             self.partner_view.refresh()
         self._update_count()
         self._update_actions()
@@ -325,9 +322,11 @@ class MainWindow(QMainWindow):
         wizard.show()
         return wizard
 
-    def _on_wizard_partnerReady(self, partner_id: int) -> None:
-        self._refresh_touched(partner_id)
-        self.select_partner(partner_id)
+    def _on_wizard_partnerReady(self, partner_id: int) -> None:  # its detail drawn once
+        self._refresh_touched(partner_id, show=False)
+        before = self._selected_id
+        if not self.select_partner(partner_id) or before == partner_id:
+            self.partner_view.refresh()  # no new selection drew it
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
         return ask_rotate(self, partner)

@@ -117,3 +117,40 @@ def test_same_identity_follows_upserts_replacements_and_removals(qapp: Any) -> N
     model.remove(4)
     assert model.same_identity(rec(1, "DE", "AAA")) == []
     assert model.same_identity(rec(9, "", "")) == []
+
+
+def test_the_token_table_is_refilled_only_when_the_tokens_change(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """Each refresh of the detail (every touch of the partner) used to reset the token
+    table and re-measure every cell; now only a change of tokens refills it, and its
+    columns still fit their headers and contents."""
+    from app.core.tokens import Secret, TokenRole, generate_token
+    from app.vault import Direction, TokenState
+
+    partner = add(vault, 1, "registered")[0]
+    assert partner.id is not None
+    vault.add_token(
+        partner.id, TokenRole.C, Direction.OUTBOUND, Secret(generate_token()), TokenState.ACTIVE
+    )
+    window.reload_partners()
+    assert window.select_partner(partner.id)
+    view = window.partner_view
+    model = view.credentials_model
+    assert model.rowCount() == 1
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    view.refresh()
+    assert resets == [] and model.rowCount() == 1
+    vault.add_token(
+        partner.id, TokenRole.B, Direction.INBOUND, Secret(generate_token()), TokenState.ACTIVE
+    )
+    view.refresh()
+    assert resets == [1] and model.rowCount() == 2
+    header = view.credentials.horizontalHeader()
+    for column in range(model.columnCount() - 1):  # the last one stretches
+        needed = max(
+            header.sectionSizeFromContents(column).width(),
+            view.credentials.sizeHintForColumn(column),
+        )
+        assert header.sectionSize(column) >= needed

@@ -92,6 +92,9 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     from app.gui.first_paint import after_first_paint
 
     after_first_paint(window, controller.warm_up)
+    from app.gui.heap import settle_heap_later
+
+    settle_heap_later(window)  # what the start built lives as long as the app: out of the GC's walk
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:

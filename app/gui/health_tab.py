@@ -8,8 +8,9 @@ actions (Verify, Accept drift, Suspected compromise), so a click and a shortcut 
 from __future__ import annotations
 
 import math
+import time
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -125,18 +126,70 @@ class _WrappedCells(QStyledItemDelegate):
         painter.restore()
 
 
+FIT_BUDGET_S = 0.005  # row measuring per turn of the event loop (a frame is 16 ms)
+
+
 class _WrappingTable(QTableWidget):
-    """Rows follow their columns' widths: a column dragged, or stretched with the window."""
+    """Rows follow their columns' widths: a column dragged, or stretched with the window.
+
+    Measuring a wrapped row lays out each of its cells' text (~0.1 ms a cell), so a 40-row
+    report took 12-16 ms a pass, and a resize or each column width set did a whole pass.
+    `fit_rows` coalesces those into one pass that measures rows for FIT_BUDGET_S per turn
+    of the loop, the rows in view first, then the rest.
+    """
+
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__(rows, columns)
+        self._todo: list[int] | None = None  # rows still to measure, in this order
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_some)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Measure every row again, a slice at a time (the rows in view first)."""
+        self._todo = None
+        self._fit_timer.start()
+
+    def fit_now(self) -> None:
+        """Every row measured before this returns (a window about to be seen first)."""
+        self._fit_timer.stop()
+        self._todo = None
         self.resizeRowsToContents()
 
+    def fitting(self) -> bool:
+        """Rows are still being measured (their height follows within a few turns)."""
+        return self._fit_timer.isActive()
 
-def _table(headers: list[str], name: str) -> QTableWidget:
+    def _fit_some(self) -> None:
+        if self._todo is None:
+            count = self.rowCount()
+            top = max(0, self.rowAt(0))
+            bottom = self.rowAt(self.viewport().height())
+            bottom = count - 1 if bottom < 0 else bottom
+            order = [*range(top, bottom + 1), *range(bottom + 1, count), *range(top)]
+            self._todo = order[::-1]  # popped from the end: the rows in view first
+        deadline = time.perf_counter() + FIT_BUDGET_S
+        while self._todo:
+            row = self._todo.pop()
+            if row < self.rowCount():
+                self.resizeRowToContents(row)
+            if time.perf_counter() > deadline:
+                break
+        if self._todo:
+            self._fit_timer.start()
+        else:
+            self._todo = None
+
+
+def _table(headers: list[str], name: str) -> _WrappingTable:
     table = _WrappingTable(0, len(headers))
     table.setItemDelegate(_WrappedCells(table))
-    table.horizontalHeader().sectionResized.connect(lambda *_: table.resizeRowsToContents())
+    table.horizontalHeader().sectionResized.connect(lambda *_: table.fit_rows())
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -159,7 +212,10 @@ class VerifyReportDialog(QDialog):
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.report = _table(["Status", "Check", "Detail", "Fix"], "Verify report")
+        for column, width in enumerate((60, 190, 340)):
+            self.report.setColumnWidth(column, width)
         layout.addWidget(self.report, 1)
+        self._shown: tuple[int | None, str | None, int] | None = None
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         row = QHBoxLayout()
@@ -168,10 +224,16 @@ class VerifyReportDialog(QDialog):
         layout.addLayout(row)
 
     def show_report(self, partner: PartnerRecord, facts: ConnectionFacts) -> None:
+        """Fill the table with the report's checks (not again when it already shows them:
+        every refresh of the partner's detail calls this while the dialog is open)."""
         report = facts.verify_report or {}
         self.setWindowTitle(f"Verify report — {partner.ref}")
         self.title.setText(_summary(facts))
         checks = report.get("checks") or []
+        shown = (partner.id, facts.verify_run_id, len(checks))
+        if shown == self._shown and facts.verify_run_id is not None:
+            return
+        self._shown = shown
         self.report.setRowCount(len(checks))
         for row, check in enumerate(checks):
             status = str(check.get("status", ""))
@@ -183,10 +245,7 @@ class VerifyReportDialog(QDialog):
                 if col == 0:
                     item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
                 self.report.setItem(row, col, item)
-        self.report.setColumnWidth(0, 60)
-        self.report.setColumnWidth(1, 190)
-        self.report.setColumnWidth(2, 340)
-        self.report.resizeRowsToContents()
+        self.report.fit_rows()
 
 
 def _summary(facts: ConnectionFacts) -> str:
@@ -247,6 +306,7 @@ class HealthTab(QWidget):
         for col in range(1, self.drift.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.drift, 1)
+        self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
         self.dialog = VerifyReportDialog(self)
         self._partner: PartnerRecord | None = None
         self._facts = ConnectionFacts()
@@ -280,7 +340,9 @@ class HealthTab(QWidget):
     def open_report(self) -> VerifyReportDialog:
         if self._partner is not None:
             self.dialog.show_report(self._partner, self._facts)
-        self.dialog.show()
+        if not self.dialog.isVisible():  # its first frame shows every row whole
+            self.dialog.show()
+            self.dialog.report.fit_now()
         self.dialog.raise_()
         return self.dialog
 
@@ -293,6 +355,9 @@ class HealthTab(QWidget):
             for item in snapshot.drift:
                 rows.append((short_time(snapshot.taken), label, str(item.get("what", "")),
                              str(item.get("before") or "—"), str(item.get("after") or "—")))  # fmt: skip
+        if rows == self._drift_rows:  # each refresh of the detail: only when it changed
+            return
+        self._drift_rows = rows
         self.drift.setRowCount(len(rows))
         for row, values in enumerate(rows):
             for col, text in enumerate(values):

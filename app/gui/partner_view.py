@@ -211,8 +211,9 @@ class PartnerView(QWidget):
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)
         header = self.credentials.horizontalHeader()
-        for column in (0, 1, 2, 3, 4):  # every header readable; scroll sideways if narrow
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # every header readable, scroll sideways if narrow: sized to the contents once per
+        # fill (_fill_credentials); ResizeToContents re-measured every cell on each change
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.credentials.setAccessibleName("Credentials by fingerprint")
         self.credentials.selectionModel().selectionChanged.connect(
@@ -343,7 +344,11 @@ class PartnerView(QWidget):
     def _fill_credentials(self, partner: PartnerRecord) -> None:
         assert partner.id is not None
         selected = self.selected_credential()
-        self.credentials_model.set_credentials(self.controller.credentials(partner.id))
+        records = self.controller.credentials(partner.id)
+        if self.credentials_model.same(records):  # a refresh with nothing new: keep it all
+            return
+        self.credentials_model.set_credentials(records)
+        self.credentials.resizeColumnsToContents()
         if selected is not None:
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:

@@ -9,6 +9,7 @@ Building the actions and menus is in main_actions, the central widgets in main_c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,7 +34,6 @@ from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
-from app.gui.export_dialog import ExportDialog
 from app.gui.health_ui import HealthUi
 from app.gui.log_pane import LogPane
 from app.gui.main_actions import (
@@ -52,15 +52,18 @@ from app.gui.models import (
     RecordRole,
 )
 from app.gui.partner_view import PartnerView
-from app.gui.settings_dialog import SettingsDialog
 from app.gui.theme import app_icon
-from app.gui.wizard_invite import InviteWizard
-from app.gui.wizard_sender import SenderWizard
 from app.paths import config_dir
 from app.vault import PartnerRecord
 
 TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
 TOUCH_SLICE = 12  # partners refreshed per turn of the event loop
+
+if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's inputs
+    from app.gui.export_dialog import ExportDialog  # (httpx, pydantic), not needed to
+    from app.gui.settings_dialog import SettingsDialog  # draw the partners list (issue 13)
+    from app.gui.wizard_invite import InviteWizard
+    from app.gui.wizard_sender import SenderWizard
 
 
 def window_state(path: Path | None = None) -> QSettings:
@@ -296,6 +299,8 @@ class MainWindow(QMainWindow):
             self.sender_wizard.raise_()
             self.sender_wizard.activateWindow()
             return self.sender_wizard
+        from app.gui.wizard_sender import SenderWizard
+
         wizard = SenderWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -313,6 +318,8 @@ class MainWindow(QMainWindow):
             self.invite_wizard.raise_()
             self.invite_wizard.activateWindow()
             return self.invite_wizard
+        from app.gui.wizard_invite import InviteWizard
+
         wizard = InviteWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -400,6 +407,8 @@ class MainWindow(QMainWindow):
         partner = self.selected_partner()
         run = self.controller.run_record(run_id) if run_id else None
         partner_id = run.partner_id if run is not None else (partner.id if partner else None)
+        from app.gui.export_dialog import ExportDialog
+
         dialog = ExportDialog(
             self.controller, run_id, partner_id, self.export_dir, self.sender_wizard or self
         )
@@ -416,6 +425,8 @@ class MainWindow(QMainWindow):
             if self.sender_wizard is not None and self.sender_wizard.isVisible()
             else self
         )
+        from app.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.controller.settings_copy(), parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.controller.apply_settings(dialog.result_settings()))

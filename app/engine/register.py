@@ -378,18 +378,6 @@ class Registration:
         if self._progress is not None:
             self._progress.outcome(machine, warnings)
         outcome_state = str(machine.state)
-        partner = machine.partner
-        assert partner is not None and machine.token_c is not None
-        cc, pid, _name = identity_of(partner)
-        # the last entry is recorded before the outcome's commit, which carries it
-        self._recorder.emit(
-            StepDone(
-                f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
-                f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
-                Level.INFO,
-                step="registered",
-            )
-        )
         # TOKEN_C is already stored durably; the outcome may skip the fsync
         # registered, but not healthy: the run's history names the problem (the contract's
         # register --json keeps diagnosis null: the registration itself stands)
@@ -410,7 +398,19 @@ class Registration:
             if machine.state == SenderState.VERIFIED and self.partner_id is not None:
                 checked = self.vault.partner(self.partner_id)
                 self.vault.save_partner(replace(checked, last_checked=now_iso()))
-            self._recorder.flush()
+        partner = machine.partner
+        assert partner is not None and machine.token_c is not None
+        cc, pid, _name = identity_of(partner)
+        # after the outcome's commit: the log pane labels the run when it sees this step
+        # (the entries are written by `release` below, in one commit)
+        self._recorder.emit(
+            StepDone(
+                f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
+                f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
+                Level.INFO,
+                step="registered",
+            )
+        )
         self.result = RunResult(
             status="registered",
             run_id=self.run_id,

@@ -244,16 +244,19 @@ async def main(args: argparse.Namespace) -> int:
         newest = newest_registered(window)
         await one_verify(window, newest)  # warm-up
         verify: list[float] = []
+        verify_busy: list[float] = []
         verify_took = []
         for _ in range(args.runs):
             meter.start()
             verify_took.append(await one_verify(window, newest))
-            verify += meter.stop()[0]
+            wall, busy = meter.stop()
+            verify += wall
+            verify_busy += busy
 
         ids = registered_ids(window)
         meter.start()
         sweep_took, probed = await one_sweep(window, ids)
-        sweep = meter.stop()[0]
+        sweep, sweep_busy = meter.stop()
 
         window.close()
         await controller.aclose()
@@ -276,13 +279,17 @@ async def main(args: argparse.Namespace) -> int:
         f"  verify     {summary(verify)}   over {args.runs} verify runs"
         f" ({statistics.mean(verify_took):.2f} s each)"
     )
+    print(f"             UI thread busy: {summary(verify_busy)}")
     print(
         f"  sweep      {summary(sweep)}   one liveness sweep, {probed} probes ({sweep_took:.2f} s)"
     )
+    print(f"             UI thread busy: {summary(sweep_busy)}")
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
+    own = max(handshake_busy + verify_busy + sweep_busy or [0.0])
     print(
         f"[4] worst stall {worst:.1f} ms ({os.environ.get('QT_QPA_PLATFORM')}) during handshake,"
-        f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict}"
+        f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict};"
+        f" the UI thread's own CPU in its worst stall {own:.1f} ms"
     )
     return 0 if worst <= TARGET_MS else 1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -216,6 +217,11 @@ class VerifyReportDialog(QDialog):
             self.report.setColumnWidth(column, width)
         layout.addWidget(self.report, 1)
         self._shown: tuple[int | None, str | None, int] | None = None
+        self._checks: list[dict[str, Any]] = []  # the report's checks; rows added so far:
+        self._fill_timer = QTimer(self)  # ... a slice per turn of the loop (_fill_some)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_some)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         row = QHBoxLayout()
@@ -234,18 +240,45 @@ class VerifyReportDialog(QDialog):
         if shown == self._shown and facts.verify_run_id is not None:
             return
         self._shown = shown
-        self.report.setRowCount(len(checks))
-        for row, check in enumerate(checks):
-            status = str(check.get("status", ""))
-            values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
-                      str(check.get("fix", "")))  # fmt: skip
-            for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
-                if col == 0:
-                    item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
-                self.report.setItem(row, col, item)
-        self.report.fit_rows()
+        self._checks = list(checks)
+        self.report.setRowCount(0)
+        self._fill_some()
+
+    def filling(self) -> bool:
+        """Checks of the report are still being added (a slice per turn of the loop)."""
+        return self.report.rowCount() < len(self._checks)
+
+    def fill_now(self) -> None:
+        """Every check as a row before this returns (the dialog about to be seen first)."""
+        self._fill_timer.stop()
+        while self.filling():
+            self._add_row()
+
+    def _fill_some(self) -> None:
+        """Add rows, each measured as it comes, for FIT_BUDGET_S; the rest next turn. The
+        table grows by whole, measured rows: never a row without its text or cut."""
+        deadline = time.perf_counter() + FIT_BUDGET_S
+        while self.filling():
+            self._add_row()
+            if time.perf_counter() > deadline:
+                break
+        if self.filling():
+            self._fill_timer.start()
+
+    def _add_row(self) -> None:
+        row = self.report.rowCount()
+        check = self._checks[row]
+        status = str(check.get("status", ""))
+        values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
+                  str(check.get("fix", "")))  # fmt: skip
+        self.report.setRowCount(row + 1)
+        for col, text in enumerate(values):
+            item = QTableWidgetItem(text)
+            item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
+            if col == 0:
+                item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
+            self.report.setItem(row, col, item)
+        self.report.resizeRowToContents(row)
 
 
 def _summary(facts: ConnectionFacts) -> str:
@@ -341,6 +374,7 @@ class HealthTab(QWidget):
         if self._partner is not None:
             self.dialog.show_report(self._partner, self._facts)
         if not self.dialog.isVisible():  # its first frame shows every row whole
+            self.dialog.fill_now()
             self.dialog.show()
             self.dialog.report.fit_now()
         self.dialog.raise_()

@@ -40,10 +40,10 @@ def start_env_key(path: Path | str | None) -> EarlyKey | None:
     passphrase = env_passphrase()
     if not passphrase or is_database_url(path):
         return None
-    target = Path(path).expanduser() if path is not None else default_vault_path()
     try:  # here, on this thread: it reads the file under a private umask (process-wide)
+        target = Path(path).expanduser() if path is not None else default_vault_path()
         params = Vault.kdf_params(target)
-    except Exception:
+    except Exception:  # the ordinary unlock meets the same error where it always did
         return None
     future: Future[DerivedKey] = Future()
 

@@ -9,7 +9,7 @@ over every registered partner (each has a TOKEN_C and the sandbox's versions URL
 probe is a real loopback GET).
 
     .venv/bin/python benchmarks/ui_latency.py [--runs 5] [--idle 3] [--partners 2000]
-    .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under Xvfb :98)
+    .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under a private Xvfb)
 
 Offscreen by default; QT_QPA_PLATFORM=xcb (with DISPLAY) or --xvfb for a real window.
 Target: worst stall <= 16 ms (one frame at 60 Hz) in every phase.
@@ -27,20 +27,11 @@ import time
 from pathlib import Path
 
 if "--xvfb" in sys.argv:  # before Qt loads: a real X server for a real window
-    import subprocess
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from xserver import start_private_xvfb
 
-    os.environ["DISPLAY"] = ":98"
+    start_private_xvfb()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
-    if not Path("/tmp/.X11-unix/X98").exists():
-        _XVFB = subprocess.Popen(
-            ["Xvfb", ":98", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            if Path("/tmp/.X11-unix/X98").exists():
-                break
-            time.sleep(0.05)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -165,11 +156,16 @@ def add_partners(vault: object, count: int, versions_url: str) -> None:
             )
 
 
-async def one_verify(window: object) -> float:
+def newest_registered(window: object) -> int:
+    """The partner the handshakes registered last (read before the meter runs: the
+    benchmark's own reads of 2,000 rows are not the app's work)."""
+    vault = window.controller.vault  # type: ignore[attr-defined]
+    return max(p.id for p in vault.partners(status="registered"))
+
+
+async def one_verify(window: object, newest: int) -> float:
     """Trigger Verify (the action a person clicks) on the newest registered partner."""
     ui = window.health_ui  # type: ignore[attr-defined]
-    controller = window.controller  # type: ignore[attr-defined]
-    newest = max(p.id for p in controller.vault.partners(status="registered"))
     window.select_partner(newest)  # type: ignore[attr-defined]
     done: list[object] = []
     ui.ops.verifyFinished.connect(lambda *_a: done.append(1))
@@ -181,11 +177,15 @@ async def one_verify(window: object) -> float:
     return time.perf_counter() - started
 
 
-async def one_sweep(window: object) -> tuple[float, int]:
+def registered_ids(window: object) -> list[int]:
+    """Every registered partner (read before the meter runs, like `newest_registered`)."""
+    vault = window.controller.vault  # type: ignore[attr-defined]
+    return [p.id for p in vault.partners(status="registered")]
+
+
+async def one_sweep(window: object, ids: list[int]) -> tuple[float, int]:
     """One liveness sweep over every registered partner, as the app's timer starts it."""
     ops = window.health_ui.ops  # type: ignore[attr-defined]
-    vault = window.controller.vault  # type: ignore[attr-defined]
-    ids = [p.id for p in vault.partners(status="registered")]
     ops.liveness.online = True
     ops.liveness.minutes = 15
     ops.liveness.results.clear()  # every partner due now
@@ -193,7 +193,7 @@ async def one_sweep(window: object) -> tuple[float, int]:
     probed: list[int] = []
     # From the Qt loop, as the app's timer does (not from inside this coroutine's task).
     QTimer.singleShot(0, lambda: probed.extend(ops.liveness.tick(ids)))
-    await wait_for(lambda: bool(probed) and not ops.liveness.in_flight, 300)
+    await wait_for(lambda: bool(probed) and not ops.liveness.busy, 300)
     return time.perf_counter() - started, len(probed)
 
 
@@ -220,6 +220,9 @@ async def main(args: argparse.Namespace) -> int:
         # the sweep phase below starts one on purpose.
         window.health_ui.ops.timer.stop()
         await controller.engine()
+        from app.gui.heap import settle_heap
+
+        settle_heap()  # as the app does once its start has settled (app/gui/heap.py)
         await asyncio.sleep(0.3)
         meter = StallMeter()
 
@@ -238,17 +241,22 @@ async def main(args: argparse.Namespace) -> int:
             handshake += wall
             handshake_busy += busy
 
-        await one_verify(window)  # warm-up
+        newest = newest_registered(window)
+        await one_verify(window, newest)  # warm-up
         verify: list[float] = []
+        verify_busy: list[float] = []
         verify_took = []
         for _ in range(args.runs):
             meter.start()
-            verify_took.append(await one_verify(window))
-            verify += meter.stop()[0]
+            verify_took.append(await one_verify(window, newest))
+            wall, busy = meter.stop()
+            verify += wall
+            verify_busy += busy
 
+        ids = registered_ids(window)
         meter.start()
-        sweep_took, probed = await one_sweep(window)
-        sweep = meter.stop()[0]
+        sweep_took, probed = await one_sweep(window, ids)
+        sweep, sweep_busy = meter.stop()
 
         window.close()
         await controller.aclose()
@@ -271,13 +279,17 @@ async def main(args: argparse.Namespace) -> int:
         f"  verify     {summary(verify)}   over {args.runs} verify runs"
         f" ({statistics.mean(verify_took):.2f} s each)"
     )
+    print(f"             UI thread busy: {summary(verify_busy)}")
     print(
         f"  sweep      {summary(sweep)}   one liveness sweep, {probed} probes ({sweep_took:.2f} s)"
     )
+    print(f"             UI thread busy: {summary(sweep_busy)}")
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
+    own = max(handshake_busy + verify_busy + sweep_busy or [0.0])
     print(
         f"[4] worst stall {worst:.1f} ms ({os.environ.get('QT_QPA_PLATFORM')}) during handshake,"
-        f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict}"
+        f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict};"
+        f" the UI thread's own CPU in its worst stall {own:.1f} ms"
     )
     return 0 if worst <= TARGET_MS else 1
 
@@ -293,7 +305,7 @@ def run() -> int:
     parser.add_argument(
         "--partners", type=int, default=2000, help="partners already in the vault (default 2000)"
     )
-    parser.add_argument("--xvfb", action="store_true", help="a real X window under Xvfb :98")
+    parser.add_argument("--xvfb", action="store_true", help="a real X window under a private Xvfb")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.gui.theme import apply_theme

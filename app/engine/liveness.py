@@ -14,17 +14,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.core.diagnosis import OnboardingError
-from app.core.handshake import Request
-from app.core.http import OcpiHttp, make_client
-from app.core.judging import Response as MachineResponse
-from app.core.judging import judge_in_context
-from app.core.runner import EncodingChoice, send_with_encoding
-from app.core.transcript import Transcript
 from app.engine.health import FAILING, Finding
 
 if TYPE_CHECKING:  # the GUI's liveness loop loads no HTTP server stack
@@ -64,6 +59,15 @@ class Alive:
 async def still_alive(engine: EngineContext, partner_id: int) -> Alive:
     """One GET of the partner's versions endpoint with the token we present; no run, no
     vault write (the request is not kept: it carries nothing but the versions list)."""
+    # The HTTP stack loads with the first probe, not with the scheduler: the main window
+    # builds the scheduler before its partners list is drawn (issue 13).
+    from app.core.handshake import Request
+    from app.core.http import OcpiHttp, make_client
+    from app.core.judging import Response as MachineResponse
+    from app.core.judging import judge_in_context
+    from app.core.runner import EncodingChoice, send_with_encoding
+    from app.core.transcript import Transcript
+
     partner = engine.vault.partner(partner_id)
     _cred_id, token = engine.outbound_token(partner)
     transcript = Transcript("liveness")
@@ -95,6 +99,8 @@ def not_alive(alive: Alive) -> Finding:
 # Probes running at once. Each probe's first step (read the partner and its token from the
 # vault, build a client) runs synchronously on the UI thread; starting 2,000 at once ran
 # them all in one pass of the event loop, which froze the window for seconds (issue 13).
+# Due partners wait in a queue, not as tasks: creating 2,000 waiting tasks (and running
+# each one's first step) was itself a 40-70 ms pass of the loop.
 MAX_PARALLEL = 4
 
 
@@ -112,10 +118,10 @@ class LivenessScheduler:
         self.on_result = on_result
         self.online = True
         self.results: dict[int, Alive] = {}
-        self.in_flight: dict[int, asyncio.Task[Alive]] = {}
+        self.in_flight: dict[int, asyncio.Task[Alive]] = {}  # probes running now
+        self.queued: deque[int] = deque()  # due, waiting for one of the places
         self.started = 0  # probes started (for tests and the status line)
         self.max_parallel = MAX_PARALLEL
-        self._gate: asyncio.Semaphore | None = None
 
     @property
     def enabled(self) -> bool:
@@ -124,8 +130,9 @@ class LivenessScheduler:
     def due(self, partner_ids: Iterable[int], now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         out = []
+        waiting = set(self.queued)
         for pid in partner_ids:
-            if pid in self.in_flight:
+            if pid in self.in_flight or pid in waiting:
                 continue  # never a second request to the same partner
             last = self.results.get(pid)
             if last is None or now - last.at >= self.minutes * 60:
@@ -133,33 +140,38 @@ class LivenessScheduler:
         return out
 
     def tick(self, partner_ids: Iterable[int]) -> list[int]:
-        """Start a probe for each due partner (none while offline or disabled)."""
+        """Queue a probe for each due partner (none while offline or disabled); returns them.
+
+        At most MAX_PARALLEL run at once; each one that ends starts the next in the queue.
+        """
         if not self.enabled or not self.online:
             return []
-        started = []
-        for pid in self.due(partner_ids):
+        due = self.due(partner_ids)
+        self.queued.extend(due)
+        self._start_queued()
+        return due
+
+    @property
+    def busy(self) -> bool:
+        """Probes are running or waiting."""
+        return bool(self.in_flight or self.queued)
+
+    def _start_queued(self) -> None:
+        while self.queued and len(self.in_flight) < self.max_parallel:
+            pid = self.queued.popleft()
             assert self.probe is not None
-            task: asyncio.Task[Alive] = asyncio.ensure_future(self._gated(pid))
+            task: asyncio.Task[Alive] = asyncio.ensure_future(self.probe(pid))
             self.in_flight[pid] = task
             self.started += 1
             task.add_done_callback(self._callback(pid))
-            started.append(pid)
-        return started
-
-    async def _gated(self, pid: int) -> Alive:
-        """The probe, once one of the MAX_PARALLEL places is free."""
-        assert self.probe is not None
-        if self._gate is None:
-            self._gate = asyncio.Semaphore(self.max_parallel)
-        async with self._gate:
-            return await self.probe(pid)
 
     def _callback(self, pid: int) -> Callable[[asyncio.Task[Alive]], None]:
         return lambda task: self._done(pid, task)
 
     def _done(self, pid: int, task: asyncio.Task[Alive]) -> None:
         self.in_flight.pop(pid, None)
-        if task.cancelled():
+        if task.cancelled():  # cancel() emptied the queue; anything queued since still runs
+            self._start_queued()
             return
         exc = task.exception()
         alive = (
@@ -170,6 +182,7 @@ class LivenessScheduler:
             else Alive(time.time(), False, type(exc).__name__)
         )
         self.results[pid] = alive
+        self._start_queued()  # before the result is reported: the queue never stalls
         if self.on_result is not None:
             self.on_result(pid, alive)
 
@@ -177,10 +190,16 @@ class LivenessScheduler:
         alive = self.results.get(partner_id)
         return not_alive(alive) if alive is not None and not alive.ok else None
 
-    async def stop(self) -> None:
+    def cancel(self) -> list[asyncio.Task[Alive]]:
+        """Nothing more starts; the running probes are cancelled (returned, to await)."""
+        self.queued.clear()
         tasks = list(self.in_flight.values())
         for task in tasks:
             task.cancel()
+        return tasks
+
+    async def stop(self) -> None:
+        tasks = self.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         self.in_flight.clear()

@@ -8,8 +8,10 @@ actions (Verify, Accept drift, Suspected compromise), so a click and a shortcut 
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -125,18 +127,70 @@ class _WrappedCells(QStyledItemDelegate):
         painter.restore()
 
 
+FIT_BUDGET_S = 0.005  # row measuring per turn of the event loop (a frame is 16 ms)
+
+
 class _WrappingTable(QTableWidget):
-    """Rows follow their columns' widths: a column dragged, or stretched with the window."""
+    """Rows follow their columns' widths: a column dragged, or stretched with the window.
+
+    Measuring a wrapped row lays out each of its cells' text (~0.1 ms a cell), so a 40-row
+    report took 12-16 ms a pass, and a resize or each column width set did a whole pass.
+    `fit_rows` coalesces those into one pass that measures rows for FIT_BUDGET_S per turn
+    of the loop, the rows in view first, then the rest.
+    """
+
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__(rows, columns)
+        self._todo: list[int] | None = None  # rows still to measure, in this order
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_some)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Measure every row again, a slice at a time (the rows in view first)."""
+        self._todo = None
+        self._fit_timer.start()
+
+    def fit_now(self) -> None:
+        """Every row measured before this returns (a window about to be seen first)."""
+        self._fit_timer.stop()
+        self._todo = None
         self.resizeRowsToContents()
 
+    def fitting(self) -> bool:
+        """Rows are still being measured (their height follows within a few turns)."""
+        return self._fit_timer.isActive()
 
-def _table(headers: list[str], name: str) -> QTableWidget:
+    def _fit_some(self) -> None:
+        if self._todo is None:
+            count = self.rowCount()
+            top = max(0, self.rowAt(0))
+            bottom = self.rowAt(self.viewport().height())
+            bottom = count - 1 if bottom < 0 else bottom
+            order = [*range(top, bottom + 1), *range(bottom + 1, count), *range(top)]
+            self._todo = order[::-1]  # popped from the end: the rows in view first
+        deadline = time.perf_counter() + FIT_BUDGET_S
+        while self._todo:
+            row = self._todo.pop()
+            if row < self.rowCount():
+                self.resizeRowToContents(row)
+            if time.perf_counter() > deadline:
+                break
+        if self._todo:
+            self._fit_timer.start()
+        else:
+            self._todo = None
+
+
+def _table(headers: list[str], name: str) -> _WrappingTable:
     table = _WrappingTable(0, len(headers))
     table.setItemDelegate(_WrappedCells(table))
-    table.horizontalHeader().sectionResized.connect(lambda *_: table.resizeRowsToContents())
+    table.horizontalHeader().sectionResized.connect(lambda *_: table.fit_rows())
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -159,7 +213,15 @@ class VerifyReportDialog(QDialog):
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.report = _table(["Status", "Check", "Detail", "Fix"], "Verify report")
+        for column, width in enumerate((60, 190, 340)):
+            self.report.setColumnWidth(column, width)
         layout.addWidget(self.report, 1)
+        self._shown: tuple[int | None, str | None, int] | None = None
+        self._checks: list[dict[str, Any]] = []  # the report's checks; rows added so far:
+        self._fill_timer = QTimer(self)  # ... a slice per turn of the loop (_fill_some)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_some)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         row = QHBoxLayout()
@@ -168,25 +230,55 @@ class VerifyReportDialog(QDialog):
         layout.addLayout(row)
 
     def show_report(self, partner: PartnerRecord, facts: ConnectionFacts) -> None:
+        """Fill the table with the report's checks (not again when it already shows them:
+        every refresh of the partner's detail calls this while the dialog is open)."""
         report = facts.verify_report or {}
         self.setWindowTitle(f"Verify report — {partner.ref}")
         self.title.setText(_summary(facts))
         checks = report.get("checks") or []
-        self.report.setRowCount(len(checks))
-        for row, check in enumerate(checks):
-            status = str(check.get("status", ""))
-            values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
-                      str(check.get("fix", "")))  # fmt: skip
-            for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
-                if col == 0:
-                    item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
-                self.report.setItem(row, col, item)
-        self.report.setColumnWidth(0, 60)
-        self.report.setColumnWidth(1, 190)
-        self.report.setColumnWidth(2, 340)
-        self.report.resizeRowsToContents()
+        shown = (partner.id, facts.verify_run_id, len(checks))
+        if shown == self._shown and facts.verify_run_id is not None:
+            return
+        self._shown = shown
+        self._checks = list(checks)
+        self.report.setRowCount(0)
+        self._fill_some()
+
+    def filling(self) -> bool:
+        """Checks of the report are still being added (a slice per turn of the loop)."""
+        return self.report.rowCount() < len(self._checks)
+
+    def fill_now(self) -> None:
+        """Every check as a row before this returns (the dialog about to be seen first)."""
+        self._fill_timer.stop()
+        while self.filling():
+            self._add_row()
+
+    def _fill_some(self) -> None:
+        """Add rows, each measured as it comes, for FIT_BUDGET_S; the rest next turn. The
+        table grows by whole, measured rows: never a row without its text or cut."""
+        deadline = time.perf_counter() + FIT_BUDGET_S
+        while self.filling():
+            self._add_row()
+            if time.perf_counter() > deadline:
+                break
+        if self.filling():
+            self._fill_timer.start()
+
+    def _add_row(self) -> None:
+        row = self.report.rowCount()
+        check = self._checks[row]
+        status = str(check.get("status", ""))
+        values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
+                  str(check.get("fix", "")))  # fmt: skip
+        self.report.setRowCount(row + 1)
+        for col, text in enumerate(values):
+            item = QTableWidgetItem(text)
+            item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
+            if col == 0:
+                item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
+            self.report.setItem(row, col, item)
+        self.report.resizeRowToContents(row)
 
 
 def _summary(facts: ConnectionFacts) -> str:
@@ -247,6 +339,7 @@ class HealthTab(QWidget):
         for col in range(1, self.drift.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.drift, 1)
+        self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
         self.dialog = VerifyReportDialog(self)
         self._partner: PartnerRecord | None = None
         self._facts = ConnectionFacts()
@@ -280,7 +373,10 @@ class HealthTab(QWidget):
     def open_report(self) -> VerifyReportDialog:
         if self._partner is not None:
             self.dialog.show_report(self._partner, self._facts)
-        self.dialog.show()
+        if not self.dialog.isVisible():  # its first frame shows every row whole
+            self.dialog.fill_now()
+            self.dialog.show()
+            self.dialog.report.fit_now()
         self.dialog.raise_()
         return self.dialog
 
@@ -293,6 +389,9 @@ class HealthTab(QWidget):
             for item in snapshot.drift:
                 rows.append((short_time(snapshot.taken), label, str(item.get("what", "")),
                              str(item.get("before") or "—"), str(item.get("after") or "—")))  # fmt: skip
+        if rows == self._drift_rows:  # each refresh of the detail: only when it changed
+            return
+        self._drift_rows = rows
         self.drift.setRowCount(len(rows))
         for row, values in enumerate(rows):
             for col, text in enumerate(values):

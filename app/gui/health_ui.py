@@ -108,7 +108,9 @@ class HealthUi(QObject):
     def _show_partner(self, partner: PartnerRecord) -> None:
         if partner.id is None:
             return
-        health = self.controller.partner_health(partner)
+        view = self.window.partner_view  # it judged this partner just now: not twice
+        same = view.partner is partner and view.health is not None
+        health = view.health if same else self.controller.partner_health(partner)
         history = Snapshots(self.controller.vault).history(partner.id, 30)
         self.tab.show_partner(partner, health, self.facts.get(partner.id), history)
         self.update_actions()
@@ -205,5 +207,4 @@ class HealthUi(QObject):
     def close(self) -> None:
         """The window closes: no more ticks, in-flight probes cancelled."""
         self.ops.timer.stop()
-        for task in list(self.ops.liveness.in_flight.values()):
-            task.cancel()
+        self.ops.liveness.cancel()

@@ -9,6 +9,7 @@ Building the actions and menus is in main_actions, the central widgets in main_c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,7 +34,6 @@ from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
-from app.gui.export_dialog import ExportDialog
 from app.gui.health_ui import HealthUi
 from app.gui.log_pane import LogPane
 from app.gui.main_actions import (
@@ -52,12 +52,18 @@ from app.gui.models import (
     RecordRole,
 )
 from app.gui.partner_view import PartnerView
-from app.gui.settings_dialog import SettingsDialog
 from app.gui.theme import app_icon
-from app.gui.wizard_invite import InviteWizard
-from app.gui.wizard_sender import SenderWizard
 from app.paths import config_dir
 from app.vault import PartnerRecord
+
+TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
+TOUCH_SLICE = 12  # partners refreshed per turn of the event loop
+
+if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's inputs
+    from app.gui.export_dialog import ExportDialog  # (httpx, pydantic), not needed to
+    from app.gui.settings_dialog import SettingsDialog  # draw the partners list (issue 13)
+    from app.gui.wizard_invite import InviteWizard
+    from app.gui.wizard_sender import SenderWizard
 
 
 def window_state(path: Path | None = None) -> QSettings:
@@ -174,27 +180,40 @@ class MainWindow(QMainWindow):
 
     def _on_controller_partnerChanged(self, partner_id: int) -> None:
         self._touched.add(partner_id)
-        self._touch_timer.start()
+        if not self._touch_timer.isActive():  # a throttle: a busy sweep must not starve it
+            self._touch_timer.start(TOUCH_DELAY_MS)
 
-    def _refresh_touched(self) -> None:
-        """Update only the partners a run touched (and rows it may have replaced)."""
-        touched, self._touched = self._touched, set()
-        todo = list(touched)
+    def _refresh_touched(self, first: int | None = None, show: bool = True) -> None:
+        """Update only the partners a run touched (and rows it may have replaced), a slice
+        at a time (`first` among them; one health read): the rest on the next turn of the
+        loop, so a sweep touching hundreds never freezes the window. `show`: refresh the
+        detail if it shows a touched partner (not when the caller selects one next)."""
+        todo = [] if first is None else [first]
+        todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
+        self._touched.difference_update(todo)
         seen: set[int] = set()
         while todo:
-            partner_id = todo.pop()
-            if partner_id in seen:
-                continue
-            seen.add(partner_id)
-            record = self.controller.partner(partner_id)
-            if record is None:
-                self.model.remove(partner_id)
-                continue
-            self.model.upsert(record, self.controller.partner_health(record))
-            todo += self.model.same_identity(record)
+            batch = [pid for pid in dict.fromkeys(todo) if pid not in seen]
+            todo = []
+            seen.update(batch)
+            records = []
+            for partner_id in batch:
+                record = self.controller.partner(partner_id)
+                if record is None:
+                    self.model.remove(partner_id)
+                else:
+                    records.append(record)
+            verdicts = self.controller.health(records) if records else {}
+            for record in records:
+                assert record.id is not None
+                self.model.upsert(record, verdicts.get(record.id))
+                todo += [pid for pid in self.model.same_identity(record) if pid not in seen]
+        self._touched.difference_update(seen)
+        if self._touched:
+            self._touch_timer.start(0)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
         selected = self.partner_view.partner
-        if selected is not None and selected.id in seen:
+        if show and selected is not None and selected.id in seen:
             self.partner_view.refresh()
         self._update_count()
         self._update_actions()
@@ -280,6 +299,8 @@ class MainWindow(QMainWindow):
             self.sender_wizard.raise_()
             self.sender_wizard.activateWindow()
             return self.sender_wizard
+        from app.gui.wizard_sender import SenderWizard
+
         wizard = SenderWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -297,6 +318,8 @@ class MainWindow(QMainWindow):
             self.invite_wizard.raise_()
             self.invite_wizard.activateWindow()
             return self.invite_wizard
+        from app.gui.wizard_invite import InviteWizard
+
         wizard = InviteWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -306,10 +329,11 @@ class MainWindow(QMainWindow):
         wizard.show()
         return wizard
 
-    def _on_wizard_partnerReady(self, partner_id: int) -> None:
-        self._touched.add(partner_id)
-        self._refresh_touched()
-        self.select_partner(partner_id)
+    def _on_wizard_partnerReady(self, partner_id: int) -> None:  # its detail drawn once
+        self._refresh_touched(partner_id, show=False)
+        before = self._selected_id
+        if not self.select_partner(partner_id) or before == partner_id:
+            self.partner_view.refresh()  # no new selection drew it
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
         return ask_rotate(self, partner)
@@ -383,6 +407,8 @@ class MainWindow(QMainWindow):
         partner = self.selected_partner()
         run = self.controller.run_record(run_id) if run_id else None
         partner_id = run.partner_id if run is not None else (partner.id if partner else None)
+        from app.gui.export_dialog import ExportDialog
+
         dialog = ExportDialog(
             self.controller, run_id, partner_id, self.export_dir, self.sender_wizard or self
         )
@@ -399,6 +425,8 @@ class MainWindow(QMainWindow):
             if self.sender_wizard is not None and self.sender_wizard.isVisible()
             else self
         )
+        from app.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.controller.settings_copy(), parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.controller.apply_settings(dialog.result_settings()))
@@ -418,8 +446,7 @@ class MainWindow(QMainWindow):
     # ---- results --------------------------------------------------------------------------------
     def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:
         if result.partner_id is not None:
-            self._touched.add(result.partner_id)
-            self._refresh_touched()
+            self._refresh_touched(result.partner_id)
         self.partner_view.show_result(RESULT_TITLES.get(kind, "Done"), result_text(kind, result))
         for warning in result.warnings[:1]:
             self.partner_view.show_diagnosis(

@@ -124,15 +124,17 @@ class PartnerView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._build_detail())
         self.stack.addWidget(scroll)
+        # in place before it is filled: each reparenting restyles the subtree it moves
+        page = QWidget()
+        scroll.setWidget(page)
+        self._build_detail(page)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.hide_revealed)
 
     # ---- layout ---------------------------------------------------------------------------
-    def _build_detail(self) -> QWidget:
-        page = QWidget()
+    def _build_detail(self, page: QWidget) -> None:
         layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(10)
@@ -188,6 +190,7 @@ class PartnerView(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Partner details")
+        layout.addWidget(self.tabs, 1)  # the last row, placed before its pages are added
         self.tabs.addTab(self._build_credentials(), "&Credentials")
         self.endpoints = _table(["Module", "Role", "URL"], "Partner endpoints")
         self.tabs.addTab(self.endpoints, "E&ndpoints")
@@ -197,8 +200,6 @@ class PartnerView(QWidget):
         self.profile_view = ProfileView()
         self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
         self.tabs.addTab(self.profile_view, "&Profile")
-        layout.addWidget(self.tabs, 1)
-        return page
 
     def _build_credentials(self) -> QWidget:
         page = QWidget()
@@ -211,8 +212,9 @@ class PartnerView(QWidget):
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)
         header = self.credentials.horizontalHeader()
-        for column in (0, 1, 2, 3, 4):  # every header readable; scroll sideways if narrow
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # every header readable, scroll sideways if narrow: sized to the contents once per
+        # fill (_fill_credentials); ResizeToContents re-measured every cell on each change
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.credentials.setAccessibleName("Credentials by fingerprint")
         self.credentials.selectionModel().selectionChanged.connect(
@@ -343,7 +345,11 @@ class PartnerView(QWidget):
     def _fill_credentials(self, partner: PartnerRecord) -> None:
         assert partner.id is not None
         selected = self.selected_credential()
-        self.credentials_model.set_credentials(self.controller.credentials(partner.id))
+        records = self.controller.credentials(partner.id)
+        if self.credentials_model.same(records):  # a refresh with nothing new: keep it all
+            return
+        self.credentials_model.set_credentials(records)
+        self.credentials.resizeColumnsToContents()
         if selected is not None:
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis, Severity
 from app.core.profile import SHOWN_KEYS, Profile, ProfileError
-from app.engine.profiles import listing, materialize
+from app.engine.profiles import listing, materialize, presets_dir
 from app.gui.widgets import HintList, muted, section_title
 from app.vault import PartnerRecord
 
@@ -33,6 +33,18 @@ DEFAULT_TITLE = "Spec-faithful partner (no preset)"
 
 def _bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+_PRESETS: dict[str, list[Profile]] = {}
+
+
+def built_in_presets() -> list[Profile]:
+    """The built-in presets, read once per folder: each Sender wizard asked for them, and
+    reading and parsing the TOML files was 4-9 ms of opening it (issue 13)."""
+    folder = str(presets_dir())
+    if folder not in _PRESETS:
+        _PRESETS[folder] = listing()
+    return list(_PRESETS[folder])
 
 
 class PartnerTypeBox(QWidget):
@@ -44,7 +56,7 @@ class PartnerTypeBox(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         try:
-            self.presets = listing()
+            self.presets = built_in_presets()
         except ProfileError:  # a broken preset file must not break the wizard
             self.presets = []
         layout = QVBoxLayout(self)

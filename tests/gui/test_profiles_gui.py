@@ -109,3 +109,23 @@ def test_profile_tab_shows_the_profile_and_applies_a_proposal(
     assert stored is not None and stored.token_encoding == "plain"
     assert ProfileStore(controller.vault).proposals(result.partner_id) == []
     qtbot.waitUntil(lambda: not view.profile_view.proposals_title.isVisible(), timeout=5000)
+
+
+def test_the_built_in_presets_are_read_once_per_folder(qapp: Any, monkeypatch: Any) -> None:
+    """Each Sender wizard asked for the presets; they are read from disk once (issue 13)."""
+    from app.engine.profiles import listing
+    from app.gui import profile_widgets
+
+    monkeypatch.setattr(profile_widgets, "_PRESETS", {})
+    reads: list[int] = []
+
+    def counted() -> Any:
+        reads.append(1)
+        return listing()
+
+    monkeypatch.setattr(profile_widgets, "listing", counted)
+    first = profile_widgets.PartnerTypeBox()
+    second = profile_widgets.PartnerTypeBox()
+    assert [p.name for p in first.presets] == [p.name for p in listing()]
+    assert [p.name for p in second.presets] == [p.name for p in first.presets]
+    assert reads == [1]

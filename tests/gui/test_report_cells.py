@@ -128,3 +128,54 @@ def test_drift_history_shows_the_changed_endpoint_whole_at_1024(
     assert drift.isVisible()
     assert cut_headers(drift) == []
     assert cut_cells(drift, (1, 2, 3, 4)) == []
+
+
+def report_facts(run_id: str, count: int) -> Any:
+    from app.engine.connection_health import ConnectionFacts
+
+    checks = [
+        {
+            "id": f"check.{i}",
+            "status": ("pass", "warn", "fail", "skip")[i % 4],
+            "detail": f"Detail {i}: GET locations?limit=1 answered OCPI 1000 with a list."
+            * (1 + i % 3),
+            "fix": f"Fix {i}: ask the partner to page with the Link header." * (1 + i % 2),
+        }
+        for i in range(count)
+    ]
+    return ConnectionFacts(
+        last_verified="2026-12-03T10:00:00Z",
+        verify_report={"checks": checks, "summary": {"pass": count}},
+        verify_run_id=run_id,
+    )
+
+
+def test_a_long_report_shows_every_check_whole_once_its_rows_are_measured(
+    styled: None, qtbot: Any
+) -> None:
+    """Rows are added and measured a slice per turn of the loop (issue 13): at the end
+    every check is a row, with its text, and no cell is cut; the same report again is not
+    rebuilt."""
+    from app.gui.health_tab import VerifyReportDialog
+    from app.vault import PartnerRecord
+
+    partner = PartnerRecord(id=7, country_code="DE", party_id="ABC", status="registered")
+    dialog = VerifyReportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    facts = report_facts("run-1", 90)
+    dialog.show_report(partner, facts)
+    report = dialog.report
+    assert 0 < report.rowCount() <= 90  # the first rows at once, the rest in later turns
+    qtbot.waitUntil(lambda: not dialog.filling() and not report.fitting(), timeout=5000)
+    assert report.rowCount() == 90
+    assert [report.item(r, 1).text() for r in range(90)] == [f"check.{i}" for i in range(90)]
+    assert cut_cells(report, (2, 3)) == []
+    first = report.item(0, 2)
+    dialog.show_report(partner, facts)  # a refresh of the detail: the same run
+    assert report.item(0, 2) is first
+    dialog.show_report(partner, report_facts("run-2", 3))  # a new verify run: its rows
+    qtbot.waitUntil(lambda: not dialog.filling() and not report.fitting(), timeout=5000)
+    assert report.rowCount() == 3
+    assert cut_cells(report, (2, 3)) == []

@@ -1,0 +1,156 @@
+"""The partners list follows what runs change, row by row, without rebuilding itself.
+
+Issue 13 (UI stalls): a liveness sweep touches every registered partner within seconds;
+the list used to wait for the touches to stop (a debounce a busy sweep kept postponing)
+and then refreshed hundreds of rows in one go. Now touched rows are refreshed in slices on
+later turns of the loop. These tests prove the behaviour: each touched partner's row ends
+up showing what the vault says, the model is never reset for it, rows replaced by a new
+registration of the same CC-PID are found without scanning the list. No timing here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from app.gui.main_window import TOUCH_SLICE
+from app.gui.models import PartnersTableModel
+from app.vault import PartnerRecord, Vault
+
+NAME = 2
+
+
+def add(vault: Vault, count: int, status: str = "pending") -> list[PartnerRecord]:
+    with vault.transaction():
+        return [
+            vault.save_partner(
+                PartnerRecord(
+                    id=None,
+                    country_code="DE",
+                    party_id=f"{i:03X}",
+                    business_name=f"Company {i}",
+                    roles=[{"role": "CPO"}],
+                    versions_url="http://127.0.0.1:9/versions",
+                    status=status,
+                )
+            )
+            for i in range(count)
+        ]
+
+
+def name_of(window: Any, partner_id: int) -> str:
+    model = window.model
+    return str(model.data(model.index(model.row_of(partner_id), NAME), Qt.ItemDataRole.DisplayRole))
+
+
+def count_resets(model: PartnersTableModel) -> list[int]:
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    return resets
+
+
+def test_a_touched_partner_shows_the_vaults_record_without_a_reset(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    partners = add(vault, 40)
+    window.reload_partners()
+    resets = count_resets(window.model)
+    changed = vault.save_partner(replace(partners[7], business_name="Renamed Charging"))
+    assert changed.id is not None
+    controller.partner_touched(changed.id)
+    qtbot.waitUntil(lambda: name_of(window, changed.id) == "Renamed Charging", timeout=5000)
+    assert resets == []
+    assert name_of(window, partners[8].id or 0) == "Company 8"  # the others as they were
+
+
+def test_a_sweep_sized_burst_of_touches_reaches_every_row_in_slices(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """More touched partners than one slice: each row still ends up current, no reset."""
+    partners = add(vault, TOUCH_SLICE * 4 + 3)
+    window.reload_partners()
+    resets = count_resets(window.model)
+    renamed = {}
+    for record in partners:
+        assert record.id is not None
+        renamed[record.id] = f"After {record.id}"
+        vault.save_partner(replace(record, business_name=renamed[record.id]))
+        controller.partner_touched(record.id)
+    qtbot.waitUntil(
+        lambda: all(name_of(window, pid) == name for pid, name in renamed.items()), timeout=10_000
+    )
+    assert resets == []
+    assert window._touched == set()
+
+
+def test_a_touched_partner_that_is_gone_leaves_the_list(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    partners = add(vault, 5)
+    window.reload_partners()
+    gone = partners[2].id
+    assert gone is not None
+    vault.delete_partner(gone)
+    controller.partner_touched(gone)
+    qtbot.waitUntil(lambda: window.model.row_of(gone) < 0, timeout=5000)
+    assert window.model.rowCount() == 4
+
+
+def test_same_identity_follows_upserts_replacements_and_removals(qapp: Any) -> None:
+    model = PartnersTableModel()
+
+    def rec(pid: int, cc: str, party: str, status: str = "registered") -> PartnerRecord:
+        return PartnerRecord(id=pid, country_code=cc, party_id=party, status=status)
+
+    model.set_partners([rec(1, "DE", "AAA"), rec(2, "DE", "BBB"), rec(3, "", "")])
+    model.upsert(rec(4, "DE", "AAA"))
+    assert model.same_identity(rec(4, "DE", "AAA")) == [1]
+    assert model.same_identity(rec(1, "DE", "AAA")) == [4]
+    # a pending row learns its identity when the registration completes
+    model.upsert(rec(3, "DE", "BBB"))
+    assert model.same_identity(rec(2, "DE", "BBB")) == [3]
+    # the identity of a row that changed is no longer found under its old key
+    model.upsert(rec(2, "NL", "BBB"))
+    assert model.same_identity(rec(3, "DE", "BBB")) == []
+    model.remove(4)
+    assert model.same_identity(rec(1, "DE", "AAA")) == []
+    assert model.same_identity(rec(9, "", "")) == []
+
+
+def test_the_token_table_is_refilled_only_when_the_tokens_change(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """Each refresh of the detail (every touch of the partner) used to reset the token
+    table and re-measure every cell; now only a change of tokens refills it, and its
+    columns still fit their headers and contents."""
+    from app.core.tokens import Secret, TokenRole, generate_token
+    from app.vault import Direction, TokenState
+
+    partner = add(vault, 1, "registered")[0]
+    assert partner.id is not None
+    vault.add_token(
+        partner.id, TokenRole.C, Direction.OUTBOUND, Secret(generate_token()), TokenState.ACTIVE
+    )
+    window.reload_partners()
+    assert window.select_partner(partner.id)
+    view = window.partner_view
+    model = view.credentials_model
+    assert model.rowCount() == 1
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    view.refresh()
+    assert resets == [] and model.rowCount() == 1
+    vault.add_token(
+        partner.id, TokenRole.B, Direction.INBOUND, Secret(generate_token()), TokenState.ACTIVE
+    )
+    view.refresh()
+    assert resets == [1] and model.rowCount() == 2
+    header = view.credentials.horizontalHeader()
+    for column in range(model.columnCount() - 1):  # the last one stretches
+        needed = max(
+            header.sectionSizeFromContents(column).width(),
+            view.credentials.sizeHintForColumn(column),
+        )
+        assert header.sectionSize(column) >= needed

@@ -102,6 +102,9 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     finally:
         await controller.aclose()
         vault.close()
+        from app.gui.heap import release_heap
+
+        release_heap()
     return 0
 
 

@@ -50,7 +50,6 @@ TARGET = 2.0
 RSS_TARGET = 1.5
 SIZE_TARGET_MIB = 20
 MIN_MAIN = (600, 400)  # smaller top-level windows (the splash) are not the main window
-XVFB_DISPLAY = ":97"
 PASSPHRASE = "startup-benchmark-passphrase"
 
 BARE_SCRIPT = '''\
@@ -165,8 +164,8 @@ def ensure_app(build: bool) -> None:
 
 
 # ---- display -------------------------------------------------------------------------------
-def start_xvfb() -> subprocess.Popen[bytes] | None:
-    """Xvfb on :97 when there is no DISPLAY; None when a display is already there."""
+def start_xvfb() -> str | None:
+    """A private Xvfb when there is no DISPLAY (stopped at exit); None when one is there."""
     if os.environ.get("DISPLAY"):
         return None
     if not shutil.which("Xvfb"):
@@ -178,19 +177,10 @@ def start_xvfb() -> subprocess.Popen[bytes] | None:
             check=True,
             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
         )
-    os.environ["DISPLAY"] = XVFB_DISPLAY
-    if Path(f"/tmp/.X11-unix/X{XVFB_DISPLAY[1:]}").exists():
-        return None  # already running (left by an earlier run or another tool): reuse it
-    proc = subprocess.Popen(
-        ["Xvfb", XVFB_DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-br"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{XVFB_DISPLAY[1:]}").exists():
-            break
-        time.sleep(0.05)
-    return proc
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from xserver import start_private_xvfb
+
+    return start_private_xvfb()
 
 
 # ---- measuring -----------------------------------------------------------------------------
@@ -302,7 +292,7 @@ def main() -> int:
 
     ensure_app(args.build)
     build_bare()
-    xvfb = start_xvfb()
+    start_xvfb()
     xwindow = load_xwindow()
     home = Path(tempfile.mkdtemp(prefix="ocpi-startup-"))
     main_only = args.first_window == "main"
@@ -332,9 +322,6 @@ def main() -> int:
                     titles[name] = title
     finally:
         shutil.rmtree(home, ignore_errors=True)
-        if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(10)
 
     print(
         f"time to the main window shown (spawn -> painted), {args.runs} runs each, alternating;"

@@ -9,7 +9,7 @@ over every registered partner (each has a TOKEN_C and the sandbox's versions URL
 probe is a real loopback GET).
 
     .venv/bin/python benchmarks/ui_latency.py [--runs 5] [--idle 3] [--partners 2000]
-    .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under Xvfb :98)
+    .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under a private Xvfb)
 
 Offscreen by default; QT_QPA_PLATFORM=xcb (with DISPLAY) or --xvfb for a real window.
 Target: worst stall <= 16 ms (one frame at 60 Hz) in every phase.
@@ -27,20 +27,11 @@ import time
 from pathlib import Path
 
 if "--xvfb" in sys.argv:  # before Qt loads: a real X server for a real window
-    import subprocess
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from xserver import start_private_xvfb
 
-    os.environ["DISPLAY"] = ":98"
+    start_private_xvfb()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
-    if not Path("/tmp/.X11-unix/X98").exists():
-        _XVFB = subprocess.Popen(
-            ["Xvfb", ":98", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            if Path("/tmp/.X11-unix/X98").exists():
-                break
-            time.sleep(0.05)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -310,7 +301,7 @@ def run() -> int:
     parser.add_argument(
         "--partners", type=int, default=2000, help="partners already in the vault (default 2000)"
     )
-    parser.add_argument("--xvfb", action="store_true", help="a real X window under Xvfb :98")
+    parser.add_argument("--xvfb", action="store_true", help="a real X window under a private Xvfb")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.gui.theme import apply_theme

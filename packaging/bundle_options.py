@@ -122,7 +122,47 @@ UNUSED_PACKAGES = (
     "tabulate",
     "pluggy",
 )
-EXCLUDES = [f"PySide6.{name}" for name in UNUSED_QT_MODULES] + list(UNUSED_PACKAGES)
+# Modules the hooks or conditional imports collect but nothing the app runs imports. Each one
+# is never reached at run time (or an ImportError there is already handled), so leaving it
+# out changes no behaviour. The bare benchmark window never had them: the bytes are the app's.
+NEVER_IMPORTED = (
+    # pydantic's hook collects every submodule: the V1 API (its only caller warns about a
+    # V1 model used as a field, which the app has none of), the mypy plugin (mypy is not
+    # shipped) and the experimental API.
+    "pydantic.v1",
+    "pydantic.mypy",
+    "pydantic.experimental",
+    # decimal falls back to the pure-Python _pydecimal only when the C _decimal is missing.
+    "_pydecimal",
+    # Process pools (concurrent.futures.process imports it on first ProcessPoolExecutor
+    # use, anyio.to_process likewise): the app runs work in threads, never in processes.
+    # xmlrpc only comes with multiprocessing.connection.
+    "multiprocessing",
+    "concurrent.futures.process",
+    "xmlrpc",
+    # anyio's trio backend (trio is not installed) and httpx's command line (imported in a
+    # try: it needs click, excluded above).
+    "anyio._backends._trio",
+    "httpx._main",
+)
+if sys.platform != "win32":
+    # asyncio's proactor loop and qasync's Windows part are only imported on Windows.
+    NEVER_IMPORTED += (
+        "asyncio.windows_events",
+        "asyncio.windows_utils",
+        "asyncio.proactor_events",
+        "qasync._windows",
+    )
+# C speed-ups of features the app never uses: aiohttp imports its websocket reader and mask
+# at import time and falls back to the pure-Python ones when these are missing; the app
+# opens no websocket (tests/packaging/test_bundle_options.py checks it).
+UNUSED_SPEEDUPS = ("aiohttp._websocket.reader_c", "aiohttp._websocket.mask")
+EXCLUDES = [
+    *(f"PySide6.{name}" for name in UNUSED_QT_MODULES),
+    *UNUSED_PACKAGES,
+    *NEVER_IMPORTED,
+    *UNUSED_SPEEDUPS,
+]
 
 # ---- Qt files kept --------------------------------------------------------------------------
 # Qt shared libraries, by module name (libQt6Core.so.6, Qt6Core.dll, QtCore.framework).
@@ -284,8 +324,74 @@ def _imports_with_pyinstaller(src: str) -> list[str]:
         return []
 
 
+# ---- one OpenSSL in the bundle --------------------------------------------------------------
+# Wheels repaired by auditwheel carry their own OpenSSL under a hashed name: psycopg-binary's
+# libpq and libldap link psycopg_binary.libs/libssl-6a9b88ec.so.3 and libcrypto-3a0647ea.so.3
+# (6.6 MiB), while Python's ssl module already brings libssl.so.3 and libcrypto.so.3 to the
+# top of the bundle. OpenSSL 3 versions its symbols (OPENSSL_3.0.0, OPENSSL_3.2.0, ...), so a
+# library that asks only for versions the bundle's OpenSSL defines runs on it; the vendored
+# name then becomes a link to the bundle's file. The dynamic loader sees the same file (same
+# inode) as the one Python's ssl loaded and maps OpenSSL once.
+_VENDORED_OPENSSL = re.compile(r"^(?P<lib>libssl|libcrypto)-[0-9a-f]{8}\.so\.3$")
+_OPENSSL_VERSION = re.compile(rb"OPENSSL_[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def openssl_versions(path: str) -> set[bytes]:
+    """Every OpenSSL symbol version named in a binary (needed or defined, a superset)."""
+    try:
+        return set(_OPENSSL_VERSION.findall(Path(path).read_bytes()))
+    except OSError:
+        return set()
+
+
+def share_openssl(
+    entries: list[tuple[str, str, str]],
+    imports_of: Callable[[str], Iterable[str]],
+    versions_of: Callable[[str], set[bytes]] = openssl_versions,
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Vendored OpenSSL copies replaced by links to the bundle's libssl.so.3/libcrypto.so.3.
+
+    entries are (dest, src, typecode) binaries. A vendored copy is kept when the bundle has
+    no OpenSSL of its own, or when a library linking it asks for a symbol version the
+    bundle's OpenSSL does not define. Returns the new entries and the dests replaced.
+    """
+    own = {
+        Path(_norm(dest)).name: src
+        for dest, src, typecode in entries
+        if typecode != "SYMLINK" and _is_top_level(dest)
+    }
+    if not {"libssl.so.3", "libcrypto.so.3"} <= own.keys():
+        return entries, []
+    vendored = {
+        Path(_norm(dest)).name: (dest, match["lib"] + ".so.3")
+        for dest, _src, typecode in entries
+        if typecode != "SYMLINK"
+        and not _is_top_level(dest)
+        and (match := _VENDORED_OPENSSL.match(Path(_norm(dest)).name))
+    }
+    if not vendored:
+        return entries, []
+    available = versions_of(own["libssl.so.3"]) | versions_of(own["libcrypto.so.3"])
+    needed: set[bytes] = set()
+    for dest, src, typecode in entries:
+        if typecode == "SYMLINK" or Path(_norm(dest)).name in vendored:
+            continue
+        if any(Path(name).name in vendored for name in imports_of(src)):
+            needed |= versions_of(src)
+    if not needed <= available:
+        return entries, []
+    replaced = [dest for dest, _top in vendored.values()]
+    links = [
+        (dest, posixpath.relpath(top, posixpath.dirname(_norm(dest))), "SYMLINK")
+        for dest, top in vendored.values()
+    ]
+    kept = [entry for entry in entries if entry[0] not in replaced]
+    return kept + links, replaced
+
+
 def prune(analysis: object, log: Callable[[str], None] = print) -> None:
-    """Drop unused Qt parts (and the libraries only they needed) from an Analysis."""
+    """Drop unused Qt parts (and the libraries only they needed) from an Analysis; link
+    vendored OpenSSL copies to the bundle's own (share_openssl)."""
     binaries = list(analysis.binaries)  # type: ignore[attr-defined]
     datas = list(analysis.datas)  # type: ignore[attr-defined]
     keep_bins = [entry for entry in binaries if keep_qt_file(entry[0])]
@@ -305,12 +411,14 @@ def prune(analysis: object, log: Callable[[str], None] = print) -> None:
     alive = {tuple(entry) for entry in drop_dangling_symlinks([*final_bins, *final_datas])}
     final_bins = [entry for entry in final_bins if tuple(entry) in alive]
     final_datas = [entry for entry in final_datas if tuple(entry) in alive]
+    final_bins, shared = share_openssl(final_bins, _imports_with_pyinstaller)
     analysis.binaries = final_bins  # type: ignore[attr-defined]
     analysis.datas = final_datas  # type: ignore[attr-defined]
     log(
         f"bundle_options.prune: dropped {len(binaries) - len(final_bins)} binaries"
         f" ({len(orphans)} orphaned libraries: {', '.join(sorted(orphans)) or '-'})"
-        f" and {len(datas) - len(final_datas)} data files"
+        f" and {len(datas) - len(final_datas)} data files;"
+        f" linked to the bundle's OpenSSL: {', '.join(sorted(shared)) or '-'}"
     )
 
 

@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Commands whose handler never awaits run without an event loop, so asyncio (and ssl with
 # it) is never imported: `peers list` is what scripts run most (issue 13).
 LOOPLESS = frozenset({"peers", "profiles"})
+# Commands that import the engine before opening the vault: its scrypt runs beside those
+# imports (app/cli/unlock_ahead.py).
+UNLOCK_AHEAD = frozenset({"register", "check"})
 
 
 def _run(coro: Coroutine[Any, Any, int], loopless: bool) -> int:
@@ -115,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             raise CliError("usage: ocpi-onboard transcript export RUN --format FMT --output FILE")
         if args.command == "peers" and not getattr(args, "peers_command", None):
             args.peers_command = "list"
+        if args.command in UNLOCK_AHEAD:
+            from app.cli.unlock_ahead import start
+
+            start(getattr(args, "vault", None))
         return _run(handlers[args.command](args), args.command in LOOPLESS)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -105,9 +105,19 @@ def parse_listen(text: str | None) -> tuple[str, int]:
 
 
 def open_vault(path: Path | str | None) -> Any:
-    from app.vault import Vault
+    from app.cli.unlock_ahead import take
+    from app.vault import Vault, VaultError
 
-    return Vault.open(path)
+    key = take(path)
+    if key is None:
+        return Vault.open(path)
+    try:
+        return Vault.open(path, key)
+    except VaultError as exc:
+        # derived for params the file no longer has (changed meanwhile): derive again
+        if exc.diagnosis.code != "vault.wrong_passphrase" or Vault.kdf_params(path) == key.params:
+            raise
+        return Vault.open(path)
 
 
 def event_printer(verbose: bool) -> Any:
@@ -178,6 +188,18 @@ def identity(args: argparse.Namespace) -> Any:
         roles=tuple(r.upper() for r in (getattr(args, "roles", None) or ours.roles)),
         business_name=getattr(args, "business_name", None) or ours.business_name,
     )
+
+
+def import_engine(serve: bool) -> None:
+    """Import the engine (and our endpoint's server side when serving) before the vault is
+    opened: its key is being derived meanwhile in a thread (app/cli/unlock_ahead.py)."""
+    from importlib import import_module
+
+    from app.engine.context import import_endpoint
+
+    import_module("app.engine.engine")  # httpx, pydantic, the OCPI core and the engine
+    if serve:
+        import_endpoint()
 
 
 def make_engine(args: argparse.Namespace, vault: Any, serve: bool = True) -> Any:

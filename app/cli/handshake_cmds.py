@@ -17,6 +17,7 @@ from app.cli.common import (
     add_identity,
     add_listen,
     add_network,
+    import_engine,
     make_engine,
     open_vault,
     print_result,
@@ -140,6 +141,7 @@ async def cmd_register(args: argparse.Namespace) -> int:
 
     profile = profile_from_args(args)  # a bad profile stops before TOKEN_A is read
     token_a = Secret(read_token_file(args.token_a_file, "TOKEN_A"), TokenRole.A)
+    import_engine(serve=not getattr(args, "own_versions_url", None))  # beside the key derivation
     with open_vault(args.vault) as vault:
         engine = make_engine(args, vault)
         async with engine:

@@ -42,6 +42,12 @@ KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
 MAX_UNATTRIBUTED_PER_RUN = 25
 
 
+def import_endpoint() -> None:
+    """Import our endpoint's server side (aiohttp.web) before `start` needs it: the CLI does
+    it while the vault's key is derived in a thread (app/cli/unlock_ahead.py)."""
+    import app.callback.server  # noqa: F401
+
+
 def crash_point(name: str) -> None:
     """Fault injection for the crash-safety tests: die by SIGKILL at a named step.
 

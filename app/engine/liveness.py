@@ -20,12 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.core.diagnosis import OnboardingError
-from app.core.handshake import Request
-from app.core.http import OcpiHttp, make_client
-from app.core.judging import Response as MachineResponse
-from app.core.judging import judge_in_context
-from app.core.runner import EncodingChoice, send_with_encoding
-from app.core.transcript import Transcript
 from app.engine.health import FAILING, Finding
 
 if TYPE_CHECKING:  # the GUI's liveness loop loads no HTTP server stack
@@ -65,6 +59,15 @@ class Alive:
 async def still_alive(engine: EngineContext, partner_id: int) -> Alive:
     """One GET of the partner's versions endpoint with the token we present; no run, no
     vault write (the request is not kept: it carries nothing but the versions list)."""
+    # The HTTP stack loads with the first probe, not with the scheduler: the main window
+    # builds the scheduler before its partners list is drawn (issue 13).
+    from app.core.handshake import Request
+    from app.core.http import OcpiHttp, make_client
+    from app.core.judging import Response as MachineResponse
+    from app.core.judging import judge_in_context
+    from app.core.runner import EncodingChoice, send_with_encoding
+    from app.core.transcript import Transcript
+
     partner = engine.vault.partner(partner_id)
     _cred_id, token = engine.outbound_token(partner)
     transcript = Transcript("liveness")

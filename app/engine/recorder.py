@@ -68,8 +68,7 @@ class RunRecorder:
             return
         entries, self._pending = self._pending, []
         with self.vault.transaction(durable=False):
-            for entry in entries:
-                self.vault.append_transcript(self.run_id, entry)
+            self.vault.append_transcripts(self.run_id, entries)
 
     def add_secret(self, secret: Secret) -> None:
         self.transcript.add_secret(secret)
@@ -102,9 +101,11 @@ class RunRecorder:
             only_open=only_open,
         )
 
-    def state(self, state: str, message: str | None = None) -> None:
+    def state(self, state: str, message: str | None = None, *, flush: bool = True) -> None:
+        """A state change; `flush=False` when the caller's next commit carries the entries."""
         self.emit(StateChanged(message or f"State: {state}", state=state))
-        self.flush()
+        if flush:
+            self.flush()
 
     def diagnosis(self, diagnosis: Diagnosis) -> None:
         level = Level.WARNING if diagnosis.severity == Severity.WARNING else Level.ERROR

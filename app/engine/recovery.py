@@ -22,11 +22,11 @@ from app.core.handshake import Request
 from app.core.http import OcpiHttp, make_client
 from app.core.judging import Response, judge_in_context
 from app.core.runner import EncodingChoice, send_with_encoding
-from app.core.tokens import TokenRole
+from app.core.tokens import Secret, TokenRole
 from app.core.transcript import Transcript
 from app.engine.context import EngineContext, peer_key
 from app.engine.manage import check_served, unregister
-from app.engine.register import register
+from app.engine.register import Registration
 from app.engine.results import RunResult
 from app.vault import Direction, RunRecord, TokenState
 
@@ -102,6 +102,14 @@ def _recover_reregister(engine: EngineContext, run: RunRecord) -> RunResult:
     return RunResult(
         "failed", run.id, kind=run.kind, partner_id=run.partner_id, diagnosis=diagnosis
     )
+
+
+async def register(
+    engine: EngineContext, versions_url: str, token_a: Secret, ocpi_version: str | None
+) -> RunResult:
+    """Register again with the stored, unspent TOKEN_A (resuming a run stopped before the
+    partner took it)."""
+    return await Registration(engine, versions_url, token_a, ocpi_version=ocpi_version).run()
 
 
 def _done(run: RunRecord, status: str) -> RunResult:

@@ -4,6 +4,11 @@ Persistence order (issue: vault, "Crash safety"): TOKEN_A stored and the run cre
 the first request; TOKEN_B stored pending (and accepted by our endpoint) before the POST; the
 run marked credentials_posted before the POST leaves; TOKEN_C stored in the same transaction
 that moves the run to registered and consumes TOKEN_A.
+
+Two commits are durable (fsync), the two the protocol needs: credentials_posted just before
+the POST, and TOKEN_C. The other steps commit without one (a killed process keeps them: WAL);
+the WAL is written in order, so the fsync before the POST also makes the run, TOKEN_A and
+TOKEN_B durable. A power cut before it loses only steps that spent nothing (GETs).
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ class Registration:
         self.partner_id: int | None = None
         self.key: str | None = None
         self.token_b_cred: int | None = None
+        self._token_b: Secret | None = None  # issued, stored with the token_b_stored step
+        self._stored_state: str | None = None  # the position last committed
         self.started = time.time()
         self._recorder: RunRecorder | None = None
         self._progress: SenderProgress | None = None
@@ -148,7 +155,8 @@ class Registration:
             if existing.state in (TokenState.CONSUMED, TokenState.REVOKED, TokenState.SUPERSEDED):
                 raise fail("token.a_reused")
             self.partner_id = existing.partner_id
-        with self.vault.transaction():
+        # no fsync: nothing is spent before the POST, whose durable commit carries this one
+        with self.vault.transaction(durable=False):
             if self.partner_id is None:
                 partner = self.vault.save_partner(
                     PartnerRecord(
@@ -178,6 +186,7 @@ class Registration:
                 | ({"sandbox": True} if self._is_sandbox() else {}),
             )
         self.run_id = run.id
+        self._stored_state = run.state
         self.key = peer_key(self.partner_id)
         self._recorder = self.engine.recorder(
             run.id, self.key, [self.token_a], kind="register", partner_id=self.partner_id
@@ -239,15 +248,32 @@ class Registration:
             raise error from None
 
     async def _state_changed(self, machine: SenderHandshake) -> None:
-        assert self.run_id and self._recorder and self._progress
+        assert self.run_id and self._recorder and self._progress and self.partner_id is not None
         state = str(machine.state)
         self._progress.moved(machine)
-        # one commit for the position and the transcript so far; no fsync: nothing was spent.
         # The state is recorded before the next step is announced (the transcript reads in
         # the order things happened)
-        with self.vault.transaction(durable=False):
-            self.vault.update_run(self.run_id, state=state)
-            self._recorder.state(state)
+        if state == self._stored_state:
+            # already committed with its step (registered: with TOKEN_C); the transcript
+            # entries go with the next commit
+            self._recorder.state(state, flush=False)
+        else:
+            # one commit for the position, TOKEN_B at its step, and the transcript so far;
+            # no fsync: nothing was spent yet (the POST's commit is the durable one)
+            token_b = self._token_b if machine.state == SenderState.TOKEN_B_STORED else None
+            with self.vault.transaction(durable=False):
+                if token_b is not None:
+                    self.token_b_cred = self.vault.add_token(
+                        self.partner_id, TokenRole.B, Direction.INBOUND, token_b, run_id=self.run_id
+                    ).id
+                self.vault.move_run(self.run_id, state)
+                self._recorder.state(state)
+            self._stored_state = state
+            if token_b is not None and self.engine.embedded and self.key:
+                # our endpoint accepts TOKEN_B once it is stored, before the POST
+                version = machine.ocpi_version or "2.2.1"
+                self.engine.receiver.expect_sender(self.key, token_b, version)
+                self.engine.tokens.remember_outbound(self.token_a, self.key)
         self._progress.announce(machine)
         crash_point(state)
 
@@ -266,28 +292,20 @@ class Registration:
         else:
             token_b = Secret(generate_token(), TokenRole.B)
             self._recorder.add_secret(token_b)
-        with self.vault.transaction():
-            cred = self.vault.add_token(
-                self.partner_id,
-                TokenRole.B,
-                Direction.INBOUND,
-                token_b,
-                TokenState.PENDING,
-                self.run_id,
-            )
-            self.vault.update_run(self.run_id, state=SenderState.TOKEN_B_STORED)
-        self.token_b_cred = cred.id
-        if self.engine.embedded:
-            self.engine.receiver.expect_sender(self.key, token_b, machine.ocpi_version or "2.2.1")
-            self.engine.tokens.remember_outbound(self.token_a, self.key)
+        # stored (pending) in the token_b_stored step's commit, see `_state_changed`
+        self._token_b = token_b
         return token_b
 
     async def _before_post(self, machine: SenderHandshake) -> None:
-        assert self.run_id
-        # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly
-        self.vault.update_run(
-            self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
-        )
+        assert self.run_id and self._recorder
+        # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly.
+        # The first durable commit: its fsync also makes the run, TOKEN_A and TOKEN_B durable
+        with self.vault.transaction():
+            self.vault.update_run(
+                self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
+            )
+            self._recorder.flush()
+        self._stored_state = str(SenderState.CREDENTIALS_POSTED)
         if self._progress is not None:
             self._progress.posting()
         crash_point("credentials_posted")
@@ -316,6 +334,7 @@ class Registration:
             )
             snapshot_registration(self.vault, self.partner_id, machine.their_versions)
             self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
+        self._stored_state = str(SenderState.REGISTERED)
         if self.engine.embedded and self.key:
             session = self.engine.receiver.sessions.get(self.key)
             if session is not None:
@@ -382,6 +401,8 @@ class Registration:
         partner = machine.partner
         assert partner is not None and machine.token_c is not None
         cc, pid, _name = identity_of(partner)
+        # after the outcome's commit: the log pane labels the run when it sees this step
+        # (the entries are written by `release` below, in one commit)
         self._recorder.emit(
             StepDone(
                 f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
@@ -463,26 +484,3 @@ class Registration:
             warnings=warnings,
         )
         self.engine.finished(self.result)
-
-
-async def register(
-    ctx: EngineContext,
-    versions_url: str,
-    token_a: Secret,
-    *,
-    ocpi_version: str | None = None,
-    token_encoding: str | None = None,
-    verify: bool = True,
-    profile: Profile | None = None,
-) -> RunResult:
-    """Discover and register in one go (the CLI, a recovery, a rotation by re-registering)."""
-    registration = Registration(
-        ctx,
-        versions_url,
-        token_a,
-        ocpi_version=ocpi_version,
-        token_encoding=token_encoding,
-        verify=verify,
-        profile=profile,
-    )
-    return await registration.run()

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
-from app.core.inputs import check_identity
 from app.core.tokens import Secret
 
 CallbackMode = Literal["embedded", "external"]
@@ -29,6 +28,10 @@ class Identity:
     hub_party_id: str | None = None
 
     def validate(self) -> None:
+        # Here, not at the top: app.core.inputs pulls httpx and pydantic, and the GUI's
+        # partners list (RunResult, the progress channel) must draw without them (issue 13).
+        from app.core.inputs import check_identity
+
         problems = check_identity(self.country_code, self.party_id, list(self.roles))
         if problems:
             raise OnboardingError(problems[0])

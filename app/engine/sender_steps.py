@@ -155,9 +155,12 @@ class SenderProgress:
             )
 
     def posting(self) -> None:
-        """TOKEN_A leaves with our credentials now (the POST step is already running)."""
+        """TOKEN_A leaves with our credentials now (the POST step is already running). Said
+        once the position is stored; the entry goes to the vault with the run's next commit."""
         self.recorder.state(
-            str(SenderState.CREDENTIALS_POSTED), "State: credentials_posted (TOKEN_A spent now)"
+            str(SenderState.CREDENTIALS_POSTED),
+            "State: credentials_posted (TOKEN_A spent now)",
+            flush=False,
         )
 
     def outcome(self, machine: SenderHandshake, warnings: list[Diagnosis]) -> None:

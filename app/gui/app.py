@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_API", "pyside6")
 
@@ -17,6 +18,10 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui.splash import StartupSplash
 from app.gui.theme import app_icon, apply_theme
+
+if TYPE_CHECKING:
+    from app.gui.early_key import EarlyKey
+    from app.settings import Settings
 
 
 def vault_location(text: str) -> Path | str:
@@ -52,19 +57,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSplash) -> int:
+async def _main(
+    app: QApplication,
+    args: argparse.Namespace,
+    splash: StartupSplash,
+    settings: Settings,
+    early: EarlyKey | None,
+) -> int:
     import asyncio
 
     from app.core.diagnosis import OnboardingError
     from app.gui.errors import show_error
     from app.gui.unlock import unlock_vault
-    from app.settings import load_settings
 
-    settings = load_settings(args.settings)
-    vault_path = args.vault or (
-        vault_location(settings.vault_path) if settings.vault_path else None
+    vault_path = _vault_path(args, settings)
+    unlocking = asyncio.ensure_future(
+        unlock_vault(vault_path, before_prompt=splash.finish, early=early)
     )
-    unlocking = asyncio.ensure_future(unlock_vault(vault_path, before_prompt=splash.finish))
     await asyncio.sleep(0)  # the key derivation starts in its worker thread (scrypt frees the GIL)
     # ... while the engine and the windows load here, on this thread
     from app.gui.controller import Controller
@@ -108,6 +117,10 @@ async def _main(app: QApplication, args: argparse.Namespace, splash: StartupSpla
     return 0
 
 
+def _vault_path(args: argparse.Namespace, settings: Settings) -> Path | str | None:
+    return args.vault or (vault_location(settings.vault_path) if settings.vault_path else None)
+
+
 def run_gui(argv: list[str]) -> int:
     """The app's entry point; returns the exit code."""
     args = parse_args(argv)
@@ -123,6 +136,13 @@ def run_gui(argv: list[str]) -> int:
     if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
         splash.show_centered()
     apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
+    # The key derivation (scrypt, ~100 ms on its own thread) starts before the rest loads:
+    # the window's modules and the vault's key are then ready at about the same time.
+    from app.gui.early_key import start_env_key
+    from app.settings import load_settings
+
+    settings = load_settings(args.settings)
+    early = start_env_key(_vault_path(args, settings))
     # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
     import asyncio
 
@@ -134,4 +154,4 @@ def run_gui(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     install_error_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(_main(app, args, splash)))
+        return int(loop.run_until_complete(_main(app, args, splash, settings, early)))

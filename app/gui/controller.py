@@ -16,13 +16,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.tokens import Secret
-from app.engine import CallbackSettings, Engine, RunResult
+from app.engine import CallbackSettings, RunResult
 from app.engine.health import Health, mark_sandbox_run, partners_health
 from app.engine.progress import (
     EntryRecorded,
@@ -37,6 +37,9 @@ from app.engine.rows import forget as forget_row
 from app.engine.rows import offers as row_offers
 from app.settings import Settings, save_settings
 from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
+
+if TYPE_CHECKING:  # loaded by engine(): the HTTP stack, pydantic, the OCPI core (issue 13)
+    from app.engine.engine import Engine
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Diagnosis], None]
@@ -140,6 +143,10 @@ class Controller(QObject):
                 elif callback is not None and callback.mode != self._engine.callback_settings.mode:
                     raise OnboardingError(ENGINE_BUSY)
             if self._engine is None:
+                # The engine's module (httpx, pydantic, the OCPI core) loads here, on first
+                # use: the window draws its partners list from the vault without it.
+                from app.engine.engine import Engine
+
                 engine = Engine(
                     self.vault,
                     self.settings.identity(),

@@ -89,15 +89,25 @@ class EmptyState(QFrame):
 
 
 def build_central(window: MainWindow) -> None:
-    """The partners list (search, status filter, table) beside the partner view."""
+    """The partners list (search, status filter, table) beside the partner view.
+
+    Built from the window down (each container in place before its content): with the
+    app's style sheet, every reparenting restyles the whole subtree moved, and building
+    bottom-up restyled the partner view about six times over (issue 13, start-up).
+    """
     window.stack = QStackedWidget()
+    window.setCentralWidget(window.stack)
     window.empty = EmptyState()
     window.empty.sandbox.clicked.connect(lambda: window.open_sender_wizard(sandbox_fault="none"))
     window.empty.onboard.clicked.connect(lambda: window.open_sender_wizard())
     window.empty.invite.clicked.connect(window.open_invite_wizard)
     window.stack.addWidget(window.empty)
+    window.splitter = QSplitter(Qt.Orientation.Horizontal)
+    window.splitter.setObjectName("PartnersSplitter")
+    window.stack.addWidget(window.splitter)
 
     left = QWidget()
+    window.splitter.addWidget(left)
     ll = QVBoxLayout(left)
     ll.setContentsMargins(10, 10, 6, 6)
     filters = QHBoxLayout()
@@ -160,22 +170,17 @@ def build_central(window: MainWindow) -> None:
     window.count = muted(wrap=False)
     ll.addWidget(window.count)
 
-    window.partner_view = PartnerView(window.controller, window.clipboard)
+    window.partner_view = PartnerView(window.controller, window.clipboard, window.splitter)
     for button, action in (
         (window.partner_view.retry_button, window.retry_action),
         (window.partner_view.resume_button, window.resume_action),
         (window.partner_view.forget_button, window.forget_action),
     ):
         button.clicked.connect(action.trigger)
-    window.splitter = QSplitter(Qt.Orientation.Horizontal)
-    window.splitter.setObjectName("PartnersSplitter")
-    window.splitter.addWidget(left)
     window.splitter.addWidget(window.partner_view)
     window.splitter.setStretchFactor(0, 3)
     window.splitter.setStretchFactor(1, 2)
     window.splitter.setSizes([720, 500])
-    window.stack.addWidget(window.splitter)
-    window.setCentralWidget(window.stack)
 
     window.search.textChanged.connect(window._on_search_textChanged)
     window.status_filter.currentIndexChanged.connect(window._on_status_filter_currentIndexChanged)

@@ -9,6 +9,7 @@ Building the actions and menus is in main_actions, the central widgets in main_c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,7 +34,6 @@ from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.errors import show_error
-from app.gui.export_dialog import ExportDialog
 from app.gui.health_ui import HealthUi
 from app.gui.log_pane import LogPane
 from app.gui.main_actions import (
@@ -52,15 +52,18 @@ from app.gui.models import (
     RecordRole,
 )
 from app.gui.partner_view import PartnerView
-from app.gui.settings_dialog import SettingsDialog
 from app.gui.theme import app_icon
-from app.gui.wizard_invite import InviteWizard
-from app.gui.wizard_sender import SenderWizard
 from app.paths import config_dir
 from app.vault import PartnerRecord
 
 TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
 TOUCH_SLICE = 12  # partners refreshed per turn of the event loop
+
+if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's inputs
+    from app.gui.export_dialog import ExportDialog  # (httpx, pydantic), not needed to
+    from app.gui.settings_dialog import SettingsDialog  # draw the partners list (issue 13)
+    from app.gui.wizard_invite import InviteWizard
+    from app.gui.wizard_sender import SenderWizard
 
 
 def window_state(path: Path | None = None) -> QSettings:
@@ -181,10 +184,9 @@ class MainWindow(QMainWindow):
             self._touch_timer.start(TOUCH_DELAY_MS)
 
     def _refresh_touched(self, first: int | None = None, show: bool = True) -> None:
-        """Update only the partners a run touched (and rows it may have replaced), a slice
-        at a time (`first` among them; one health read): the rest on the next turn of the
-        loop, so a sweep touching hundreds never freezes the window. `show`: refresh the
-        detail if it shows a touched partner (not when the caller selects one next)."""
+        """Update the partners runs touched (and rows they may have replaced) a slice per
+        turn of the loop (`first` among them; one health read), so a sweep touching hundreds
+        never freezes the window. `show`: refresh the detail if it shows a touched one."""
         todo = [] if first is None else [first]
         todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
         self._touched.difference_update(todo)
@@ -193,13 +195,10 @@ class MainWindow(QMainWindow):
             batch = [pid for pid in dict.fromkeys(todo) if pid not in seen]
             todo = []
             seen.update(batch)
-            records = []
-            for partner_id in batch:
-                record = self.controller.partner(partner_id)
-                if record is None:
-                    self.model.remove(partner_id)
-                else:
-                    records.append(record)
+            found = {pid: self.controller.partner(pid) for pid in batch}
+            for gone in [pid for pid, record in found.items() if record is None]:
+                self.model.remove(gone)
+            records = [record for record in found.values() if record is not None]
             verdicts = self.controller.health(records) if records else {}
             for record in records:
                 assert record.id is not None
@@ -296,6 +295,8 @@ class MainWindow(QMainWindow):
             self.sender_wizard.raise_()
             self.sender_wizard.activateWindow()
             return self.sender_wizard
+        from app.gui.wizard_sender import SenderWizard
+
         wizard = SenderWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -313,6 +314,8 @@ class MainWindow(QMainWindow):
             self.invite_wizard.raise_()
             self.invite_wizard.activateWindow()
             return self.invite_wizard
+        from app.gui.wizard_invite import InviteWizard
+
         wizard = InviteWizard(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
@@ -324,8 +327,7 @@ class MainWindow(QMainWindow):
 
     def _on_wizard_partnerReady(self, partner_id: int) -> None:  # its detail drawn once
         self._refresh_touched(partner_id, show=False)
-        before = self._selected_id
-        if not self.select_partner(partner_id) or before == partner_id:
+        if self._selected_id == partner_id or not self.select_partner(partner_id):
             self.partner_view.refresh()  # no new selection drew it
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
@@ -400,6 +402,8 @@ class MainWindow(QMainWindow):
         partner = self.selected_partner()
         run = self.controller.run_record(run_id) if run_id else None
         partner_id = run.partner_id if run is not None else (partner.id if partner else None)
+        from app.gui.export_dialog import ExportDialog
+
         dialog = ExportDialog(
             self.controller, run_id, partner_id, self.export_dir, self.sender_wizard or self
         )
@@ -416,6 +420,8 @@ class MainWindow(QMainWindow):
             if self.sender_wizard is not None and self.sender_wizard.isVisible()
             else self
         )
+        from app.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.controller.settings_copy(), parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.controller.apply_settings(dialog.result_settings()))

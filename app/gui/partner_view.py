@@ -124,15 +124,17 @@ class PartnerView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._build_detail())
         self.stack.addWidget(scroll)
+        # in place before it is filled: each reparenting restyles the subtree it moves
+        page = QWidget()
+        scroll.setWidget(page)
+        self._build_detail(page)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.hide_revealed)
 
     # ---- layout ---------------------------------------------------------------------------
-    def _build_detail(self) -> QWidget:
-        page = QWidget()
+    def _build_detail(self, page: QWidget) -> None:
         layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(10)
@@ -188,6 +190,7 @@ class PartnerView(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Partner details")
+        layout.addWidget(self.tabs, 1)  # the last row, placed before its pages are added
         self.tabs.addTab(self._build_credentials(), "&Credentials")
         self.endpoints = _table(["Module", "Role", "URL"], "Partner endpoints")
         self.tabs.addTab(self.endpoints, "E&ndpoints")
@@ -197,8 +200,6 @@ class PartnerView(QWidget):
         self.profile_view = ProfileView()
         self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
         self.tabs.addTab(self.profile_view, "&Profile")
-        layout.addWidget(self.tabs, 1)
-        return page
 
     def _build_credentials(self) -> QWidget:
         page = QWidget()

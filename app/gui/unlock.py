@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
+from app.gui.early_key import EarlyKey
 from app.gui.widgets import Banner, muted
 from app.vault import (
     Vault,
@@ -129,11 +130,17 @@ class PassphraseDialog(QDialog):
         self.passphrase.setFocus()
 
 
-async def open_with_passphrase(path: Path | str | None, passphrase: str) -> Vault:
-    """Derive the key in a worker thread, then open the vault on this (the UI) thread."""
-    loop = asyncio.get_running_loop()
-    params = Vault.kdf_params(path)
-    derived = await loop.run_in_executor(None, derive_key, passphrase, params)
+async def open_with_passphrase(
+    path: Path | str | None, passphrase: str, early: EarlyKey | None = None
+) -> Vault:
+    """Derive the key in a worker thread (or take the one `early` derived for this path and
+    passphrase), then open the vault on this (the UI) thread."""
+    if early is not None and early.matches(path, passphrase):
+        derived = await asyncio.wrap_future(early.future)
+    else:
+        loop = asyncio.get_running_loop()
+        params = Vault.kdf_params(path)
+        derived = await loop.run_in_executor(None, derive_key, passphrase, params)
     return Vault.open(path, derived, use_keyring=False)
 
 
@@ -143,8 +150,11 @@ async def unlock_vault(
     use_keyring: bool = True,
     parent: QWidget | None = None,
     before_prompt: Callable[[], None] | None = None,
+    early: EarlyKey | None = None,
 ) -> Vault | None:
-    """The open vault, or None if the person cancelled. VaultError for other failures."""
+    """The open vault, or None if the person cancelled. VaultError for other failures.
+
+    `early`: the key app.gui.early_key started deriving from OCPI_ONBOARD_PASSPHRASE."""
     team = is_database_url(path)
     if team:  # a team vault opens with the member's own passphrase, never the keyring
         path, use_keyring = str(path).strip(), False
@@ -154,7 +164,7 @@ async def unlock_vault(
     notice = ""
     if env:
         try:
-            return await open_with_passphrase(path, env)
+            return await open_with_passphrase(path, env, early)
         except VaultError as exc:
             if exc.code not in ASK:
                 raise

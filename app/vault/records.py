@@ -66,8 +66,9 @@ TOKEN_ENCODINGS: frozenset[str] = frozenset(get_args(TokenEncoding))
 
 
 def now_iso() -> str:
-    """Now, UTC, ISO-8601 with microseconds and a ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now, UTC, ISO-8601 with microseconds and a ``Z`` (isoformat: a third of strftime's
+    cost, and every vault write stamps one)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class JsonText(str):
@@ -226,10 +227,38 @@ def partner_from_row(row: tuple[Any, ...]) -> PartnerRecord:
     this (issue 13). The row comes from the table, whose CHECKs already validated it.
     """
     # roles and endpoints stay JSON text (a str) until first read: JsonListField decodes.
-    values = dict(zip(_PARTNER_FIELDS, row))  # noqa: B905 (lengths checked at import)
+    # A dict display, not dict(zip(...)): a third less per row (the keys are checked
+    # against the fields at import, below).
+    (pid, cc, party, name, roles, url, version, endpoints, our, status, enc, hub, c, u, lc) = row
     record: PartnerRecord = _new_object(PartnerRecord)
-    _set_attr(record, "__dict__", values)
+    _set_attr(
+        record,
+        "__dict__",
+        {
+            "id": pid,
+            "country_code": cc,
+            "party_id": party,
+            "business_name": name,
+            "roles": roles,
+            "versions_url": url,
+            "ocpi_version": version,
+            "endpoints": endpoints,
+            "our_role": our,
+            "status": status,
+            "token_encoding": enc,
+            "hub_party_id": hub,
+            "created": c,
+            "updated": u,
+            "last_checked": lc,
+        },
+    )
     return record
+
+
+_probe = partner_from_row(tuple(range(len(_PARTNER_FIELDS)))).__dict__
+if tuple(_probe) != _PARTNER_FIELDS or tuple(_probe.values()) != tuple(range(len(_probe))):
+    raise RuntimeError("partner_from_row must fill PartnerRecord's fields in column order")
+del _probe
 
 
 def credential_from_row(row: tuple[Any, ...]) -> CredentialRecord:

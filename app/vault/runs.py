@@ -20,6 +20,7 @@ from app.vault.records import (
     RunRecord,
     dumps,
     json_or_none,
+    loads_dict,
     now_iso,
     run_from_row,
 )
@@ -67,23 +68,49 @@ class RunsMixin(VaultBase):
             if partner_id is not None:
                 self._require_partner(partner_id)
             merged = current.data if data is None else {**current.data, **data}
+            diagnosis_text = (
+                dumps(diagnosis) if diagnosis is not None else json_or_none(current.diagnosis)
+            )
+            data_text = dumps(merged)
+            # the record as written, built here rather than read back (a run changes at
+            # every step of a handshake: one SELECT less per step)
+            updated = RunRecord(
+                run_id,
+                current.kind,
+                current.partner_id if partner_id is None else partner_id,
+                current.state if state is None else state,
+                outcome or current.outcome,
+                current.diagnosis if diagnosis is None else loads_dict(diagnosis_text),
+                current.data if data is None else loads_dict(data_text) or {},
+                current.created,
+                now_iso(),
+            )
             self._exec(
                 "UPDATE runs SET state = ?, outcome = ?, diagnosis = ?, data = ?,"
                 " partner_id = ?, updated = ? WHERE id = ?",
                 (
-                    current.state if state is None else state,
-                    outcome or current.outcome,
-                    dumps(diagnosis) if diagnosis is not None else json_or_none(current.diagnosis),
-                    dumps(merged),
-                    current.partner_id if partner_id is None else partner_id,
-                    now_iso(),
+                    updated.state,
+                    updated.outcome,
+                    diagnosis_text,
+                    data_text,
+                    updated.partner_id,
+                    updated.updated,
                     run_id,
                 ),
             )
-            updated = self.run(run_id)
             if not current.finished and updated.finished:
                 self.audit.run_finished(updated)
             return updated
+
+    def move_run(self, run_id: str, state: str) -> None:
+        """Record a run's new position, nothing else: one UPDATE (a handshake moves through
+        six positions; `update_run` would read, merge and rewrite the run each time)."""
+        with self._write():
+            cursor = self._exec(
+                "UPDATE runs SET state = ?, updated = ? WHERE id = ?", (state, now_iso(), run_id)
+            )
+            if cursor.rowcount == 0:
+                raise VaultError("vault.run_unknown", run_detail(run_id))
 
     def run(self, run_id: str) -> RunRecord:
         """A run by id; VaultError vault.run_unknown if there is none."""
@@ -116,6 +143,20 @@ class RunsMixin(VaultBase):
                 "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)",
                 (run_id, now_iso(), text),
             )
+
+    def append_transcripts(self, run_id: str, entries: list[dict[str, Any]]) -> None:
+        """Append (already redacted) entries in one write: a run's recorder flushes the
+        entries of a step together, one statement for all of them."""
+        if not entries:
+            return
+        texts = [dumps(entry) for entry in entries]
+        with self._write():
+            self._require_run(run_id)
+            for text in texts:
+                self._exec(
+                    "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)",
+                    (run_id, now_iso(), text),
+                )
 
     def transcript(self, run_id: str) -> list[dict[str, Any]]:
         """A run's transcript entries in the order they were appended."""

@@ -12,7 +12,6 @@ interchangeable behind the vault.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -39,6 +38,7 @@ class SqliteDatabase:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._depth = 0  # open savepoints (nested `atomic` blocks)
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
@@ -66,17 +66,23 @@ class SqliteDatabase:
         """A transaction; nested blocks are savepoints."""
         conn = self.conn
         if conn.in_transaction:
-            savepoint = f"vault_{secrets.token_hex(8)}"
-            conn.execute(f"SAVEPOINT {savepoint}")
+            # named by depth, not at random: the same few statements each time, so they stay
+            # in sqlite3's statement cache (random names evicted every cached statement)
+            self._depth += 1
+            savepoint = f"vault_sp{self._depth}"
             try:
-                yield self
-            except BaseException:
-                if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended it already
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"SAVEPOINT {savepoint}")
+                try:
+                    yield self
+                except BaseException:
+                    if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended it already
+                        conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                        conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                    raise
+                else:
                     conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-                raise
-            else:
-                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            finally:
+                self._depth -= 1
             return
         conn.execute("BEGIN")
         try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 
 from app.core.diagnosis import diagnose
 from app.core.events import DiagnosisRaised
 from app.core.redact import Redactor
 from app.core.tokens import Secret, TokenRole, fingerprint, generate_token
-from app.core.transcript import Transcript
+from app.core.transcript import Transcript, iso_time
 
 
 def test_secret_never_prints_its_value() -> None:
@@ -56,3 +57,35 @@ def test_events_and_diagnoses_are_scrubbed() -> None:
     )
     assert a not in json.dumps(entry)
     assert entry["diagnosis"]["token_confusion"] is True
+
+
+def test_body_json_text_matches_the_standard_library() -> None:
+    """The one-pass indented writer gives exactly json.dumps(indent=2) of the redacted tree
+    (transcripts must not change with it), tokens, odd numbers, nesting past the cap and
+    non-ASCII text included."""
+    a, b = generate_token(), generate_token()
+    red = Redactor([Secret(a, TokenRole.A), Secret(b, TokenRole.B)])
+    deep: object = "bottom"
+    for _ in range(60):
+        deep = {"d": [deep]}
+    samples: list[object] = [
+        {},
+        [],
+        {"token": b, "url": f"https://x/versions?t={a}", "roles": [{"role": "CPO"}]},
+        {"data": {"token": "unknown-token-c", "nested": {"token": 5}}, "status_code": 1000},
+        [1, -2, 3.25, 1e300, -0.0, 10**30, True, False, None, 'é ✓ \u2028 "q" \\ \n'],
+        {"ünï": {"": []}, "x": [{}, [], [[]]], "inf": float("inf"), "nan": float("nan")},
+        {"neg": float("-inf"), "list": [a, b, f"Token {a}"]},
+        deep,
+    ]
+    for value in samples:
+        assert red.json_text(value) == json.dumps(red.json(value), indent=2, ensure_ascii=False)
+    body = json.dumps({"token": b, "data": [1, 2.5, None]})
+    assert b not in (red.body(body) or "")
+
+
+def test_transcript_times_keep_their_format() -> None:
+    """Entry times: milliseconds, truncated, with a Z (as strftime wrote them)."""
+    for epoch in (0.0, 0.9999, 1_700_000_000.123456, 1_764_763_200.5, 4_102_444_799.999):
+        expected = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        assert iso_time(epoch) == expected

@@ -34,6 +34,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
+    return headless_env(tmp_path)
+
+
+def headless_env(tmp_path: Path) -> dict[str, str]:
     """A headless environment with its own user dirs and no keyring."""
     values = {
         key: value
@@ -136,10 +140,58 @@ def test_cli_registers_with_the_packaged_sandbox(
     assert [p["peer"] for p in json.loads(listed.stdout)] == ["NL-SBX"]
 
 
+def test_team_vault_on_postgresql_through_the_bundled_libpq(
+    env: dict[str, str], sandbox: tuple[str, Path], pg_url: str
+) -> None:
+    """The packaged team vault: psycopg and its libpq, running on the bundle's one OpenSSL
+    (bundle_options.share_openssl), against the real PostgreSQL the team tests start."""
+    url, token = sandbox
+    env = dict(env, OCPI_ONBOARD_MEMBER="alice", OCPI_ONBOARD_PASSPHRASE="packaged-team-test")
+    init = run(["team", "init", "--vault", pg_url], env)
+    assert init.returncode == 0, init.stderr
+    assert "team vault ready" in init.stdout and "alice (you)" in init.stdout
+    done = run(
+        [
+            *("register", "--vault", pg_url, "--versions-url", url),
+            *("--token-a-file", str(token), "--country-code", "DE", "--party-id", "PKG"),
+            *("--role", "EMSP", "--json"),
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "registered"
+    listed = run(["peers", "list", "--vault", pg_url, "--json"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert [p["peer"] for p in json.loads(listed.stdout)] == ["NL-SBX"]
+
+
+def test_bundle_carries_one_openssl() -> None:
+    """Python's ssl brings libssl.so.3/libcrypto.so.3; a wheel's vendored copy
+    (psycopg_binary.libs/libssl-<hash>.so.3) is only a link to them."""
+    internal = BUNDLE / "_internal"
+    assert (internal / "libssl.so.3").is_file() and not (internal / "libssl.so.3").is_symlink()
+    copies = [
+        path
+        for pattern in ("libssl*.so*", "libcrypto*.so*")
+        for path in internal.rglob(pattern)
+        if path.parent != internal
+    ]
+    for path in copies:
+        assert path.is_symlink(), f"{path.relative_to(BUNDLE)} is a second OpenSSL"
+        assert path.resolve().parent == internal.resolve(), path
+
+
 def test_bundle_left_unused_qt_parts_out() -> None:
     internal = BUNDLE / "_internal"
     assert (internal / "resources" / "icon.svg").is_file()
     assert (internal / "resources" / "style.qss").is_file()
+    shipped = {p.relative_to(internal) for p in (internal / "resources").rglob("*")}
+    expected = {
+        p.relative_to(REPO)
+        for p in (REPO / "resources").rglob("*")
+        if p.name not in ("icon.ico", "icon.icns")  # read by EXE/BUNDLE at build time only
+    }
+    assert shipped == expected
     qt = internal / "PySide6" / "Qt"
     assert (qt / "plugins" / "platforms" / "libqxcb.so").is_file()
     assert (qt / "plugins" / "platforms" / "libqoffscreen.so").is_file()

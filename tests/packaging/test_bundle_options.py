@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import importlib.util
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -189,3 +192,136 @@ def test_links_to_pruned_libraries_go_with_them() -> None:
         "libQt6Core.so.6",
         "lib/alias.so",
     ]
+
+
+OPENSSL_ENTRIES = [
+    ("libssl.so.3", "/usr/lib/libssl.so.3", "BINARY"),
+    ("libcrypto.so.3", "/usr/lib/libcrypto.so.3", "BINARY"),
+    ("psycopg_binary.libs/libpq-e9b5c9ac.so.5.18", "src/libpq", "BINARY"),
+    ("psycopg_binary.libs/libssl-6a9b88ec.so.3", "src/libssl", "BINARY"),
+    ("psycopg_binary.libs/libcrypto-3a0647ea.so.3", "src/libcrypto", "BINARY"),
+    ("psycopg_binary/pq.cpython-311-x86_64-linux-gnu.so", "src/pq", "EXTENSION"),
+]
+OPENSSL_LINKS = {
+    "src/libpq": ["libssl-6a9b88ec.so.3", "libcrypto-3a0647ea.so.3", "libc.so.6"],
+    "src/libssl": ["libcrypto-3a0647ea.so.3"],
+    "src/pq": ["libpq-e9b5c9ac.so.5.18"],
+}
+
+
+def _versions(needed_by_libpq: set[bytes]):  # type: ignore[no-untyped-def]
+    defined = {b"OPENSSL_3.0.0", b"OPENSSL_3.0.3"}
+    table = {
+        "/usr/lib/libssl.so.3": defined,
+        "/usr/lib/libcrypto.so.3": defined,
+        "src/libpq": needed_by_libpq,
+        "src/libssl": {b"OPENSSL_3.4.0"},  # the vendored copy itself does not count
+    }
+    return lambda src: table.get(src, set())
+
+
+def test_vendored_openssl_becomes_a_link_to_the_bundles_own() -> None:
+    entries, replaced = opts.share_openssl(
+        OPENSSL_ENTRIES, lambda src: OPENSSL_LINKS.get(src, []), _versions({b"OPENSSL_3.0.0"})
+    )
+    assert sorted(replaced) == [
+        "psycopg_binary.libs/libcrypto-3a0647ea.so.3",
+        "psycopg_binary.libs/libssl-6a9b88ec.so.3",
+    ]
+    links = {dest: src for dest, src, typecode in entries if typecode == "SYMLINK"}
+    assert links == {
+        "psycopg_binary.libs/libssl-6a9b88ec.so.3": "../libssl.so.3",
+        "psycopg_binary.libs/libcrypto-3a0647ea.so.3": "../libcrypto.so.3",
+    }
+    assert ("psycopg_binary.libs/libpq-e9b5c9ac.so.5.18", "src/libpq", "BINARY") in entries
+    assert len(entries) == len(OPENSSL_ENTRIES)
+
+
+def test_vendored_openssl_stays_when_a_newer_symbol_version_is_needed() -> None:
+    needed = {b"OPENSSL_3.0.0", b"OPENSSL_3.2.0"}
+    entries, replaced = opts.share_openssl(
+        OPENSSL_ENTRIES, lambda src: OPENSSL_LINKS.get(src, []), _versions(needed)
+    )
+    assert (entries, replaced) == (OPENSSL_ENTRIES, [])
+
+
+def test_vendored_openssl_stays_without_an_openssl_of_the_bundle() -> None:
+    without = [entry for entry in OPENSSL_ENTRIES if "/" in entry[0]]
+    entries, replaced = opts.share_openssl(
+        without, lambda src: OPENSSL_LINKS.get(src, []), _versions({b"OPENSSL_3.0.0"})
+    )
+    assert (entries, replaced) == (without, [])
+
+
+def test_openssl_versions_reads_a_real_binary() -> None:
+    import _ssl
+    import ssl
+
+    if not ssl.OPENSSL_VERSION.startswith("OpenSSL 3"):
+        pytest.skip(f"Python's ssl runs on {ssl.OPENSSL_VERSION}, not OpenSSL 3")
+    assert b"OPENSSL_3.0.0" in opts.openssl_versions(_ssl.__file__)
+
+
+IMPORT_ALL = """
+import importlib, json, pkgutil, sys
+import app
+for info in pkgutil.walk_packages(app.__path__, "app."):
+    if not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
+import psycopg.pq  # the team vault's driver, imported on first use
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_modules_left_out_are_never_imported_by_the_app() -> None:
+    # The bundle leaves NEVER_IMPORTED out; an app module importing one of them at module
+    # level would fail only in the package. Every app module is imported here (a fresh
+    # interpreter, like the frozen app's) and none of them may come along.
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert len(loaded) > 300, "the probe imported the app"
+    leaked = {
+        module
+        for module in loaded
+        for name in opts.NEVER_IMPORTED
+        if module == name or module.startswith(f"{name}.")
+    }
+    assert leaked == set()
+
+
+def test_the_app_opens_no_websocket() -> None:
+    # aiohttp's websocket C speed-ups are left out of the bundle (UNUSED_SPEEDUPS): fine
+    # only while no app module speaks websocket.
+    assert opts.UNUSED_SPEEDUPS
+    users = [
+        path.relative_to(REPO)
+        for path in (REPO / "app").rglob("*.py")
+        if re.search(r"WebSocket|ws_connect|websocket", path.read_text("utf-8"), re.IGNORECASE)
+    ]
+    assert users == []
+
+
+def test_aiohttp_runs_without_its_websocket_speedups() -> None:
+    # The package imports aiohttp without them: it must fall back, not fail.
+    probe = (
+        "import sys\n"
+        "for name in ('aiohttp._websocket.reader_c', 'aiohttp._websocket.mask'):\n"
+        "    sys.modules[name] = None  # import fails as in the bundle\n"
+        "import aiohttp, aiohttp.web\n"
+        "from aiohttp._websocket import reader\n"
+        "print(reader.WebSocketReader.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "aiohttp._websocket.reader_py"

@@ -1,5 +1,6 @@
 """The built-in partner profiles ship with the packaged app: the spec copies resources/
-whole (profiles included) and the frozen lookup finds presets in the bundle."""
+whole (profiles included; only the build-time .ico/.icns stay out) and the frozen lookup
+finds presets in the bundle."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_spec_ships_the_whole_resources_folder() -> None:
     spec = (ROOT / "packaging" / "ocpi-onboard.spec").read_text("utf-8")
     assert 'RESOURCES = ROOT / "resources"' in spec
-    assert re.search(r"datas=\[\(str\(RESOURCES\), \"resources\"\)\]", spec)
+    # Every file under resources/ but the two icons only EXE/BUNDLE read at build time
+    # (tests/packaging/test_built_app.py checks the built bundle file by file).
+    assert re.search(r"for path in sorted\(RESOURCES\.rglob\(\"\*\"\)\)", spec)
+    assert 'BUILD_TIME_ONLY = {"icon.ico", "icon.icns"}' in spec
+    assert "datas=DATAS," in spec
     assert (ROOT / "resources" / "profiles" / "gireve-hub.toml").is_file()
 
 

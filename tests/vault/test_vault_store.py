@@ -362,6 +362,25 @@ def test_run_lifecycle(vault: Vault) -> None:
         vault.start_run("dance")
 
 
+def test_run_moves_and_batched_transcript(vault: Vault) -> None:
+    """A handshake's positions (move_run) and a step's entries written together."""
+    pid = _pid(vault.save_partner(partner()))
+    run = vault.start_run("register", pid, data={"versions_url": "https://x"})
+    vault.move_run(run.id, "versions_fetched")
+    moved = vault.run(run.id)
+    assert (moved.state, moved.outcome, moved.data) == ("versions_fetched", "running", run.data)
+    assert moved.updated >= run.updated
+    vault.append_transcript(run.id, {"seq": 1})
+    vault.append_transcripts(run.id, [{"seq": 2}, {"seq": 3, "text": "é"}])
+    vault.append_transcripts(run.id, [])
+    assert vault.transcript(run.id) == [{"seq": 1}, {"seq": 2}, {"seq": 3, "text": "é"}]
+    with pytest.raises(VaultError) as raised:
+        vault.move_run("0" * 32, "new")
+    assert raised.value.diagnosis.code == "vault.run_unknown"
+    with pytest.raises(VaultError):
+        vault.append_transcripts("0" * 32, [{"seq": 1}])
+
+
 def test_runs_listing_and_unfinished(vault: Vault) -> None:
     pid = _pid(vault.save_partner(partner()))
     first = vault.start_run("invite")

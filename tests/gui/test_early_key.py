@@ -1,0 +1,115 @@
+"""The vault key derived from OCPI_ONBOARD_PASSPHRASE while the window loads (issue 13).
+
+app.gui.early_key starts scrypt before the GUI's modules load; app.gui.unlock then takes
+that key for the same file and passphrase instead of deriving again. Every other case
+(wrong passphrase, team vault, no variable) must behave exactly as the ordinary unlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from app.gui import unlock
+from app.gui.early_key import start_env_key
+from app.vault import Vault
+from tests.conftest import TEST_PASSPHRASE
+
+
+def _dialog(qapp: QApplication) -> unlock.PassphraseDialog | None:
+    for widget in qapp.topLevelWidgets():
+        if isinstance(widget, unlock.PassphraseDialog) and widget.isVisible():
+            return widget
+    return None
+
+
+def _no_second_derivation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = unlock.derive_key
+
+    def spy(passphrase: str, params: Any) -> Any:
+        calls.append(threading.current_thread().name)
+        return real(passphrase, params)
+
+    monkeypatch.setattr(unlock, "derive_key", spy)
+    return calls
+
+
+def test_the_early_key_opens_the_vault_without_a_second_derivation(
+    qtbot: Any, qloop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    calls = _no_second_derivation(monkeypatch)
+    early = start_env_key(path)
+    assert early is not None
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=early))
+    qtbot.waitUntil(task.done, timeout=10000)
+    vault = task.result()
+    assert isinstance(vault, Vault)
+    vault.close()
+    assert calls == []  # the key came from the early derivation
+    assert early.future.done()
+
+
+def test_a_wrong_passphrase_in_the_environment_still_asks(
+    qtbot: Any, qloop: Any, qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", "not the passphrase")
+    early = start_env_key(path)
+    assert early is not None
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=early))
+    qtbot.waitUntil(lambda: _dialog(qapp) is not None, timeout=10000)
+    dialog = _dialog(qapp)
+    assert dialog is not None and not dialog.new
+    assert "OCPI_ONBOARD_PASSPHRASE is set but does not unlock" in dialog.error.title.text()
+    dialog.passphrase.setText(TEST_PASSPHRASE)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(task.done, timeout=10000)
+    vault = task.result()
+    assert isinstance(vault, Vault)
+    vault.close()
+
+
+def test_a_new_vault_is_created_with_the_early_key(
+    qtbot: Any, qloop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "new" / "vault.db"
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    early = start_env_key(path)
+    assert early is not None
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=early))
+    qtbot.waitUntil(task.done, timeout=10000)
+    task.result().close()
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+
+
+def test_nothing_starts_early_without_the_variable_or_for_a_team_vault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OCPI_ONBOARD_PASSPHRASE", raising=False)
+    assert start_env_key(tmp_path / "vault.db") is None
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    assert start_env_key("postgresql://member@db.example/vault") is None
+
+
+def test_an_early_key_for_another_file_is_not_used(
+    qtbot: Any, qloop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    calls = _no_second_derivation(monkeypatch)
+    other = start_env_key(tmp_path / "other.db")
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=other))
+    qtbot.waitUntil(task.done, timeout=10000)
+    task.result().close()
+    assert len(calls) == 1  # derived again, for the file actually opened

@@ -1,0 +1,146 @@
+"""Guards for the main window's start-up import cuts (issue 13, target 1).
+
+Not timed: each test starts the real app (`run_gui`) in a fresh interpreter, offscreen,
+with a real vault of partners unlocked from OCPI_ONBOARD_PASSPHRASE, and looks at
+sys.modules at the moment the main window is shown with its partners list filled. The HTTP
+stack, the pydantic models, the engine and the wizards/dialogs must not be loaded by then;
+the engine must still start right after (our endpoint's URL reaches the window).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSPHRASE = "start imports passphrase"
+PARTNERS = 12
+
+PROBE = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+
+seen = {}
+_show = QWidget.show
+
+
+def show(self):
+    _show(self)
+    if type(self).__name__ != "MainWindow" or "at_show" in seen:
+        return
+    model = self.model
+    seen["at_show"] = sorted(sys.modules)
+    seen["rows"] = model.rowCount()
+    seen["health"] = [
+        model.index(row, model.COL_HEALTH).data() for row in range(model.rowCount())
+    ]
+    seen["endpoint_label"] = self.endpoint_label.text()
+
+    def on_endpoint(url):
+        seen["endpoint"] = url
+        seen["after"] = sorted(sys.modules)
+        self.close()
+
+    self.controller.endpointChanged.connect(on_endpoint)
+    QTimer.singleShot(60000, self.close)  # a bound: the assertions say what was missing
+
+
+QWidget.show = show
+from app.gui.app import run_gui
+
+code = run_gui([])
+print("RESULT=" + json.dumps({"code": code, **seen}))
+"""
+
+# What the window needs to draw its list is Qt, the vault and the GUI's own modules.
+NOT_AT_SHOW = (
+    "httpx",
+    "pydantic",
+    "pydantic_core",
+    "aiohttp",
+    "app.core.http",
+    "app.core.models",
+    "app.core.inputs",
+    "app.callback",
+    "app.engine.engine",
+    "app.gui.wizard_sender",
+    "app.gui.wizard_invite",
+    "app.gui.settings_dialog",
+    "app.gui.export_dialog",
+    "app.gui.flows",
+)
+
+
+def _loaded(modules: list[str], *names: str) -> list[str]:
+    return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
+
+
+def _start(tmp_path: Path) -> dict[str, object]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "OCPI_ONBOARD_NO_SPLASH": "1",
+        "OCPI_ONBOARD_PASSPHRASE": PASSPHRASE,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    populate = (
+        "import sys\n"
+        "from app.vault import PartnerRecord, Vault, default_vault_path\n"
+        "path = default_vault_path()\n"
+        "path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "with Vault.open(path, sys.argv[1], use_keyring=False) as vault:\n"
+        f"    for i in range({PARTNERS}):\n"
+        "        vault.save_partner(PartnerRecord(\n"
+        "            id=None, country_code='NL', party_id=f'P{i:02d}',\n"
+        "            business_name=f'Company {i}', roles=[{'role': 'CPO'}],\n"
+        "            versions_url=f'https://p{i}.example/ocpi/versions',\n"
+        "            ocpi_version='2.2.1', status='registered'))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", populate, PASSPHRASE], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
+    result: dict[str, object] = json.loads(line[len("RESULT=") :])
+    return result
+
+
+def test_the_partners_list_draws_before_the_engine_and_the_http_stack(tmp_path: Path) -> None:
+    result = _start(tmp_path)
+    assert result["code"] == 0
+    assert result["rows"] == PARTNERS  # the list was filled from the vault
+    at_show = result["at_show"]
+    assert isinstance(at_show, list)
+    assert "app.vault.store" in at_show
+    assert _loaded(at_show, *NOT_AT_SHOW) == []
+    # nothing shown as known before it is: no partner was ever checked, so none reads "ok";
+    # our endpoint is not claimed before the engine has bound it
+    health = result["health"]
+    assert isinstance(health, list) and len(health) == PARTNERS
+    assert "ok" not in health
+    assert result["endpoint_label"] == ""
+
+
+def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> None:
+    """The cut defers the engine's import, not its start: our endpoint comes up unasked."""
+    result = _start(tmp_path)
+    assert str(result.get("endpoint", "")).startswith("http://127.0.0.1:")
+    after = result["after"]
+    assert isinstance(after, list)
+    assert "app.engine.engine" in after
+    assert "aiohttp" in after  # our endpoint is served

@@ -177,24 +177,21 @@ async def one_verify(window: object, newest: int) -> float:
     return time.perf_counter() - started
 
 
-def registered_ids(window: object) -> list[int]:
-    """Every registered partner (read before the meter runs, like `newest_registered`)."""
-    vault = window.controller.vault  # type: ignore[attr-defined]
-    return [p.id for p in vault.partners(status="registered")]
-
-
-async def one_sweep(window: object, ids: list[int]) -> tuple[float, int]:
-    """One liveness sweep over every registered partner, as the app's timer starts it."""
+async def one_sweep(window: object) -> tuple[float, int]:
+    """One liveness sweep over every registered partner, started as the app's timer does
+    (`HealthOps.tick`: it lists the registered partners, then probes the due ones)."""
     ops = window.health_ui.ops  # type: ignore[attr-defined]
-    ops.liveness.online = True
+    ops.is_online = lambda: True
     ops.liveness.minutes = 15
     ops.liveness.results.clear()  # every partner due now
+    before = ops.liveness.started
     started = time.perf_counter()
-    probed: list[int] = []
-    # From the Qt loop, as the app's timer does (not from inside this coroutine's task).
-    QTimer.singleShot(0, lambda: probed.extend(ops.liveness.tick(ids)))
-    await wait_for(lambda: bool(probed) and not ops.liveness.busy, 300)
-    return time.perf_counter() - started, len(probed)
+    QTimer.singleShot(0, ops.tick)  # from the Qt loop, as the app's timer calls it
+    await wait_for(
+        lambda: ops.liveness.started > before and not ops.listing and not ops.liveness.busy,
+        300,
+    )
+    return time.perf_counter() - started, ops.liveness.started - before
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -253,9 +250,8 @@ async def main(args: argparse.Namespace) -> int:
             verify += wall
             verify_busy += busy
 
-        ids = registered_ids(window)
         meter.start()
-        sweep_took, probed = await one_sweep(window, ids)
+        sweep_took, probed = await one_sweep(window)
         sweep, sweep_busy = meter.stop()
 
         window.close()

@@ -131,7 +131,7 @@ class LivenessScheduler:
         now = time.time() if now is None else now
         out = []
         waiting = set(self.queued)
-        for pid in partner_ids:
+        for pid in dict.fromkeys(partner_ids):  # a partner listed twice: one probe
             if pid in self.in_flight or pid in waiting:
                 continue  # never a second request to the same partner
             last = self.results.get(pid)

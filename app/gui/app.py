@@ -111,6 +111,9 @@ async def _main(
     finally:
         await controller.aclose()
         vault.close()
+        from app.gui.heap import release_heap
+
+        release_heap()
     return 0
 
 

@@ -206,5 +206,4 @@ class HealthUi(QObject):
 
     def close(self) -> None:
         """The window closes: no more ticks, in-flight probes cancelled."""
-        self.ops.timer.stop()
-        self.ops.liveness.cancel()
+        self.ops.stop()

@@ -25,6 +25,12 @@ def settle_heap() -> int:
     return gc.get_freeze_count()
 
 
+def release_heap() -> None:
+    """Back to the collector's normal walk (the app is about to exit: its objects are torn
+    down in the order Python and Qt expect, not left frozen past the loop's end)."""
+    gc.unfreeze()
+
+
 def settle_heap_later(window: QWidget, delay_ms: int = SETTLE_MS) -> None:
     """`settle_heap` once the start has settled, if `window` is still open then (the app
     calls this once, for its main window; a window closed before never freezes anything)."""

@@ -184,10 +184,9 @@ class MainWindow(QMainWindow):
             self._touch_timer.start(TOUCH_DELAY_MS)
 
     def _refresh_touched(self, first: int | None = None, show: bool = True) -> None:
-        """Update only the partners a run touched (and rows it may have replaced), a slice
-        at a time (`first` among them; one health read): the rest on the next turn of the
-        loop, so a sweep touching hundreds never freezes the window. `show`: refresh the
-        detail if it shows a touched partner (not when the caller selects one next)."""
+        """Update the partners runs touched (and rows they may have replaced) a slice per
+        turn of the loop (`first` among them; one health read), so a sweep touching hundreds
+        never freezes the window. `show`: refresh the detail if it shows a touched one."""
         todo = [] if first is None else [first]
         todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
         self._touched.difference_update(todo)
@@ -196,13 +195,10 @@ class MainWindow(QMainWindow):
             batch = [pid for pid in dict.fromkeys(todo) if pid not in seen]
             todo = []
             seen.update(batch)
-            records = []
-            for partner_id in batch:
-                record = self.controller.partner(partner_id)
-                if record is None:
-                    self.model.remove(partner_id)
-                else:
-                    records.append(record)
+            found = {pid: self.controller.partner(pid) for pid in batch}
+            for gone in [pid for pid, record in found.items() if record is None]:
+                self.model.remove(gone)
+            records = [record for record in found.values() if record is not None]
             verdicts = self.controller.health(records) if records else {}
             for record in records:
                 assert record.id is not None
@@ -331,8 +327,7 @@ class MainWindow(QMainWindow):
 
     def _on_wizard_partnerReady(self, partner_id: int) -> None:  # its detail drawn once
         self._refresh_touched(partner_id, show=False)
-        before = self._selected_id
-        if not self.select_partner(partner_id) or before == partner_id:
+        if self._selected_id == partner_id or not self.select_partner(partner_id):
             self.partner_view.refresh()  # no new selection drew it
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:

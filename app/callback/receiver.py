@@ -13,19 +13,21 @@ Hooks let the owner persist each step before it takes effect.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.callback.errors import MethodNotAllowed
 from app.callback.tokenbook import Grant, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, OnboardingError
-from app.core.handshake import OurParty, Request
-from app.core.http import HttpSettings, OcpiHttp, make_client
-from app.core.judging import Response
-from app.core.models import Credentials, VersionDetails, credentials_to_wire
-from app.core.receiving import ReceiverHandshake
-from app.core.runner import EncodingChoice, send_with_encoding
+from app.core.http import HttpSettings
 from app.core.tokens import Secret, TokenRole, generate_token
 from app.core.transcript import Transcript
+from app.core.vocabulary import OurParty, Request
+
+if TYPE_CHECKING:
+    # pydantic, the OCPI models and httpx load when a partner first calls a credentials
+    # endpoint, not when our endpoint starts listening (issue 13, target 1: memory)
+    from app.core.models import Credentials, VersionDetails
+    from app.core.receiving import ReceiverHandshake
 
 
 @dataclass
@@ -158,6 +160,8 @@ class ReceiverService:
             self.tokens.forget_outbound(session.their_token)
 
     def our_credentials(self, token: Secret, version: str) -> dict[str, Any]:
+        from app.core.models import credentials_to_wire
+
         return credentials_to_wire(self.us.credentials(token), version)
 
     # ---- CredentialsHandler -----------------------------------------------------------------
@@ -168,6 +172,8 @@ class ReceiverService:
         session = self.sessions.get(grant.peer)
         if session is None or session.status != "invited":
             raise MethodNotAllowed("already registered: use PUT to update")
+        from app.core.receiving import ReceiverHandshake
+
         machine = ReceiverHandshake(version, required_modules=self.required_modules)
         machine.receive_post(body, issued=session.our_token)
         assert machine.token_b is not None and machine.partner is not None
@@ -194,6 +200,8 @@ class ReceiverService:
         session = self.sessions.get(grant.peer)
         if session is None or session.status != "registered":
             raise MethodNotAllowed("not registered")
+        from app.core.receiving import ReceiverHandshake
+
         machine = ReceiverHandshake(version, required_modules=self.required_modules)
         machine.receive_post(body)
         assert machine.token_b is not None and machine.partner is not None
@@ -242,6 +250,10 @@ class ReceiverService:
         other form once (GETs only), as many 2.1.1/2.2 platforms never encode
         (docs/ocpi-facts.md, fact 1).
         """
+        from app.core.http import OcpiHttp, make_client
+        from app.core.judging import Response
+        from app.core.runner import EncodingChoice, send_with_encoding
+
         token = self.callback_token(session, machine)
         settings = self.http_settings
         encoding = EncodingChoice("auto")

@@ -38,7 +38,7 @@ from app.core.ocpi import (
     parse_authorization,
     uses_base64_header,
 )
-from app.core.receiving import RegistrationRefused
+from app.core.vocabulary import RegistrationRefused
 
 MAX_INBOUND_BODY = 64 * 1024
 # aiohttp logs a traceback that quotes the raw request line or header for every malformed

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose, fail
 from app.core.judging import (
@@ -46,6 +45,11 @@ from app.core.ocpi import (
     sanitize_text,
 )
 from app.core.tokens import Secret, TokenRole, tokens_equal
+from app.core.vocabulary import Action as Action  # re-exported: pydantic-free (issue 13)
+from app.core.vocabulary import Finished as Finished
+from app.core.vocabulary import IssueTokenB as IssueTokenB
+from app.core.vocabulary import OurParty as OurParty
+from app.core.vocabulary import Request as Request
 
 
 class SenderState(StrEnum):
@@ -57,57 +61,6 @@ class SenderState(StrEnum):
     REGISTERED = "registered"
     VERIFIED = "verified"
     FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Request:
-    """A request the machine wants made. `token` names which token to present."""
-
-    purpose: str
-    method: str
-    url: str
-    token: TokenRole | None
-    body: dict[str, Any] | None = None
-    ocpi_version: str | None = None  # decides the header encoding and X-Request-ID
-
-    @property
-    def is_write(self) -> bool:
-        return self.method in ("POST", "PUT", "DELETE")
-
-
-@dataclass(frozen=True)
-class IssueTokenB:
-    """The driver must generate TOKEN_B, store it as accepted inbound, then call token_b_ready."""
-
-
-@dataclass(frozen=True)
-class Finished:
-    state: str
-
-
-Action = Request | IssueTokenB | Finished
-
-
-# --------------------------------------------------------------------------------------
-@dataclass
-class OurParty:
-    """What we tell a partner about ourselves."""
-
-    roles: list[
-        dict[str, Any]
-    ]  # CredentialsRole dicts: role, party_id, country_code, business_details
-    versions_url: str
-    hub_party_id: str | None = None
-
-    def credentials(self, token: Secret) -> Credentials:
-        return Credentials.model_validate(
-            {
-                "token": token.reveal(),
-                "url": self.versions_url,
-                "roles": self.roles,
-                "hub_party_id": self.hub_party_id,
-            }
-        )
 
 
 VERIFY_STOPPED = 99  # a verification call failed: no further call with TOKEN_C

@@ -20,16 +20,17 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from app.core.diagnosis import diagnose, fail
 from app.core.events import Event, Level, RequestSent, ResponseReceived
 from app.core.ocpi import authorization_header
 from app.core.tokens import Secret
 from app.core.transcript import Transcript
+
+if TYPE_CHECKING:  # httpx loads with the first client (a call out), not with our endpoint
+    import httpx
 
 # httpx logs every request line, full URL included, at INFO: a partner's URL may carry a
 # token, and the redacted transcript records each request anyway.
@@ -121,6 +122,8 @@ def _ssl_context(
 def make_client(settings: HttpSettings) -> httpx.AsyncClient:
     """One client and connection pool per run; TLS verified (optionally against a CA bundle),
     with the partner's client certificate when its profile has one (mutual TLS)."""
+    import httpx  # the first call out loads it (issue 13: not at start-up)
+
     verify = _ssl_context(
         settings.ca_bundle, settings.ca_pem, settings.client_cert_pem, settings.client_key_pem
     )
@@ -260,6 +263,8 @@ class OcpiHttp:
                 request = self.client.build_request(method, url, headers=headers, content=content)
                 request.extensions["trace"] = self._trace
                 if write:
+                    import httpx  # loaded already: self.client is an httpx client
+
                     request.extensions["timeout"] = httpx.Timeout(
                         deadline, connect=self.settings.connect_timeout
                     ).as_dict()
@@ -347,6 +352,8 @@ class OcpiHttp:
     def _diagnose_transport(
         self, exc: Exception, method: str, url: str, deadline: float
     ) -> Exception:
+        import httpx  # loaded already: the failed call went through an httpx client
+
         host = urlsplit(url).netloc
         if isinstance(exc, asyncio.CancelledError):
             return exc

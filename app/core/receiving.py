@@ -32,6 +32,7 @@ from app.core.ocpi import (
     canonical_version,
 )
 from app.core.tokens import Secret, TokenRole
+from app.core.vocabulary import RegistrationRefused as RegistrationRefused  # re-exported
 
 
 class ReceiverState(StrEnum):
@@ -40,16 +41,6 @@ class ReceiverState(StrEnum):
     PARTNER_DISCOVERED = "partner_discovered"
     REGISTERED = "registered"
     FAILED = "failed"
-
-
-class RegistrationRefused(Exception):
-    """The Receiver refuses a POST/PUT: answer with this OCPI status (HTTP 200) and message."""
-
-    def __init__(self, status_code: int, message: str, diagnosis: Diagnosis | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-        self.diagnosis = diagnosis
 
 
 @dataclass

@@ -21,10 +21,10 @@ from app.callback.receiver import PeerSession, ReceiverHooks, ReceiverService
 from app.callback.tokenbook import TokenBook
 from app.core.diagnosis import OnboardingError, fail
 from app.core.events import Event
-from app.core.handshake import OurParty
 from app.core.http import HttpSettings
 from app.core.ocpi import SUPPORTED_VERSIONS
 from app.core.tokens import Secret, TokenRole
+from app.core.vocabulary import OurParty
 from app.engine.health import is_sandbox, sandbox_served
 from app.engine.progress import Channel, RunSink
 from app.engine.recorder import RunRecorder

@@ -4,18 +4,20 @@ Qt-free. The CLI awaits it on asyncio.run; the GUI controller awaits it on the q
 Every run is written to the vault before each side effect (docs/architecture.md, "Crash
 points") and recorded, redacted, in one transcript that the vault stores and listeners see.
 The state lives in `EngineContext` (app/engine/context.py); each operation is a function of
-a sibling module over that context, imported here at the top: no module imports this one.
+a sibling module over that context, imported by the method that runs it: starting the
+engine and our endpoint loads neither httpx nor pydantic (issue 13, target 1: memory); the
+first operation does. No module imports this one.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import app.core.tokens as core_tokens
 from app.callback.receiver import ReceiverHooks
 from app.core.ocpi import SUPPORTED_VERSIONS
 from app.core.profile import Profile
 from app.core.tokens import Secret, TokenRole
-from app.engine import drift_check, invite, manage, recovery, reregister
-from app.engine import verify as verify_run
 from app.engine.context import (
     EngineContext,
     EntrySink,
@@ -25,9 +27,11 @@ from app.engine.context import (
     peer_key,
 )
 from app.engine.receiver_hooks import VaultReceiverHooks
-from app.engine.register import Registration
 from app.engine.results import Invitation, RunResult
-from app.engine.verify_checks import VerifyReport
+
+if TYPE_CHECKING:
+    from app.engine.register import Registration
+    from app.engine.verify_checks import VerifyReport
 
 __all__ = ["Engine", "EntrySink", "EventSink", "crash_point", "internal_failure", "peer_key"]
 
@@ -62,6 +66,8 @@ class Engine(EngineContext):
         profile: Profile | None = None,
     ) -> Registration:
         """A registration to drive step by step: `discover()`, then `register()`."""
+        from app.engine.register import Registration
+
         return Registration(
             self,
             versions_url,
@@ -94,34 +100,50 @@ class Engine(EngineContext):
 
     # ---- Receiver ----------------------------------------------------------------------
     async def invite(self, token_a: Secret | None = None) -> Invitation:
+        from app.engine import invite
+
         return await invite.invite(self, token_a)
 
     async def wait_for_registration(
         self, invitation: Invitation, timeout: float | None
     ) -> RunResult:
+        from app.engine import invite
+
         return await invite.wait_for_registration(self, invitation, timeout)
 
     # ---- registered partners -----------------------------------------------------------
     async def rotate(self, ref: int | str, token_a: Secret | None = None) -> RunResult:
         """PUT, or DELETE and a new registration (the profile's rotation, or a TOKEN_A)."""
+        from app.engine import reregister
+
         return self.finished(await reregister.rotate_as_profiled(self, ref, token_a))
 
     async def unregister(self, ref: int | str) -> RunResult:
+        from app.engine import manage
+
         return self.finished(await manage.unregister(self, ref))
 
     async def check(self, ref: int | str) -> RunResult:
+        from app.engine import manage
+
         return self.finished(await manage.check_served(self, ref))
 
     async def check_drift(self, ref: int | str, accept_drift: bool = False) -> RunResult:
         """check, then (accept_drift) re-baseline or upgrade (app/engine/drift_check.py)."""
+        from app.engine import drift_check
+
         return self.finished(await drift_check.check_partner(self, ref, accept_drift))
 
     async def verify(self, ref: int | str, probe_auth: bool = False) -> VerifyReport:
         """A read-only conformance run (app/engine/verify.py)."""
+        from app.engine import verify as verify_run
+
         self.refuse_gone_sandbox(ref)
         return await verify_run.verify(self, ref, probe_auth)
 
     async def recover(self, run_id: str, action: str) -> RunResult:
+        from app.engine import recovery
+
         return self.finished(await recovery.recover(self, run_id, action))
 
     # ---- sandbox -----------------------------------------------------------------------

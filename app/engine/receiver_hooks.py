@@ -13,14 +13,12 @@ from dataclasses import replace
 
 from app.callback.receiver import PeerSession
 from app.core.events import StepDone
-from app.core.handshake import Request
 from app.core.tokens import Secret, TokenRole
 from app.core.transcript import Transcript
+from app.core.vocabulary import Request
 from app.engine.baseline import snapshot_registration
-from app.engine.bookkeeping import replace_same_identity, retire_live_tokens
 from app.engine.context import EngineContext, crash_point, partner_id_of
 from app.engine.progress import StepKey, StepStatus
-from app.engine.roster import record_roster_change
 from app.vault import Direction, PartnerRecord, TokenState
 
 FETCH_STEPS = {
@@ -73,6 +71,9 @@ class VaultReceiverHooks:
             recorder.step(StepKey.FETCH_DETAILS, StepStatus.RUNNING, state="credentials_received")
 
     async def registered(self, session: PeerSession, token_c: Secret, token_b: Secret) -> None:
+        # the operations' helpers (httpx, pydantic) load with the first inbound call (issue 13)
+        from app.engine.bookkeeping import replace_same_identity
+
         vault = self.ctx.vault
         partner_id = partner_id_of(session.key)
         assert session.partner is not None
@@ -151,6 +152,8 @@ class VaultReceiverHooks:
     async def updated(
         self, session: PeerSession, new_inbound: Secret, new_outbound: Secret
     ) -> None:
+        from app.engine.roster import record_roster_change
+
         vault = self.ctx.vault
         partner_id = partner_id_of(session.key)
         we_registered = session.role == "sender"  # they present B to us, we present C
@@ -167,6 +170,8 @@ class VaultReceiverHooks:
             )
 
     async def unregistered(self, session: PeerSession) -> None:
+        from app.engine.bookkeeping import retire_live_tokens
+
         vault = self.ctx.vault
         partner_id = partner_id_of(session.key)
         with vault.transaction():

@@ -144,3 +144,6 @@ def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> 
     assert isinstance(after, list)
     assert "app.engine.engine" in after
     assert "aiohttp" in after  # our endpoint is served
+    # listening needs no HTTP client and no models: they load with the first call in or out
+    # (tests/callback/test_start_imports.py: the endpoint then answers as before)
+    assert _loaded(after, "httpx", "pydantic", "app.core.models") == []

@@ -63,6 +63,7 @@ async def _main(
     splash: StartupSplash,
     settings: Settings,
     early: EarlyKey | None,
+    settle: bool,
 ) -> int:
     import asyncio
 
@@ -101,9 +102,10 @@ async def _main(
     from app.gui.first_paint import after_first_paint
 
     after_first_paint(window, controller.warm_up)
-    from app.gui.heap import settle_heap_later
+    if settle:  # what the start built lives as long as the app: out of the GC's walk
+        from app.gui.heap import settle_heap_later
 
-    settle_heap_later(window)  # what the start built lives as long as the app: out of the GC's walk
+        settle_heap_later(window)
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:
@@ -111,9 +113,10 @@ async def _main(
     finally:
         await controller.aclose()
         vault.close()
-        from app.gui.heap import release_heap
+        if settle:
+            from app.gui.heap import release_heap
 
-        release_heap()
+            release_heap()
     return 0
 
 
@@ -124,6 +127,10 @@ def _vault_path(args: argparse.Namespace, settings: Settings) -> Path | str | No
 def run_gui(argv: list[str]) -> int:
     """The app's entry point; returns the exit code."""
     args = parse_args(argv)
+    # The heap is ours to freeze only when the process is the app: a host that made the
+    # QApplication before us (a test session) keeps its own collector policy, since freezing
+    # it would also freeze the host's pending garbage (Qt wrappers) and upset its teardown.
+    owns_process = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("OCPI Onboard")
@@ -154,4 +161,4 @@ def run_gui(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     install_error_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(_main(app, args, splash, settings, early)))
+        return int(loop.run_until_complete(_main(app, args, splash, settings, early, owns_process)))

@@ -53,3 +53,73 @@ def test_only_a_window_still_open_settles_the_heap(qtbot: Any, monkeypatch: Any)
     window.show()
     heap.settle_heap_later(window, 10)
     qtbot.waitUntil(lambda: settled == [1], timeout=2000)
+
+
+RUN_GUI_CHILD = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["OCPI_ONBOARD_NO_SPLASH"] = "1"
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from app.gui import heap
+from app.gui.main_window import MainWindow
+settled = []
+heap.settle_heap_later = lambda window, delay_ms=0: settled.append(window)
+
+
+def close_when_shown() -> None:
+    app = QApplication.instance()
+    for w in app.topLevelWidgets() if app else []:
+        if isinstance(w, MainWindow) and w.isVisible():
+            w.close()
+            return
+    QTimer.singleShot(50, close_when_shown)
+
+
+from app.gui.app import run_gui
+QTimer.singleShot(0, close_when_shown)  # runs once run_gui's loop turns
+code = run_gui(sys.argv[1:])
+print(code, len(settled))
+"""
+
+
+def _run_gui(tmp_path: Any, host_app: bool) -> str:
+    from app.settings import Settings, save_settings
+    from tests.conftest import TEST_PASSPHRASE
+
+    settings = tmp_path / "settings.json"
+    save_settings(
+        Settings(country_code="DE", party_id="ONB", roles=["CPO"], business_name="T"), settings
+    )
+    script = RUN_GUI_CHILD
+    if host_app:  # a host (a test session) that made its QApplication before the app
+        script = "from PySide6.QtWidgets import QApplication\nhost = QApplication([])\n" + script
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "--vault",
+            str(tmp_path / "v.db"),
+            "--settings",
+            str(settings),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "OCPI_ONBOARD_PASSPHRASE": TEST_PASSPHRASE},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_app_settles_its_own_heap(tmp_path: Any) -> None:
+    assert _run_gui(tmp_path, host_app=False) == "0 1"
+
+
+def test_a_host_that_made_the_qapplication_keeps_its_heap(tmp_path: Any) -> None:
+    """Freezing a test session would freeze its earlier tests' garbage too: at the session's
+    exit Qt wrappers were then torn down out of order ("shared QObject was deleted directly",
+    a segfault after every test had passed)."""
+    assert _run_gui(tmp_path, host_app=True) == "0 0"

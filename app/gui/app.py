@@ -20,8 +20,8 @@ from app.gui.splash import StartupSplash
 from app.gui.theme import app_icon, apply_theme
 
 if TYPE_CHECKING:
-    from app.gui.early_key import EarlyKey
     from app.settings import Settings
+    from app.vault.key_ahead import KeyAhead
 
 
 def vault_location(text: str) -> Path | str:
@@ -62,7 +62,7 @@ async def _main(
     args: argparse.Namespace,
     splash: StartupSplash,
     settings: Settings,
-    early: EarlyKey | None,
+    early: KeyAhead | None,
     settle: bool,
 ) -> int:
     import asyncio
@@ -145,8 +145,8 @@ def run_gui(argv: list[str]) -> int:
     apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
     # The key derivation (scrypt, ~100 ms on its own thread) starts before the rest loads:
     # the window's modules and the vault's key are then ready at about the same time.
-    from app.gui.early_key import start_env_key
     from app.settings import load_settings
+    from app.vault.key_ahead import start_env_key
 
     settings = load_settings(args.settings)
     early = start_env_key(_vault_path(args, settings))

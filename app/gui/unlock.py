@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
-from app.gui.early_key import EarlyKey
 from app.gui.widgets import Banner, muted
 from app.vault import (
     Vault,
@@ -35,6 +34,7 @@ from app.vault import (
     keyring_usable,
     redact_url,
 )
+from app.vault.key_ahead import KeyAhead
 from app.vault.keys import PASSPHRASE_ENV, env_passphrase
 
 MIN_NEW_PASSPHRASE = 8
@@ -131,7 +131,7 @@ class PassphraseDialog(QDialog):
 
 
 async def open_with_passphrase(
-    path: Path | str | None, passphrase: str, early: EarlyKey | None = None
+    path: Path | str | None, passphrase: str, early: KeyAhead | None = None
 ) -> Vault:
     """Derive the key in a worker thread (or take the one `early` derived for this path and
     passphrase), then open the vault on this (the UI) thread."""
@@ -150,11 +150,11 @@ async def unlock_vault(
     use_keyring: bool = True,
     parent: QWidget | None = None,
     before_prompt: Callable[[], None] | None = None,
-    early: EarlyKey | None = None,
+    early: KeyAhead | None = None,
 ) -> Vault | None:
     """The open vault, or None if the person cancelled. VaultError for other failures.
 
-    `early`: the key app.gui.early_key started deriving from OCPI_ONBOARD_PASSPHRASE."""
+    `early`: the key app.vault.key_ahead started deriving from OCPI_ONBOARD_PASSPHRASE."""
     team = is_database_url(path)
     if team:  # a team vault opens with the member's own passphrase, never the keyring
         path, use_keyring = str(path).strip(), False

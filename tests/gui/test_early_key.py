@@ -1,6 +1,6 @@
 """The vault key derived from OCPI_ONBOARD_PASSPHRASE while the window loads (issue 13).
 
-app.gui.early_key starts scrypt before the GUI's modules load; app.gui.unlock then takes
+app.vault.key_ahead starts scrypt before the GUI's modules load; app.gui.unlock then takes
 that key for the same file and passphrase instead of deriving again. Every other case
 (wrong passphrase, team vault, no variable) must behave exactly as the ordinary unlock.
 """
@@ -16,8 +16,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.gui import unlock
-from app.gui.early_key import start_env_key
 from app.vault import Vault
+from app.vault.key_ahead import start_env_key
 from tests.conftest import TEST_PASSPHRASE
 
 

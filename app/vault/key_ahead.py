@@ -1,0 +1,72 @@
+"""The vault key from OCPI_ONBOARD_PASSPHRASE, derived on its own thread ahead of the open.
+
+Why (issue 13): scrypt takes ~100 ms and frees the GIL, while the window's modules (GUI)
+or the engine's imports (CLI `register`/`check`) take longer. Started first, the key is
+ready when the vault is opened. Only a vault file unlocked from the environment takes this
+path; without the variable, for a team vault, or when the file's parameters cannot be read,
+nothing starts and the ordinary open meets that case as it always did. A key derived ahead
+is a head start, never a different answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.vault.crypto import DerivedKey, derive_key
+from app.vault.files import default_vault_path
+from app.vault.keys import env_passphrase
+from app.vault.pgdb import is_database_url
+from app.vault.store import Vault
+
+
+def _vault_file(path: Path | str | None) -> Path:
+    return Path(path).expanduser() if path is not None else default_vault_path()
+
+
+@dataclass(frozen=True)
+class KeyAhead:
+    """A derivation under way for one vault file and one passphrase."""
+
+    path: Path
+    passphrase: str
+    future: Future[DerivedKey]
+
+    def covers(self, path: Path | str | None) -> bool:
+        """Whether this key was started for the vault file `path` names."""
+        return not is_database_url(path) and _vault_file(path) == self.path
+
+    def matches(self, path: Path | str | None, passphrase: str) -> bool:
+        return self.covers(path) and passphrase == self.passphrase
+
+
+def start_env_key(path: Path | str | None, *, existing_only: bool = False) -> KeyAhead | None:
+    """Start deriving the key for `path` from the environment's passphrase, if there is one.
+
+    `existing_only`: start nothing for a file without a passphrase slot yet (the CLI lets
+    the ordinary open create it). Derivation errors reach whoever takes the future.
+    """
+    passphrase = env_passphrase()
+    if not passphrase or is_database_url(path):
+        return None
+    try:  # here, on this thread: it reads the file under a private umask (process-wide)
+        target = _vault_file(path)
+        params = Vault.kdf_params(target)
+    except Exception:  # the ordinary open meets the same error where it always did
+        return None
+    if params is None and existing_only:
+        return None
+    future: Future[DerivedKey] = Future()
+
+    def derive() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(derive_key(passphrase, params))
+        except BaseException as exc:  # handed to whoever awaits the key
+            future.set_exception(exc)
+
+    threading.Thread(target=derive, name="vault-key", daemon=True).start()
+    return KeyAhead(target, passphrase, future)

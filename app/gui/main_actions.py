@@ -209,44 +209,42 @@ def build_actions(window: MainWindow) -> None:
     help_menu.addAction(make_action(window, "&About OCPI Onboard", window._on_about_triggered))
 
 
+def _ask(parent: QWidget, title: str, text: str) -> bool:
+    """Yes or Cancel, Cancel by default: each of these actions cannot be undone."""
+    Button = QMessageBox.StandardButton
+    answer = QMessageBox.question(parent, title, text, Button.Yes | Button.Cancel, Button.Cancel)
+    return answer == Button.Yes
+
+
 def ask_rotate(parent: QWidget, partner: PartnerRecord) -> bool:
     """Rotate asks first: both sides' old tokens stop working."""
-    answer = QMessageBox.question(
+    return _ask(
         parent,
         "Rotate credentials",
         f"Rotate the credentials with {partner.ref}? We send a new TOKEN_B (PUT) and the"
         " partner answers with a new TOKEN_C; the old tokens stop working on both sides.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_forget(parent: QWidget, partner: PartnerRecord, live: list[str]) -> bool:
     """Forget asks first, naming the tokens it retires (`live`)."""
-    answer = QMessageBox.question(
+    return _ask(
         parent,
         "Forget this row",
         f"Forget {partner.ref}? "
         + (f"The tokens it still holds ({', '.join(live)}) are retired; " if live else "")
         + "nothing is sent to the partner. The row and its history stay, marked as forgotten.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_unregister(parent: QWidget, partner: PartnerRecord) -> bool:
     """Unregister asks first: a new registration needs a new TOKEN_A."""
-    answer = QMessageBox.question(
+    return _ask(
         parent,
         "Unregister partner",
         f"Unregister from {partner.ref}? Both sides' tokens stop working; a new registration "
         "needs a new TOKEN_A.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def result_text(kind: str, result: RunResult) -> str:

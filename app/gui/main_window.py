@@ -2,7 +2,8 @@
 
 Actions forward to the controller (rotate, unregister, check) or open a wizard or dialog;
 results come back as signals and land in the partner view's banner and the log pane.
-Window geometry, dock and splitter state are remembered (QSettings, injectable for tests).
+Window geometry, dock and splitter state are remembered (QSettings, injectable for tests;
+window_layout: a first start fits the screen).
 Building the actions and menus is in main_actions, the central widgets in main_central.
 """
 
@@ -11,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -53,7 +54,13 @@ from app.gui.models import (
 )
 from app.gui.partner_view import PartnerView
 from app.gui.theme import app_icon
-from app.paths import config_dir
+from app.gui.window_layout import (
+    DEFAULT_SIZE,
+    fit_first_show,
+    restore_layout,
+    save_layout,
+    window_state,
+)
 from app.vault import PartnerRecord
 
 TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
@@ -64,12 +71,6 @@ if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's
     from app.gui.settings_dialog import SettingsDialog  # draw the partners list (issue 13)
     from app.gui.wizard_invite import InviteWizard
     from app.gui.wizard_sender import SenderWizard
-
-
-def window_state(path: Path | None = None) -> QSettings:
-    """Where geometry and layout are remembered (an ini file beside the settings)."""
-    target = path or config_dir() / "window.ini"
-    return QSettings(str(target), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
         self.invite_wizard: InviteWizard | None = None
         self.setWindowTitle("OCPI Onboard")
         self.setWindowIcon(app_icon())
-        self.resize(1200, 780)
+        self.resize(DEFAULT_SIZE)  # bounded by the screen's room when first shown
         self.setMinimumSize(760, 520)
 
         self.model = PartnersTableModel(self)
@@ -163,7 +164,7 @@ class MainWindow(QMainWindow):
         self.log_pane.exportRequested.connect(self.open_export)
         self.partner_view.runSelected.connect(self.log_pane.show_run)
         self.reload_partners()
-        self._restore_state()
+        self._fit_on_show = not restore_layout(self)
 
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:
@@ -464,24 +465,15 @@ class MainWindow(QMainWindow):
     def _on_controller_endpointChanged(self, url: str) -> None:
         self.endpoint_label.setText(f"Our endpoint: {url}")
 
-    # ---- window state ----------------------------------------------------------------
-    def _restore_state(self) -> None:
-        for key, restore in (
-            ("geometry", self.restoreGeometry),
-            ("windowState", self.restoreState),
-            ("splitter", self.splitter.restoreState),
-            ("partnersHeader", self.table.horizontalHeader().restoreState),
-        ):
-            value = self.state.value(key)
-            if isinstance(value, QByteArray | bytes):
-                restore(QByteArray(value))
+    # ---- window state (app/gui/window_layout.py) ------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._fit_on_show:  # a first start: the default, within the screen's room
+            self._fit_on_show = False
+            fit_first_show(self)
+        super().showEvent(event)
 
     def save_state(self) -> None:
-        self.state.setValue("geometry", self.saveGeometry())
-        self.state.setValue("windowState", self.saveState())
-        self.state.setValue("splitter", self.splitter.saveState())
-        self.state.setValue("partnersHeader", self.table.horizontalHeader().saveState())
-        self.state.sync()
+        save_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for wizard in (self.sender_wizard, self.invite_wizard):

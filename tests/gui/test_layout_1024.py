@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.window_layout import DEFAULT_SIZE, FRAME_ROOM, first_size
 from tests.gui.helpers import WAIT_MS, register_sandbox
 
 SIZE = (1024, 700)
@@ -307,3 +309,21 @@ def test_status_column_shows_a_warning_status_whole(qtbot: Any, window: Any) -> 
     assert isinstance(font, QFont)
     needed = QtGui.QFontMetrics(font).horizontalAdvance(text) + 12  # the cell's own margins
     assert window.table.columnWidth(column) >= needed, (text, window.table.columnWidth(column))
+
+
+def test_a_first_start_fits_the_screen(qtbot: Any, window: Any) -> None:
+    """A first start (no saved geometry) opened at 1200x780 on any screen: past the edge of
+    a smaller one (here the offscreen platform's 800x800; tests/desktop has a real 1024x700
+    desktop with a window manager's frames)."""
+    _settle(qtbot, window)
+    room = window.screen().availableGeometry()
+    assert room.contains(window.frameGeometry()), (window.frameGeometry(), room)
+    assert window.size() == first_size(room.size(), window.minimumSize())
+
+
+def test_the_first_size_is_the_default_where_it_fits_and_never_below_the_minimum() -> None:
+    minimum = QSize(760, 520)
+    assert first_size(QSize(1920, 1080), minimum) == DEFAULT_SIZE == QSize(1200, 780)
+    assert first_size(QSize(1024, 700), minimum) == QSize(1024, 700) - FRAME_ROOM
+    assert first_size(QSize(1280, 800), minimum) == QSize(1200, 800 - FRAME_ROOM.height())
+    assert first_size(QSize(640, 480), minimum) == minimum

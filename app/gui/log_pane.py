@@ -129,6 +129,7 @@ class LogPane(QDockWidget):
         )
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.entryAdded.connect(self._on_controller_entryAdded)
+        controller.runFinished.connect(self._on_controller_runFinished)
         self._update_buttons()
 
     # ---- which run ------------------------------------------------------------------------
@@ -164,9 +165,15 @@ class LogPane(QDockWidget):
         self.model.append(entry)
         if at_end:
             self.table.scrollToBottom()
-        if entry.get("kind") in ("StepDone", "StepFailed"):
-            self._label(run_id)
+        if entry.get("kind") in ("StepDone", "StepFailed"):  # a step's end may be the run's
+            self._label(run_id)  # (an inbound PUT of a partner ends on its StepDone alone)
         self._update_buttons()
+
+    def _on_controller_runFinished(self, run_id: str, _result: object) -> None:
+        """The engine stored the outcome before it said the run finished: the label is then
+        true whichever entry came last (it read "running" when a last step came first)."""
+        if run_id == self.model.run_id:
+            self._label(run_id)
 
     def _at_end(self) -> bool:
         bar = self.table.verticalScrollBar()

@@ -8,11 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
 
+from app.engine.progress import RunFinished
 from app.gui import entries as E
 from app.gui.flows import Phase
 from app.gui.models import ConfusionRole, LevelRole
 from app.gui.theme import colours
-from tests.gui.helpers import run_sender_wizard
+from tests.gui.helpers import register_sandbox, run_sender_wizard
 
 
 @pytest.mark.parametrize(
@@ -107,3 +108,21 @@ def test_log_model_appends_rows_without_reset(qtbot: Any, window: Any, qapp: Any
         )
     pane._on_controller_entryAdded("other-run", {"type": "event", "level": "info", "message": "no"})
     assert inserted == [(0, 0), (1, 1), (2, 2)] and not resets
+
+
+def test_the_run_is_labelled_when_the_engine_says_it_finished(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    """The pane relabelled a run only on its StepDone/StepFailed entries, so its header read
+    "running" after a run whose last step was said before the outcome was stored (a gate
+    of session 19). The run-finished event of the engine's progress channel comes after the
+    outcome is stored: here the stored outcome changes after every entry, and only that
+    event tells the pane."""
+    result = register_sandbox(qtbot, controller)
+    pane = window.log_pane
+    qtbot.waitUntil(lambda: pane.model.run_id == result.run_id, timeout=5000)
+    qtbot.waitUntil(lambda: pane.run_label.text().endswith("· succeeded"), timeout=5000)
+    controller.vault.update_run(result.run_id, outcome="interrupted")
+    assert pane.run_label.text().endswith("· succeeded")  # no entry came: nothing relabelled
+    controller.engine_or_none.channel.send(RunFinished(result.run_id, result))
+    assert pane.run_label.text().endswith("· interrupted"), pane.run_label.text()

@@ -184,10 +184,19 @@ class MainWindow(QMainWindow):
         if not self._touch_timer.isActive():  # a throttle: a busy sweep must not starve it
             self._touch_timer.start(TOUCH_DELAY_MS)
 
-    def _refresh_touched(self, first: int | None = None, show: bool = True) -> None:
+    def _refresh_touched(self, first: int | None = None) -> None:
+        """The touched rows (`first` among them), then the detail if it shows one of them."""
+        seen = self._refresh_rows(first)
+        selected = self.partner_view.partner
+        if selected is not None and selected.id in seen:
+            self.partner_view.refresh()
+        self._update_count()
+        self._update_actions()
+
+    def _refresh_rows(self, first: int | None = None) -> set[int]:
         """Update the partners runs touched (and rows they may have replaced) a slice per
         turn of the loop (`first` among them; one health read), so a sweep touching hundreds
-        never freezes the window. `show`: refresh the detail if it shows a touched one."""
+        never freezes the window. Returns the partners updated."""
         todo = [] if first is None else [first]
         todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
         self._touched.difference_update(todo)
@@ -209,11 +218,7 @@ class MainWindow(QMainWindow):
         if self._touched:
             self._touch_timer.start(0)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
-        selected = self.partner_view.partner
-        if show and selected is not None and selected.id in seen:
-            self.partner_view.refresh()
-        self._update_count()
-        self._update_actions()
+        return seen
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
@@ -326,8 +331,10 @@ class MainWindow(QMainWindow):
         wizard.show()
         return wizard
 
-    def _on_wizard_partnerReady(self, partner_id: int) -> None:  # its detail drawn once
-        self._refresh_touched(partner_id, show=False)
+    def _on_wizard_partnerReady(self, partner_id: int) -> None:
+        self._refresh_rows(partner_id)  # its detail is drawn once, below
+        self._update_count()
+        self._update_actions()
         if self._selected_id == partner_id or not self.select_partner(partner_id):
             self.partner_view.refresh()  # no new selection drew it
 

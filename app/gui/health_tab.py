@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -314,7 +315,9 @@ class HealthTab(QWidget):
         self.reminders.setWordWrap(True)
         self.reminders.setAccessibleName("Reminders")
         layout.addWidget(self.reminders)
-        buttons = QHBoxLayout()
+        # two by two: in one row they made the detail 520 px wide at least, which left the
+        # partners list of a 1024 px window no room for a whole name
+        buttons = QGridLayout()
         self.verify_button = QPushButton("&Verify now")
         self.report_button = QPushButton("Show re&port…")
         self.accept_button = QPushButton("&Accept drift")
@@ -326,10 +329,10 @@ class HealthTab(QWidget):
         ):
             button.setToolTip(action.toolTip())
             button.clicked.connect(action.trigger)
-        for button in (self.verify_button, self.report_button, self.accept_button,
-                       self.compromise_button):  # fmt: skip
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        for index, button in enumerate((self.verify_button, self.report_button,
+                                         self.accept_button, self.compromise_button)):  # fmt: skip
+            buttons.addWidget(button, index // 2, index % 2)
+        buttons.setColumnStretch(2, 1)
         layout.addLayout(buttons)
         self.report_button.clicked.connect(self.open_report)
         self._actions = (verify_action, accept_action, compromise_action)
@@ -397,3 +400,11 @@ class HealthTab(QWidget):
             for col, text in enumerate(values):
                 self.drift.setItem(row, col, QTableWidgetItem(text))
         self.drift.resizeRowsToContents()
+        # every header whole: this table, not the buttons above, sets how narrow the tab gets
+        header = self.drift.horizontalHeader()
+        columns = range(1, self.drift.columnCount())
+        width = header.sectionSize(0) + sum(
+            header.sectionSizeFromContents(c).width() for c in columns
+        )
+        bar = self.drift.verticalScrollBar().sizeHint().width()
+        self.drift.setMinimumWidth(width + bar + 2 * self.drift.frameWidth())

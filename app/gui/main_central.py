@@ -164,7 +164,9 @@ def build_central(window: MainWindow) -> None:
     for column, sample in enumerate(samples):
         # fixed widths: ResizeToContents would measure thousands of rows
         measure = QFontMetrics(bold) if column == window.model.COL_STATUS else metrics
-        width = measure.horizontalAdvance(sample or "Sandbox Charging (demo)")
+        # the name: the sandbox partner's whole, the first a person sees (its "[sandbox]"
+        # tag elided to "…")
+        width = measure.horizontalAdvance(sample or "Sandbox Charging (demo partner)  …")
         window.table.setColumnWidth(column, width + 22)
     ll.addWidget(window.table, 1)
     window.count = muted(wrap=False)

@@ -40,6 +40,7 @@ from app.gui.widgets import Banner, Pill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
+TOKEN_TABLE_PEEK = 40  # px of the token table's last column shown when the detail is narrow
 OUTCOME_STATUS = {
     "succeeded": "ok",
     "failed": "error",
@@ -354,10 +355,14 @@ class PartnerView(QWidget):
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:
                     self.credentials.selectRow(row)
-        # wide enough for every column (up to a point): the splitter gives the detail room
+        # wide enough for every column but the last (Used · ended, which scrolls into view
+        # when the detail is narrow): with all of them the detail took so much of a 1024 px
+        # window that the partners list showed no whole name
         header = self.credentials.horizontalHeader()
         frame = 2 * self.credentials.frameWidth() + 2
-        self.credentials.setMinimumWidth(min(header.length(), 620) + frame)
+        last = header.count() - 1
+        lead = sum(header.sectionSize(column) for column in range(last))
+        self.credentials.setMinimumWidth(min(lead + TOKEN_TABLE_PEEK, 620) + frame)
         self._update_token_buttons()
 
     def _fill_history(self, partner: PartnerRecord) -> None:

@@ -164,6 +164,29 @@ def test_main_window_at_1024_with_a_banner(qtbot: Any, window: Any) -> None:
     assert window.count.text() == "1 partner"
 
 
+def test_the_partners_list_shows_a_whole_name_at_1024(qtbot: Any, window: Any) -> None:
+    """Seen in a screenshot of the real app at 1024x700: the list read "Sandbox Charging
+    (dem…" beside the detail. The Name column was measured for a shorter name, and the
+    detail's minimum width (the Health tab's four buttons in one row, every token column
+    whole) left the list about 445 px. The first columns up to the name lie in the list's
+    view, and the sandbox partner's name fits its column (its "[sandbox]" tag may not)."""
+    _main_window_with_a_banner(qtbot, window)
+    table, name = window.table, 2
+    header = table.horizontalHeader()
+    shown = header.sectionViewportPosition(name) + header.sectionSize(name)
+    assert header.sectionViewportPosition(name) >= 0 and shown <= table.viewport().width(), (
+        window.splitter.sizes(),
+        shown,
+        table.viewport().width(),
+    )
+    cell = str(table.model().index(0, name).data())
+    text = window.selected_partner().business_name  # the cell adds "  [sandbox]" after it
+    assert text == "Sandbox Charging (demo partner)" and cell.startswith(text), cell
+    room = header.sectionSize(name) - 12  # the cell's own margins
+    drawn = table.fontMetrics().elidedText(cell, QtGui.Qt.TextElideMode.ElideRight, room)
+    assert drawn.startswith(text), (drawn, header.sectionSize(name))
+
+
 def _visible_dialog(kind: type) -> Any:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
     return found[0] if found else None

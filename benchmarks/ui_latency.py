@@ -36,7 +36,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import qasync
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWizard
 
@@ -308,7 +307,9 @@ def run() -> int:
 
     apply_theme(app)  # type: ignore[arg-type]
     app.setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
-    loop = qasync.QEventLoop(app)
+    from app.gui.loop import QtLoop
+
+    loop = QtLoop(app)  # the app's loop (app/gui/app.py)
     asyncio.set_event_loop(loop)
     with loop:
         return int(loop.run_until_complete(main(args)))

@@ -87,3 +87,55 @@ def test_a_page_not_built_yet_is_built_before_it_shows(
     assert wizard.currentId() == PAGE_CONFIRM
     assert wizard.confirm_page.partner_title.text() == "NL-SBX"
     wizard.reject()
+
+
+def _spare(window: Any) -> Any:
+    return getattr(window, "_sender_wizard_ahead", None)
+
+
+def test_the_next_wizard_is_built_ahead_after_one_closes(qtbot: Any, window: Any) -> None:
+    first = window.open_sender_wizard()
+    assert _spare(window) is None  # nothing is built ahead before a wizard was used
+    first.reject()
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+    spare = _spare(window)
+    qtbot.waitUntil(lambda: spare._steps is None, timeout=WAIT_MS)  # every step done
+    assert not spare.isVisible()
+    assert all(_built(spare).values())
+    wizard = open_sandbox_wizard(qtbot, window)
+    assert wizard is spare and window.sender_wizard is spare and _spare(window) is None
+    assert wizard.isVisible() and wizard.currentId() == PAGE_RECEIVE
+    assert "DE-ONB" in wizard.receive_page.identity_label.text()
+    assert wizard.windowTitle() == "Onboard the sandbox partner — OCPI Onboard"
+    go_next(qtbot, wizard)
+    qtbot.waitUntil(wizard.discover_page.isComplete, timeout=WAIT_MS)
+    wizard.reject()
+
+
+def test_a_wizard_built_ahead_is_used_even_half_built(qtbot: Any, window: Any) -> None:
+    window.open_sender_wizard().reject()
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+    spare = _spare(window)
+    wizard = window.open_sender_wizard()  # at once: its pages are added now
+    assert wizard is spare
+    assert wizard.pageIds() == [PAGE_RECEIVE, PAGE_DISCOVER, PAGE_REGISTER, PAGE_CONFIRM]
+    assert wizard.button(QWizard.WizardButton.NextButton).isVisible()
+    qtbot.waitUntil(lambda: all(_built(wizard).values()), timeout=WAIT_MS)
+    wizard.reject()
+
+
+def test_a_settings_change_the_receive_page_reads_once_drops_the_one_built_ahead(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    window.open_sender_wizard().reject()
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+    spare = _spare(window)
+    settings = controller.settings_copy()
+    settings.callback_mode = "external"
+    settings.own_versions_url = "https://ocpi.example.com/versions"
+    controller.apply_settings(settings)
+    wizard = window.open_sender_wizard()
+    assert wizard is not spare
+    assert wizard.receive_page.external_radio.isChecked()
+    assert wizard.receive_page.own_url_edit.text() == "https://ocpi.example.com/versions"
+    wizard.reject()

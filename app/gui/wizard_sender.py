@@ -101,10 +101,26 @@ class SenderWizard(FlowWizard):
     def _build_some(self) -> None:
         if self._steps is None:
             return
-        if next(self._steps, _DONE) is _DONE:
+        parent = self.parentWidget()
+        if not self.isVisible() and (parent is None or not parent.isVisible()):
+            self._drop()  # its window closed while it was being built: never used
+            return
+        try:
+            step = next(self._steps, _DONE)
+        except Exception:
+            self._drop()  # a wizard half built is never handed out
+            raise
+        if step is _DONE:
             self._steps = None
         else:
             QTimer.singleShot(AHEAD_GAP_MS, self, self._build_some)
+
+    def _drop(self) -> None:
+        self._steps = None
+        parent = self.parentWidget()
+        if parent is not None and getattr(parent, _SPARE, None) is self:
+            setattr(parent, _SPARE, None)
+        self.deleteLater()
 
     @classmethod
     def ready(
@@ -130,7 +146,7 @@ class SenderWizard(FlowWizard):
 
     @classmethod
     def _ahead(cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget) -> None:
-        if getattr(parent, _SPARE, None) is None and parent.isVisible():
+        if getattr(parent, _SPARE, None) is None and parent.isVisible() and not controller.closing:
             setattr(parent, _SPARE, cls(controller, clipboard, parent, ahead=True))
 
     def _close_flow(self) -> None:

@@ -139,3 +139,18 @@ def test_a_settings_change_the_receive_page_reads_once_drops_the_one_built_ahead
     assert wizard.receive_page.external_radio.isChecked()
     assert wizard.receive_page.own_url_edit.text() == "https://ocpi.example.com/versions"
     wizard.reject()
+
+
+def test_a_wizard_being_built_ahead_stops_when_its_window_closes(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.gui import wizard_sender
+
+    monkeypatch.setattr(wizard_sender, "AHEAD_GAP_MS", 300)  # steps far apart
+    window.open_sender_wizard().reject()
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+    spare = _spare(window)
+    assert spare._steps is not None  # still being built, a step per turn
+    window.hide()
+    qtbot.waitUntil(lambda: _spare(window) is None, timeout=WAIT_MS)
+    assert spare._steps is None  # dropped: no step runs after its window closed

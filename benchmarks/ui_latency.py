@@ -6,7 +6,8 @@ partners in its list: idle; while the Sender wizard onboards the sandbox partner
 (discover, register, the partner's calls back to us, verify), with the log pane following
 every entry; while the Verify action runs on the new partner; and during one liveness sweep
 over every registered partner (each has a TOKEN_C and the sandbox's versions URL, so every
-probe is a real loopback GET).
+probe is a real loopback GET to a sandbox partner in a child process, as a remote partner
+would be: what its server keeps is not the app's heap).
 
     .venv/bin/python benchmarks/ui_latency.py [--runs 5] [--idle 3] [--partners 2000]
     .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under a private Xvfb)
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +38,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import qasync
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWizard
 
@@ -156,6 +157,33 @@ def add_partners(vault: object, count: int, versions_url: str) -> None:
             )
 
 
+SWEEP_TARGET = """
+import asyncio, sys
+from app.core.tokens import Secret, TokenRole, generate_token
+from app.sandbox import SandboxPartner
+
+async def serve() -> None:
+    async with SandboxPartner(Secret(generate_token(), TokenRole.A), versions=("2.2.1",)) as p:
+        print(p.versions_url, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+asyncio.run(serve())
+"""
+
+
+def start_sweep_target() -> subprocess.Popen[str]:
+    """The 2,000 partners' versions endpoint, in a process of its own: the partners are
+    remote in real use, so what their server keeps (every call it answered) must not sit
+    in the app's heap for its garbage collector to walk. Ends when its stdin closes."""
+    return subprocess.Popen(
+        [sys.executable, "-c", SWEEP_TARGET],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 def newest_registered(window: object) -> int:
     """The partner the handshakes registered last (read before the meter runs: the
     benchmark's own reads of 2,000 rows are not the app's work)."""
@@ -195,18 +223,18 @@ async def one_sweep(window: object) -> tuple[float, int]:
 
 
 async def main(args: argparse.Namespace) -> int:
-    from app.core.tokens import Secret, TokenRole, generate_token
     from app.gui.controller import Controller
     from app.gui.main_window import MainWindow, window_state
     from app.gui.unlock import open_with_passphrase
-    from app.sandbox import SandboxPartner
     from app.settings import Settings
 
-    sweep_target = SandboxPartner(Secret(generate_token(), TokenRole.A), versions=("2.2.1",))
-    await sweep_target.__aenter__()
+    sweep_target = start_sweep_target()
+    sweep_url = (sweep_target.stdout.readline() or "").strip()  # type: ignore[union-attr]
+    if not sweep_url.startswith("http"):
+        raise RuntimeError("the sweep's partner did not start")
     with tempfile.TemporaryDirectory(prefix="ocpi-onboard-bench-") as tmp:
         vault = await open_with_passphrase(Path(tmp) / "vault.db", "benchmark passphrase")
-        add_partners(vault, args.partners, sweep_target.versions_url)
+        add_partners(vault, args.partners, sweep_url)
         settings = Settings(
             country_code="DE", party_id="BEN", roles=["CPO"], business_name="Benchmark"
         )
@@ -253,11 +281,16 @@ async def main(args: argparse.Namespace) -> int:
         meter.start()
         sweep_took, probed = await one_sweep(window)
         sweep, sweep_busy = meter.stop()
+        # the full garbage collection the app holds while a sweep runs comes just after it
+        meter.start()
+        await asyncio.sleep(1.0)
+        after, after_busy = meter.stop()
 
         window.close()
         await controller.aclose()
         vault.close()
-    await sweep_target.__aexit__(None, None, None)
+    sweep_target.stdin.close()  # type: ignore[union-attr]
+    sweep_target.wait(10)
 
     worst = max(max(handshake or [1e9]), max(verify or [1e9]), max(sweep or [1e9]))
     print(
@@ -280,12 +313,15 @@ async def main(args: argparse.Namespace) -> int:
         f"  sweep      {summary(sweep)}   one liveness sweep, {probed} probes ({sweep_took:.2f} s)"
     )
     print(f"             UI thread busy: {summary(sweep_busy)}")
+    print(f"  after it   {summary(after)}   1 s after the sweep (its held full GC pass)")
+    print(f"             UI thread busy: {summary(after_busy)}")
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
     own = max(handshake_busy + verify_busy + sweep_busy or [0.0])
     print(
         f"[4] worst stall {worst:.1f} ms ({os.environ.get('QT_QPA_PLATFORM')}) during handshake,"
         f" verify and sweep (target <= {TARGET_MS:.0f} ms): {verdict};"
-        f" the UI thread's own CPU in its worst stall {own:.1f} ms"
+        f" the UI thread's own CPU in its worst stall {own:.1f} ms;"
+        f" just after the sweep {max(after or [0.0]):.1f} ms"
     )
     return 0 if worst <= TARGET_MS else 1
 
@@ -308,7 +344,9 @@ def run() -> int:
 
     apply_theme(app)  # type: ignore[arg-type]
     app.setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
-    loop = qasync.QEventLoop(app)
+    from app.gui.loop import QtLoop
+
+    loop = QtLoop(app)  # the app's loop (app/gui/app.py)
     asyncio.set_event_loop(loop)
     with loop:
         return int(loop.run_until_complete(main(args)))

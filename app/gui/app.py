@@ -153,11 +153,10 @@ def run_gui(argv: list[str]) -> int:
     # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
     import asyncio
 
-    import qasync
-
     from app.gui.errors import install_error_handlers
+    from app.gui.loop import QtLoop
 
-    loop = qasync.QEventLoop(app)
+    loop = QtLoop(app)
     asyncio.set_event_loop(loop)
     install_error_handlers(loop)
     with loop:

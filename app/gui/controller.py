@@ -164,6 +164,11 @@ class Controller(QObject):
                     self.endpointChanged.emit(engine.our_versions_url)
             return self._engine
 
+    @property
+    def closing(self) -> bool:
+        """The window is closing (or closed): nothing new should start."""
+        return self._closing
+
     def warm_up(self) -> None:
         """Start the engine in the background (so our endpoint's URL is known early)."""
         if self._engine is None and not self.busy("engine") and not self._closing:

@@ -25,6 +25,7 @@ from app.engine import RunResult
 from app.engine.health import is_sandbox, outcome_words
 from app.engine.liveness import Alive, LivenessScheduler, machine_online, still_alive
 from app.gui.controller import Controller
+from app.gui.heap import FullPassesAfter
 from app.paths import data_dir
 from app.vault.facts import latest_runs
 
@@ -66,6 +67,7 @@ class HealthOps(QObject):
         self._page_timer.setSingleShot(True)
         self._page_timer.setInterval(0)
         self._page_timer.timeout.connect(self._list_page)
+        self.full_passes = FullPassesAfter(lambda: self.liveness.busy, self)
 
     # ---- operations ------------------------------------------------------------------------
     def verify(self, partner_id: int, probe_auth: bool = False) -> asyncio.Future[Any]:
@@ -182,7 +184,7 @@ class HealthOps(QObject):
             return []
         total = self.controller.vault.count_partners(status="registered")
         if total <= WATCH_PAGE:
-            return self.liveness.tick(self.watched())
+            return self._sweep(self.watched())
         self._listing, self._offset, self._total = [], 0, total
         self._page_timer.start()
         return []
@@ -195,13 +197,19 @@ class HealthOps(QObject):
         if self._offset < self._total:
             self._page_timer.start()
         elif self.liveness.online:
-            self.liveness.tick(self._listing)
+            self._sweep(self._listing)
+
+    def _sweep(self, partner_ids: list[int]) -> list[int]:
+        queued = self.liveness.tick(partner_ids)
+        self.full_passes.hold()  # full garbage collections wait for the sweep's end
+        return queued
 
     def stop(self) -> None:
         """No more ticks, no more pages, the running probes cancelled (the window closes)."""
         self.timer.stop()
         self._page_timer.stop()
         self.liveness.cancel()
+        self.full_passes.release(collect=False)
 
     async def _probe(self, partner_id: int) -> Alive:
         engine = await self.controller.engine()
@@ -214,5 +222,6 @@ class HealthOps(QObject):
     async def aclose(self) -> None:
         self.timer.stop()
         self._page_timer.stop()
+        self.full_passes.release(collect=False)
         with contextlib.suppress(Exception):
             await self.liveness.stop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -175,6 +175,11 @@ class HealthUi(QObject):
         level = "error" if summary.get("fail") else "warning" if summary.get("warn") else "ok"
         self.window.partner_view.show_result("Verify finished", text, level)
         self._refresh()
+        # the report on the next turn: the detail's refresh and the report's rows and first
+        # paint in one step stopped the window for 20-30 ms (issue 13)
+        QTimer.singleShot(0, self.tab, lambda: self._open_report(partner_id))
+
+    def _open_report(self, partner_id: int) -> None:
         if self.tab._partner is not None and self.tab._partner.id == partner_id:
             self.tab.open_report()
 

@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
             return self.sender_wizard
         from app.gui.wizard_sender import SenderWizard
 
-        wizard = SenderWizard(self.controller, self.clipboard, self)
+        wizard = SenderWizard.ready(self.controller, self.clipboard, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.partnerReady.connect(self._on_wizard_partnerReady)
         wizard.exportRequested.connect(self.open_export)

@@ -42,8 +42,12 @@ class DiscoverPage(FlowPage):
         super().__init__(
             "Discover the partner",
             "With TOKEN_A we read the partner's versions and the endpoints of the shared version.",
+            later=True,
         )
         self.flow = flow
+
+    def build(self) -> None:
+        flow = self.flow
         layout = self.body
         self.checklist = StepChecklist()
         layout.addWidget(self.checklist)
@@ -82,6 +86,7 @@ class DiscoverPage(FlowPage):
         self._on_flow_changed()
 
     def initializePage(self) -> None:
+        super().initializePage()
         self.flow.discover()
 
     def cleanupPage(self) -> None:
@@ -156,9 +161,12 @@ class RegisterPage(FlowPage):
             "Register with the partner",
             "We send our credentials with a new TOKEN_B; the partner checks our endpoints "
             "and answers with TOKEN_C.",
+            later=True,
         )
         self.flow = flow
         self.setCommitPage(True)
+
+    def build(self) -> None:
         layout = self.body
         box = card()
         inner = QVBoxLayout(box)
@@ -173,9 +181,10 @@ class RegisterPage(FlowPage):
         self.export.clicked.connect(self._on_export_clicked)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        flow.changed.connect(self._on_flow_changed)
+        self.flow.changed.connect(self._on_flow_changed)
 
     def initializePage(self) -> None:
+        super().initializePage()
         self.flow.register()
         self._on_flow_changed()
 
@@ -214,11 +223,15 @@ class ConfirmPage(FlowPage):
 
     def __init__(self, flow: SenderFlow) -> None:
         super().__init__(
-            "Confirm", "The partner is registered; its TOKEN_C is stored encrypted in the vault."
+            "Confirm",
+            "The partner is registered; its TOKEN_C is stored encrypted in the vault.",
+            later=True,
         )
         self.flow = flow
         self.health: Health | None = None
         self.setFinalPage(True)
+
+    def build(self) -> None:
         layout = self.body
         box = card()
         grid = QFormLayout(box)
@@ -251,9 +264,11 @@ class ConfirmPage(FlowPage):
         self.warnings = Banner()
         layout.addWidget(self.warnings)
         layout.addStretch(1)
-        flow.changed.connect(self._render)
+        self.flow.changed.connect(self._render)
+        self._render()  # a body built after the registration ended shows it at once
 
     def initializePage(self) -> None:
+        super().initializePage()
         self._render()
 
     def _render(self) -> None:

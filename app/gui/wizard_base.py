@@ -1,10 +1,18 @@
-"""What both wizards share: the step indicator, buttons, and closing through the flow."""
+"""What both wizards share: the step indicator, buttons, and closing through the flow.
+
+A page may build its body later (`FlowPage(..., later=True)` and a `build` method): the
+wizard opens with its first page built and builds the others one per loop turn after it
+is shown (issue 13: building all four Sender pages at once stopped the UI for 20-25 ms).
+A page is always built before it is first shown, and on the first use of one of its
+widgets; its title, subtitle, commit/final flags and completeness exist from the start,
+so Next, Finish and the step list are the same as with every page built at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -20,16 +28,23 @@ from PySide6.QtWidgets import (
 from app.gui.flows import _Flow
 from app.gui.widgets import StepIndicator
 
+BUILD_GAP_MS = 10  # between two pages built after the wizard shows: a frame's room
+
 
 class FlowPage(QWizardPage):
     """A page drawn from a flow; tells the wizard only when its completeness really changes."""
 
     _complete_shown: bool | None = None
+    _built = True  # a page without `later` builds its body in __init__
 
-    def __init__(self, title: str, subtitle: str, *, scrolls: bool = False) -> None:
+    def __init__(
+        self, title: str, subtitle: str, *, scrolls: bool = False, later: bool = False
+    ) -> None:
         """`scrolls`: the body scrolls up and down when the wizard is too short for it
-        (a page whose content grows), instead of squashing its rows over each other."""
+        (a page whose content grows), instead of squashing its rows over each other.
+        `later`: the body comes from `build`, called by `ensure_built`."""
         super().__init__()
+        self._built = not later
         self.setTitle(title)
         self.setSubTitle(subtitle)
         if not scrolls:
@@ -51,6 +66,27 @@ class FlowPage(QWizardPage):
             self.body = QVBoxLayout(inner)
             self.body.setContentsMargins(0, 0, 4, 0)
         self.body.setSpacing(12)
+
+    def build(self) -> None:
+        """The body of a page made with `later=True`."""
+
+    def ensure_built(self) -> None:
+        if not self._built:
+            self._built = True
+            self.build()
+            wizard = self.wizard()
+            if isinstance(wizard, FlowWizard):
+                wizard._keep_return_for_forward()
+
+    def __getattr__(self, name: str) -> object:
+        """A widget of a body not built yet: build it, then look again."""
+        if name.startswith("_") or self.__dict__.get("_built", True):
+            raise AttributeError(name)
+        self.ensure_built()
+        return object.__getattribute__(self, name)
+
+    def initializePage(self) -> None:
+        self.ensure_built()
 
     def notify_complete(self) -> None:
         now = self.isComplete()
@@ -110,6 +146,16 @@ class FlowWizard(QWizard):
     def showEvent(self, event: QShowEvent) -> None:
         self._keep_return_for_forward()
         super().showEvent(event)
+        QTimer.singleShot(BUILD_GAP_MS, self, self._build_one_page)
+
+    def _build_one_page(self) -> None:
+        """Build the next page not built yet, one per turn, until all are."""
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            if isinstance(page, FlowPage) and not page._built:
+                page.ensure_built()
+                QTimer.singleShot(BUILD_GAP_MS, self, self._build_one_page)
+                return
 
     def _on_self_currentIdChanged(self, page_id: int) -> None:
         self.indicator.set_current(max(page_id, 0))

@@ -8,7 +8,9 @@ network work; the engine leaves the vault consistent. The pages live in sender_r
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Iterator
+
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QMessageBox,
     QWidget,
@@ -23,15 +25,34 @@ from app.gui.wizard_base import FlowWizard
 from app.vault import PartnerRecord
 
 PAGE_RECEIVE, PAGE_DISCOVER, PAGE_REGISTER, PAGE_CONFIRM = range(4)
+AHEAD_GAP_MS = 5  # between two steps of a wizard built ahead: the window stays smooth
+_DONE = object()
+_SPARE = "_sender_wizard_ahead"  # the parent's attribute holding the wizard built ahead
+
+
+def _callback_settings(controller: Controller) -> tuple[str, str]:
+    """What the Receive page reads from the settings once, when it is built."""
+    s = controller.settings
+    return (s.callback_mode, s.own_versions_url or "")
 
 
 class SenderWizard(FlowWizard):
-    """Onboard a partner as credentials Sender."""
+    """Onboard a partner as credentials Sender.
+
+    `SenderWizard.ready` hands out the wizard built ahead while the window was idle (a
+    slice per loop turn, after the previous one closed), so opening it only shows it
+    (issue 13: building and polishing the pages on open stopped the UI for 20-35 ms).
+    """
 
     settingsRequested = Signal()
 
     def __init__(
-        self, controller: Controller, clipboard: SecretClipboard, parent: QWidget | None = None
+        self,
+        controller: Controller,
+        clipboard: SecretClipboard,
+        parent: QWidget | None = None,
+        *,
+        ahead: bool = False,
     ) -> None:
         self.sender_flow = SenderFlow(controller)
         super().__init__(
@@ -41,15 +62,92 @@ class SenderWizard(FlowWizard):
             parent,
         )
         self.setWindowTitle("Onboard partner — OCPI Onboard")
+        self._callback_seen = _callback_settings(controller)
+        self._pages_added = False
+        self._steps: Iterator[None] | None = self._build(controller, clipboard)
+        if ahead:  # the base above, then a step per turn
+            QTimer.singleShot(AHEAD_GAP_MS, self, self._build_some)
+        else:
+            self.finish_building()
+
+    def _build(self, controller: Controller, clipboard: SecretClipboard) -> Iterator[None]:
+        """The wizard in steps, each well under a frame (a `yield` between two)."""
         self.receive_page = ReceivePage(self.sender_flow, controller, clipboard)
+        yield
+        self.add(self.receive_page)  # polishes the page against the style sheet
+        yield
         self.discover_page = DiscoverPage(self.sender_flow)
         self.register_page = RegisterPage(self.sender_flow)
         self.confirm_page = ConfirmPage(self.sender_flow)
-        for page in (self.receive_page, self.discover_page, self.register_page, self.confirm_page):
+        for page in (self.discover_page, self.register_page, self.confirm_page):
             self.add(page)
         self.receive_page.settingsRequested.connect(self.settingsRequested)
         self.register_page.exportRequested.connect(self.exportRequested)
         controller.warm_up()
+        self._pages_added = True
+        for page in (self.discover_page, self.register_page, self.confirm_page):
+            yield  # a wizard built ahead builds every page (else: after it shows)
+            page.ensure_built()
+        yield
+        self.ensurePolished()
+
+    def finish_building(self) -> None:
+        """Every page added, now (it is about to show); the bodies of the later pages still
+        come a turn at a time, before the first use of each."""
+        while self._steps is not None and not self._pages_added:
+            if next(self._steps, _DONE) is _DONE:
+                self._steps = None
+
+    def _build_some(self) -> None:
+        if self._steps is None:
+            return
+        parent = self.parentWidget()
+        if not self.isVisible() and (parent is None or not parent.isVisible()):
+            self._drop()  # its window closed while it was being built: never used
+            return
+        try:
+            step = next(self._steps, _DONE)
+        except Exception:
+            self._drop()  # a wizard half built is never handed out
+            raise
+        if step is _DONE:
+            self._steps = None
+        else:
+            QTimer.singleShot(AHEAD_GAP_MS, self, self._build_some)
+
+    def _drop(self) -> None:
+        self._steps = None
+        parent = self.parentWidget()
+        if parent is not None and getattr(parent, _SPARE, None) is self:
+            setattr(parent, _SPARE, None)
+        self.deleteLater()
+
+    @classmethod
+    def ready(
+        cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget
+    ) -> SenderWizard:
+        """The wizard built ahead for `parent` if it still says what a new one would, else
+        a new one; then the next is built ahead once this one closes."""
+        spare: SenderWizard | None = getattr(parent, _SPARE, None)
+        setattr(parent, _SPARE, None)
+        if spare is not None and spare._callback_seen == _callback_settings(controller):
+            spare.finish_building()
+            wizard = spare
+        else:
+            if spare is not None:
+                spare.deleteLater()
+            wizard = cls(controller, clipboard, parent)
+        wizard.finished.connect(
+            lambda _r: QTimer.singleShot(
+                AHEAD_GAP_MS, parent, lambda: cls._ahead(controller, clipboard, parent)
+            )
+        )
+        return wizard
+
+    @classmethod
+    def _ahead(cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget) -> None:
+        if getattr(parent, _SPARE, None) is None and parent.isVisible() and not controller.closing:
+            setattr(parent, _SPARE, cls(controller, clipboard, parent, ahead=True))
 
     def _close_flow(self) -> None:
         super()._close_flow()

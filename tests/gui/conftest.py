@@ -1,6 +1,6 @@
 """GUI fixtures: offscreen Qt, one qasync loop per test, a fresh vault, injected settings.
 
-The qasync fixture follows docs/toolchain notes: a QEventLoop on the test's QApplication,
+The qasync fixture follows docs/toolchain notes: the app's QtLoop on the test's QApplication,
 set as the event loop and marked running (httpx/anyio need it inside tasks); teardown
 cancels what is left, lets the cancellations finish, unmarks and closes it. Never
 loop.stop(): it would quit Qt and make every later qtbot.wait* return at once.
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
+from app.gui.loop import QtLoop
 from app.settings import Settings
 from app.vault import Vault
 
@@ -49,7 +49,7 @@ def pump_until(app: QApplication, done: Any, timeout: float = 10.0) -> bool:
 
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
+    loop = QtLoop(qapp)  # the app's loop: qasync's, timers killed on cancel
     asyncio.set_event_loop(loop)
     asyncio.events._set_running_loop(loop)
     try:

@@ -123,3 +123,63 @@ def test_a_host_that_made_the_qapplication_keeps_its_heap(tmp_path: Any) -> None
     exit Qt wrappers were then torn down out of order ("shared QObject was deleted directly",
     a segfault after every test had passed)."""
     assert _run_gui(tmp_path, host_app=True) == "0 0"
+
+
+HOLD_CHILD = """
+import gc
+from app.gui import heap
+before = gc.get_threshold()
+assert not heap.hold_full_collections()  # a heap the app never settled: nothing held
+assert gc.get_threshold() == before
+heap.settle_heap()
+assert heap.hold_full_collections()
+assert gc.get_threshold() == (before[0], before[1], heap.HELD)
+full = []
+gc.callbacks.append(lambda phase, info: phase == "stop" and full.append(info["generation"]))
+heap.release_full_collections()
+assert gc.get_threshold() == before
+assert 2 in full, full  # the full pass that waited ran on release
+heap.hold_full_collections()
+heap.release_heap()  # the app's exit: thresholds back, heap unfrozen
+assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+print("ok")
+"""
+
+
+def test_full_collections_wait_only_in_the_apps_own_settled_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HOLD_CHILD], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_a_sweep_in_a_host_process_changes_no_thresholds(qtbot: Any) -> None:
+    """This test session never settled its heap: holding during a sweep does nothing."""
+    import gc
+
+    busy = [True]
+    passes = heap.FullPassesAfter(lambda: busy[0])
+    before = gc.get_threshold()
+    passes.hold()
+    assert gc.get_threshold() == before
+    busy[0] = False
+    passes.release()
+    assert gc.get_threshold() == before
+
+
+def test_the_held_pass_runs_once_the_sweep_ends(qtbot: Any, monkeypatch: Any) -> None:
+    released: list[bool] = []
+    monkeypatch.setattr(heap, "hold_full_collections", lambda: True)
+    monkeypatch.setattr(heap, "release_full_collections", released.append)
+    monkeypatch.setattr(heap, "WATCH_MS", 10)
+    busy = [True]
+    passes = heap.FullPassesAfter(lambda: busy[0])
+    passes._watch.setInterval(10)
+    passes.hold()
+    qtbot.wait(50)
+    assert released == []  # the sweep still runs
+    busy[0] = False
+    qtbot.waitUntil(lambda: released == [True], timeout=2000)
+    passes.release()  # nothing held any more: nothing released twice
+    assert released == [True]

@@ -53,6 +53,7 @@ class Redactor:
         self._forms: dict[str, str] = {}
         self._plain: dict[str, str] = {}
         self._ordered: list[str] | None = None
+        self._shortest = 0  # no text shorter than the shortest form can hold one
         for secret in secrets:
             self.add(secret)
 
@@ -74,13 +75,14 @@ class Redactor:
             if len(form) >= 4:
                 self._forms[form] = label
         self._ordered = None
+        self._shortest = min(map(len, self._forms)) if self._forms else 0
 
     def label_for(self, value: str) -> str:
         """The fingerprint of a value seen on the wire: known role, else '?'."""
         return self._forms.get(value) or fingerprint(value)
 
     def text(self, text: str) -> str:
-        if not self._forms or not text:
+        if not self._forms or len(text) < self._shortest:  # most values: "2.2.1", "CPO"
             return text
         if self._ordered is None:  # longest first: a raw token inside its Base64 form is not cut
             self._ordered = sorted(self._forms, key=len, reverse=True)

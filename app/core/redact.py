@@ -207,10 +207,12 @@ def _dump(red: Redactor, value: Any, depth: int, pad: str, add: Any) -> None:
             if not first:
                 add(",\n" + inner)
             first = False
-            add(encode_basestring(key) + ": ")
             if key == "token" and isinstance(item, str):
-                add(encode_basestring(f"<{red.label_for(item)}>"))
+                add(encode_basestring(key) + ": " + encode_basestring(f"<{red.label_for(item)}>"))
+            elif type(item) is str and depth < 50:  # the common leaf, without a call
+                add(encode_basestring(key) + ": " + encode_basestring(red.text(item)))
             else:
+                add(encode_basestring(key) + ": ")
                 _dump(red, item, depth + 1, inner, add)
         add("\n" + pad + "}")
     elif isinstance(value, list):
@@ -222,7 +224,10 @@ def _dump(red: Redactor, value: Any, depth: int, pad: str, add: Any) -> None:
         for index, item in enumerate(value):
             if index:
                 add(",\n" + inner)
-            _dump(red, item, depth + 1, inner, add)
+            if type(item) is str and depth < 50:
+                add(encode_basestring(red.text(item)))
+            else:
+                _dump(red, item, depth + 1, inner, add)
         add("\n" + pad + "]")
     else:  # json.loads makes none of these: refused as json.dumps would
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -40,15 +40,18 @@ class RunsMixin(VaultBase):
         kind = RunKind(kind).value
         run_id = uuid.uuid4().hex
         now = now_iso()
+        data_text = dumps(data or {})
         with self._write():
             if partner_id is not None:
                 self._require_partner(partner_id)
             self._exec(
                 "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
                 " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
-                (run_id, kind, partner_id, state, dumps(data or {}), now, now),
+                (run_id, kind, partner_id, state, data_text, now, now),
             )
-            return self.run(run_id)
+            # the row as inserted, its data as stored (JSON), without reading it back
+            stored = loads_dict(data_text) or {}
+            return RunRecord(run_id, kind, partner_id, state, "running", None, stored, now, now)
 
     def update_run(
         self,

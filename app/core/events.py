@@ -20,6 +20,18 @@ class Level(StrEnum):
     ERROR = "error"
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """An event class's field names in order, looked up once per class (`fields()` builds
+    its tuple on every call, and a handshake records ~25 events)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True)
 class Event:
     """Base of every engine event; `message` is a one-line human summary (redacted)."""
@@ -34,7 +46,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """A shallow, JSON-ready dict (asdict's deep copy cost ~0.1 ms an event)."""
-        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data: dict[str, Any] = {name: getattr(self, name) for name in field_names(type(self))}
         diagnosis = data.get("diagnosis")
         if isinstance(diagnosis, Diagnosis):
             data["diagnosis"] = {

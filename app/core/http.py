@@ -328,6 +328,8 @@ class OcpiHttp:
 
     def _note_certificate(self, url: str, response: httpx.Response) -> None:
         """Remember when the partner's TLS certificate expires (health: expiry reminders)."""
+        if url[:6].lower() != "https:":  # no TLS, no certificate (anyio builds a dict to say so)
+            return
         stream = response.extensions.get("network_stream")
         ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
         if ssl_object is None:

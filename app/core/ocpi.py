@@ -126,6 +126,9 @@ def parse_authorization(header: str | None) -> PresentedToken | None:
     return PresentedToken(scheme, value, _b64_decode_token(value))
 
 
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
+
+
 def _b64_decode_token(value: str) -> str | None:
     if len(value) % 4 or len(value) > 100:
         return None
@@ -134,7 +137,7 @@ def _b64_decode_token(value: str) -> str | None:
     except (binascii.Error, UnicodeError, ValueError):
         return None
     decoded = decoded.rstrip("\n")  # the spec's own examples carry a trailing newline
-    if not decoded or not all(0x21 <= ord(ch) <= 0x7E for ch in decoded):
+    if not _PRINTABLE_ASCII.fullmatch(decoded):  # every character 0x21-0x7E, not empty
         return None
     return decoded
 

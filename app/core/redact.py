@@ -53,6 +53,7 @@ class Redactor:
         self._forms: dict[str, str] = {}
         self._plain: dict[str, str] = {}
         self._ordered: list[str] | None = None
+        self._shortest = 0  # no text shorter than the shortest form can hold one
         for secret in secrets:
             self.add(secret)
 
@@ -74,13 +75,14 @@ class Redactor:
             if len(form) >= 4:
                 self._forms[form] = label
         self._ordered = None
+        self._shortest = min(map(len, self._forms)) if self._forms else 0
 
     def label_for(self, value: str) -> str:
         """The fingerprint of a value seen on the wire: known role, else '?'."""
         return self._forms.get(value) or fingerprint(value)
 
     def text(self, text: str) -> str:
-        if not self._forms or not text:
+        if not self._forms or len(text) < self._shortest:  # most values: "2.2.1", "CPO"
             return text
         if self._ordered is None:  # longest first: a raw token inside its Base64 form is not cut
             self._ordered = sorted(self._forms, key=len, reverse=True)
@@ -205,10 +207,12 @@ def _dump(red: Redactor, value: Any, depth: int, pad: str, add: Any) -> None:
             if not first:
                 add(",\n" + inner)
             first = False
-            add(encode_basestring(key) + ": ")
             if key == "token" and isinstance(item, str):
-                add(encode_basestring(f"<{red.label_for(item)}>"))
+                add(encode_basestring(key) + ": " + encode_basestring(f"<{red.label_for(item)}>"))
+            elif type(item) is str and depth < 50:  # the common leaf, without a call
+                add(encode_basestring(key) + ": " + encode_basestring(red.text(item)))
             else:
+                add(encode_basestring(key) + ": ")
                 _dump(red, item, depth + 1, inner, add)
         add("\n" + pad + "}")
     elif isinstance(value, list):
@@ -220,7 +224,10 @@ def _dump(red: Redactor, value: Any, depth: int, pad: str, add: Any) -> None:
         for index, item in enumerate(value):
             if index:
                 add(",\n" + inner)
-            _dump(red, item, depth + 1, inner, add)
+            if type(item) is str and depth < 50:
+                add(encode_basestring(red.text(item)))
+            else:
+                _dump(red, item, depth + 1, inner, add)
         add("\n" + pad + "]")
     else:  # json.loads makes none of these: refused as json.dumps would
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

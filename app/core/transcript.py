@@ -12,11 +12,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core.events import Event
+from app.core.diagnosis import Diagnosis
+from app.core.events import Event, field_names
 from app.core.redact import Redactor
 from app.core.tokens import Secret
 
 Entry = dict[str, Any]
+_EVENT_BASE = frozenset({"message", "level", "at", "kind"})  # an event entry's own keys
 
 
 def iso_time(epoch: float) -> str:
@@ -94,24 +96,43 @@ class Transcript:
         return self._append(entry)
 
     def add_event(self, event: Event) -> Entry:
-        data = event.to_dict()
-        diagnosis = data.pop("diagnosis", None)
+        """An event as an entry: its own fields (redacted) beside message, level and time;
+        read straight from the event (no `to_dict` copy: ~25 events a handshake)."""
+        red = self.redactor
+        fields: dict[str, Any] = {}
+        diagnosis: Any = None
+        for key in field_names(type(event)):
+            if key in _EVENT_BASE:
+                continue
+            value = getattr(event, key)
+            if key == "diagnosis":
+                diagnosis = value
+            elif isinstance(value, str):
+                fields[key] = red.text(value)
+            elif value is None or isinstance(value, int | float):
+                fields[key] = value
+            else:
+                fields[key] = red.json(value)
         entry: Entry = {
             "type": "event",
             "at": iso_time(event.at),
             "kind": event.kind,
             "level": str(event.level),
-            "message": self.redactor.text(event.message),
-            "fields": {
-                key: self.redactor.json(value)
-                for key, value in data.items()
-                if key not in ("message", "level", "at", "kind")
-            },
+            "message": red.text(event.message),
+            "fields": fields,
         }
-        if diagnosis:
+        if isinstance(diagnosis, Diagnosis):
+            entry["diagnosis"] = {
+                "code": diagnosis.code,
+                "message": red.text(diagnosis.message),
+                "hint": diagnosis.hint,
+                "severity": str(diagnosis.severity),
+                "token_confusion": diagnosis.token_confusion,
+            }
+        elif diagnosis:
             entry["diagnosis"] = {
                 "code": diagnosis["code"],
-                "message": self.redactor.text(diagnosis["message"]),
+                "message": red.text(diagnosis["message"]),
                 "hint": diagnosis["hint"],
                 "severity": str(diagnosis["severity"]),
                 "token_confusion": diagnosis["token_confusion"],

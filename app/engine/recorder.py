@@ -4,7 +4,9 @@ pane and the export agree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from app.core.diagnosis import Diagnosis, Severity
@@ -48,18 +50,42 @@ class RunRecorder:
         self._on_event = on_event
         self._on_entry = on_entry
         self._pending: list[Entry] = []
+        self._held: list[Callable[[], None]] | None = None  # listeners' calls, see `held`
         self.unattributed = 0  # calls with unknown tokens recorded so far (bounded)
         self.transcript.subscribe(self._persist)
 
     def _persist(self, entry: Entry) -> None:
-        """Listeners see the entry now; the vault gets it with the next flush (one commit
-        for many entries: a handshake is about 60 entries, each fsync costs ~1 ms)."""
+        """Listeners see the entry now (or after a `held` block); the vault gets it with the
+        next flush (one commit for many entries: a handshake is about 60 entries)."""
         self._pending.append(entry)
         if len(self._pending) >= 64:
             self.flush()
+        if self._held is not None:
+            self._held.append(functools.partial(self._tell_entry, entry))
+        else:
+            self._tell_entry(entry)
+
+    def _tell_entry(self, entry: Entry) -> None:
         if self._on_entry is not None:
             self._on_entry(entry)
-        self.channel.send(EntryRecorded(self.run_id, entry))
+        if self.channel.sink is not None:  # nobody listening: no message to build
+            self.channel.send(EntryRecorded(self.run_id, entry))
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Listeners hear what is recorded inside the block only when it ends without an
+        error: around a commit that stores it, so that whoever hears it finds it stored
+        (a registration's last step rides with its outcome's commit; the log pane labels
+        the run when it sees that step)."""
+        self._held = []
+        try:
+            yield
+        except BaseException:
+            self._held = None
+            raise
+        held, self._held = self._held, None
+        for tell in held:
+            tell()
 
     def flush(self) -> None:
         """Write buffered transcript entries in one transaction (at each state change and at
@@ -67,8 +93,8 @@ class RunRecorder:
         if not self._pending:
             return
         entries, self._pending = self._pending, []
-        with self.vault.transaction(durable=False):
-            self.vault.append_transcripts(self.run_id, entries)
+        # no fsync of its own; inside a step's commit the entries join it (no savepoint)
+        self.vault.append_transcripts(self.run_id, entries, durable=False)
 
     def add_secret(self, secret: Secret) -> None:
         self.transcript.add_secret(secret)
@@ -78,7 +104,10 @@ class RunRecorder:
         if event.kind not in ("RequestSent", "ResponseReceived"):
             self.transcript.add_event(event)
         if self._on_event is not None:
-            self._on_event(event)
+            if self._held is not None:
+                self._held.append(functools.partial(self._on_event, event))
+            else:
+                self._on_event(event)
 
     def step(
         self,

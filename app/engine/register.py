@@ -382,7 +382,13 @@ class Registration:
         # registered, but not healthy: the run's history names the problem (the contract's
         # register --json keeps diagnosis null: the registration itself stands)
         problem = next((w for w in warnings if w.code in HEALTH_PROBLEMS), None)
-        with self.vault.transaction(durable=False):
+        partner = machine.partner
+        assert partner is not None and machine.token_c is not None
+        cc, pid, _name = identity_of(partner)
+        # One commit for the outcome and the run's last entries. Listeners hear the last
+        # step only once it is committed (`held`): the log pane labels the run when it
+        # sees that step, so the outcome must be stored by then.
+        with self._recorder.held(), self.vault.transaction(durable=False):
             self.vault.update_run(
                 self.run_id,
                 state=outcome_state,
@@ -398,19 +404,15 @@ class Registration:
             if machine.state == SenderState.VERIFIED and self.partner_id is not None:
                 checked = self.vault.partner(self.partner_id)
                 self.vault.save_partner(replace(checked, last_checked=now_iso()))
-        partner = machine.partner
-        assert partner is not None and machine.token_c is not None
-        cc, pid, _name = identity_of(partner)
-        # after the outcome's commit: the log pane labels the run when it sees this step
-        # (the entries are written by `release` below, in one commit)
-        self._recorder.emit(
-            StepDone(
-                f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
-                f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
-                Level.INFO,
-                step="registered",
+            self._recorder.emit(
+                StepDone(
+                    f"Registered with {cc}-{pid} on OCPI {machine.ocpi_version};"
+                    f" TOKEN_C {machine.token_c.fingerprint}; mutual discovery {mutual}",
+                    Level.INFO,
+                    step="registered",
+                )
             )
-        )
+            self._recorder.flush()
         self.result = RunResult(
             status="registered",
             run_id=self.run_id,

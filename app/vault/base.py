@@ -123,8 +123,20 @@ class VaultBase:
     def _write(self, durable: bool = True) -> Iterator[None]:
         """One atomic write. `durable=False` (outermost only) commits without fsync: safe
         against a killed process (WAL), not against power loss; for run positions and
-        transcripts, never for tokens. Each fsync costs 0.3-2 ms here."""
+        transcripts, never for tokens. Each fsync costs 0.3-2 ms here.
+
+        Inside an open SQLite transaction a vault call's write joins it without a savepoint
+        (a handshake's commits nest ~30 calls; each savepoint is two more statements): its
+        failure propagates, and the outer transaction owns the rollback. Nobody catches a
+        vault call's failure inside a transaction and carries on; to do so, wrap the call in
+        its own `transaction()`, which stays a savepoint."""
         db = self._database
+        if db.dialect == "sqlite" and db.conn.in_transaction:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise from_sqlite(exc) from exc
+            return
         relax = not durable and not db.conn.in_transaction
         try:
             if relax:
@@ -149,13 +161,22 @@ class VaultBase:
 
     @contextlib.contextmanager
     def transaction(self, durable: bool = True) -> Iterator[Self]:
-        """All vault writes inside commit together or not at all (nests as savepoints).
+        """All vault writes inside commit together or not at all (nests as savepoints:
+        an inner block that fails rolls back alone, and the outer one may carry on).
 
         `durable=False` skips the fsync at commit (see `_write`): for bookkeeping that a
         power cut may lose without losing a token.
         """
-        with self._write(durable):
-            yield self
+        db = self._database
+        if not db.conn.in_transaction:
+            with self._write(durable):
+                yield self
+            return
+        try:
+            with db.atomic():
+                yield self
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc) from exc
 
     def _require_partner(self, partner_id: int) -> None:
         if not self._read("SELECT 1 FROM partners WHERE id = ?", (partner_id,)):

@@ -8,6 +8,7 @@ TOKEN_C consumes the partner's TOKEN_A in the same transaction: TOKEN_A is singl
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 from typing import Any
@@ -67,9 +68,14 @@ class CredentialsMixin(VaultBase):
             cred_id = self._insert_token(
                 None, partner_id, role, direction, state, raw, now, None, None, run_id
             )
-            if state is TokenState.ACTIVE:
+            if state is TokenState.ACTIVE:  # changes the partner's other tokens, not this one
                 self._activated(partner_id, role, direction, cred_id)
-            return self._credential(cred_id)
+            # the row as inserted (no read back: a handshake stores three tokens)
+            revoked = now if state is TokenState.REVOKED else None
+            fp = fingerprint(raw, role)
+            return CredentialRecord(
+                cred_id, partner_id, role, direction, state, fp, now, None, revoked, run_id
+            )
 
     def _insert_token(
         self,
@@ -156,9 +162,10 @@ class CredentialsMixin(VaultBase):
                 "UPDATE credentials SET state = ?, revoked = COALESCE(revoked, ?) WHERE id = ?",
                 (state.value, revoked, cred_id),
             )
-            if state is TokenState.ACTIVE:
+            if state is TokenState.ACTIVE:  # changes the partner's other tokens, not this one
                 self._activated(current.partner_id, current.role, current.direction, cred_id)
-            return self._credential(cred_id)
+            # the row as updated (no read back)
+            return dataclasses.replace(current, state=state, revoked=current.revoked or revoked)
 
     def tokens(
         self,

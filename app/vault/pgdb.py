@@ -149,6 +149,12 @@ class PgDatabase:
         except psycopg.Error as exc:
             raise vault_error(exc) from None
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """`execute` for each parameter row, in one transaction (the SQLite side's call)."""
+        with self.atomic():
+            for row in rows:
+                self.execute(sql, row)
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._pg.close()

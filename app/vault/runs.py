@@ -40,15 +40,18 @@ class RunsMixin(VaultBase):
         kind = RunKind(kind).value
         run_id = uuid.uuid4().hex
         now = now_iso()
+        data_text = dumps(data or {})
         with self._write():
             if partner_id is not None:
                 self._require_partner(partner_id)
             self._exec(
                 "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
                 " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
-                (run_id, kind, partner_id, state, dumps(data or {}), now, now),
+                (run_id, kind, partner_id, state, data_text, now, now),
             )
-            return self.run(run_id)
+            # the row as inserted, its data as stored (JSON), without reading it back
+            stored = loads_dict(data_text) or {}
+            return RunRecord(run_id, kind, partner_id, state, "running", None, stored, now, now)
 
     def update_run(
         self,
@@ -85,19 +88,17 @@ class RunsMixin(VaultBase):
                 current.created,
                 now_iso(),
             )
-            self._exec(
-                "UPDATE runs SET state = ?, outcome = ?, diagnosis = ?, data = ?,"
-                " partner_id = ?, updated = ? WHERE id = ?",
-                (
-                    updated.state,
-                    updated.outcome,
-                    diagnosis_text,
-                    data_text,
-                    updated.partner_id,
-                    updated.updated,
-                    run_id,
-                ),
-            )
+            # Only the indexed columns that change are set: setting one to its own value
+            # still rewrites its index page (runs_partner, runs_outcome) in the WAL
+            sets = "state = ?, diagnosis = ?, data = ?, updated = ?"
+            params: list[Any] = [updated.state, diagnosis_text, data_text, updated.updated]
+            if updated.outcome != current.outcome:
+                sets += ", outcome = ?"
+                params.append(updated.outcome)
+            if updated.partner_id != current.partner_id:
+                sets += ", partner_id = ?"
+                params.append(updated.partner_id)
+            self._exec(f"UPDATE runs SET {sets} WHERE id = ?", (*params, run_id))
             if not current.finished and updated.finished:
                 self.audit.run_finished(updated)
             return updated
@@ -144,19 +145,20 @@ class RunsMixin(VaultBase):
                 (run_id, now_iso(), text),
             )
 
-    def append_transcripts(self, run_id: str, entries: list[dict[str, Any]]) -> None:
+    def append_transcripts(
+        self, run_id: str, entries: list[dict[str, Any]], *, durable: bool = True
+    ) -> None:
         """Append (already redacted) entries in one write: a run's recorder flushes the
-        entries of a step together, one statement for all of them."""
+        entries of a step together, one statement for all of them. `durable=False`: see
+        `transaction` (a run's recorder: a power cut may lose entries, never a token)."""
         if not entries:
             return
-        texts = [dumps(entry) for entry in entries]
-        with self._write():
+        rows = [(run_id, now_iso(), dumps(entry)) for entry in entries]
+        with self._write(durable):
             self._require_run(run_id)
-            for text in texts:
-                self._exec(
-                    "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)",
-                    (run_id, now_iso(), text),
-                )
+            self._database.executemany(
+                "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)", rows
+            )
 
     def transcript(self, run_id: str) -> list[dict[str, Any]]:
         """A run's transcript entries in the order they were appended."""

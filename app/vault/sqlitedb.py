@@ -2,7 +2,7 @@
 
 sqlite-utils is a fine library, but importing it pulls click, dateutil, pluggy and its
 recipes (~60-100 ms before the first byte of a CLI command, and ~10 MiB in the package),
-while the vault calls only ``execute``, ``atomic``, ``conn``, ``enable_wal``,
+while the vault calls only ``execute``, ``executemany``, ``atomic``, ``conn``, ``enable_wal``,
 ``table_exists`` and ``close``. `SqliteDatabase` keeps their exact semantics (a write
 outside a transaction commits at once; nested ``atomic()`` blocks are savepoints; a failed
 statement never leaves an implicit transaction open), so `PgDatabase` and this class stay
@@ -60,6 +60,15 @@ class SqliteDatabase:
         ):
             conn.execute("COMMIT")
         return cursor
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One write statement for many parameter rows (prepared once, stepped in C), in
+        one transaction: the open one, else its own."""
+        if self.conn.in_transaction:
+            self.conn.executemany(sql, rows)
+            return
+        with self.atomic():
+            self.conn.executemany(sql, rows)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[SqliteDatabase]:

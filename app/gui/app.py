@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from PySide6.QtWidgets import QApplication
-
-from app.gui.splash import StartupSplash
-from app.gui.theme import app_icon, apply_theme
-
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.splash import StartupSplash
     from app.settings import Settings
     from app.vault.key_ahead import KeyAhead
 
@@ -127,6 +125,19 @@ def _vault_path(args: argparse.Namespace, settings: Settings) -> Path | str | No
 def run_gui(argv: list[str]) -> int:
     """The app's entry point; returns the exit code."""
     args = parse_args(argv)
+    # The key derivation (scrypt, ~100 ms on its own thread, without the GIL) starts first:
+    # Qt, the splash, the vault and the window's modules then load while it runs, and the
+    # key is ready when the vault opens (key_ahead loads no cipher library, no Vault).
+    from app.settings import load_settings
+    from app.vault.key_ahead import start_env_key
+
+    settings = load_settings(args.settings)
+    early = start_env_key(_vault_path(args, settings))
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.splash import StartupSplash
+    from app.gui.theme import app_icon, apply_theme
+
     # The heap is ours to freeze only when the process is the app: a host that made the
     # QApplication before us (a test session) keeps its own collector policy, since freezing
     # it would also freeze the host's pending garbage (Qt wrappers) and upset its teardown.
@@ -143,13 +154,6 @@ def run_gui(argv: list[str]) -> int:
     if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
         splash.show_centered()
     apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
-    # The key derivation (scrypt, ~100 ms on its own thread) starts before the rest loads:
-    # the window's modules and the vault's key are then ready at about the same time.
-    from app.settings import load_settings
-    from app.vault.key_ahead import start_env_key
-
-    settings = load_settings(args.settings)
-    early = start_env_key(_vault_path(args, settings))
     # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
     import asyncio
 

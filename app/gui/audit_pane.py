@@ -99,7 +99,9 @@ class AuditPane(QDockWidget):
         self.partner_id: int | None = None
         self.model = AuditTableModel(self)
 
+        # in place before it is filled: each reparenting restyles the subtree it moves
         body = QWidget()
+        self.setWidget(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 4, 8, 8)
         bar = QHBoxLayout()
@@ -126,7 +128,6 @@ class AuditPane(QDockWidget):
         for column, width in enumerate((48, 150, 110, 150, 90)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
-        self.setWidget(body)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

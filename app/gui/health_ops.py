@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.atomic import write_private
 from app.core.diagnosis import Diagnosis
-from app.core.transcript_export import export, run_meta
 from app.engine import RunResult
 from app.engine.health import is_sandbox, outcome_words
 from app.engine.liveness import Alive, LivenessScheduler, machine_online, still_alive
@@ -124,6 +123,9 @@ class HealthOps(QObject):
 
     def write_incident(self, partner_id: int, rotation: RunResult) -> Path:
         """One HTML file: the rotation's outcome and every run of the partner, redacted."""
+        # the exporters (html, the report) load with the first incident, not the window
+        from app.core.transcript_export import export, run_meta
+
         vault = self.controller.vault
         partner = vault.partner(partner_id)
         runs = sorted(vault.runs(partner_id), key=lambda r: r.created)

@@ -49,7 +49,9 @@ class LogPane(QDockWidget):
         self.proxy = LogFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
+        # in place before it is filled: each reparenting restyles the subtree it moves
         body = QWidget()
+        self.setWidget(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(6)
@@ -73,7 +75,10 @@ class LogPane(QDockWidget):
             bar.addWidget(widget)
         layout.addLayout(bar)
 
+        split = QSplitter(Qt.Orientation.Horizontal)
+        layout.addWidget(split, 1)
         self.table = QTableView()
+        split.addWidget(self.table)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Log entries")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -95,6 +100,7 @@ class LogPane(QDockWidget):
         self.table.setColumnWidth(1, QFontMetrics(bold).horizontalAdvance("TOKEN MIX-UP") + 32)
 
         detail = QWidget()
+        split.addWidget(detail)
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         self.explain = Banner()
@@ -108,13 +114,8 @@ class LogPane(QDockWidget):
         self.details.setMinimumHeight(48)
         detail_layout.addWidget(self.explain)
         detail_layout.addWidget(self.details, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        layout.addWidget(split, 1)
-        self.setWidget(body)
 
         self.level.currentIndexChanged.connect(self._on_level_currentIndexChanged)
         self.confusion_only.toggled.connect(self.proxy.set_confusion_only)

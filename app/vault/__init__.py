@@ -4,46 +4,81 @@ See docs/architecture.md (Vault API) for the contract. Module map: `store` (the 
 opening, partners), assembled from `base` (connection, atomic writes), `credentials`
 (tokens), `runs` (runs, transcripts), `keyslots` (how it unlocks) and `backup` (export and
 import); `records` (what it hands out), `audit` (the hash-chained trail), `crypto` (every
-cipher step), `keys` (passphrase and OS keyring slots), `schema` (tables, migrations,
-read-only inspection), `files` (paths, permissions, lock), `export` (the encrypted backup
-format), `errors` (VaultError); the team vault on PostgreSQL: `team` (TeamVault),
-`members` (key slots), `pgdb` and `dialect` (one SQL for both backends), `notify`
-(colleagues' changes), `transfer` (vault migrate).
+cipher step), `kdf` (scrypt: passphrase -> key), `keys` (passphrase and OS keyring slots),
+`schema` (tables, migrations, read-only inspection), `files` (paths, permissions, lock),
+`export` (the encrypted backup format), `errors` (VaultError); the team vault on
+PostgreSQL: `team` (TeamVault), `members` (key slots), `pgdb` and `dialect` (one SQL for
+both backends), `notify` (colleagues' changes), `transfer` (vault migrate).
+
+Each name below loads its module on first use (issue 13, start-up): importing one part
+(e.g. `app.vault.key_ahead`, which derives the key while the window's modules load) runs
+this file, and an eager one would load the whole vault and `cryptography` first.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
-from app.vault.crypto import DerivedKey, KdfParams, derive_key
-from app.vault.errors import VaultError
-from app.vault.files import default_vault_path
-from app.vault.keys import PASSPHRASE_ENV, keyring_usable
-from app.vault.pgdb import is_database_url, redact_url
-from app.vault.records import (
-    CredentialRecord,
-    Direction,
-    PartnerRecord,
-    RunKind,
-    RunOutcome,
-    RunRecord,
-    TokenState,
-)
-from app.vault.schema import SCHEMA_VERSION
-from app.vault.store import Vault
-
 if TYPE_CHECKING:
+    from app.vault.audit import MEMBER_ENV, AuditCheck, AuditEvent, current_actor
+    from app.vault.crypto import DerivedKey, KdfParams, derive_key
+    from app.vault.errors import VaultError
+    from app.vault.files import default_vault_path
+    from app.vault.keys import PASSPHRASE_ENV, keyring_usable
+    from app.vault.pgdb import is_database_url, redact_url
+    from app.vault.records import (
+        CredentialRecord,
+        Direction,
+        PartnerRecord,
+        RunKind,
+        RunOutcome,
+        RunRecord,
+        TokenState,
+    )
+    from app.vault.schema import SCHEMA_VERSION
+    from app.vault.store import Vault
     from app.vault.team import MemberInfo, TeamVault
+
+# name -> the module that defines it
+_HOMES: dict[str, str] = {
+    "MEMBER_ENV": "audit",
+    "AuditCheck": "audit",
+    "AuditEvent": "audit",
+    "current_actor": "audit",
+    "DerivedKey": "kdf",
+    "KdfParams": "kdf",
+    "derive_key": "kdf",
+    "VaultError": "errors",
+    "default_vault_path": "files",
+    "PASSPHRASE_ENV": "keys",
+    "keyring_usable": "keys",
+    "is_database_url": "pgdb",
+    "redact_url": "pgdb",
+    "CredentialRecord": "records",
+    "Direction": "records",
+    "PartnerRecord": "records",
+    "RunKind": "records",
+    "RunOutcome": "records",
+    "RunRecord": "records",
+    "TokenState": "records",
+    "SCHEMA_VERSION": "schema",
+    "Vault": "store",
+    "MemberInfo": "team",  # the team vault (PostgreSQL): a file vault never needs it
+    "TeamVault": "team",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The team vault (PostgreSQL) loads on first use: a file vault never needs it."""
-    if name in ("MemberInfo", "TeamVault"):
-        from app.vault import team
+    """Load the module that defines `name` (once; the value is then a plain attribute)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'app.vault' has no attribute {name!r}")
+    value = getattr(import_module(f"app.vault.{home}"), name)
+    globals()[name] = value
+    return value
 
-        value = getattr(team, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'app.vault' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
 
 
 __all__ = [

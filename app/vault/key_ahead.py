@@ -6,6 +6,10 @@ ready when the vault is opened. Only a vault file unlocked from the environment 
 path; without the variable, for a team vault, or when the file's parameters cannot be read,
 nothing starts and the ordinary open meets that case as it always did. A key derived ahead
 is a head start, never a different answer.
+
+This module loads only what reading the file's scrypt params and deriving need (`kdf`,
+`schema`, `keys`, `files`: the standard library's scrypt, no `cryptography`, not the
+Vault), so the GUI starts it before Qt loads.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.vault.crypto import DerivedKey, derive_key
-from app.vault.files import default_vault_path
+from app.vault.files import default_vault_path, resolve_path
+from app.vault.kdf import DerivedKey, derive_key
 from app.vault.keys import env_passphrase
 from app.vault.pgdb import is_database_url
-from app.vault.store import Vault
+from app.vault.schema import passphrase_params
 
 
 def _vault_file(path: Path | str | None) -> Path:
@@ -53,7 +57,7 @@ def start_env_key(path: Path | str | None, *, existing_only: bool = False) -> Ke
         return None
     try:  # here, on this thread: it reads the file under a private umask (process-wide)
         target = _vault_file(path)
-        params = Vault.kdf_params(target)
+        params = passphrase_params(resolve_path(target))
     except Exception:  # the ordinary open meets the same error where it always did
         return None
     if params is None and existing_only:

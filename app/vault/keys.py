@@ -18,18 +18,12 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.vault.crypto import (
-    KEY_LEN,
-    DerivedKey,
-    InvalidTag,
-    KdfParams,
-    derive_key,
-    new_key,
-    open_box,
-    seal,
-    slot_aad,
-)
 from app.vault.errors import VaultError
+from app.vault.kdf import KEY_LEN, DerivedKey, KdfParams, derive_key
+
+# The cipher steps (`crypto`, which loads `cryptography`) are imported by the functions
+# that wrap or unwrap a key: reading a slot's scrypt params or the environment's
+# passphrase (app.vault.key_ahead, before the window's modules load) needs none of them.
 
 if TYPE_CHECKING:  # keyring (and its entry-point scan) loads only when a keyring is asked
     from keyring.backend import KeyringBackend
@@ -123,6 +117,8 @@ def keyring_forget(vault_id: str) -> None:
 
 def make_passphrase_slot(data_key: bytes, vault_id: str, secret: Unlocker) -> KeySlot:
     """A passphrase slot wrapping `data_key` (a str is derived under a fresh salt)."""
+    from app.vault.crypto import seal, slot_aad
+
     derived = derive_key(secret) if isinstance(secret, str) else secret
     wrapped = seal(derived.key, data_key, slot_aad(PASSPHRASE, vault_id))
     return KeySlot(PASSPHRASE, derived.params.to_json(), wrapped)
@@ -130,6 +126,8 @@ def make_passphrase_slot(data_key: bytes, vault_id: str, secret: Unlocker) -> Ke
 
 def make_keyring_slot(data_key: bytes, vault_id: str) -> KeySlot:
     """A keyring slot: a fresh wrap key goes to the OS keyring, the wrapped data key here."""
+    from app.vault.crypto import new_key, seal, slot_aad
+
     if not keyring_usable():
         raise VaultError("vault.locked", "no OS keyring is available")
     wrap_key = new_key()
@@ -158,6 +156,8 @@ def slot_key(params: KdfParams, secret: Unlocker, other: str) -> DerivedKey:
 
 def open_passphrase_slot(slot: KeySlot, vault_id: str, secret: Unlocker) -> bytes:
     """The data key from a passphrase slot; VaultError vault.wrong_passphrase if it fails."""
+    from app.vault.crypto import InvalidTag, open_box, slot_aad
+
     derived = slot_key(slot_params(slot), secret, "another vault")
     try:
         return open_box(derived.key, slot.wrapped, slot_aad(PASSPHRASE, vault_id))
@@ -167,6 +167,8 @@ def open_passphrase_slot(slot: KeySlot, vault_id: str, secret: Unlocker) -> byte
 
 def open_keyring_slot(slot: KeySlot, vault_id: str) -> bytes:
     """The data key from the keyring slot; VaultError vault.locked if the keyring fails."""
+    from app.vault.crypto import InvalidTag, open_box, slot_aad
+
     if not keyring_usable():
         raise VaultError("vault.locked", "no OS keyring is available")
     wrap_key = keyring_load(vault_id)

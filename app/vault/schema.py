@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.vault.errors import VaultError
-from app.vault.keys import KeySlot
-from app.vault.records import now_iso
+from app.vault.files import private_umask
+from app.vault.kdf import KdfParams
+from app.vault.keys import PASSPHRASE, KeySlot, slot_params
 from app.vault.sqlitedb import SqliteDatabase as Database
 
 # "OCPV" in the SQLite header (PRAGMA application_id): marks a file as an OCPI Onboard vault.
@@ -173,6 +174,8 @@ def migrate(db: Database, current: int, target: int | None = None) -> int:
     Call inside ``db.atomic()``: the caller's transaction makes the chain all-or-nothing.
     Returns the version reached.
     """
+    from app.vault.records import now_iso
+
     target = latest_version() if target is None else target
     for migration in MIGRATIONS:
         if current < migration.version <= target:
@@ -193,6 +196,19 @@ class FileState:
     version: int = 0
     vault_id: str = ""
     slots: dict[str, KeySlot] = field(default_factory=dict)
+
+
+def passphrase_params(path: Path) -> KdfParams | None:
+    """The scrypt params of the passphrase slot of the vault file `path`, read-only.
+
+    None for a new file or a vault without a passphrase; VaultError as `inspect`. Read
+    under the private umask: a reader of a WAL database may create its -shm file.
+    """
+    with private_umask():
+        state = inspect(path)
+    if state.new or PASSPHRASE not in state.slots:
+        return None
+    return slot_params(state.slots[PASSPHRASE])
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

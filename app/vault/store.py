@@ -21,7 +21,6 @@ from typing import Any
 
 from app.vault.audit import AuditTrail
 from app.vault.backends import url_vaults
-from app.vault.backup import EXPORT_KIND, export_vault, import_vault
 from app.vault.base import ID_REF, REF, ref_detail
 from app.vault.credentials import CredentialsMixin, fingerprint_for
 from app.vault.crypto import DerivedKey, KdfParams, TokenCipher, new_key
@@ -37,14 +36,12 @@ from app.vault.files import (
 )
 from app.vault.keys import (
     KEYRING,
-    PASSPHRASE,
     KeySlot,
     env_passphrase,
     keyring_forget,
     keyring_usable,
     make_keyring_slot,
     make_passphrase_slot,
-    slot_params,
     unlock,
 )
 from app.vault.keyslots import KeySlotsMixin
@@ -59,10 +56,17 @@ from app.vault.records import (
     partner_values,
 )
 from app.vault.runs import RunsMixin
-from app.vault.schema import APPLICATION_ID, FileState, inspect, latest_version, migrate
+from app.vault.schema import (
+    APPLICATION_ID,
+    FileState,
+    inspect,
+    latest_version,
+    migrate,
+    passphrase_params,
+)
 from app.vault.sqlitedb import SqliteDatabase as Database
 
-__all__ = ["EXPORT_KIND", "Vault", "fingerprint_for"]
+__all__ = ["Vault", "fingerprint_for"]
 
 _SEARCH = (
     " (country_code LIKE :q ESCAPE '\\' OR party_id LIKE :q ESCAPE '\\'"
@@ -225,12 +229,7 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         if is_database_url(path):
             params: KdfParams | None = url_vaults().kdf_params_for(str(path).strip())
             return params
-        vault_path = resolve_path(path)
-        with private_umask():
-            state = inspect(vault_path)
-        if state.new or PASSPHRASE not in state.slots:
-            return None
-        return slot_params(state.slots[PASSPHRASE])
+        return passphrase_params(resolve_path(path))
 
     # --- partners ------------------------------------------------------------------------
 
@@ -368,6 +367,8 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         earlier file at `path` whole. VaultError vault.tampered if a stored token fails its
         check, vault.disk_full if the disk is full.
         """
+        from app.vault.backup import export_vault  # (with its profiles: not needed to open)
+
         export_vault(self, path, passphrase)
 
     @classmethod
@@ -388,4 +389,6 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         altered), vault.wrong_passphrase, vault.too_new, vault.target_exists (an import
         never overwrites a vault), vault.locked.
         """
+        from app.vault.backup import import_vault
+
         return import_vault(cls, path, passphrase, target, vault_passphrase, use_keyring)

@@ -72,6 +72,10 @@ NOT_AT_SHOW = (
     "app.gui.settings_dialog",
     "app.gui.export_dialog",
     "app.gui.flows",
+    # exporting (a vault backup, an incident report) loads with the first export
+    "app.vault.backup",
+    "app.core.transcript_export",
+    "app.core.report_export",
 )
 
 

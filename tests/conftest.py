@@ -27,6 +27,14 @@ US = Identity("DE", "ONB", ("EMSP",), "Onboard Test GmbH")
 FAST = HttpSettings(request_timeout=5.0, write_timeout=10.0, connect_timeout=2.0)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Qt's leftovers go while the QApplication lives (tests/qt_teardown.py says why)."""
+    from tests.qt_teardown import settle_qt
+
+    settle_qt()
+
+
 def example(version: str, name: str) -> Any:
     return json.loads((EXAMPLES / version / name).read_text("utf-8"))
 

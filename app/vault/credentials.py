@@ -165,7 +165,8 @@ class CredentialsMixin(VaultBase):
             if state is TokenState.ACTIVE:  # changes the partner's other tokens, not this one
                 self._activated(current.partner_id, current.role, current.direction, cred_id)
             # the row as updated (no read back)
-            return dataclasses.replace(current, state=state, revoked=current.revoked or revoked)
+            kept = current.revoked if current.revoked is not None else revoked  # COALESCE
+            return dataclasses.replace(current, state=state, revoked=kept)
 
     def tokens(
         self,

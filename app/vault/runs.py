@@ -51,7 +51,9 @@ class RunsMixin(VaultBase):
             )
             # the row as inserted, its data as stored (JSON), without reading it back
             stored = loads_dict(data_text) or {}
-            return RunRecord(run_id, kind, partner_id, state, "running", None, stored, now, now)
+            return RunRecord(
+                run_id, kind, partner_id, str(state), "running", None, stored, now, now
+            )
 
     def update_run(
         self,

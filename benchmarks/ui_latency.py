@@ -241,6 +241,9 @@ async def main(args: argparse.Namespace) -> int:
         controller = Controller(vault, settings, settings_path=Path(tmp) / "settings.json")
         window = MainWindow(controller, state=window_state(Path(tmp) / "window.ini"))
         window.show()
+        # A first show fits the window to its screen (app/gui/window_layout.py); offscreen
+        # that is 800x800. Keep the default 1200x780 so figures compare across runs.
+        window.resize(1200, 780)
         # The app's own liveness timer would start a sweep in the middle of a handshake;
         # the sweep phase below starts one on purpose.
         window.health_ui.ops.timer.stop()

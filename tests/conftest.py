@@ -27,12 +27,22 @@ US = Identity("DE", "ONB", ("EMSP",), "Onboard Test GmbH")
 FAST = HttpSettings(request_timeout=5.0, write_timeout=10.0, connect_timeout=2.0)
 
 
+_SESSIONS: list[pytest.Session] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SESSIONS.append(session)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Qt's leftovers go while the QApplication lives (tests/qt_teardown.py says why)."""
-    from tests.qt_teardown import settle_qt
+    """Qt's leftovers go while the QApplication lives, then a session that loaded Qt ends
+    with its exit status without finalizing (tests/qt_teardown.py says why)."""
+    from tests.qt_teardown import leave_with, settle_qt
 
     settle_qt()
+    if _SESSIONS:
+        leave_with(int(_SESSIONS[-1].exitstatus))
 
 
 def example(version: str, name: str) -> Any:

@@ -403,8 +403,8 @@ class HealthTab(QWidget):
         # every header whole: this table, not the buttons above, sets how narrow the tab gets
         header = self.drift.horizontalHeader()
         columns = range(1, self.drift.columnCount())
-        # the stretched columns share the width evenly: each needs the widest header's room
-        widest = max(header.sectionSizeFromContents(c).width() for c in columns)
-        width = header.sectionSize(0) + widest * len(columns)
+        width = header.sectionSize(0) + sum(
+            header.sectionSizeFromContents(c).width() for c in columns
+        )
         bar = self.drift.verticalScrollBar().sizeHint().width()
         self.drift.setMinimumWidth(width + bar + 2 * self.drift.frameWidth())

@@ -36,11 +36,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Qt's leftovers go while the QApplication lives, then a session that loaded Qt ends
-    with its exit status without finalizing (tests/qt_teardown.py says why)."""
-    from tests.qt_teardown import leave_with, settle_qt
+    """A session that loaded Qt ends with its exit status without finalizing
+    (tests/qt_teardown.py says why)."""
+    from tests.qt_teardown import leave_with
 
-    settle_qt()
     if _SESSIONS:
         leave_with(int(_SESSIONS[-1].exitstatus))
 

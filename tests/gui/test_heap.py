@@ -30,12 +30,17 @@ print("ok")
 """
 
 
-def test_settle_heap_freezes_what_exists_and_later_objects_stay_collectable() -> None:
+def _child_says_ok(code: str) -> None:
+    """Run `code` in a fresh interpreter (its collector state is its own); it prints ok."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_settle_heap_freezes_what_exists_and_later_objects_stay_collectable() -> None:
+    _child_says_ok(CHILD)
 
 
 def test_only_a_window_still_open_settles_the_heap(qtbot: Any, monkeypatch: Any) -> None:
@@ -147,11 +152,7 @@ print("ok")
 
 
 def test_full_collections_wait_only_in_the_apps_own_settled_process() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", HOLD_CHILD], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    _child_says_ok(HOLD_CHILD)
 
 
 def test_a_sweep_in_a_host_process_changes_no_thresholds(qtbot: Any) -> None:

@@ -31,6 +31,11 @@ from app.gui.widgets import StepIndicator
 BUILD_GAP_MS = 10  # between two pages built after the wizard shows: a frame's room
 
 
+def _plain(text: str) -> str:
+    """A button's text as a screen reader should say it: "< &Back" -> "Back"."""
+    return text.replace("&", "").strip("<> ")
+
+
 class FlowPage(QWizardPage):
     """A page drawn from a flow; tells the wizard only when its completeness really changes."""
 
@@ -160,16 +165,16 @@ class FlowWizard(QWizard):
     def _on_self_currentIdChanged(self, page_id: int) -> None:
         self.indicator.set_current(max(page_id, 0))
         self._keep_return_for_forward()
-        for button, name in (
-            (QWizard.WizardButton.BackButton, "Back"),
-            (QWizard.WizardButton.NextButton, "Next"),
-            (QWizard.WizardButton.CommitButton, "Next"),
-            (QWizard.WizardButton.FinishButton, "Finish"),
-            (QWizard.WizardButton.CancelButton, "Cancel"),
+        for button in (
+            QWizard.WizardButton.BackButton,
+            QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.CommitButton,
+            QWizard.WizardButton.FinishButton,
+            QWizard.WizardButton.CancelButton,
         ):
             widget = self.button(button)
-            if widget is not None:
-                widget.setAccessibleName(name)
+            if widget is not None:  # what it reads on this page ("Register" on Discover)
+                widget.setAccessibleName(_plain(widget.text()))
 
     def partner_id(self) -> int | None:  # pragma: no cover - overridden
         return None

@@ -128,6 +128,13 @@ class LogPane(QDockWidget):
             self.copy_selection,
             Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        for shown in (  # Copy copies the lines shown: enabled only while there is one
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
+            shown.connect(self._update_buttons)
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.entryAdded.connect(self._on_controller_entryAdded)
         controller.runFinished.connect(self._on_controller_runFinished)
@@ -168,7 +175,6 @@ class LogPane(QDockWidget):
             self.table.scrollToBottom()
         if entry.get("kind") in ("StepDone", "StepFailed"):  # a step's end may be the run's
             self._label(run_id)  # (an inbound PUT of a partner ends on its StepDone alone)
-        self._update_buttons()
 
     def _on_controller_runFinished(self, run_id: str, _result: object) -> None:
         """The engine stored the outcome before it said the run finished: the label is then
@@ -183,8 +189,10 @@ class LogPane(QDockWidget):
     def _scroll_to_end(self) -> None:
         self.table.scrollToBottom()
 
-    def _update_buttons(self) -> None:
+    def _update_buttons(self, *_shown: object) -> None:
+        """Export needs a run; Copy needs a line shown (nothing selected copies them all)."""
         self.export_button.setEnabled(self.model.run_id is not None)
+        self.copy_button.setEnabled(self.proxy.rowCount() > 0)
 
     # ---- filters, selection, copy --------------------------------------------------------------
     def _on_level_currentIndexChanged(self, _index: int) -> None:

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ages import certificate_expiry, token_age
 from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
 from app.gui.models import short_time
@@ -359,9 +360,9 @@ class HealthTab(QWidget):
         self.report_title.setText(_summary(facts))
         reminders = []
         if facts.token_age_days is not None:
-            reminders.append(f"token {facts.token_age_days} d old")
+            reminders.append(token_age(facts.token_age_days))
         if facts.tls_expires_days is not None:
-            reminders.append(f"TLS certificate expires in {facts.tls_expires_days} d")
+            reminders.append(certificate_expiry(facts.tls_expires_days))
         codes = {f.code for f in health.findings} if health is not None else set()
         if "token.rotation_due" in codes:
             reminders.append("rotation due")

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.core.ages import compact_age, compact_expiry
 from app.engine.health import FAILING, OK, UNKNOWN, WARNING, Health
 from app.gui.theme import colours, mono_font, status_colour
 from app.vault import CredentialRecord, PartnerRecord
@@ -325,10 +326,10 @@ class PartnersTableModel(RowsModel):
         if column == 9:
             return short_time(facts.last_verified, compact=True) or "never"
         if column == 10:
-            return "" if facts.token_age_days is None else f"{facts.token_age_days} d"
+            return "" if facts.token_age_days is None else compact_age(facts.token_age_days)
         if facts.tls_expires_days is None:
             return "no TLS" if r.versions_url.startswith("http:") else ""
-        return f"{facts.tls_expires_days} d"
+        return compact_expiry(facts.tls_expires_days)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         # A paint asks 7 roles of every visible cell and this answers 3 of them: the others

@@ -213,6 +213,11 @@ class RegisterPage(FlowPage):
     def isComplete(self) -> bool:
         return self.flow.phase == Phase.DONE
 
+    def holds_back(self) -> bool:
+        """Registered: Back led to Discover with Register disabled and no way on (seen in a
+        real window); the only ways are Next (Confirm) and Cancel."""
+        return self.flow.phase == Phase.DONE
+
     def _on_export_clicked(self) -> None:
         if self.flow.run_id:
             self.exportRequested.emit(self.flow.run_id)

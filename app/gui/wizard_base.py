@@ -93,11 +93,21 @@ class FlowPage(QWizardPage):
     def initializePage(self) -> None:
         self.ensure_built()
 
+    def holds_back(self) -> bool:
+        """True once going Back would only undo what cannot be undone (a page whose
+        registration ended: TOKEN_A is spent, the page before could only offer it again)."""
+        return False
+
     def notify_complete(self) -> None:
         now = self.isComplete()
         if now != self._complete_shown:
             self._complete_shown = now
-            self.completeChanged.emit()
+            self.completeChanged.emit()  # the wizard sets its buttons from it, Back too
+        wizard = self.wizard()
+        if wizard is not None and wizard.currentPage() is self and self.holds_back():
+            back = wizard.button(QWizard.WizardButton.BackButton)
+            if back is not None:
+                back.setEnabled(False)
 
 
 class FlowWizard(QWizard):

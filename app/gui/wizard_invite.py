@@ -202,6 +202,11 @@ class WaitPage(FlowPage):
     def isComplete(self) -> bool:
         return self.flow.phase == Phase.DONE
 
+    def holds_back(self) -> bool:
+        """Registered: Back showed the spent TOKEN_A as "valid for one registration" and
+        Next would wait on it again (seen in a real window)."""
+        return self.flow.phase == Phase.DONE
+
     def _on_demo_button_clicked(self) -> None:
         self.demo_button.setEnabled(False)
         self.flow.let_demo_partner_register()
@@ -213,7 +218,7 @@ class WaitPage(FlowPage):
     def _on_tick_timeout(self) -> None:
         if self.flow.phase == Phase.RUNNING:
             seconds = int(time.monotonic() - self._started)
-            self.elapsed.setText(f"Waiting for {seconds // 60:d}:{seconds % 60:02d} …")
+            self.elapsed.setText(f"Waiting: {seconds // 60:d}:{seconds % 60:02d} so far …")
         else:
             self._tick.stop()
 
@@ -237,7 +242,7 @@ class InviteDonePage(FlowPage):
     def __init__(self, flow: InviteFlow) -> None:
         super().__init__(
             "Confirm",
-            "The partner registered with us; TOKEN_A is dead and every token is stored encrypted.",
+            "The partner registered with us; TOKEN_A is spent and every token is stored encrypted.",
         )
         self.flow = flow
         self.setFinalPage(True)

@@ -81,6 +81,7 @@ class LogPane(QDockWidget):
         split.addWidget(self.table)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Log entries")
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the details; arrows move here
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)

@@ -1,0 +1,105 @@
+"""Small wrong things seen walking the real app by keyboard (session 21, Xvfb 1024x700).
+
+- Tab inside the partners list and the log walked cell by cell, sideways through every
+  column, and never left the table: a keyboard user was stuck in it.
+- A status message ("Transcript written to PATH", a menu item's tip) was cut mid-word by
+  the endpoint and vault labels beside it.
+- The Sandbox menu's fault rehearsals were bare CLI names ("token-c-equals-b") with no
+  word on what each does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMenu
+
+from app.gui.export_dialog import ExportDialog
+from app.sandbox import Fault
+from tests.gui.helpers import register_sandbox, run_sender_wizard, select_when_listed
+
+
+def _activate(qtbot: Any, window: Any) -> None:
+    window.activateWindow()
+    window.raise_()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+
+
+def _tab() -> None:
+    target = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    QTest.keyClick(target, Qt.Key.Key_Tab)
+    QApplication.processEvents()
+
+
+def test_tab_leaves_the_partners_list_and_the_log(qtbot: Any, window: Any, controller: Any) -> None:
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    _activate(qtbot, window)
+    table = window.table
+    rect = table.visualRect(table.model().index(0, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert QApplication.focusWidget() is table
+    column = table.currentIndex().column()
+    _tab()
+    assert QApplication.focusWidget() is not table, "Tab stayed in the partners list"
+    assert table.currentIndex().column() == column  # the list did not scroll sideways
+    pane = window.log_pane
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() > 0, timeout=5000)
+    log = pane.table
+    rect = log.visualRect(pane.proxy.index(pane.proxy.rowCount() - 1, 2))  # shown: the end
+    qtbot.mouseClick(log.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert QApplication.focusWidget() is log
+    _tab()
+    assert QApplication.focusWidget() is not log, "Tab stayed in the log"
+
+
+def test_a_status_message_gets_the_whole_bar(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    run_sender_wizard(qtbot, window)
+    window.sender_wizard.reject()
+    qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
+    _activate(qtbot, window)
+    bar = window.statusBar()
+    beside = [w for w in bar.findChildren(type(window.endpoint_label)) if w.isVisible()]
+    assert window.endpoint_label in beside  # the endpoint and the vault, while no message
+    pane = window.log_pane
+    qtbot.mouseClick(pane.export_button, Qt.MouseButton.LeftButton)
+    dialog = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible()
+    )
+    target = tmp_path / ("a-long-folder-name-for-the-support-ticket" * 2) / "transcript.html"
+    dialog.path_edit.setFocus()
+    dialog.path_edit.selectAll()
+    QTest.keyClicks(dialog.path_edit, str(target))
+    QTest.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(target.exists, timeout=5000)
+    message = bar.currentMessage()
+    assert message == f"Transcript written to {target}"
+    assert not any(w.isVisible() for w in beside), "the message shares the bar"
+    bar.clearMessage()
+    assert all(w.isVisible() for w in beside)
+
+
+def test_each_fault_rehearsal_says_what_it_does(qtbot: Any, window: Any) -> None:
+    sandbox = next(
+        a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Sandbox"
+    )
+    faults = next(a.menu() for a in sandbox.actions() if a.menu() is not None)
+    assert isinstance(faults, QMenu) and faults.toolTipsVisible()
+    names = [a.text() for a in faults.actions()]
+    assert names == [f.value for f in Fault if f != Fault.NONE]  # the CLI's --fault names
+    tips = {a.text(): a.toolTip() for a in faults.actions()}
+    assert all(tip and tip != name for name, tip in tips.items()), tips
+    assert "TOKEN_B" in tips["token-c-equals-b"]
+    # hovering an item shows its tip in the status bar, whole
+    _activate(qtbot, window)
+    faults.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(faults.isVisible, timeout=5000)
+    action = faults.actions()[3]
+    QTest.mouseMove(faults, faults.actionGeometry(action).center())
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == action.toolTip(), timeout=5000)
+    assert not window.endpoint_label.isVisible()
+    faults.hide()

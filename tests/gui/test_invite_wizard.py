@@ -70,6 +70,10 @@ def test_invite_with_the_demo_partner(qtbot: Any, window: Any, controller: Any) 
     assert view.sandbox_pill.isVisible()
     assert view.health is not None and view.health.codes() == ["sandbox.not_running"]
     assert view.status_pill.text() == "Registered · sandbox not running"
+    # said truly while this app still runs (it read "it lived inside the app session that
+    # started it", seen in a real window with the app very much running)
+    said = view.health_banner.text.text()
+    assert "only for its own registration" in said and "app session" not in said
 
 
 def test_cancelling_an_unanswered_invitation_revokes_token_a(

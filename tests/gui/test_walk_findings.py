@@ -103,3 +103,22 @@ def test_each_fault_rehearsal_says_what_it_does(qtbot: Any, window: Any) -> None
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == action.toolTip(), timeout=5000)
     assert not window.endpoint_label.isVisible()
     faults.hide()
+
+
+def test_tab_from_the_health_tab_goes_into_its_page(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    """Seen walking the app: from the tab bar on Health, Tab jumped to the log pane (the
+    page is built after the log, so its buttons came last in the focus chain)."""
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    _activate(qtbot, window)
+    tabs = window.partner_view.tabs
+    tab = window.health_ui.tab
+    QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Hea&lth
+    qtbot.waitUntil(lambda: tabs.currentWidget() is tab, timeout=5000)
+    tabs.tabBar().setFocus()
+    _tab()
+    assert QApplication.focusWidget() is tab.verify_button
+    _tab()  # Show report… and Accept drift are disabled: the next is Suspected compromise…
+    assert QApplication.focusWidget() is tab.compromise_button

@@ -191,6 +191,7 @@ class _WrappingTable(QTableWidget):
 
 def _table(headers: list[str], name: str) -> _WrappingTable:
     table = _WrappingTable(0, len(headers))
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     table.setItemDelegate(_WrappedCells(table))
     table.horizontalHeader().sectionResized.connect(lambda *_: table.fit_rows())
     table.setHorizontalHeaderLabels(headers)

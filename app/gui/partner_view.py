@@ -59,6 +59,7 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     return table
 
 
@@ -209,6 +210,7 @@ class PartnerView(QWidget):
         self.credentials_model = CredentialsModel(self)
         self.credentials = QTableView()
         self.credentials.setModel(self.credentials_model)
+        self.credentials.setTabKeyNavigation(False)  # Tab leaves the table
         self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)

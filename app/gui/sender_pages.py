@@ -84,6 +84,7 @@ class DiscoverPage(FlowPage):
         self.modules.verticalHeader().setVisible(False)
         self.modules.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.modules.setAccessibleName("Partner modules")
+        self.modules.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.modules.setMinimumHeight(150)
         s.addWidget(self.modules, 1)
         layout.addWidget(self.summary, 1)

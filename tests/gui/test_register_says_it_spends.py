@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
 
@@ -54,6 +54,11 @@ def test_the_discover_page_says_register_spends_token_a_before_it_is_pressed(
     said = f"{page.spend_note.title.text()} {page.spend_note.text.text()}"
     assert "sends our credentials" in said and "TOKEN_A" in said
     assert "cannot be used again" in said
+    # Tab leaves the modules table (it walked its cells and never left)
+    qtbot.mouseClick(page.modules.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert QApplication.focusWidget() is page.modules
+    _key(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not page.modules
     # nothing is spent yet: the registration has not started
     assert wizard.sender_flow.phase == Phase.READY
     # the old mnemonic no longer goes on silently; the one the button shows does

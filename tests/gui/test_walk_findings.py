@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu
 
 from app.gui.export_dialog import ExportDialog
 from app.sandbox import Fault
@@ -122,3 +122,28 @@ def test_tab_from_the_health_tab_goes_into_its_page(
     assert QApplication.focusWidget() is tab.verify_button
     _tab()  # Show report… and Accept drift are disabled: the next is Suspected compromise…
     assert QApplication.focusWidget() is tab.compromise_button
+
+
+def test_tab_leaves_every_table_of_the_window(qtbot: Any, window: Any, controller: Any) -> None:
+    """The token, endpoint, history, drift and audit tables trapped Tab as the list did."""
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    _activate(qtbot, window)
+    tabs = window.partner_view.tabs
+    bar = tabs.tabBar()
+    checked = set()
+    for page in range(tabs.count()):
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(page).center())
+        assert tabs.currentIndex() == page
+        for view in window.findChildren(QAbstractItemView):
+            if not view.isVisible() or view in checked or view.height() < 30:
+                continue
+            checked.add(view)
+            view.scrollToTop()
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+            if QApplication.focusWidget() is not view:
+                view.setFocus()  # a view whose viewport takes no click focus (none today)
+            _tab()
+            assert QApplication.focusWidget() is not view, view.accessibleName()
+    names = {v.accessibleName() for v in checked}
+    assert {"Partners", "Log entries", "Drift history"} <= names, names

@@ -34,6 +34,9 @@ from app.gui.models import ConfusionRole
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, muted
 
+# said while the pane shows no run: the vault may hold many ("No run yet" read as if none)
+NO_RUN = "No run shown: select a partner, or onboard or check one."
+
 
 class LogPane(QDockWidget):
     """Dock with the run's transcript; follows the newest run unless told otherwise."""
@@ -56,7 +59,7 @@ class LogPane(QDockWidget):
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(6)
         bar = QHBoxLayout()
-        self.run_label = muted("No run yet: onboard a partner or check one.", wrap=False)
+        self.run_label = muted(NO_RUN, wrap=False)
         bar.addWidget(self.run_label, 1)
         self.level = QComboBox()
         self.level.setAccessibleName("Minimum level")

@@ -135,6 +135,7 @@ def test_copy_is_enabled_only_with_a_line_to_copy(qtbot: Any, window: Any) -> No
     pane = window.log_pane
     assert pane.proxy.rowCount() == 0
     assert not pane.copy_button.isEnabled() and not pane.export_button.isEnabled()
+    assert pane.run_label.text().startswith("No run shown")  # not "No run yet": runs may exist
     run_sender_wizard(qtbot, window, "no-callback")
     qtbot.waitUntil(lambda: pane.proxy.rowCount() > 0, timeout=5000)
     assert pane.copy_button.isEnabled() and pane.export_button.isEnabled()

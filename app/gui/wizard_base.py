@@ -124,6 +124,8 @@ class FlowWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoDefaultButton, False)
+        # on the last page the registration is done: "Cancel" there read as if it undid it
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")  # Alt+N as on Next
         self.indicator = StepIndicator(steps, heading)
         self.setSideWidget(self.indicator)

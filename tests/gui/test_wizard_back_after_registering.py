@@ -1,4 +1,5 @@
-"""Once a registration ended well, Back is unavailable in both wizards.
+"""Once a registration ended well, Back is unavailable in both wizards (and the last
+page offers Finish, not a Cancel that reads as undoing the registration).
 
 Seen in a real window (session 21's walk): in the Sender wizard, Back on a finished
 Register page led to Discover with Register disabled and no reason, and no way on but
@@ -49,6 +50,9 @@ def test_sender_register_page_has_no_back_once_registered(qtbot: Any, window: An
     assert wizard.currentId() == PAGE_REGISTER
     _key(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_CONFIRM, timeout=5000)
+    # registered: Finish, and no Cancel that would read as undoing it
+    assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
     _key(Qt.Key.Key_Return)  # Finish
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
     qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
@@ -79,5 +83,7 @@ def test_invite_wait_page_has_no_back_once_registered(qtbot: Any, window: Any) -
     _key(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
     assert "TOKEN_A is spent" in wizard.done_page.subTitle()
+    assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
     _key(Qt.Key.Key_Return)  # Finish
     qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)

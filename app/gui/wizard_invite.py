@@ -25,7 +25,7 @@ from app.core.http import is_loopback_host
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.flows import InviteFlow, Phase
-from app.gui.models import roles_text
+from app.gui.models import roles_text, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
@@ -271,6 +271,8 @@ class InviteDonePage(FlowPage):
         form.addRow("TOKEN_B (received)", self.token_b)
         form.addRow("TOKEN_A", self.token_a)
         layout.addWidget(box)
+        self.warnings = Banner()
+        layout.addWidget(self.warnings)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
@@ -282,6 +284,20 @@ class InviteDonePage(FlowPage):
         if partner is None:
             return
         self.partner_title.setText(partner.ref)
+        # the verdict of the partners list, never a plain green: the demo eMSP, for one,
+        # is gone once it registered (it read "Registered" in green, then failing in the list)
+        health = controller.partner_health(partner)
+        self.status.set_status(status_text(partner, health), status_key(partner, health))
+        worst = health.worst if not health.ok else None
+        if worst is not None and worst.level in ("failing", "warning"):
+            self.warnings.show_message(
+                "error" if worst.level == "failing" else "warning",
+                f"Registered, but {worst.label}" if worst.label else "Registered, with a problem",
+                worst.message,
+                worst.hint,
+            )
+        else:
+            self.warnings.hide()
         self.name.setText(partner.business_name)
         self.roles.setText(roles_text(partner))
         self.version.setText(partner.ocpi_version or "")

@@ -320,10 +320,10 @@ class HealthTab(QWidget):
         # two by two: in one row they made the detail 520 px wide at least, which left the
         # partners list of a 1024 px window no room for a whole name
         buttons = QGridLayout()
-        self.verify_button = QPushButton("&Verify now")
-        self.report_button = QPushButton("Show re&port…")
+        self.verify_button = QPushButton("Ve&rify now")  # Alt+V: View menu
+        self.report_button = QPushButton("Show r&eport…")
         self.accept_button = QPushButton("&Accept drift")
-        self.compromise_button = QPushButton("Suspected &compromise…")
+        self.compromise_button = QPushButton("Suspected co&mpromise…")  # Alt+C: Credentials
         for button, action in (
             (self.verify_button, verify_action),
             (self.accept_button, accept_action),

@@ -198,10 +198,10 @@ class PartnerView(QWidget):
         self.tabs.addTab(self.endpoints, "E&ndpoints")
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
         self.history.itemSelectionChanged.connect(self._on_history_itemSelectionChanged)
-        self.tabs.addTab(self.history, "&History")
+        self.tabs.addTab(self.history, "H&istory")  # Alt+H is the Help menu
         self.profile_view = ProfileView()
         self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
-        self.tabs.addTab(self.profile_view, "&Profile")
+        self.tabs.addTab(self.profile_view, "Pr&ofile")  # Alt+P is the Partner menu
 
     def _build_credentials(self) -> QWidget:
         page = QWidget()

@@ -10,12 +10,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QLabel,
+    QMenu,
+    QTabBar,
+)
 
 from app.gui.export_dialog import ExportDialog
 from app.sandbox import Fault
@@ -147,3 +155,43 @@ def test_tab_leaves_every_table_of_the_window(qtbot: Any, window: Any, controlle
             assert QApplication.focusWidget() is not view, view.accessibleName()
     names = {v.accessibleName() for v in checked}
     assert {"Partners", "Log entries", "Drift history"} <= names, names
+
+
+def _letters(root: Any, window: Any) -> list[str]:
+    """The mnemonic letters a person can use now: menus, buttons, tabs, labels."""
+    texts = [a.text() for a in window.menuBar().actions()] if root is window else []
+    texts += [b.text() for b in root.findChildren(QAbstractButton) if b.isVisible()]
+    texts += [
+        bar.tabText(i) for bar in root.findChildren(QTabBar) if bar.isVisible()
+        for i in range(bar.count())
+    ]  # fmt: skip
+    texts += [
+        label.text()
+        for label in root.findChildren(QLabel)
+        if label.isVisible() and label.buddy() is not None
+    ]
+    return [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t))]
+
+
+def test_no_two_mnemonics_share_a_letter(qtbot: Any, window: Any, controller: Any) -> None:
+    """Seen walking by keys: Alt+H went to the History tab, never to the Help menu (and
+    Partner/Profile, View/Verify now, Credentials/Suspected compromise, TOKEN_A/Partner
+    type shared their letters): an ambiguous mnemonic only moves the focus between them."""
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    _activate(qtbot, window)
+    tabs = window.partner_view.tabs
+    for page in range(tabs.count()):
+        tabs.setCurrentIndex(page)
+        letters = _letters(window, window)
+        assert len(letters) == len(set(letters)), (tabs.tabText(page), sorted(letters))
+    QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=5000)
+    popup = QApplication.activePopupWidget()
+    assert any("About" in a.text() for a in popup.actions())  # the Help menu opened
+    popup.close()
+    wizard = window.open_sender_wizard(sandbox_fault="none")
+    qtbot.waitUntil(lambda: bool(wizard.receive_page.url_edit.text()), timeout=20_000)
+    letters = _letters(wizard, window)
+    assert len(letters) == len(set(letters)), sorted(letters)
+    wizard.reject()

@@ -296,10 +296,18 @@ class SecretInput(QWidget):
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"Show {name}")
         self.toggle.toggled.connect(self._on_toggle_toggled)
+        self.toggle.setEnabled(False)  # nothing to show yet
+        self.edit.textChanged.connect(self._on_edit_textChanged)
         self.edit.textChanged.connect(self.textChanged)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.toggle)
         self.setFocusProxy(self.edit)
+
+    def _on_edit_textChanged(self, text: str) -> None:
+        """Show only with something to show; an emptied field is masked again."""
+        self.toggle.setEnabled(bool(text))
+        if not text:
+            self.toggle.setChecked(False)
 
     def text(self) -> str:
         return self.edit.text()

@@ -59,6 +59,9 @@ class FlowPage(QWizardPage):
             outer.setContentsMargins(0, 0, 0, 0)
             area = QScrollArea()
             area.setObjectName("PageScroll")
+            # never the focus itself: the page opened with the focus on the scroll area and
+            # what a person typed first went nowhere (its fields scroll into view on Tab)
+            area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             area.setWidgetResizable(True)
             area.setFrameShape(QFrame.Shape.NoFrame)
             area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

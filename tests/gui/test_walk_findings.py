@@ -195,3 +195,41 @@ def test_no_two_mnemonics_share_a_letter(qtbot: Any, window: Any, controller: An
     letters = _letters(wizard, window)
     assert len(letters) == len(set(letters)), sorted(letters)
     wizard.reject()
+
+
+def test_the_onboard_wizard_opens_ready_to_type(qtbot: Any, window: Any) -> None:
+    """Seen walking by keys: Ctrl+N opened the wizard with the focus on its page's scroll
+    area, so the URL a person typed went nowhere; and TOKEN_A's Show was enabled with no
+    token to show."""
+    for attempt in range(2):  # the first wizard, then the one built ahead while idle
+        _activate(qtbot, window)
+        QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+        wizard = window.sender_wizard
+        qtbot.waitUntil(lambda w=wizard: QApplication.activeWindow() is w, timeout=5000)
+        page = wizard.receive_page
+        assert QApplication.focusWidget() is page.url_edit, attempt
+        QTest.keyClicks(QApplication.focusWidget(), "https://partner.example/ocpi/versions")
+        assert page.url_edit.text() == "https://partner.example/ocpi/versions"
+        show = page.token.toggle
+        assert not show.isEnabled()  # no token yet: nothing to show
+        _tab()
+        assert QApplication.focusWidget() is page.token.edit
+        QTest.keyClicks(page.token.edit, "abc")
+        assert show.isEnabled()
+        qtbot.mouseClick(show, Qt.MouseButton.LeftButton)
+        assert page.token.edit.echoMode() == page.token.edit.EchoMode.Normal
+        page.token.edit.selectAll()
+        QTest.keyClick(page.token.edit, Qt.Key.Key_Delete)
+        assert not show.isEnabled() and not show.isChecked()
+        assert page.token.edit.echoMode() == page.token.edit.EchoMode.Password
+        wizard.reject()
+        qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
+        if attempt == 0:  # wait for the next one to be built ahead, whole
+            qtbot.waitUntil(
+                lambda: (
+                    getattr(window, "_sender_wizard_ahead", None) is not None
+                    and window._sender_wizard_ahead._steps is None
+                ),
+                timeout=20_000,
+            )

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QTabBar,
+    QTabWidget,
 )
 
 from app.gui.export_dialog import ExportDialog
@@ -195,6 +196,20 @@ def test_no_two_mnemonics_share_a_letter(qtbot: Any, window: Any, controller: An
     letters = _letters(wizard, window)
     assert len(letters) == len(set(letters)), sorted(letters)
     wizard.reject()
+    # the dialogs too: Settings (Public URL and the Vault tab shared the U), Export, Invite
+    settings = window.open_settings()
+    qtbot.waitUntil(settings.isVisible, timeout=5000)
+    pages = settings.findChild(QTabWidget)
+    for page in range(pages.count()):
+        pages.setCurrentIndex(page)
+        letters = _letters(settings, window)
+        assert len(letters) == len(set(letters)), (pages.tabText(page), sorted(letters))
+    settings.reject()
+    export = window.open_export()
+    qtbot.waitUntil(export.isVisible, timeout=5000)
+    letters = _letters(export, window)
+    assert len(letters) == len(set(letters)), sorted(letters)
+    export.reject()
 
 
 def test_the_onboard_wizard_opens_ready_to_type(qtbot: Any, window: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel, QScrollArea, QTableView
+from PySide6.QtWidgets import QLabel, QLayout, QScrollArea, QTableView, QWidget
 
 from app.gui.theme import mono_font
 
@@ -27,10 +27,12 @@ class DetailScroll(QScrollArea):
     """Scrolls up and down; as narrow as the detail's floor, whatever it shows.
 
     The floor is the content's minimum with no partner shown (the token table's minimum on
-    sample cells, `token_table_floor`), or the head row on sample texts (`head_floor`) if
-    wider; taken once the content is polished (its fonts final) and again when the font or
-    style changes. Content that ever needs more (a status with a finding beside the pills)
-    is cut at the detail's right edge until the person widens it; the splitter stays.
+    sample cells, `token_table_floor`; the drift table's from its headers and samples), or
+    the head row on sample texts (`head_floor`) if wider; taken once the window is shown
+    (the detail is complete: the Health tab joins it after it is built) with its content
+    polished (fonts final), and again when the font or style changes. Content that ever
+    needs more is cut at the detail's right edge until the person widens it (the status
+    pill wraps instead); the splitter stays.
     """
 
     def __init__(self) -> None:
@@ -48,13 +50,26 @@ class DetailScroll(QScrollArea):
             return self._floor[1]
         bar = self.verticalScrollBar().sizeHint().width()
         head = head_floor(self.head[0], self.head[1:]) if self.head else 0
-        width = max(inner.minimumSizeHint().width(), head) + bar
-        if inner.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
-            self._floor = (key, width)  # before its polish the content's fonts are not final
+        width = max(_fresh_minimum(inner), head) + bar
+        # before the window shows, the detail may lack a tab and its fonts may not be final
+        if self.window().isVisible() and inner.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            self._floor = (key, width)
         return width
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self.floor(), super().minimumSizeHint().height())
+
+
+def _fresh_minimum(inner: QWidget) -> int:
+    """The content's minimum width measured now. A child whose minimum changed while it was
+    hidden (a tab not shown yet, a window not shown yet) left its old size in its layout's
+    caches: the floor once missed the Health tab's drift table that way (inner 423 px with
+    its tabs needing 456)."""
+    for child in inner.findChildren(QWidget):
+        child.updateGeometry()  # drops the size its layout item remembered
+    for layout in inner.findChildren(QLayout):
+        layout.invalidate()
+    return inner.minimumSizeHint().width()
 
 
 def token_table_floor(table: QTableView, headers: tuple[str, ...]) -> int:

@@ -36,7 +36,7 @@ from app.gui.errors import show_error
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.profile_widgets import ProfileView, apply_proposal, fill_profile
 from app.gui.theme import mono_font
-from app.gui.widgets import Banner, Pill, card, muted
+from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
@@ -129,7 +129,9 @@ class PartnerView(QWidget):
         self.sandbox_pill = Pill("Sandbox", "info")
         self.sandbox_pill.setToolTip("A demo partner that runs inside this app, not a real one")
         self.role_pill = Pill()
-        self.status_pill = Pill()
+        # A status with a finding ("Registered · TOKEN_C refused") can be wider than the
+        # detail's floor (app/gui/detail_floor.py): it wraps when squeezed, never cut.
+        self.status_pill = WrappingPill()
         head.addWidget(self.sandbox_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.role_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignTop)

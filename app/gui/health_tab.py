@@ -202,17 +202,17 @@ class _WrappingTable(QTableWidget):
 class _DriftTable(_WrappingTable):
     """The drift history, as wide as fixed texts say, whatever rows it shows.
 
-    When, Snapshot and Change are as wide as their header or a sample (`SAMPLES`: a time,
-    the longest snapshot source; a change as wide as its header), longer text wrapping in
-    its cell; Before and After (endpoint URLs, wrapped anywhere) share the rest evenly.
-    Every width is measured with the style's fonts and padding when asked. Its minimum
-    is those three columns and twice the wider of the last two headers: the detail's floor
-    (app/gui/detail_floor.py) is taken on it once, so rows arriving later must not need
-    more. (A minimum summed from the stretched headers when rows filled was both too small,
-    cutting "Snapshot", and too late for the floor.)
+    When, Snapshot and Change are as wide as their header or a sample (`SAMPLES`: a date,
+    its time wrapping below it; the longest snapshot source; a change's long word), longer
+    text wrapping in its cell; Before and After (endpoint URLs, wrapped anywhere) share the
+    rest evenly, each at least its header. Every width is measured with the style's fonts
+    and padding when asked. The minimum is the sum of those: the detail's
+    floor (app/gui/detail_floor.py) is taken on it once, so rows arriving later must not
+    need more. (A minimum summed from the stretched headers when rows filled was both too
+    small, cutting "Snapshot", and too late for the floor.)
     """
 
-    SAMPLES = ("2000-12-31 23:59", "registration", "")
+    SAMPLES = ("2000-12-31", "registration", "(RECEIVER)")
 
     def __init__(self, headers: list[str]) -> None:
         super().__init__(0, len(headers))
@@ -223,6 +223,11 @@ class _DriftTable(_WrappingTable):
                 QHeaderView.ResizeMode.ResizeToContents if fixed else QHeaderView.ResizeMode.Stretch
             )
             header.setSectionResizeMode(column, mode)
+
+    def settle_header(self) -> None:
+        """Stretched columns only: a stretched last section falls back to a width of its own
+        (100 px or more) where the others leave less, so the table scrolled sideways."""
+        self.horizontalHeader().setStretchLastSection(False)
 
     def sizeHintForColumn(self, column: int) -> int:
         """A sample's width for the first columns (the header asks this for them), never
@@ -391,7 +396,9 @@ class HealthTab(QWidget):
         self.report_button.clicked.connect(self.open_report)
         self._actions = (verify_action, accept_action, compromise_action)
         headers = ["When", "Snapshot", "Change", "Before", "After"]
-        self.drift = _table(headers, "Drift history", _DriftTable(headers))
+        drift = _DriftTable(headers)
+        self.drift = _table(headers, "Drift history", drift)
+        drift.settle_header()
         layout.addWidget(self.drift, 1)
         self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
         self.dialog = VerifyReportDialog(self)

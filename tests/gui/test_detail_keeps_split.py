@@ -226,6 +226,9 @@ def test_with_the_theme_a_drift_history_fits_beside_a_whole_name(
     with contextlib.suppress(qtbot.TimeoutError):  # the header's sections follow a turn later
         qtbot.waitUntil(lambda: not cut(), timeout=2000)
     assert not cut(), [header.sectionSize(c) for c in range(header.count())]
+    # and its columns share its width: no column pushed off to the side (a stretched last
+    # section kept 100-190 px of its own, so the table scrolled sideways and hid "When")
+    assert header.length() <= drift.viewport().width(), (header.length(), drift.viewport().width())
     names = window.table.horizontalHeader()
     right = names.sectionViewportPosition(2) + names.sectionSize(2)
     assert right <= window.table.viewport().width(), (window.splitter.sizes(), right)

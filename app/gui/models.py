@@ -329,7 +329,8 @@ class PartnersTableModel(RowsModel):
         """The roles a paint does not ask: sort key, record, tooltip, accessible text."""
         r = self._rows[row]
         if role == SortRole:
-            return sort_value(r, column, self.cells(row))
+            facts = self.connection_facts.get(r.id) if r.id is not None else None
+            return sort_value(r, column, self.health(r.id), facts)
         if role == RecordRole:
             return r
         if role == _TOOLTIP:

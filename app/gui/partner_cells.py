@@ -107,7 +107,7 @@ def row_cells(r: PartnerRecord, health: Health | None, facts: Any) -> RowCells:
         r.party_id or f"#{r.id}",
         name_text(r, health),
         roles_text(r),
-        "Sender" if r.our_role == "sender" else "Receiver",
+        _we_are(r),
         r.ocpi_version or "",
         status_text(r, health),
         short_time(r.last_checked, compact=True) or "never",
@@ -146,14 +146,45 @@ def connection_texts(r: PartnerRecord, facts: Any) -> tuple[str, str, str]:
     return (verified, age, tls)
 
 
-def sort_value(r: PartnerRecord, column: int, cells: RowCells) -> Any:
-    """What the Sort role answers: times as stored, days as numbers, texts in lower case."""
+def sort_value(r: PartnerRecord, column: int, health: Health | None, facts: Any) -> Any:
+    """What the Sort role answers: times as stored, days as numbers, texts in lower case.
+
+    Made from the record, not from a row's cells: a sort (the proxy re-sorts each row a
+    sweep touches) must not keep cells for 2,000 rows never painted, which every full
+    garbage collection would then walk."""
     if column == COL_LAST_CHECKED:
         return r.last_checked or ""
     if column in (10, 11):
-        facts = cells.facts
         value = None
         if facts is not None:
             value = facts.token_age_days if column == 10 else facts.tls_expires_days
         return -1_000_000 if value is None else value
-    return cells.texts[column].lower()
+    return column_text(r, health, facts, column).lower()
+
+
+def column_text(r: PartnerRecord, health: Health | None, facts: Any, column: int) -> str:
+    """One cell's text, as `row_cells` makes it."""
+    if column == 2:
+        return name_text(r, health)
+    if column == 3:
+        return roles_text(r)
+    if column == COL_STATUS:
+        return status_text(r, health)
+    if column == COL_LAST_CHECKED:
+        return short_time(r.last_checked, compact=True) or "never"
+    if column == COL_HEALTH:
+        return health.level if health is not None else UNKNOWN
+    if column > COL_HEALTH:
+        return connection_texts(r, facts)[column - COL_HEALTH - 1]
+    return (
+        r.country_code or "—",
+        r.party_id or f"#{r.id}",
+        "",
+        "",
+        _we_are(r),
+        r.ocpi_version or "",
+    )[column]
+
+
+def _we_are(r: PartnerRecord) -> str:
+    return "Sender" if r.our_role == "sender" else "Receiver"

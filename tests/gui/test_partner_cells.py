@@ -195,3 +195,20 @@ def test_a_paint_asks_one_call_per_cell_not_one_per_role(
     assert len(filled_cells) == len(set(filled_cells))
     paint_roles = {int(r.value) for r in PAINT_ROLES}
     assert not [r for r in asked if r in paint_roles]
+
+
+def test_sorting_reads_the_records_and_keeps_no_cells(qapp: Any) -> None:
+    model = filled(30)
+    for row in range(model.rowCount()):  # a sort key says what the painted cell says
+        for column in range(model.columnCount()):
+            key = model.index(row, column).data(SortRole)
+            if column not in (7, 10, 11):
+                assert key == model.cells(row).texts[column].lower(), (row, column)
+    model = filled(30)
+    proxy = PartnersFilterProxy()
+    proxy.setSourceModel(model)
+    for column in (*range(model.columnCount()), 2):
+        proxy.sort(column, Qt.SortOrder.AscendingOrder)
+    names = [proxy.index(r, 2).data(SortRole) for r in range(proxy.rowCount())]
+    assert names == sorted(names)
+    assert model._cells == [None] * model.rowCount()  # nothing painted: nothing kept

@@ -98,7 +98,7 @@ class HealthUi(QObject):
 
     # ---- health for the list and the detail ----------------------------------------------
     def _extra(self, partners: list[PartnerRecord]) -> Any:
-        settings = self.controller.settings_copy()
+        settings = self.controller.settings  # read only (a copy cost ~0.5 ms a refresh)
         facts, extra = extra_findings(
             self.controller.vault, partners, int(getattr(settings, "rotation_days", 30) or 30)
         )

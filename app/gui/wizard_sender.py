@@ -72,9 +72,11 @@ class SenderWizard(FlowWizard):
 
     def _build(self, controller: Controller, clipboard: SecretClipboard) -> Iterator[None]:
         """The wizard in steps, each well under a frame (a `yield` between two)."""
-        self.receive_page = ReceivePage(self.sender_flow, controller, clipboard)
+        self.receive_page = ReceivePage(self.sender_flow, controller, clipboard, in_steps=True)
+        self.add(self.receive_page)  # its frame only: the cards come a step at a time
         yield
-        self.add(self.receive_page)  # polishes the page against the style sheet
+        for _ in self.receive_page.steps:
+            yield
         yield
         self.discover_page = DiscoverPage(self.sender_flow)
         self.register_page = RegisterPage(self.sender_flow)
@@ -139,13 +141,17 @@ class SenderWizard(FlowWizard):
             wizard = cls(controller, clipboard, parent)
         wizard.finished.connect(
             lambda _r: QTimer.singleShot(
-                AHEAD_GAP_MS, parent, lambda: cls._ahead(controller, clipboard, parent)
+                AHEAD_GAP_MS, parent, lambda: cls.build_ahead(controller, clipboard, parent)
             )
         )
         return wizard
 
     @classmethod
-    def _ahead(cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget) -> None:
+    def build_ahead(
+        cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget
+    ) -> None:
+        """Start building a wizard for `parent`'s next open, a step per turn (none if one
+        is built or being built, or the window is gone or closing)."""
         if getattr(parent, _SPARE, None) is None and parent.isVisible() and not controller.closing:
             setattr(parent, _SPARE, cls(controller, clipboard, parent, ahead=True))
 

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import RunResult
 from app.sandbox import Fault
 from app.vault import PartnerRecord
 
 if TYPE_CHECKING:
+    from app.engine.results import RunResult
     from app.gui.main_window import MainWindow
 
 RESULT_TITLES = {

@@ -25,10 +25,14 @@ from app.gui.theme import mono_font
 
 
 def set_prop(widget: QWidget, name: str, value: object) -> None:
-    """Set a dynamic property the stylesheet reads, and re-polish."""
+    """Set a dynamic property the stylesheet reads, and re-polish (only a widget already
+    polished: one being built reads it when first polished; polishing it here, before it
+    has its parent, made the style sheet style it twice, issue 13)."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)

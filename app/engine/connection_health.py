@@ -78,7 +78,7 @@ def connection_facts(
     for chunk in [ids[i : i + 400] for i in range(0, len(ids), 400)]:
         verifies = _newest_runs(vault, chunk, VERIFY_MARK)
         tls_runs = _newest_runs(vault, chunk, '"tls_expires_days":')
-        snapshots = Snapshots(vault)
+        drifts = Snapshots(vault).open_drifts(chunk)
         for pid in chunk:
             verify = verifies.get(pid)
             report = verify.data.get("report") if verify is not None else None
@@ -92,7 +92,7 @@ def connection_facts(
                 verify_report=report if isinstance(report, dict) else None,
                 verify_run_id=verify.id if verify is not None else None,
                 tls_expires_days=tls_days,
-                open_drift=snapshots.open_drift(pid),
+                open_drift=drifts.get(pid, []),
             )
     ages: dict[int, int] = {}
     # A few partners (a run touched them): their own tokens; many: one query over all.

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from app.core.diagnosis import Diagnosis
-from app.engine import RunResult
 from app.engine.connection_health import ConnectionFacts, extra_findings
 from app.gui.health_ops import HealthIntent, HealthOps
 from app.gui.health_tab import HealthTab
@@ -22,6 +21,7 @@ from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
 
 if TYPE_CHECKING:
+    from app.engine.results import RunResult
     from app.gui.main_window import MainWindow
 
 

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import RunResult
 from app.sandbox import Fault
 from app.sandbox.faults import FAULT_NOTES
 from app.vault import PartnerRecord
 
 if TYPE_CHECKING:
+    from app.engine.results import RunResult
     from app.gui.main_window import MainWindow
 
 RESULT_TITLES = {

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 
 from app.engine import Discovery
 from app.engine.health import Health
+from app.gui.checklist import StepChecklist
 from app.gui.flows import Phase, SenderFlow
 from app.gui.models import roles_text, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
     Pill,
-    StepChecklist,
     card,
     mono_label,
     muted,

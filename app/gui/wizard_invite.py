@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.http import is_loopback_host
+from app.gui.checklist import StepChecklist
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.flows import InviteFlow, Phase
@@ -31,7 +32,6 @@ from app.gui.widgets import (
     Banner,
     CopyField,
     Pill,
-    StepChecklist,
     card,
     mono_label,
     muted,

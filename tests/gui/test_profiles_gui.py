@@ -123,7 +123,8 @@ def test_the_built_in_presets_are_read_once_per_folder(qapp: Any, monkeypatch: A
         reads.append(1)
         return listing()
 
-    monkeypatch.setattr(profile_widgets, "listing", counted)
+    # profile_widgets loads the profiles module on first use (issue 13): patch it there
+    monkeypatch.setattr("app.engine.profiles.listing", counted)
     first = profile_widgets.PartnerTypeBox()
     second = profile_widgets.PartnerTypeBox()
     assert [p.name for p in first.presets] == [p.name for p in listing()]

@@ -48,7 +48,7 @@ def diagnose(code: str, detail: str | None = None, **fields: str) -> Diagnosis:
     entry = CATALOG[code]
     values = {"detail": detail or "", **fields}
     try:
-        message = entry.message.format(**values)
+        message = _one_stop(entry.message, detail).format(**values)
     except (KeyError, IndexError):
         message = entry.message
     try:
@@ -56,6 +56,14 @@ def diagnose(code: str, detail: str | None = None, **fields: str) -> Diagnosis:
     except (KeyError, IndexError):
         hint = entry.hint
     return Diagnosis(code, message, hint, entry.severity, entry.token_confusion, detail)
+
+
+def _one_stop(template: str, detail: str | None) -> str:
+    """The template without its own full stop after a detail that ends a sentence itself,
+    so a person never reads "right after issuing it.."."""
+    if detail and detail.rstrip().endswith((".", "!", "?")):
+        return template.replace("{detail}.", "{detail}")
+    return template
 
 
 def fail(code: str, detail: str | None = None, **fields: str) -> OnboardingError:

@@ -54,3 +54,13 @@ def test_every_code_fills_its_placeholders(code: str) -> None:
         assert "DETAIL-TEXT" in diagnosis.message
     assert diagnosis.severity in (Severity.ERROR, Severity.WARNING)
     assert diagnosis.message.strip() and diagnosis.hint.strip()
+
+
+def test_a_detail_that_ends_its_sentence_gets_no_second_full_stop() -> None:
+    """Seen in the wizard: "...right after issuing it.." when the detail was a sentence."""
+    sentence = diagnose("token.c_rejected").message
+    nested = diagnose("reg.verify_failed", sentence).message
+    assert nested == f"Registered, but the check with TOKEN_C failed: {sentence}"
+    assert not nested.endswith("..")
+    plain = diagnose("reg.verify_failed", "HTTP 503 from the partner").message
+    assert plain == "Registered, but the check with TOKEN_C failed: HTTP 503 from the partner."

@@ -50,9 +50,13 @@ class DetailScroll(QScrollArea):
             return self._floor[1]
         bar = self.verticalScrollBar().sizeHint().width()
         head = head_floor(self.head[0], self.head[1:]) if self.head else 0
-        width = max(_fresh_minimum(inner), head) + bar
-        # before the window shows, the detail may lack a tab and its fonts may not be final
-        if self.window().isVisible() and inner.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        # before the window shows, the detail may lack a tab and its fonts may not be final:
+        # a provisional width from the layout as it is (cheap), taken again once shown
+        final = self.window().isVisible()
+        final = final and inner.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
+        content = _fresh_minimum(inner) if final else inner.minimumSizeHint().width()
+        width = max(content, head) + bar
+        if final:
             self._floor = (key, width)
         return width
 

@@ -340,6 +340,14 @@ class PartnerView(QWidget):
             return
         self.credentials_model.set_credentials(records)
         self.credentials.resizeColumnsToContents()
+        # Used · ended, the stretched last column, falls back to a width of its own where
+        # the table is narrower than its columns (at 1024 px): 100 px, below its bold
+        # header's 106, so scrolled into view it read "Used · en…". Stretching it again
+        # keeps the width it has at that moment as that fallback: its contents' width.
+        header = self.credentials.horizontalHeader()
+        header.setStretchLastSection(False)
+        self.credentials.resizeColumnToContents(self.credentials_model.columnCount() - 1)
+        header.setStretchLastSection(True)
         if selected is not None:
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:

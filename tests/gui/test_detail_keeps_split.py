@@ -232,3 +232,26 @@ def test_with_the_theme_a_drift_history_fits_beside_a_whole_name(
     names = window.table.horizontalHeader()
     right = names.sectionViewportPosition(2) + names.sectionSize(2)
     assert right <= window.table.viewport().width(), (window.splitter.sizes(), right)
+
+
+def test_with_the_theme_the_last_token_column_is_whole_once_scrolled_to(
+    styled: None, qtbot: Any, window: Any, controller: Any
+) -> None:
+    """At 1024 px the token table is narrower than its columns and scrolls sideways; its
+    last column (Used · ended, stretched) kept 100 px of its own, below its bold header's
+    106 with the theme: scrolled into view it still read "Used · en…"."""
+    window.resize(*SIZE)
+    result = register_sandbox(qtbot, controller)
+    qtbot.waitUntil(lambda: window.select_partner(result.partner_id), timeout=10_000)
+    _settle(qtbot, window)
+    table = window.partner_view.credentials
+    header = table.horizontalHeader()
+    last = header.count() - 1
+    table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())
+    _settle(qtbot, window)
+    assert header.sectionSize(last) >= header.sectionSizeFromContents(last).width(), (
+        [header.sectionSize(c) for c in range(header.count())],
+        header.sectionSizeFromContents(last).width(),
+    )
+    shown = header.sectionViewportPosition(last) + header.sectionSize(last)
+    assert shown <= table.viewport().width(), (shown, table.viewport().width())

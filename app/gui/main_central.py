@@ -144,6 +144,7 @@ def build_central(window: MainWindow) -> None:
     window.table = QTableView()
     window.table.setModel(window.proxy)
     window.table.setAccessibleName("Partners")
+    window.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
     window.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     window.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     window.table.setSortingEnabled(True)
@@ -214,6 +215,14 @@ def build_status_bar(window: MainWindow) -> None:
     bar.addWidget(window.busy_label)
     bar.addPermanentWidget(window.endpoint_label)
     bar.addPermanentWidget(vault_label)
+
+    # a message (a menu item's tip, "Transcript written to PATH") takes the whole bar while
+    # it shows: beside the endpoint and the vault path it was cut mid-word at 1024 px
+    def _on_bar_messageChanged(text: str) -> None:
+        for label in (window.endpoint_label, vault_label):
+            label.setVisible(not text)
+
+    bar.messageChanged.connect(_on_bar_messageChanged)
     engine = window.controller.engine_or_none
     if engine is not None and engine.embedded:
         window._on_controller_endpointChanged(engine.our_versions_url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -89,6 +89,31 @@ class Pill(QLabel):
         self.setText(text)
         set_prop(self, "status", status)
         self.setAccessibleName(f"Status: {text}")
+
+
+class WrappingPill(Pill):
+    """A pill that reads on one line where it has the room and wraps where it has not.
+
+    A word-wrapped QLabel prefers a narrow, two-line shape even with room to spare; this
+    one asks for its one-line width, so a layout wraps it only when squeezed.
+    """
+
+    def __init__(self, text: str = "", status: str = "", parent: QWidget | None = None) -> None:
+        self._one_line = QSize()
+        super().__init__(text, status, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # what setWordWrap set, kept with the new policy
+        self.setSizePolicy(policy)
+
+    def set_status(self, text: str, status: str) -> None:
+        self.setWordWrap(False)
+        super().set_status(text, status)
+        self.ensurePolished()
+        self._one_line = super().sizeHint()
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        return self._one_line if self._one_line.isValid() else super().sizeHint()
 
 
 class Banner(QFrame):
@@ -220,10 +245,18 @@ class SecretInput(QWidget):
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"Show {name}")
         self.toggle.toggled.connect(self._on_toggle_toggled)
+        self.toggle.setEnabled(False)  # nothing to show yet
+        self.edit.textChanged.connect(self._on_edit_textChanged)
         self.edit.textChanged.connect(self.textChanged)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.toggle)
         self.setFocusProxy(self.edit)
+
+    def _on_edit_textChanged(self, text: str) -> None:
+        """Show only with something to show; an emptied field is masked again."""
+        self.toggle.setEnabled(bool(text))
+        if not text:
+            self.toggle.setChecked(False)
 
     def text(self) -> str:
         return self.edit.text()

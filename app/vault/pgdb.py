@@ -16,8 +16,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from app.vault.dialect import FILL_TRIGGER_PREFIX, is_ddl, translate, translate_ddl
 from app.vault.errors import VaultError
+
+# `dialect` (13 compiled patterns) loads with the first PostgreSQL statement: a file vault
+# imports this module only for `is_database_url` (issue 13, start-up).
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 NOTIFY_CHANNEL = "ocpi_onboard"
@@ -127,6 +129,8 @@ class PgDatabase:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         import psycopg
 
+        from app.vault.dialect import is_ddl, translate, translate_ddl
+
         try:
             if is_ddl(sql):
                 for statement in translate_ddl(sql):
@@ -165,6 +169,8 @@ class PgDatabase:
 
     def _key_of(self, table: str) -> str | None:
         """The self-filling integer key of `table` (from the dialect's fill triggers)."""
+        from app.vault.dialect import FILL_TRIGGER_PREFIX
+
         if self._keys is None:
             cursor = self._pg.execute(
                 "SELECT c.relname, t.tgname FROM pg_trigger t"

@@ -89,6 +89,8 @@ NOT_AT_SHOW = (
     "app.gui.checklist",
     "app.core.profile",
     "tomllib",
+    # the team vault's SQL translation loads with the first PostgreSQL statement
+    "app.vault.dialect",
 )
 
 

@@ -254,13 +254,13 @@ class PartnersTableModel(RowsModel):
     def cells(self, row: int) -> RowCells:
         """What row `row` says, made again only if the row, its health or its connection
         facts changed since it was last painted."""
+        if time.time() >= self._cells_until:  # a new year: compact times name the old one
+            self._cells = [None] * len(self._rows)
+            self._cells_until = _new_year()
         cells = self._cells[row]
         r = self._rows[row]
         facts = self.connection_facts.get(r.id) if r.id is not None else None
         if cells is None or cells.facts is not facts:
-            if time.time() >= self._cells_until:
-                self._cells = [None] * len(self._rows)
-                self._cells_until = _new_year()
             cells = self._cells[row] = row_cells(r, self.health(r.id), facts)
         return cells
 

@@ -150,6 +150,10 @@ def test_a_row_is_worked_out_once_and_again_after_each_change(
     assert model.index(row, 10).data() == "9 d" and made == [4, 4, 4, 4]
     assert model.index(row, 10).data(SortRole) == 9
 
+    model._cells_until = 0.0  # the year turned: every row is made again
+    model.cells(model.row_of(5))
+    assert made[-1] == 5 and model.cells(row) is not None and made[-1] == 4
+
     model.remove(4)  # the rows after it keep their own cells
     assert model.index(model.row_of(5), 2).data() == "Charging Company 5"
 

@@ -216,3 +216,15 @@ def test_sorting_reads_the_records_and_keeps_no_cells(qapp: Any) -> None:
     names = [proxy.index(r, 2).data(SortRole) for r in range(proxy.rowCount())]
     assert names == sorted(names)
     assert model._cells == [None] * model.rowCount()  # nothing painted: nothing kept
+
+
+def test_without_indexable_spans_a_cell_is_asked_role_by_role(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models, "SPANS_INDEX", False)  # an older PySide6
+    model = filled()
+    proxy = PartnersFilterProxy()
+    proxy.setSourceModel(model)
+    index = proxy.index(0, 2)
+    assert one_role(proxy, index, Qt.ItemDataRole.DisplayRole) == proxy.data(index)
+    assert one_role(model, proxy.mapToSource(index), Qt.ItemDataRole.DisplayRole) == index.data()

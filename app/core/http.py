@@ -72,6 +72,7 @@ class HttpResult:
     redirects: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=64)  # asked for every request (its URL) and every redirect
 def is_loopback_host(host: str | None) -> bool:
     if not host:
         return False
@@ -165,6 +166,7 @@ class OcpiHttp:
         # OCPI-from/to-* headers for module calls, when the partner's profile asks for them
         self.routing: dict[str, str] | None = None
         self.certificates: dict[str, float] = {}  # host:port -> notAfter (epoch) of its cert
+        self._streams: list[object] = []  # the connections' streams seen (a run: one or two)
 
     async def send(
         self,
@@ -191,6 +193,8 @@ class OcpiHttp:
                 method, current, token, base64_token, ocpi_headers, body, extra
             )
             if result.status not in (301, 302, 303, 307, 308):
+                if not redirects:  # the common case: `result` already says none
+                    return result
                 return HttpResult(**{**result.__dict__, "redirects": redirects})
             location = result.headers.get("location")
             if not location:
@@ -261,7 +265,6 @@ class OcpiHttp:
         try:
             async with asyncio.timeout(deadline):
                 request = self.client.build_request(method, url, headers=headers, content=content)
-                request.extensions["trace"] = self._trace
                 if write:
                     import httpx  # loaded already: self.client is an httpx client
 
@@ -270,10 +273,11 @@ class OcpiHttp:
                     ).as_dict()
                 self.requests_sent += 1
                 response = await self.client.send(request, stream=True)
+                self._note_connection(response)
                 self._note_certificate(url, response)
                 try:
                     status = response.status_code
-                    resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                    resp_headers = _header_dict(response.headers)
                     size = 0
                     async for chunk in response.aiter_raw():
                         size += len(chunk)
@@ -346,9 +350,13 @@ class OcpiHttp:
             return None
         return int((not_after - time.time()) // 86400)
 
-    async def _trace(self, name: str, info: dict[str, Any]) -> None:
-        """httpx trace hook: counts new TCP connections (one pool per run is the target)."""
-        if name == "connection.connect_tcp.complete":
+    def _note_connection(self, response: httpx.Response) -> None:
+        """Count the connections the answers came on (one pool per run is the target): a
+        connection's network stream is the same object for each request it carries. (An
+        httpx trace hook counted them before: ~30 coroutine calls a handshake.)"""
+        stream = response.extensions.get("network_stream")
+        if stream is not None and not any(seen is stream for seen in self._streams):
+            self._streams.append(stream)
             self.connections_opened += 1
 
     def _diagnose_transport(
@@ -388,6 +396,17 @@ class OcpiHttp:
         if isinstance(exc, httpx.HTTPError):
             return fail("net.connect", f"{host} ({type(exc).__name__})")
         return fail("internal", type(exc).__name__)
+
+
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """The answer's headers by lower-case name, repeated ones joined with ", " (as
+    `dict(headers.items())`, without its per-header calls)."""
+    encoding = headers.encoding
+    found: dict[str, str] = {}
+    for raw_key, raw_value in headers.raw:
+        key, value = raw_key.decode(encoding).lower(), raw_value.decode(encoding)
+        found[key] = f"{found[key]}, {value}" if key in found else value
+    return found
 
 
 def _netloc(url: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
     """'2.2.1' -> (2, 2, 1); tolerates 'v2.2.1' and '2.2' -> (2, 2, 0); None if not a version."""
     if not isinstance(text, str):
         return None
+    return _parse_version(text)
+
+
+@functools.lru_cache(maxsize=256)  # a handshake reads the same few versions ~40 times
+def _parse_version(text: str) -> tuple[int, int, int] | None:
     match = _VERSION_RE.match(text)
     if not match:
         return None
@@ -72,8 +78,10 @@ def canonical_version(text: str) -> str | None:
     parsed = parse_version(text)
     if parsed is None:
         return None
-    aliases = {(2, 1, 0): V211, (2, 1, 1): V211, (2, 2, 0): V221, (2, 2, 1): V221, (2, 3, 0): V230}
-    return aliases.get(parsed)
+    return _ALIASES.get(parsed)
+
+
+_ALIASES = {(2, 1, 0): V211, (2, 1, 1): V211, (2, 2, 0): V221, (2, 2, 1): V221, (2, 3, 0): V230}
 
 
 def negotiate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from enum import StrEnum
 
@@ -33,9 +34,12 @@ def generate_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+_TOKEN_TEXT = re.compile(rf"[\x21-\x7e]{{1,{MAX_TOKEN_LENGTH}}}")
+
+
 def is_valid_token_text(value: str) -> bool:
     """Printable, non-whitespace ASCII (U+0021..U+007E), 1 to 64 characters (2.2.1-d2/2.3.0)."""
-    return 0 < len(value) <= MAX_TOKEN_LENGTH and all(0x21 <= ord(ch) <= 0x7E for ch in value)
+    return _TOKEN_TEXT.fullmatch(value) is not None
 
 
 def tokens_equal(left: str, right: str) -> bool:
@@ -48,11 +52,12 @@ def tokens_equal(left: str, right: str) -> bool:
 class Secret:
     """A token value that shows only its fingerprint when printed, logged or formatted."""
 
-    __slots__ = ("_role", "_value")
+    __slots__ = ("_fingerprint", "_role", "_value")
 
     def __init__(self, value: str, role: TokenRole | str | None = None) -> None:
         self._value = value
         self._role = TokenRole(role) if role else None
+        self._fingerprint: str | None = None  # a SHA-256 each time it is shown, else
 
     @property
     def role(self) -> TokenRole | None:
@@ -60,7 +65,10 @@ class Secret:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self._value, self._role)
+        shown = self._fingerprint
+        if shown is None:
+            shown = self._fingerprint = fingerprint(self._value, self._role)
+        return shown
 
     def reveal(self) -> str:
         """The raw value: only for the wire, the vault's encryption and explicit user reveal."""

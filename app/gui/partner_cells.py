@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from app.core.ages import compact_age, compact_expiry
 from app.engine.health import FAILING, OK, UNKNOWN, WARNING, Health
 from app.vault import PartnerRecord
 
@@ -138,11 +139,11 @@ def connection_texts(r: PartnerRecord, facts: Any) -> tuple[str, str, str]:
     if facts is None or r.status != "registered":
         return ("", "", "")
     verified = short_time(facts.last_verified, compact=True) or "never"
-    age = "" if facts.token_age_days is None else f"{facts.token_age_days} d"
+    age = "" if facts.token_age_days is None else compact_age(facts.token_age_days)
     if facts.tls_expires_days is None:
         tls = "no TLS" if r.versions_url.startswith("http:") else ""
     else:
-        tls = f"{facts.tls_expires_days} d"
+        tls = compact_expiry(facts.tls_expires_days)
     return (verified, age, tls)
 
 

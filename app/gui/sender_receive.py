@@ -122,7 +122,7 @@ class ReceivePage(FlowPage):
             yield
         form.addRow("OCPI &version", self.version_combo)
         self.partner_type = PartnerTypeBox()
-        type_label = QLabel("Partner &type")
+        type_label = QLabel("Partner t&ype")  # Alt+T is TOKEN_A
         type_label.setBuddy(self.partner_type.combo)
         form.addRow(type_label, self.partner_type)
         if polish:  # the card is polished: its new rows are not yet

@@ -166,16 +166,23 @@ class SenderWizard(FlowWizard):
         self.receive_page.token_b.setText("")
 
     def confirm_replace(self, twin: PartnerRecord) -> bool:
-        """Registering again replaces a working registration: say what happens, ask first."""
+        """Registering again replaces a registration: say what happens, ask first.
+
+        "Working" only when its health says so (it said "registered and working" of a row
+        whose sandbox was gone, failing in the list behind the dialog)."""
+        controller = self.sender_flow.controller
         tokens = [
-            c.fingerprint
-            for c in self.sender_flow.controller.credentials(twin.id or 0)
-            if c.state == "active"
+            c.fingerprint for c in controller.credentials(twin.id or 0) if c.state == "active"
         ]
+        health = controller.partner_health(twin) if twin.id is not None else None
+        working = health is not None and health.ok
+        how = "registered and working" if working else "registered"
+        if health is not None and not working and (health.badge or health.level):
+            how += f", but {health.badge or health.level}"
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Replace a working registration?",
-            f"{twin.ref} is already registered and working"
+            "Replace a working registration?" if working else "Replace the registration?",
+            f"{twin.ref} is already {how}"
             + (f" (we hold {', '.join(tokens)})" if tokens else "")
             + ".",
             QMessageBox.StandardButton.Cancel,

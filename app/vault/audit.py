@@ -14,7 +14,6 @@ from inside it; keep exports elsewhere for that.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import hmac
 import json
@@ -59,6 +58,8 @@ def current_actor() -> str:
     named = os.environ.get(MEMBER_ENV, "").strip()
     if named:
         return named
+    import getpass  # (termios): the first audited action needs it, not opening the vault
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -206,14 +207,14 @@ class AuditTrail:
                 found = vault._partner_or_none(partner_id)
                 peer = found.ref if found is not None else f"#{partner_id}"
             peer = peer or ""
-            head = self._head()
-            last = self._vault._read("SELECT MAX(seq) FROM audit")[0][0]
-            seq = int(last or 0) + 1
-            prev = ""
-            if last is not None:
-                prev = str(vault._read("SELECT mac FROM audit WHERE seq = ?", (last,))[0][0])
-            elif head is not None and head[0] > 0:
-                seq = head[0] + 1
+            # the newest row in one read (seq is the primary key); the head record only for
+            # an emptied chain, whose numbering goes on after the head's seq
+            newest = vault._read("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
+            seq, prev = (int(newest[0][0]) + 1, str(newest[0][1])) if newest else (1, "")
+            if not newest:
+                head = self._head()
+                if head is not None and head[0] > 0:
+                    seq = head[0] + 1
             key = self._key()
             event = AuditEvent(
                 seq,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import re
+import sqlite3
 from typing import Any
 
 from app.core.tokens import Secret, TokenRole, fingerprint
@@ -62,12 +63,19 @@ class CredentialsMixin(VaultBase):
             raise ValueError("the token is empty")
         now = now_iso()
         with self._write():
-            self._require_partner(partner_id)
-            if run_id is not None:
-                self._require_run(run_id)
-            cred_id = self._insert_token(
-                None, partner_id, role, direction, state, raw, now, None, None, run_id
-            )
+            if self._refs_checked_first():
+                self._require_partner(partner_id)
+                if run_id is not None:
+                    self._require_run(run_id)
+            try:
+                cred_id = self._insert_token(
+                    None, partner_id, role, direction, state, raw, now, None, None, run_id
+                )
+            except sqlite3.IntegrityError:  # a missing partner or run refused it: say which
+                self._require_partner(partner_id)
+                if run_id is not None:
+                    self._require_run(run_id)
+                raise
             if state is TokenState.ACTIVE:  # changes the partner's other tokens, not this one
                 self._activated(partner_id, role, direction, cred_id)
             # the row as inserted (no read back: a handshake stores three tokens)

@@ -109,7 +109,9 @@ class PgDatabase:
         return self._depth > 0
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[PgDatabase]:
+    def atomic(self, durable: bool = True) -> Iterator[PgDatabase]:
+        """A transaction (nested: a savepoint). `durable` is the SQLite side's commit level;
+        a PostgreSQL commit's durability is the server's."""
         import psycopg
 
         try:

@@ -8,7 +8,7 @@ redacted. `RunsMixin` is one part of `Vault` (see `store`).
 from __future__ import annotations
 
 import json
-import uuid
+import sqlite3
 from typing import Any
 
 from app.vault.base import VaultBase, run_detail
@@ -38,17 +38,24 @@ class RunsMixin(VaultBase):
     ) -> RunRecord:
         """Record a run (outcome running) before its first side effect."""
         kind = RunKind(kind).value
+        import uuid  # (and platform): loaded with the first run, not with the vault
+
         run_id = uuid.uuid4().hex
         now = now_iso()
         data_text = dumps(data or {})
         with self._write():
-            if partner_id is not None:
+            if partner_id is not None and self._refs_checked_first():
                 self._require_partner(partner_id)
-            self._exec(
-                "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
-                " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
-                (run_id, kind, partner_id, state, data_text, now, now),
-            )
+            try:
+                self._exec(
+                    "INSERT INTO runs (id, kind, partner_id, state, outcome, diagnosis, data,"
+                    " created, updated) VALUES (?, ?, ?, ?, 'running', NULL, ?, ?, ?)",
+                    (run_id, kind, partner_id, state, data_text, now, now),
+                )
+            except sqlite3.IntegrityError:
+                if partner_id is not None:
+                    self._require_partner(partner_id)  # the missing partner refused it
+                raise
             # the row as inserted, its data as stored (JSON), without reading it back
             stored = loads_dict(data_text) or {}
             return RunRecord(
@@ -155,12 +162,18 @@ class RunsMixin(VaultBase):
         `transaction` (a run's recorder: a power cut may lose entries, never a token)."""
         if not entries:
             return
-        rows = [(run_id, now_iso(), dumps(entry)) for entry in entries]
+        written = now_iso()  # written in one statement: one time for all of them
+        rows = [(run_id, written, dumps(entry)) for entry in entries]
         with self._write(durable):
-            self._require_run(run_id)
-            self._database.executemany(
-                "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)", rows
-            )
+            if self._refs_checked_first():
+                self._require_run(run_id)
+            try:
+                self._database.executemany(
+                    "INSERT INTO transcript (run_id, created, entry) VALUES (?, ?, ?)", rows
+                )
+            except sqlite3.IntegrityError:
+                self._require_run(run_id)  # the missing run refused them: say so
+                raise
 
     def transcript(self, run_id: str) -> list[dict[str, Any]]:
         """A run's transcript entries in the order they were appended."""

@@ -39,6 +39,19 @@ class SqliteDatabase:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0  # open savepoints (nested `atomic` blocks)
+        # PRAGMA synchronous = NORMAL in effect (the vault opens its connection FULL). Set
+        # only when it changes: a handshake's seven commits switch level twice, not 14 times
+        self.relaxed = False
+
+    def synchronous(self, durable: bool) -> None:
+        """The level the next commit runs at: FULL (fsync at commit) when `durable`, else
+        NORMAL (a killed process keeps the commit; a power cut may lose it). Outside a
+        transaction only (SQLite applies it at the next commit)."""
+        if self.relaxed is durable:  # relaxed and durable wanted, or full and relaxed wanted
+            self.conn.execute(
+                "PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL"
+            )
+            self.relaxed = not durable
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
@@ -46,6 +59,8 @@ class SqliteDatabase:
         """Run one statement; a write outside a transaction is committed at once."""
         conn = self.conn
         was_in_transaction = conn.in_transaction
+        if self.relaxed and not was_in_transaction:
+            self.synchronous(True)  # a write outside a transaction commits durably, as ever
         try:
             cursor = conn.execute(sql) if parameters is None else conn.execute(sql, parameters)
         except Exception:
@@ -71,8 +86,9 @@ class SqliteDatabase:
             self.conn.executemany(sql, rows)
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[SqliteDatabase]:
-        """A transaction; nested blocks are savepoints."""
+    def atomic(self, durable: bool = True) -> Iterator[SqliteDatabase]:
+        """A transaction; nested blocks are savepoints. `durable` (outermost only): see
+        `synchronous`."""
         conn = self.conn
         if conn.in_transaction:
             # named by depth, not at random: the same few statements each time, so they stay
@@ -93,6 +109,7 @@ class SqliteDatabase:
             finally:
                 self._depth -= 1
             return
+        self.synchronous(durable)
         conn.execute("BEGIN")
         try:
             yield self

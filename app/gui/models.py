@@ -48,6 +48,9 @@ from app.vault import CredentialRecord, PartnerRecord
 
 Index = QModelIndex | QPersistentModelIndex
 RoleData = QModelRoleDataSpan | QModelRoleData
+# A span's items are reachable from Python (PySide6 6.11 indexes it; the pin allows 6.8):
+# else a cell's roles are asked one by one, as Qt's base class does.
+SPANS_INDEX = hasattr(QModelRoleDataSpan, "__getitem__")
 RecordRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 LevelRole = Qt.ItemDataRole.UserRole + 3
@@ -254,13 +257,13 @@ class PartnersTableModel(RowsModel):
     def cells(self, row: int) -> RowCells:
         """What row `row` says, made again only if the row, its health or its connection
         facts changed since it was last painted."""
+        if time.time() >= self._cells_until:  # a new year: compact times name the old one
+            self._cells = [None] * len(self._rows)
+            self._cells_until = _new_year()
         cells = self._cells[row]
         r = self._rows[row]
         facts = self.connection_facts.get(r.id) if r.id is not None else None
         if cells is None or cells.facts is not facts:
-            if time.time() >= self._cells_until:
-                self._cells = [None] * len(self._rows)
-                self._cells_until = _new_year()
             cells = self._cells[row] = row_cells(r, self.health(r.id), facts)
         return cells
 
@@ -294,8 +297,10 @@ class PartnersTableModel(RowsModel):
     def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
         """A paint's roles of one cell in one call (Qt asks 7; the base class calls data()
         once per role)."""
-        if index.isValid():
+        if index.isValid() and SPANS_INDEX:
             self.fill(index.row(), index.column(), roleDataSpan)
+        else:
+            super().multiData(index, roleDataSpan)
 
     def fill(self, row: int, column: int, span: RoleData) -> None:
         cells = self.cells(row)
@@ -376,7 +381,7 @@ class PartnersFilterProxy(QSortFilterProxyModel):
         """A painted cell's roles in one call: the base class maps the index to the source
         and calls data() once per role (7 a cell, each mapping again)."""
         source = self.mapToSource(index)
-        if self._partners is not None and source.isValid():
+        if self._partners is not None and source.isValid() and SPANS_INDEX:
             self._partners.fill(source.row(), source.column(), roleDataSpan)
         else:
             super().multiData(index, roleDataSpan)

@@ -25,7 +25,12 @@ from app.gui.wizard_base import FlowWizard
 from app.vault import PartnerRecord
 
 PAGE_RECEIVE, PAGE_DISCOVER, PAGE_REGISTER, PAGE_CONFIRM = range(4)
-AHEAD_GAP_MS = 5  # between two steps of a wizard built ahead: the window stays smooth
+# Between two steps of a wizard built ahead: none, each is a posted event of its own, so
+# the loop's other events and timers run between two (Qt never runs an event posted while
+# it delivers others in the same pass). With 5 ms, a wizard reopened ~60 ms after one
+# closed (ui_latency's handshakes) found half its steps left: open + first paint 27-32 ms
+# median against 9-12 ms now (main d563e4e's fewer, larger steps: 12-18 ms).
+AHEAD_GAP_MS = 0
 _DONE = object()
 _SPARE = "_sender_wizard_ahead"  # the parent's attribute holding the wizard built ahead
 

@@ -150,6 +150,10 @@ def test_a_row_is_worked_out_once_and_again_after_each_change(
     assert model.index(row, 10).data() == "9 d" and made == [4, 4, 4, 4]
     assert model.index(row, 10).data(SortRole) == 9
 
+    model._cells_until = 0.0  # the year turned: every row is made again
+    model.cells(model.row_of(5))
+    assert made[-1] == 5 and model.cells(row) is not None and made[-1] == 4
+
     model.remove(4)  # the rows after it keep their own cells
     assert model.index(model.row_of(5), 2).data() == "Charging Company 5"
 
@@ -212,3 +216,15 @@ def test_sorting_reads_the_records_and_keeps_no_cells(qapp: Any) -> None:
     names = [proxy.index(r, 2).data(SortRole) for r in range(proxy.rowCount())]
     assert names == sorted(names)
     assert model._cells == [None] * model.rowCount()  # nothing painted: nothing kept
+
+
+def test_without_indexable_spans_a_cell_is_asked_role_by_role(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models, "SPANS_INDEX", False)  # an older PySide6
+    model = filled()
+    proxy = PartnersFilterProxy()
+    proxy.setSourceModel(model)
+    index = proxy.index(0, 2)
+    assert one_role(proxy, index, Qt.ItemDataRole.DisplayRole) == proxy.data(index)
+    assert one_role(model, proxy.mapToSource(index), Qt.ItemDataRole.DisplayRole) == index.data()

@@ -121,6 +121,8 @@ def test_tab_from_the_health_tab_goes_into_its_page(
     page is built after the log, so its buttons came last in the focus chain)."""
     result = register_sandbox(qtbot, controller)
     select_when_listed(qtbot, window, result.partner_id)
+    # Verify is enabled once the row says registered (listed first as the vault had it)
+    qtbot.waitUntil(lambda: window.health_ui.verify_action.isEnabled(), timeout=5000)
     _activate(qtbot, window)
     tabs = window.partner_view.tabs
     tab = window.health_ui.tab

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -22,6 +21,8 @@ def write_private(path: Path | str, data: bytes | str) -> None:
 
     The parent directory must exist; OSError as the OS raises it (the target untouched).
     """
+    import tempfile  # (random): loaded by the first write; reading settings needs none
+
     target = Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else data
     # mkstemp creates the file O_EXCL with mode 0600 whatever the umask.

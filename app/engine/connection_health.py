@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.ages import certificate_expiry, days
 from app.engine.health import FAILING, WARNING, Finding
 from app.vault import Direction, PartnerRecord, TokenState, Vault
 from app.vault.records import RUN_COLUMNS, RunRecord, run_from_row
@@ -77,7 +78,7 @@ def connection_facts(
     for chunk in [ids[i : i + 400] for i in range(0, len(ids), 400)]:
         verifies = _newest_runs(vault, chunk, VERIFY_MARK)
         tls_runs = _newest_runs(vault, chunk, '"tls_expires_days":')
-        snapshots = Snapshots(vault)
+        drifts = Snapshots(vault).open_drifts(chunk)
         for pid in chunk:
             verify = verifies.get(pid)
             report = verify.data.get("report") if verify is not None else None
@@ -91,7 +92,7 @@ def connection_facts(
                 verify_report=report if isinstance(report, dict) else None,
                 verify_run_id=verify.id if verify is not None else None,
                 tls_expires_days=tls_days,
-                open_drift=snapshots.open_drift(pid),
+                open_drift=drifts.get(pid, []),
             )
     ages: dict[int, int] = {}
     # A few partners (a run touched them): their own tokens; many: one query over all.
@@ -133,7 +134,7 @@ def findings(
             Finding(
                 "tls.expired",
                 FAILING,
-                f"The partner's TLS certificate expired {-facts.tls_expires_days} days ago.",
+                f"The partner's TLS certificate expired {days(-facts.tls_expires_days)} ago.",
                 "Ask the partner to renew their certificate; until then every call fails.",
                 "certificate expired",
             )
@@ -143,9 +144,9 @@ def findings(
             Finding(
                 "tls.expiring",
                 WARNING,
-                f"The partner's TLS certificate expires in {facts.tls_expires_days} days.",
+                f"The partner's {certificate_expiry(facts.tls_expires_days)}.",
                 "Remind the partner to renew their certificate before it expires.",
-                f"certificate expires in {facts.tls_expires_days} d",
+                certificate_expiry(facts.tls_expires_days).removeprefix("TLS "),
             )
         )
     report = facts.verify_report or {}
@@ -180,8 +181,8 @@ def findings(
             Finding(
                 "token.rotation_due",
                 WARNING,
-                f"The credentials token is {facts.token_age_days} days old (rotation interval"
-                f" {rotation_days} days).",
+                f"The credentials token is {days(facts.token_age_days)} old (rotation interval"
+                f" {days(rotation_days)}).",
                 "Rotate the credentials (a PUT with new tokens); the spec advises monthly.",
                 "rotation due",
             )

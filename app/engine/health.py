@@ -129,9 +129,10 @@ NOT_VERIFIED = Finding(
 SANDBOX_NOT_RUNNING = Finding(
     "sandbox.not_running",
     FAILING,
-    "The sandbox partner is not running: it lived inside the app session that started it,"
-    " so nothing answers at its address now.",
-    "Onboard the sandbox partner again (Sandbox menu) for a new one, or forget this row.",
+    "The sandbox partner is not running any more, so nothing answers at its address now: a"
+    " sandbox partner lives only inside the app that started it, the demo eMSP only for its"
+    " own registration.",
+    "Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
     "sandbox not running",
 )
 

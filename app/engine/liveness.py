@@ -11,8 +11,6 @@ request in flight per partner; nothing is sent while offline. The outcome lives 
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
@@ -23,20 +21,25 @@ from app.core.diagnosis import OnboardingError
 from app.engine.health import FAILING, Finding
 
 if TYPE_CHECKING:  # the GUI's liveness loop loads no HTTP server stack
+    import asyncio  # (nor asyncio before its window shows: loaded with the first probe)
+
     from app.engine.context import EngineContext
 
 # Documentation addresses (RFC 5737 / RFC 3849): a UDP connect to them sends no packet.
-_OFF_MACHINE = ((socket.AF_INET, ("192.0.2.1", 9)), (socket.AF_INET6, ("2001:db8::1", 9)))
+_OFF_MACHINE = (("AF_INET", ("192.0.2.1", 9)), ("AF_INET6", ("2001:db8::1", 9)))
 
 
 def machine_online() -> bool:
     """False only when no interface has a route off this machine (cable out, Wi-Fi off).
 
     A UDP socket's connect asks the kernel for a route and sends nothing, so this is
-    instant and silent; Qt's QNetworkInformation would pull QtNetwork into the package."""
+    instant and silent; Qt's QNetworkInformation would pull QtNetwork into the package.
+    (socket loads here, with the first tick: the window shows its list before.)"""
+    import socket
+
     for family, address in _OFF_MACHINE:
         try:
-            with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            with socket.socket(getattr(socket, family), socket.SOCK_DGRAM) as probe:
                 probe.connect(address)
             return True
         except OSError:
@@ -157,6 +160,8 @@ class LivenessScheduler:
         return bool(self.in_flight or self.queued)
 
     def _start_queued(self) -> None:
+        import asyncio
+
         while self.queued and len(self.in_flight) < self.max_parallel:
             pid = self.queued.popleft()
             assert self.probe is not None
@@ -199,6 +204,8 @@ class LivenessScheduler:
         return tasks
 
     async def stop(self) -> None:
+        import asyncio
+
         tasks = self.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)

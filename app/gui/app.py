@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("QT_API", "pyside6")
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QWidget
 
+    from app.core.diagnosis import OnboardingError
+    from app.gui.main_window import MainWindow
     from app.gui.splash import StartupSplash
+    from app.gui.unlock import QuietTry
     from app.settings import Settings
     from app.vault.key_ahead import KeyAhead
 
@@ -55,62 +58,150 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-async def _main(
-    app: QApplication,
+class Opened:
+    """What the start did before the loop existed: the vault and its window, when no
+    question was needed, or what unlocking still has to do (or the error it met)."""
+
+    def __init__(self) -> None:
+        self.quiet: QuietTry | None = None
+        self.error: OnboardingError | None = None
+        self.window: MainWindow | None = None
+        self.closed = False  # the window closed before the loop ran (a script, the system)
+
+    def mark_closed(self) -> None:
+        self.closed = True
+
+
+def open_window_now(
+    args: argparse.Namespace, splash: StartupSplash, settings: Settings, early: KeyAhead | None
+) -> Opened:
+    """Open the vault and show the main window with its partners list, without asyncio.
+
+    Why (issue 13): asyncio and qasync (ssl, socket, subprocess, selectors) cost ~50 ms of
+    the UI thread, and the list needs neither. The window's modules load while the key
+    thread derives; then the vault opens with that key (or the keyring), the window is
+    shown and painted. Only a question, a key not derived ahead or an error is left to
+    `_main`, in the loop, exactly as before. Nothing is shown that is not known yet: the
+    engine (our endpoint) starts once the loop runs.
+    """
+    from app.core.diagnosis import OnboardingError
+    from app.gui.controller import Controller
+    from app.gui.main_window import MainWindow
+    from app.gui.unlock import unlock_now
+
+    opened = Opened()
+    try:
+        opened.quiet = unlock_now(_vault_path(args, settings), early=early)
+    except OnboardingError as exc:
+        opened.error = exc
+        return opened
+    vault = opened.quiet.vault
+    if vault is None:
+        return opened
+    controller = Controller(vault, settings, settings_path=args.settings)
+    opened.window = window = MainWindow(controller)
+    window.closed.connect(opened.mark_closed)
+    window.show()
+    splash.finish(window)
+    _wait_first_paint(window)
+    return opened
+
+
+def _wait_first_paint(window: QWidget) -> None:
+    """Let Qt map and paint the window (no keyboard or mouse input is handled yet: the
+    window's actions need the loop, which starts right after)."""
+    from PySide6.QtCore import QEventLoop
+
+    from app.gui.first_paint import after_first_paint
+
+    waiting = QEventLoop()
+    after_first_paint(window, waiting.quit)
+    waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
+async def _ask_and_show(
     args: argparse.Namespace,
     splash: StartupSplash,
     settings: Settings,
     early: KeyAhead | None,
-    settle: bool,
-) -> int:
+    opened: Opened,
+) -> MainWindow | None:
+    """The start's slow path, in the loop: the passphrase question (or a key derived here)
+    and the window after it; None (a dialog said why, or the person cancelled): exit 1."""
     import asyncio
 
     from app.core.diagnosis import OnboardingError
+    from app.gui.controller import Controller
     from app.gui.errors import show_error
+    from app.gui.main_window import MainWindow
     from app.gui.unlock import unlock_vault
 
-    vault_path = _vault_path(args, settings)
-    unlocking = asyncio.ensure_future(
-        unlock_vault(vault_path, before_prompt=splash.finish, early=early)
-    )
-    await asyncio.sleep(0)  # the key derivation starts in its worker thread (scrypt frees the GIL)
-    # ... while the engine and the windows load here, on this thread
-    from app.gui.controller import Controller
-    from app.gui.main_window import MainWindow
-
     try:
-        vault = await unlocking
+        if opened.error is not None:
+            raise opened.error
+        vault = await unlock_vault(
+            _vault_path(args, settings),
+            before_prompt=splash.finish,
+            early=early,
+            quiet=opened.quiet,
+        )
     except OnboardingError as exc:
         splash.finish()
         dialog = show_error(exc.diagnosis, None, "Cannot open the vault")
         closed = asyncio.Event()
         dialog.finished.connect(lambda _code: closed.set())
         await closed.wait()
-        return 1
+        return None
     if vault is None:
         splash.finish()
-        return 1
+        return None
     controller = Controller(vault, settings, settings_path=args.settings)
     window = MainWindow(controller)
-    closed = asyncio.Event()
-    window.closed.connect(closed.set)
     window.show()
     splash.finish(window)
     # The engine (aiohttp's server, our endpoint) starts once the list is on screen.
     from app.gui.first_paint import after_first_paint
 
     after_first_paint(window, controller.warm_up)
+    return window
+
+
+async def _main(
+    args: argparse.Namespace,
+    splash: StartupSplash,
+    settings: Settings,
+    early: KeyAhead | None,
+    settle: bool,
+    opened: Opened,
+) -> int:
+    import asyncio
+
+    window = opened.window
+    if window is not None:  # shown and painted before the loop existed: the engine starts
+        window.controller.warm_up()
+    else:
+        window = await _ask_and_show(args, splash, settings, early, opened)
+        if window is None:
+            return 1
+    controller = window.controller
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    if opened.closed:
+        closed.set()
     if settle:  # what the start built lives as long as the app: out of the GC's walk
         from app.gui.heap import settle_heap_later
 
         settle_heap_later(window)
+        from app.gui.ahead import build_first_wizard_later
+
+        build_first_wizard_later(window)  # after the settle and the start's RSS figure
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:
         await closed.wait()
     finally:
         await controller.aclose()
-        vault.close()
+        controller.vault.close()
         if settle:
             from app.gui.heap import release_heap
 
@@ -154,14 +245,20 @@ def run_gui(argv: list[str]) -> int:
     if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
         splash.show_centered()
     apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
-    # Imported after the splash is painted: asyncio, qasync and the error handlers cost ~120 ms.
+    from app.gui.errors import install_error_handlers
+
+    install_error_handlers()  # a dialog for what goes wrong before the loop runs, too
+    opened = open_window_now(args, splash, settings, early)
+    # Imported after the window is painted (or before a question): asyncio and qasync
+    # (ssl, socket, subprocess, selectors) cost ~50 ms.
     import asyncio
 
-    from app.gui.errors import install_error_handlers
     from app.gui.loop import QtLoop
 
     loop = QtLoop(app)
     asyncio.set_event_loop(loop)
     install_error_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(_main(app, args, splash, settings, early, owns_process)))
+        return int(
+            loop.run_until_complete(_main(args, splash, settings, early, owns_process, opened))
+        )

@@ -118,6 +118,7 @@ class AuditPane(QDockWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Audit events")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.setShowGrid(False)

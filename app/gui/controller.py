@@ -10,7 +10,6 @@ change goes through the engine.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine
@@ -22,16 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.diagnosis import Diagnosis, OnboardingError
 from app.core.tokens import Secret
-from app.engine import CallbackSettings, RunResult
 from app.engine.health import Health, mark_sandbox_run, partners_health
-from app.engine.progress import (
-    EntryRecorded,
-    PartnerCalled,
-    RunEvent,
-    RunFinished,
-    RunStarted,
-    StepChanged,
-)
 from app.engine.rows import Offers, abandon_run, live_twin
 from app.engine.rows import forget as forget_row
 from app.engine.rows import offers as row_offers
@@ -39,7 +29,11 @@ from app.settings import Settings, save_settings
 from app.vault import AuditCheck, AuditEvent, CredentialRecord, PartnerRecord, RunRecord, Vault
 
 if TYPE_CHECKING:  # loaded by engine(): the HTTP stack, pydantic, the OCPI core (issue 13)
+    import asyncio  # (and asyncio loads with the loop, after the window's first paint)
+
     from app.engine.engine import Engine
+    from app.engine.progress import RunEvent
+    from app.engine.results import CallbackSettings, RunResult
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Diagnosis], None]
@@ -83,7 +77,7 @@ class Controller(QObject):
         self.settings_path = settings_path
         self._engine: Engine | None = None
         self._engine_key: tuple[Any, ...] | None = None
-        self._engine_lock = asyncio.Lock()
+        self._engine_lock: asyncio.Lock | None = None  # made on first use, in the loop
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._closing = False
         self._run_partner: dict[str, int | None] = {}
@@ -130,7 +124,11 @@ class Controller(QObject):
 
         A change of settings builds a new engine, but only while no other task uses the old.
         """
+        import asyncio
+
         wanted = callback or self.settings.callback()
+        if self._engine_lock is None:
+            self._engine_lock = asyncio.Lock()
         async with self._engine_lock:
             key = self._key(wanted)
             if self._engine is not None and self._engine_key != key:
@@ -175,11 +173,22 @@ class Controller(QObject):
             self.run("engine", self.engine())
 
     def _idle_except_current(self) -> bool:
+        import asyncio
+
         current = asyncio.current_task()
         return not any(t is not current and not t.done() for t in self._tasks.values())
 
     def _on_engine_run(self, event: RunEvent) -> None:
         """The engine's progress channel, as signals tagged with the run id."""
+        # (loaded with the engine: the partners list draws without the engine's types)
+        from app.engine.progress import (
+            EntryRecorded,
+            PartnerCalled,
+            RunFinished,
+            RunStarted,
+            StepChanged,
+        )
+
         if isinstance(event, EntryRecorded):
             self.entryAdded.emit(event.run_id, event.entry)
             if event.entry.get("kind") in ("StepDone", "StepFailed"):
@@ -215,6 +224,8 @@ class Controller(QObject):
         The result goes to `on_result`; an OnboardingError's diagnosis to `on_error` (else
         the operationFailed signal); anything else to sys.excepthook (a dialog in the app).
         """
+        import asyncio  # the loop runs by now: the window starts it after its first paint
+
         if self._closing:  # a late clean-up while the window closes: nothing more starts
             coro.close()
             late: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -266,6 +277,8 @@ class Controller(QObject):
 
     async def aclose(self) -> None:
         """Cancel every task (clean-ups finish first), then stop the engine."""
+        import asyncio
+
         self._closing = True
         self._stop_watch()
         cleanups = [t for name, t in self._tasks.items() if name.startswith("cleanup")]

@@ -7,17 +7,19 @@ value). For developers the frames (file, line, function; no message) go to stder
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import traceback
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
+
+if TYPE_CHECKING:  # the main window shows before asyncio loads (issue 13)
+    import asyncio
 
 
 def diagnosis_for(exc: BaseException) -> Diagnosis:
@@ -86,6 +88,8 @@ def install_error_handlers(
         show(diagnosis_for(exc))
 
     def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        import asyncio  # loaded with the loop this handler serves
+
         exc = context.get("exception")
         if exc is None or isinstance(exc, asyncio.CancelledError):
             return

@@ -267,7 +267,7 @@ INVITE_STEPS = (
     ("their_post", "Partner sends its credentials with TOKEN_A"),
     ("fetch_versions", "We fetch the partner's versions with its TOKEN_B"),
     ("fetch_details", "We fetch the partner's version details"),
-    ("token_c", "We issue TOKEN_C and store everything; TOKEN_A is dead"),
+    ("token_c", "We issue TOKEN_C and store everything; TOKEN_A is spent"),
 )
 
 

@@ -10,23 +10,26 @@ thread: every request is a task on the one qasync loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.atomic import write_private
 from app.core.diagnosis import Diagnosis
-from app.engine import RunResult
 from app.engine.health import is_sandbox, outcome_words
 from app.engine.liveness import Alive, LivenessScheduler, machine_online, still_alive
 from app.gui.controller import Controller
 from app.gui.heap import FullPassesAfter
 from app.paths import data_dir
 from app.vault.facts import latest_runs
+
+if TYPE_CHECKING:  # the main window shows before asyncio loads (issue 13)
+    import asyncio
+
+    from app.engine.results import RunResult
 
 TICK_MS = 30_000
 # Registered partners read per turn of the loop when a tick lists them: reading 2,000 rows

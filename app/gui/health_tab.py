@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ages import certificate_expiry, token_age
 from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
 from app.gui.models import short_time
@@ -127,6 +128,17 @@ class _WrappedCells(QStyledItemDelegate):
         layout.draw(painter, QPointF(rect.left(), top))
         painter.restore()
 
+    def one_line_width(self, view: QAbstractItemView, text: str) -> int:
+        """The width of a cell of `view` that paints `text` on one line: the style's item
+        size, padding and the text margins `_text_rect` takes off included."""
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.text = text
+        option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        style = view.style()
+        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), view)
+        return size.width()
+
 
 FIT_BUDGET_S = 0.005  # row measuring per turn of the event loop (a frame is 16 ms)
 
@@ -188,8 +200,57 @@ class _WrappingTable(QTableWidget):
             self._todo = None
 
 
-def _table(headers: list[str], name: str) -> _WrappingTable:
-    table = _WrappingTable(0, len(headers))
+class _DriftTable(_WrappingTable):
+    """The drift history, as wide as fixed texts say, whatever rows it shows.
+
+    When, Snapshot and Change are as wide as their header or a sample (`SAMPLES`: a date,
+    its time wrapping below it; the longest snapshot source; a change's long word), longer
+    text wrapping in its cell; Before and After (endpoint URLs, wrapped anywhere) share the
+    rest evenly, each at least its header. Every width is measured with the style's fonts
+    and padding when asked. The minimum is the sum of those: the detail's
+    floor (app/gui/detail_floor.py) is taken on it once, so rows arriving later must not
+    need more. (A minimum summed from the stretched headers when rows filled was both too
+    small, cutting "Snapshot", and too late for the floor.)
+    """
+
+    SAMPLES = ("2000-12-31", "registration", "(RECEIVER)")
+
+    def __init__(self, headers: list[str]) -> None:
+        super().__init__(0, len(headers))
+        header = self.horizontalHeader()
+        for column in range(len(headers)):
+            fixed = column < len(self.SAMPLES)
+            mode = (
+                QHeaderView.ResizeMode.ResizeToContents if fixed else QHeaderView.ResizeMode.Stretch
+            )
+            header.setSectionResizeMode(column, mode)
+
+    def settle_header(self) -> None:
+        """Stretched columns only: a stretched last section falls back to a width of its own
+        (100 px or more) where the others leave less, so the table scrolled sideways."""
+        self.horizontalHeader().setStretchLastSection(False)
+
+    def sizeHintForColumn(self, column: int) -> int:
+        """A sample's width for the first columns (the header asks this for them), never
+        their rows': Qt takes the wider of this and the header's text."""
+        delegate = self.itemDelegate()
+        if column >= len(self.SAMPLES) or not isinstance(delegate, _WrappedCells):
+            return super().sizeHintForColumn(column)
+        return delegate.one_line_width(self, self.SAMPLES[column]) + int(self.showGrid())
+
+    def minimumSizeHint(self) -> QSize:
+        header = self.horizontalHeader()
+        heads = [header.sectionSizeFromContents(c).width() for c in range(self.columnCount())]
+        fixed = len(self.SAMPLES)
+        width = sum(max(self.sizeHintForColumn(c), heads[c]) for c in range(fixed))
+        width += max(heads[fixed:], default=0) * (self.columnCount() - fixed)
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(width + bar + 2 * self.frameWidth(), super().minimumSizeHint().height())
+
+
+def _table(headers: list[str], name: str, table: _WrappingTable | None = None) -> _WrappingTable:
+    table = table if table is not None else _WrappingTable(0, len(headers))
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     table.setItemDelegate(_WrappedCells(table))
     table.horizontalHeader().sectionResized.connect(lambda *_: table.fit_rows())
     table.setHorizontalHeaderLabels(headers)
@@ -318,10 +379,10 @@ class HealthTab(QWidget):
         # two by two: in one row they made the detail 520 px wide at least, which left the
         # partners list of a 1024 px window no room for a whole name
         buttons = QGridLayout()
-        self.verify_button = QPushButton("&Verify now")
-        self.report_button = QPushButton("Show re&port…")
+        self.verify_button = QPushButton("Ve&rify now")  # Alt+V: View menu
+        self.report_button = QPushButton("Show r&eport…")
         self.accept_button = QPushButton("&Accept drift")
-        self.compromise_button = QPushButton("Suspected &compromise…")
+        self.compromise_button = QPushButton("Suspected co&mpromise…")  # Alt+C: Credentials
         for button, action in (
             (self.verify_button, verify_action),
             (self.accept_button, accept_action),
@@ -336,11 +397,10 @@ class HealthTab(QWidget):
         layout.addLayout(buttons)
         self.report_button.clicked.connect(self.open_report)
         self._actions = (verify_action, accept_action, compromise_action)
-        self.drift = _table(["When", "Snapshot", "Change", "Before", "After"], "Drift history")
-        header = self.drift.horizontalHeader()  # the time whole, the rest shares the width
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        for col in range(1, self.drift.columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        headers = ["When", "Snapshot", "Change", "Before", "After"]
+        drift = _DriftTable(headers)
+        self.drift = _table(headers, "Drift history", drift)
+        drift.settle_header()
         layout.addWidget(self.drift, 1)
         self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
         self.dialog = VerifyReportDialog(self)
@@ -359,9 +419,9 @@ class HealthTab(QWidget):
         self.report_title.setText(_summary(facts))
         reminders = []
         if facts.token_age_days is not None:
-            reminders.append(f"token {facts.token_age_days} d old")
+            reminders.append(token_age(facts.token_age_days))
         if facts.tls_expires_days is not None:
-            reminders.append(f"TLS certificate expires in {facts.tls_expires_days} d")
+            reminders.append(certificate_expiry(facts.tls_expires_days))
         codes = {f.code for f in health.findings} if health is not None else set()
         if "token.rotation_due" in codes:
             reminders.append("rotation due")
@@ -399,12 +459,4 @@ class HealthTab(QWidget):
         for row, values in enumerate(rows):
             for col, text in enumerate(values):
                 self.drift.setItem(row, col, QTableWidgetItem(text))
-        self.drift.resizeRowsToContents()
-        # every header whole: this table, not the buttons above, sets how narrow the tab gets
-        header = self.drift.horizontalHeader()
-        columns = range(1, self.drift.columnCount())
-        width = header.sectionSize(0) + sum(
-            header.sectionSizeFromContents(c).width() for c in columns
-        )
-        bar = self.drift.verticalScrollBar().sizeHint().width()
-        self.drift.setMinimumWidth(width + bar + 2 * self.drift.frameWidth())
+        self.drift.resizeRowsToContents()  # its width is its own (_DriftTable), not the rows'

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from app.core.diagnosis import Diagnosis
-from app.engine import RunResult
 from app.engine.connection_health import ConnectionFacts, extra_findings
 from app.gui.health_ops import HealthIntent, HealthOps
 from app.gui.health_tab import HealthTab
@@ -22,6 +21,7 @@ from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
 
 if TYPE_CHECKING:
+    from app.engine.results import RunResult
     from app.gui.main_window import MainWindow
 
 
@@ -68,6 +68,13 @@ class HealthUi(QObject):
         window.toolbar.insertAction(window.rotate_action, self.verify_action)
         self.tab = HealthTab(self.verify_action, self.accept_action, self.compromise_action)
         window.partner_view.tabs.addTab(self.tab, "Hea&lth")
+        # Tab goes from the tab bar into this page: built after the log pane, its widgets
+        # came after the log's in the focus chain, so Tab skipped them for the log
+        previous: QWidget = window.partner_view.tabs.tabBar()
+        for widget in (self.tab.verify_button, self.tab.report_button, self.tab.accept_button,
+                       self.tab.compromise_button, self.tab.drift):  # fmt: skip
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
         header = window.table.horizontalHeader()  # health first: visible at any width
         header.moveSection(header.visualIndex(window.model.COL_HEALTH), 0)
         window.partner_view.show_hooks.append(self._show_partner)
@@ -91,7 +98,7 @@ class HealthUi(QObject):
 
     # ---- health for the list and the detail ----------------------------------------------
     def _extra(self, partners: list[PartnerRecord]) -> Any:
-        settings = self.controller.settings_copy()
+        settings = self.controller.settings  # read only (a copy cost ~0.5 ms a refresh)
         facts, extra = extra_findings(
             self.controller.vault, partners, int(getattr(settings, "rotation_days", 30) or 30)
         )

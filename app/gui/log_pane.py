@@ -34,6 +34,9 @@ from app.gui.models import ConfusionRole
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, muted
 
+# said while the pane shows no run: the vault may hold many ("No run yet" read as if none)
+NO_RUN = "No run shown: select a partner, or onboard or check one."
+
 
 class LogPane(QDockWidget):
     """Dock with the run's transcript; follows the newest run unless told otherwise."""
@@ -56,7 +59,7 @@ class LogPane(QDockWidget):
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(6)
         bar = QHBoxLayout()
-        self.run_label = muted("No run yet: onboard a partner or check one.", wrap=False)
+        self.run_label = muted(NO_RUN, wrap=False)
         bar.addWidget(self.run_label, 1)
         self.level = QComboBox()
         self.level.setAccessibleName("Minimum level")
@@ -81,6 +84,7 @@ class LogPane(QDockWidget):
         split.addWidget(self.table)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Log entries")
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the details; arrows move here
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
@@ -128,6 +132,13 @@ class LogPane(QDockWidget):
             self.copy_selection,
             Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        for shown in (  # Copy copies the lines shown: enabled only while there is one
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
+            shown.connect(self._update_buttons)
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.entryAdded.connect(self._on_controller_entryAdded)
         controller.runFinished.connect(self._on_controller_runFinished)
@@ -168,7 +179,6 @@ class LogPane(QDockWidget):
             self.table.scrollToBottom()
         if entry.get("kind") in ("StepDone", "StepFailed"):  # a step's end may be the run's
             self._label(run_id)  # (an inbound PUT of a partner ends on its StepDone alone)
-        self._update_buttons()
 
     def _on_controller_runFinished(self, run_id: str, _result: object) -> None:
         """The engine stored the outcome before it said the run finished: the label is then
@@ -183,8 +193,10 @@ class LogPane(QDockWidget):
     def _scroll_to_end(self) -> None:
         self.table.scrollToBottom()
 
-    def _update_buttons(self) -> None:
+    def _update_buttons(self, *_shown: object) -> None:
+        """Export needs a run; Copy needs a line shown (nothing selected copies them all)."""
         self.export_button.setEnabled(self.model.run_id is not None)
+        self.copy_button.setEnabled(self.proxy.rowCount() > 0)
 
     # ---- filters, selection, copy --------------------------------------------------------------
     def _on_level_currentIndexChanged(self, _index: int) -> None:

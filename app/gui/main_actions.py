@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import RunResult
 from app.sandbox import Fault
+from app.sandbox.faults import FAULT_NOTES
 from app.vault import PartnerRecord
 
 if TYPE_CHECKING:
+    from app.engine.results import RunResult
     from app.gui.main_window import MainWindow
 
 RESULT_TITLES = {
@@ -198,11 +199,14 @@ def build_actions(window: MainWindow) -> None:
     for fault in Fault:
         if fault == Fault.NONE:
             continue
-        action = QAction(fault.value, window)
+        action = QAction(fault.value, window)  # the CLI's --fault name; the tip says it
+        action.setToolTip(FAULT_NOTES.get(fault, ""))
+        action.setStatusTip(action.toolTip())
         action.triggered.connect(
             lambda _checked=False, f=fault.value: window.open_sender_wizard(sandbox_fault=f)
         )
         faults.addAction(action)
+    faults.setToolTipsVisible(True)
     sandbox_menu.addMenu(faults)
     window.view_menu = bar.addMenu("&View")
     help_menu = bar.addMenu("&Help")

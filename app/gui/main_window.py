@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
-from app.engine import RunResult
 from app.engine.rows import Offers
 from app.gui.audit_pane import AuditPane
 from app.gui.clipboard import SecretClipboard
@@ -67,6 +66,7 @@ TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
 TOUCH_SLICE = 12  # partners refreshed per turn of the event loop
 
 if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's inputs
+    from app.engine.results import RunResult
     from app.gui.export_dialog import ExportDialog  # (httpx, pydantic), not needed to
     from app.gui.settings_dialog import SettingsDialog  # draw the partners list (issue 13)
     from app.gui.wizard_invite import InviteWizard

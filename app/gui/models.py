@@ -8,14 +8,17 @@ when the set of rows really changes. Filtering lives in the proxies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -23,11 +26,28 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.engine.health import FAILING, OK, UNKNOWN, WARNING, Health
-from app.gui.theme import colours, mono_font, status_colour
+from app.engine.health import Health
+from app.gui.partner_cells import (
+    COL_HEALTH,
+    COL_LAST_CHECKED,
+    COL_STATUS,
+    COLUMNS,
+    NO_HEALTH,
+    RowCells,
+    row_cells,
+    sort_value,
+)
+from app.gui.partner_cells import HEALTH_COLOUR as HEALTH_COLOUR
+from app.gui.partner_cells import STATUS_TEXT as STATUS_TEXT
+from app.gui.partner_cells import roles_text as roles_text
+from app.gui.partner_cells import short_time as short_time
+from app.gui.partner_cells import status_key as status_key
+from app.gui.partner_cells import status_text as status_text
+from app.gui.theme import Colours, colours, mono_font, status_colour
 from app.vault import CredentialRecord, PartnerRecord
 
 Index = QModelIndex | QPersistentModelIndex
+RoleData = QModelRoleDataSpan | QModelRoleData
 RecordRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 LevelRole = Qt.ItemDataRole.UserRole + 3
@@ -37,6 +57,7 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole.value
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
 _FONT = Qt.ItemDataRole.FontRole.value
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_MUTED = "muted"  # the palette's muted text, not a status key
 _PARTNER_ROLES = frozenset(
     {
         _DISPLAY,
@@ -48,70 +69,6 @@ _PARTNER_ROLES = frozenset(
         int(RecordRole),
     }
 )
-
-
-def short_time(iso: str | None, compact: bool = False) -> str:
-    """'2025-11-25T08:06:01.123456Z' -> '2025-11-25 09:06' in local time ('' if none).
-
-    `compact` drops the year when it is this year: '25 Nov 09:06'. Remembered per value
-    (strptime and the local zone cost ~0.1-0.3 ms a call, and every paint of a list asks).
-    """
-    if not iso:
-        return ""
-    return _short_time(iso, compact, datetime.now().year)
-
-
-@lru_cache(maxsize=8192)
-def _short_time(iso: str, compact: bool, this_year: int) -> str:
-    try:
-        moment = datetime.strptime(iso.rstrip("Z")[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    except ValueError:
-        return iso
-    local = moment.astimezone()
-    if compact and local.year == this_year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def roles_text(partner: PartnerRecord) -> str:
-    roles = [str(r.get("role", "")) for r in partner.roles if r.get("role")]
-    return ", ".join(dict.fromkeys(roles))
-
-
-STATUS_TEXT = {
-    "registered": "Registered",
-    "pending": "Pending",
-    "unregistered": "Unregistered",
-    "failed": "Failed",
-    "replaced": "Replaced",
-}
-
-
-HEALTH_COLOUR = {FAILING: "failed", WARNING: "pending"}
-NO_HEALTH = Health(UNKNOWN)
-
-
-def status_text(partner: PartnerRecord, health: Health | None) -> str:
-    """The status a person reads: the stored status plus the worst health finding.
-
-    "Registered" alone only when nothing is wrong (health ok); otherwise
-    "Registered · TOKEN_C refused", "Registered · discovery incomplete", ...
-    """
-    text = STATUS_TEXT.get(partner.status, partner.status)
-    if health is not None and health.level != OK and health.badge:
-        return f"{text} · {health.badge}"
-    return text
-
-
-def status_key(partner: PartnerRecord, health: Health | None) -> str:
-    """The colour key for that status (a Pill's `status`, `status_colour`)."""
-    if health is None:
-        return partner.status
-    if health.level in HEALTH_COLOUR:
-        return HEALTH_COLOUR[health.level]
-    if partner.status == "registered" and health.level != OK:
-        return "unregistered"  # registered but not confirmed: muted, never green
-    return partner.status
 
 
 class RowsModel(QAbstractTableModel):
@@ -151,8 +108,8 @@ class PartnersTableModel(RowsModel):
         "Token age",
         "TLS expiry",
     )
-    COL_STATUS = 6
-    COL_HEALTH = 8  # ok / warning / failing / unknown, the reasons on hover
+    COL_STATUS = COL_STATUS
+    COL_HEALTH = COL_HEALTH  # ok / warning / failing / unknown, the reasons on hover
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +123,11 @@ class PartnersTableModel(RowsModel):
         self._identity: dict[tuple[str, str], set[int]] = {}  # CC-PID -> ids of its rows
         self._bold = QFont()
         self._bold.setBold(True)
+        # what each row says, made when it is first painted after a change (partner_cells)
+        self._cells: list[RowCells | None] = []
+        self._cells_until = _new_year()  # compact times name the year after it turns
+        self._palette: Colours | None = None
+        self._brushes: dict[str, QBrush] = {}
 
     # ---- contents ------------------------------------------------------------------------
     def set_partners(
@@ -178,6 +140,7 @@ class PartnersTableModel(RowsModel):
             self.beginResetModel()
             self._rows = new
             self._health = dict(health)
+            self._cells = [None] * len(new)
             self._search = [self._haystack(r) for r in new]
             self._index = {r.id: i for i, r in enumerate(new) if r.id is not None}
             self._identity = {}
@@ -203,6 +166,7 @@ class PartnersTableModel(RowsModel):
         if record.id is not None and health is not None:
             self._health[record.id] = health
         self._search.append(self._haystack(record))
+        self._cells.append(None)
         if record.id is not None:
             self._index[record.id] = row
         self._add_identity(record)
@@ -216,6 +180,7 @@ class PartnersTableModel(RowsModel):
         self._drop_identity(self._rows[row])
         del self._rows[row]
         del self._search[row]
+        del self._cells[row]
         self._index = {r.id: i for i, r in enumerate(self._rows) if r.id is not None}
         self.endRemoveRows()
 
@@ -229,6 +194,7 @@ class PartnersTableModel(RowsModel):
             else:
                 self._health[record.id] = health
         self._search[row] = self._haystack(record)
+        self._cells[row] = None
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def _add_identity(self, record: PartnerRecord) -> None:
@@ -285,96 +251,106 @@ class PartnersTableModel(RowsModel):
         return self._index.get(partner_id, -1)
 
     # ---- Qt ------------------------------------------------------------------------------
-    def _value(self, r: PartnerRecord, column: int) -> str:
-        if column == 0:
-            return r.country_code or "—"
-        if column == 1:
-            return r.party_id or f"#{r.id}"
-        if column == 2:
-            health = self.health(r.id)
-            if health is not None and health.sandbox:
-                return f"{r.business_name or '(sandbox partner)'}  [sandbox]"
-            if r.business_name or r.country_code:
-                return r.business_name
-            if r.our_role == "receiver":
-                return (
-                    "(invited: waiting for the partner)"
-                    if r.status == "pending"
-                    else "(invitation)"
-                )
-            return "(registration not completed)"
-        if column == 3:
-            return roles_text(r)
-        if column == 4:
-            return "Sender" if r.our_role == "sender" else "Receiver"
-        if column == 5:
-            return r.ocpi_version or ""
-        if column == 6:
-            return status_text(r, self.health(r.id))
-        if column == 7:
-            return short_time(r.last_checked, compact=True) or "never"
-        return self._connection_value(r, column)
-
-    def _connection_value(self, r: PartnerRecord, column: int) -> str:
+    def cells(self, row: int) -> RowCells:
+        """What row `row` says, made again only if the row, its health or its connection
+        facts changed since it was last painted."""
+        cells = self._cells[row]
+        r = self._rows[row]
         facts = self.connection_facts.get(r.id) if r.id is not None else None
-        if column == self.COL_HEALTH:
-            health = self.health(r.id)
-            return health.level if health is not None else "unknown"
-        if facts is None or r.status != "registered":
-            return ""
-        if column == 9:
-            return short_time(facts.last_verified, compact=True) or "never"
-        if column == 10:
-            return "" if facts.token_age_days is None else f"{facts.token_age_days} d"
-        if facts.tls_expires_days is None:
-            return "no TLS" if r.versions_url.startswith("http:") else ""
-        return f"{facts.tls_expires_days} d"
+        if cells is None or cells.facts is not facts:
+            if time.time() >= self._cells_until:
+                self._cells = [None] * len(self._rows)
+                self._cells_until = _new_year()
+            cells = self._cells[row] = row_cells(r, self.health(r.id), facts)
+        return cells
+
+    def _brush(self, key: str) -> QBrush:
+        """One brush per colour key and palette (a theme change brings a new palette)."""
+        palette = colours()
+        if palette is not self._palette:
+            self._palette, self._brushes = palette, {}
+        brush = self._brushes.get(key)
+        if brush is None:
+            colour = QColor(palette.muted) if key == _MUTED else status_colour(key)
+            brush = self._brushes[key] = QBrush(colour)
+        return brush
+
+    def _foreground(self, cells: RowCells, column: int) -> QBrush | None:
+        if column == COL_STATUS:
+            return self._brush(cells.status_colour)
+        if column == COL_HEALTH:
+            return self._brush(cells.health_colour)
+        if column == COL_LAST_CHECKED and cells.never_checked:
+            return self._brush(_MUTED)
+        return None
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # the base class asks rowCount and columnCount (two more calls into Python) for
+        # every index the proxy maps, i.e. for every role of every painted cell
+        if 0 <= row < len(self._rows) and 0 <= column < COLUMNS and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
+        """A paint's roles of one cell in one call (Qt asks 7; the base class calls data()
+        once per role)."""
+        if index.isValid():
+            self.fill(index.row(), index.column(), roleDataSpan)
+
+    def fill(self, row: int, column: int, span: RoleData) -> None:
+        cells = self.cells(row)
+        for item in cast("Iterable[QModelRoleData]", span):  # PySide6 iterates a span
+            role = item.role()
+            if role == _DISPLAY:
+                item.setData(cells.texts[column])
+            elif role == _FOREGROUND:
+                brush = self._foreground(cells, column)
+                if brush is not None:
+                    item.setData(brush)
+            elif role == _FONT:
+                if column == COL_STATUS:
+                    item.setData(self._bold)
+            elif role in _PARTNER_ROLES:
+                item.setData(self._other(row, column, role))
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        # A paint asks 7 roles of every visible cell and this answers 3 of them: the others
-        # return at once, and roles are plain ints (an enum comparison costs ~0.4 µs).
         if role not in _PARTNER_ROLES or not index.isValid():
             return None
-        r = self._rows[index.row()]
-        column = index.column()
+        row, column = index.row(), index.column()
         if role == _DISPLAY:
-            return self._value(r, column)
+            return self.cells(row).texts[column]
         if role == _FOREGROUND:
-            if column == self.COL_STATUS:
-                return QBrush(status_colour(status_key(r, self.health(r.id))))
-            if column == 7 and not r.last_checked:
-                return QBrush(QColor(colours().muted))
-            if column == self.COL_HEALTH:
-                level = (self.health(r.id) or NO_HEALTH).level
-                key = {**HEALTH_COLOUR, OK: "registered"}.get(level, "unregistered")
-                return QBrush(status_colour(key))
-            return None
+            return self._foreground(self.cells(row), column)
         if role == _FONT:
-            return self._bold if column == self.COL_STATUS else None
+            return self._bold if column == COL_STATUS else None
+        return self._other(row, column, role)
+
+    def _other(self, row: int, column: int, role: int) -> Any:
+        """The roles a paint does not ask: sort key, record, tooltip, accessible text."""
+        r = self._rows[row]
         if role == SortRole:
-            if column == 7:
-                return r.last_checked or ""
-            if column in (10, 11):
-                facts = self.connection_facts.get(r.id) if r.id is not None else None
-                value = None
-                if facts is not None:
-                    value = facts.token_age_days if column == 10 else facts.tls_expires_days
-                return -1_000_000 if value is None else value
-            return self._value(r, column).lower()
+            facts = self.connection_facts.get(r.id) if r.id is not None else None
+            return sort_value(r, column, self.health(r.id), facts)
         if role == RecordRole:
             return r
         if role == _TOOLTIP:
             worst = (self.health(r.id) or NO_HEALTH).worst
-            if column == self.COL_STATUS and worst is not None:
+            if column == COL_STATUS and worst is not None:
                 return f"{worst.message}\nWhat to do: {worst.hint}"
-            if column == self.COL_HEALTH:
+            if column == COL_HEALTH:
                 health = self.health(r.id) or NO_HEALTH
                 if not health.findings:
                     return f"{health.level}: nothing to report"
                 return "\n".join(f"• {f.message}" for f in health.findings)
             return f"{r.ref} · {r.versions_url or 'no versions URL yet'}"
         # AccessibleTextRole
-        return f"{self.HEADERS[column]}: {self._value(r, column)}"
+        return f"{self.HEADERS[column]}: {self.cells(row).texts[column]}"
+
+
+def _new_year() -> float:
+    """When the next year begins here (a compact time then needs its year)."""
+    now = datetime.now()
+    return datetime(now.year + 1, 1, 1).timestamp()
 
 
 ALL_ROWS = "*"  # the status filter's "every row, history included"
@@ -388,8 +364,22 @@ class PartnersFilterProxy(QSortFilterProxyModel):
         self._text = ""
         self._status: str | None = None
         self._hide_replaced = True
+        self._partners: PartnersTableModel | None = None
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        self._partners = model if isinstance(model, PartnersTableModel) else None
+        super().setSourceModel(model)
+
+    def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
+        """A painted cell's roles in one call: the base class maps the index to the source
+        and calls data() once per role (7 a cell, each mapping again)."""
+        source = self.mapToSource(index)
+        if self._partners is not None and source.isValid():
+            self._partners.fill(source.row(), source.column(), roleDataSpan)
+        else:
+            super().multiData(index, roleDataSpan)
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QTableView,
     QTableWidget,
@@ -32,15 +31,15 @@ from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.engine.health import Health, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
+from app.gui.detail_floor import DetailScroll, token_table_floor
 from app.gui.errors import show_error
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.profile_widgets import ProfileView, apply_proposal, fill_profile
 from app.gui.theme import mono_font
-from app.gui.widgets import Banner, Pill, card, muted
+from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
-TOKEN_TABLE_PEEK = 40  # px of the token table's last column shown when the detail is narrow
 OUTCOME_STATUS = {
     "succeeded": "ok",
     "failed": "error",
@@ -59,6 +58,7 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     return table
 
 
@@ -74,27 +74,6 @@ def history_message(diagnosis: dict[str, object]) -> str:
         except KeyError:
             return code
     return f"{message} ({code})"
-
-
-class _VerticalScroll(QScrollArea):
-    """Scrolls up and down only; as wide as its content needs, so nothing is cut sideways."""
-
-    def setWidget(self, widget: QWidget) -> None:
-        super().setWidget(widget)
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest and watched is self.widget():
-            self.updateGeometry()  # the content's minimum width changed: tell the splitter
-        return super().eventFilter(watched, event)
-
-    def minimumSizeHint(self) -> QSize:
-        inner = self.widget()
-        hint = super().minimumSizeHint()
-        if inner is None:
-            return hint
-        bar = self.verticalScrollBar().sizeHint().width()
-        return QSize(inner.minimumSizeHint().width() + bar, hint.height())
 
 
 class PartnerView(QWidget):
@@ -121,7 +100,7 @@ class PartnerView(QWidget):
         self.stack.addWidget(placeholder)
         # the detail scrolls when the window is short (two banners at 1024×700): the token
         # table keeps its minimum height instead of collapsing to its header
-        scroll = _VerticalScroll()
+        scroll = DetailScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -130,6 +109,7 @@ class PartnerView(QWidget):
         page = QWidget()
         scroll.setWidget(page)
         self._build_detail(page)
+        scroll.head = (self.title, self.sandbox_pill, self.role_pill, self.status_pill)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.hide_revealed)
@@ -150,7 +130,9 @@ class PartnerView(QWidget):
         self.sandbox_pill = Pill("Sandbox", "info")
         self.sandbox_pill.setToolTip("A demo partner that runs inside this app, not a real one")
         self.role_pill = Pill()
-        self.status_pill = Pill()
+        # A status with a finding ("Registered · TOKEN_C refused") can be wider than the
+        # detail's floor (app/gui/detail_floor.py): it wraps when squeezed, never cut.
+        self.status_pill = WrappingPill()
         head.addWidget(self.sandbox_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.role_pill, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.status_pill, 0, Qt.AlignmentFlag.AlignTop)
@@ -197,10 +179,10 @@ class PartnerView(QWidget):
         self.tabs.addTab(self.endpoints, "E&ndpoints")
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
         self.history.itemSelectionChanged.connect(self._on_history_itemSelectionChanged)
-        self.tabs.addTab(self.history, "&History")
+        self.tabs.addTab(self.history, "H&istory")  # Alt+H is the Help menu
         self.profile_view = ProfileView()
         self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
-        self.tabs.addTab(self.profile_view, "&Profile")
+        self.tabs.addTab(self.profile_view, "Pr&ofile")  # Alt+P is the Partner menu
 
     def _build_credentials(self) -> QWidget:
         page = QWidget()
@@ -209,6 +191,7 @@ class PartnerView(QWidget):
         self.credentials_model = CredentialsModel(self)
         self.credentials = QTableView()
         self.credentials.setModel(self.credentials_model)
+        self.credentials.setTabKeyNavigation(False)  # Tab leaves the table
         self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.credentials.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.credentials.verticalHeader().setVisible(False)
@@ -224,6 +207,12 @@ class PartnerView(QWidget):
         rows = self.credentials.verticalHeader().defaultSectionSize()
         header_height = header.sizeHint().height()
         self.credentials.setMinimumHeight(header_height + rows * 5 // 2 + 4)  # 2½ rows
+        # wide enough for every column but the last (Used · ended, which scrolls into view
+        # when the detail is narrow), measured once on sample cells: a minimum that followed
+        # the tokens shown moved the splitter on every fill (see DetailScroll)
+        self.credentials.setMinimumWidth(
+            token_table_floor(self.credentials, self.credentials_model.HEADERS)
+        )
         layout.addWidget(self.credentials, 1)
         row = QHBoxLayout()
         self.reveal_button = QPushButton("&Reveal")
@@ -355,14 +344,6 @@ class PartnerView(QWidget):
             for row in range(self.credentials_model.rowCount()):
                 if self.credentials_model.record(row).id == selected.id:
                     self.credentials.selectRow(row)
-        # wide enough for every column but the last (Used · ended, which scrolls into view
-        # when the detail is narrow): with all of them the detail took so much of a 1024 px
-        # window that the partners list showed no whole name
-        header = self.credentials.horizontalHeader()
-        frame = 2 * self.credentials.frameWidth() + 2
-        last = header.count() - 1
-        lead = sum(header.sectionSize(column) for column in range(last))
-        self.credentials.setMinimumWidth(min(lead + TOKEN_TABLE_PEEK, 620) + frame)
         self._update_token_buttons()
 
     def _fill_history(self, partner: PartnerRecord) -> None:

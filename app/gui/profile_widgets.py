@@ -6,7 +6,7 @@ app.engine.profiles and the vault's ProfileStore (no SQL here).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, Severity
-from app.core.profile import SHOWN_KEYS, Profile, ProfileError
-from app.engine.profiles import listing, materialize, presets_dir
 from app.gui.widgets import HintList, muted, section_title
 from app.vault import PartnerRecord
+
+if TYPE_CHECKING:  # the profile model (tomllib, the OCPI versions) loads with its first use:
+    from app.core.profile import Profile  # the partner detail is empty until one is chosen
 
 DEFAULT_TITLE = "Spec-faithful partner (no preset)"
 
@@ -41,6 +42,8 @@ _PRESETS: dict[str, list[Profile]] = {}
 def built_in_presets() -> list[Profile]:
     """The built-in presets, read once per folder: each Sender wizard asked for them, and
     reading and parsing the TOML files was 4-9 ms of opening it (issue 13)."""
+    from app.engine.profiles import listing, presets_dir
+
     folder = str(presets_dir())
     if folder not in _PRESETS:
         _PRESETS[folder] = listing()
@@ -55,6 +58,8 @@ class PartnerTypeBox(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from app.core.profile import ProfileError
+
         try:
             self.presets = built_in_presets()
         except ProfileError:  # a broken preset file must not break the wizard
@@ -125,12 +130,17 @@ class PartnerTypeBox(QWidget):
         cert, key = self.cert_edit.text().strip(), self.key_edit.text().strip()
         if chosen is None and not cert:
             return None
+        from app.core.profile import Profile
+        from app.engine.profiles import materialize
+
         base = chosen or Profile()
         merged = replace(base, client_cert=cert or None, client_key=key or None)
         return materialize(merged)
 
     # ---- slots -------------------------------------------------------------------------
     def _on_combo_currentIndexChanged(self, _index: int = 0) -> None:
+        from app.core.profile import Profile
+
         chosen = self.chosen()
         profile = chosen or Profile()
         self.explain.setText(f"Changes: {profile.summary()}.")
@@ -159,8 +169,6 @@ class ProfileView(QScrollArea):
     last roster change a hub sent, and every key. Scrolls, so nothing hides at 1024x700."""
 
     applyRequested = Signal(str)  # a proposal's key
-
-    KEYS = SHOWN_KEYS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,9 +206,11 @@ class ProfileView(QScrollArea):
             QTimer.singleShot(0, lambda: self.applyRequested.emit(str(key)))
 
     def key_values(self, profile: Profile) -> dict[str, str]:
+        from app.core.profile import SHOWN_KEYS
+
         shown = profile.to_json()
         out: dict[str, str] = {}
-        for key in self.KEYS:
+        for key in SHOWN_KEYS:
             value = shown.get(key)
             if value is None or value == "":
                 out[key] = "—"

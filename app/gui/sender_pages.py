@@ -16,17 +16,18 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWizard,
 )
 
 from app.engine import Discovery
 from app.engine.health import Health
+from app.gui.checklist import StepChecklist
 from app.gui.flows import Phase, SenderFlow
 from app.gui.models import roles_text, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
     Pill,
-    StepChecklist,
     card,
     mono_label,
     muted,
@@ -34,9 +35,19 @@ from app.gui.widgets import (
 )
 from app.gui.wizard_base import FlowPage
 
+REGISTER_BUTTON = "&Register >"
+SPEND_NOTE = (
+    "Register sends our credentials to the partner with TOKEN_A; the partner then"
+    " retires TOKEN_A, so it cannot be used again."
+)
+
 
 class DiscoverPage(FlowPage):
-    """Step 2: the partner's versions and modules, and the version we will speak."""
+    """Step 2: the partner's versions and modules, and the version we will speak.
+
+    Going on from here starts the registration and spends TOKEN_A, so the forward button
+    says Register and the page says what it does before anyone presses it.
+    """
 
     def __init__(self, flow: SenderFlow) -> None:
         super().__init__(
@@ -45,6 +56,7 @@ class DiscoverPage(FlowPage):
             later=True,
         )
         self.flow = flow
+        self.setButtonText(QWizard.WizardButton.NextButton, REGISTER_BUTTON)
 
     def build(self) -> None:
         flow = self.flow
@@ -72,6 +84,7 @@ class DiscoverPage(FlowPage):
         self.modules.verticalHeader().setVisible(False)
         self.modules.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.modules.setAccessibleName("Partner modules")
+        self.modules.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.modules.setMinimumHeight(150)
         s.addWidget(self.modules, 1)
         layout.addWidget(self.summary, 1)
@@ -81,6 +94,8 @@ class DiscoverPage(FlowPage):
         self.retry = self.error.add_button("&Retry", "Retry discovery")
         self.retry.clicked.connect(flow.discover)
         layout.addWidget(self.error)
+        self.spend_note = Banner()
+        layout.addWidget(self.spend_note)
         self._shown: Discovery | None = None
         flow.changed.connect(self._on_flow_changed)
         self._on_flow_changed()
@@ -97,7 +112,7 @@ class DiscoverPage(FlowPage):
         return self.flow.phase == Phase.READY
 
     def validatePage(self) -> bool:
-        """Next spends TOKEN_A: if this partner already has a working registration, ask."""
+        """Register spends TOKEN_A: if this partner already has a working registration, ask."""
         twin = self.flow.live_twin()
         if twin is None:
             return True
@@ -148,6 +163,10 @@ class DiscoverPage(FlowPage):
             )
         else:
             self.error.hide()
+        if flow.phase == Phase.READY:  # said before Register is pressed, never after
+            self.spend_note.show_message("info", "Register spends TOKEN_A", SPEND_NOTE)
+        else:
+            self.spend_note.hide()
         self.notify_complete()
 
 
@@ -193,6 +212,11 @@ class RegisterPage(FlowPage):
             self.flow.cancel()
 
     def isComplete(self) -> bool:
+        return self.flow.phase == Phase.DONE
+
+    def holds_back(self) -> bool:
+        """Registered: Back led to Discover with Register disabled and no way on (seen in a
+        real window); the only ways are Next (Confirm) and Cancel."""
         return self.flow.phase == Phase.DONE
 
     def _on_export_clicked(self) -> None:

@@ -7,6 +7,8 @@ adds it to its pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -61,8 +63,15 @@ class ReceivePage(FlowPage):
     settingsRequested = Signal()
 
     def __init__(
-        self, flow: SenderFlow, controller: Controller, clipboard: SecretClipboard
+        self,
+        flow: SenderFlow,
+        controller: Controller,
+        clipboard: SecretClipboard,
+        *,
+        in_steps: bool = False,
     ) -> None:
+        """`in_steps`: only the page's frame now; its cards come from `steps` (a wizard
+        built ahead adds the page first and builds a card per turn of the loop)."""
         super().__init__(
             "Receive the partner's invitation",
             "Paste what the partner sent you: their OCPI versions URL and TOKEN_A.",
@@ -71,6 +80,15 @@ class ReceivePage(FlowPage):
         self.flow = flow
         self.controller = controller
         self.clipboard = clipboard
+        self.steps: Iterator[None] = self._cards(polish=in_steps)
+        if not in_steps:
+            for _ in self.steps:
+                pass
+
+    def _cards(self, polish: bool) -> Iterator[None]:
+        """The body a card at a time; with `polish`, each card is polished against the
+        style sheet as it is made (else the first show polishes them all at once)."""
+        controller, flow = self.controller, self.flow
         layout = self.body
 
         self.sandbox_banner = Banner()
@@ -97,12 +115,20 @@ class ReceivePage(FlowPage):
         form.addRow("", self.url_hints)
         form.addRow("&TOKEN_A", self.token)
         form.addRow("", self.token_hints)
+        layout.addWidget(box)
+        if polish:
+            self.sandbox_banner.ensurePolished()
+            box.ensurePolished()
+            yield
         form.addRow("OCPI &version", self.version_combo)
         self.partner_type = PartnerTypeBox()
-        type_label = QLabel("Partner &type")
+        type_label = QLabel("Partner t&ype")  # Alt+T is TOKEN_A
         type_label.setBuddy(self.partner_type.combo)
         form.addRow(type_label, self.partner_type)
-        layout.addWidget(box)
+        if polish:  # the card is polished: its new rows are not yet
+            for widget in (self.version_combo, type_label, self.partner_type):
+                widget.ensurePolished()
+            yield
 
         who = card()
         who_layout = QHBoxLayout(who)
@@ -120,6 +146,9 @@ class ReceivePage(FlowPage):
         self.change_identity.clicked.connect(self.settingsRequested)
         who_layout.addWidget(self.change_identity, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(who)
+        if polish:
+            who.ensurePolished()
+            yield
 
         self.callback_box = card()
         cb = QVBoxLayout(self.callback_box)
@@ -161,6 +190,9 @@ class ReceivePage(FlowPage):
         cb.addWidget(self.external_fields)
         layout.addWidget(self.callback_box)
         layout.addStretch(1)
+        if polish:
+            self.callback_box.ensurePolished()
+            yield
 
         self.url_edit.textChanged.connect(self._on_input_changed)
         self.token.textChanged.connect(self._on_input_changed)

@@ -106,7 +106,7 @@ class SettingsDialog(QDialog):
         self.external_default.setChecked(settings.callback_mode == "external")
         self.endpoint_hints = HintList()
         ef.addRow(buddy_label("&Listen on", self.listen_host), listen)
-        ef.addRow("P&ublic URL", self.public_url)
+        ef.addRow("Public U&RL", self.public_url)  # Alt+U is the Vault tab
         ef.addRow(
             "",
             muted(

@@ -4,13 +4,19 @@
 it asks for the passphrase (a new vault: choose one). scrypt runs in a worker thread
 (loop.run_in_executor) so the window stays responsive; the SQLite connection is opened on
 the UI thread, which is the thread that uses it.
+
+`unlock_now` is the same first two steps without the asyncio loop: the app opens the vault
+with it (the key derived ahead, or the keyring) and shows the main window before asyncio
+and qasync load (issue 13); only a question (or a key not derived ahead) needs the loop.
+This module therefore does not import asyncio at load.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,8 +43,12 @@ from app.vault import (
 from app.vault.key_ahead import KeyAhead
 from app.vault.keys import PASSPHRASE_ENV, env_passphrase
 
+if TYPE_CHECKING:
+    import asyncio
+
 MIN_NEW_PASSPHRASE = 8
 ASK = ("vault.locked", "vault.wrong_passphrase")
+WRONG_ENV = f"{PASSPHRASE_ENV} is set but does not unlock this vault; enter the passphrase."
 
 
 class PassphraseDialog(QDialog):
@@ -135,6 +145,8 @@ async def open_with_passphrase(
 ) -> Vault:
     """Derive the key in a worker thread (or take the one `early` derived for this path and
     passphrase), then open the vault on this (the UI) thread."""
+    import asyncio
+
     if early is not None and early.matches(path, passphrase):
         derived = await asyncio.wrap_future(early.future)
     else:
@@ -144,6 +156,66 @@ async def open_with_passphrase(
     return Vault.open(path, derived, use_keyring=False)
 
 
+def _where(path: Path | str | None, use_keyring: bool) -> tuple[Path | str, bool]:
+    """The vault's file (or team URL) and whether the keyring may be asked."""
+    if is_database_url(path):  # a team vault opens with the member's own passphrase only
+        return str(path).strip(), False
+    return (Path(path).expanduser() if path is not None else default_vault_path()), use_keyring
+
+
+@dataclass
+class QuietTry:
+    """What `unlock_now` found without asking: the vault, or what `unlock_vault` still does."""
+
+    vault: Vault | None = None
+    tried: bool = False  # the environment's passphrase and the keyring were tried
+    notice: str = ""  # for the prompt: the environment's passphrase did not unlock it
+
+
+def _from_keyring(path: Path | str, use_keyring: bool) -> QuietTry:
+    if use_keyring and keyring_usable():
+        try:
+            return QuietTry(Vault.open(path, use_keyring=True), True)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                raise
+    return QuietTry(tried=True)
+
+
+def unlock_now(
+    path: Path | str | None, *, use_keyring: bool = True, early: KeyAhead | None = None
+) -> QuietTry:
+    """Open the vault without the event loop when no question is needed and no key has to
+    be derived here: OCPI_ONBOARD_PASSPHRASE with the key `early` derived for this file
+    (this waits for that thread), else the OS keyring. The same order and the same errors
+    as `unlock_vault`, which takes over (`quiet=`) when `.vault` is None."""
+    path, use_keyring = _where(path, use_keyring)
+    env = env_passphrase()
+    if env:
+        if early is None or not early.matches(path, env):
+            return QuietTry()  # derived off the UI thread by unlock_vault, as always
+        try:
+            return QuietTry(Vault.open(path, early.future.result(), use_keyring=False), True)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                raise
+            return QuietTry(tried=True, notice=WRONG_ENV)
+    return _from_keyring(path, use_keyring)
+
+
+async def _without_asking(path: Path | str, use_keyring: bool, early: KeyAhead | None) -> QuietTry:
+    """`unlock_now`'s steps, the key derived off the UI thread when none was derived ahead."""
+    env = env_passphrase()
+    if env:
+        try:
+            return QuietTry(await open_with_passphrase(path, env, early), True)
+        except VaultError as exc:
+            if exc.code not in ASK:
+                raise
+            return QuietTry(tried=True, notice=WRONG_ENV)
+    return _from_keyring(path, use_keyring)
+
+
 async def unlock_vault(
     path: Path | str | None,
     *,
@@ -151,32 +223,21 @@ async def unlock_vault(
     parent: QWidget | None = None,
     before_prompt: Callable[[], None] | None = None,
     early: KeyAhead | None = None,
+    quiet: QuietTry | None = None,
 ) -> Vault | None:
     """The open vault, or None if the person cancelled. VaultError for other failures.
 
-    `early`: the key app.vault.key_ahead started deriving from OCPI_ONBOARD_PASSPHRASE."""
-    team = is_database_url(path)
-    if team:  # a team vault opens with the member's own passphrase, never the keyring
-        path, use_keyring = str(path).strip(), False
-    else:
-        path = Path(path).expanduser() if path is not None else default_vault_path()
-    env = env_passphrase()
-    notice = ""
-    if env:
-        try:
-            return await open_with_passphrase(path, env, early)
-        except VaultError as exc:
-            if exc.code not in ASK:
-                raise
-            notice = (
-                f"{PASSPHRASE_ENV} is set but does not unlock this vault; enter the passphrase."
-            )
-    elif use_keyring and keyring_usable():
-        try:
-            return Vault.open(path, use_keyring=True)
-        except VaultError as exc:
-            if exc.code not in ASK:
-                raise
+    `early`: the key app.vault.key_ahead started deriving from OCPI_ONBOARD_PASSPHRASE.
+    `quiet`: what `unlock_now` already tried (its vault, if any, is returned as is)."""
+    import asyncio
+
+    path, use_keyring = _where(path, use_keyring)
+    first = quiet if quiet is not None and quiet.tried else None
+    if first is None:
+        first = await _without_asking(path, use_keyring, early)
+    if first.vault is not None:
+        return first.vault
+    notice = first.notice
     if isinstance(path, str):
         new, shown = Vault.kdf_params(path) is None, redact_url(path)
     else:

@@ -5,12 +5,11 @@ Each renders state it is given; none holds a token longer than the explicit Reve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,15 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis
-from app.gui.flow_base import Step, StepState
 from app.gui.theme import mono_font
 
 
 def set_prop(widget: QWidget, name: str, value: object) -> None:
-    """Set a dynamic property the stylesheet reads, and re-polish."""
+    """Set a dynamic property the stylesheet reads, and re-polish (only a widget already
+    polished: one being built reads it when first polished; polishing it here, before it
+    has its parent, made the style sheet style it twice, issue 13)."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
@@ -87,6 +89,31 @@ class Pill(QLabel):
         self.setText(text)
         set_prop(self, "status", status)
         self.setAccessibleName(f"Status: {text}")
+
+
+class WrappingPill(Pill):
+    """A pill that reads on one line where it has the room and wraps where it has not.
+
+    A word-wrapped QLabel prefers a narrow, two-line shape even with room to spare; this
+    one asks for its one-line width, so a layout wraps it only when squeezed.
+    """
+
+    def __init__(self, text: str = "", status: str = "", parent: QWidget | None = None) -> None:
+        self._one_line = QSize()
+        super().__init__(text, status, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # what setWordWrap set, kept with the new policy
+        self.setSizePolicy(policy)
+
+    def set_status(self, text: str, status: str) -> None:
+        self.setWordWrap(False)
+        super().set_status(text, status)
+        self.ensurePolished()
+        self._one_line = super().sizeHint()
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        return self._one_line if self._one_line.isValid() else super().sizeHint()
 
 
 class Banner(QFrame):
@@ -164,84 +191,6 @@ class Banner(QFrame):
         return button
 
 
-ICONS = {
-    StepState.PENDING: "○",
-    StepState.DONE: "✓",
-    StepState.FAILED: "✗",
-    StepState.WARNING: "!",
-    StepState.SKIPPED: "–",
-}
-SPINNER = "◐◓◑◒"
-
-
-class StepChecklist(QWidget):
-    """Rows of (icon, label, detail) for a flow's steps; running rows spin."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setHorizontalSpacing(10)
-        self._grid.setVerticalSpacing(6)
-        self._grid.setColumnStretch(1, 1)
-        self._rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
-        self._states: dict[str, StepState] = {}
-        self._shown: dict[str, tuple[str, StepState, str]] = {}
-        self._frame = 0
-        self._spin = QTimer(self)
-        self._spin.setInterval(150)
-        self._spin.timeout.connect(self._on_spin_timeout)
-        self.setAccessibleName("Progress")
-
-    def set_steps(self, steps: Sequence[Step], keys: Iterable[str] | None = None) -> None:
-        wanted = set(keys) if keys is not None else None
-        for step in steps:
-            if wanted is not None and step.key not in wanted:
-                continue
-            if step.key not in self._rows:
-                row = len(self._rows)
-                icon, label, detail = QLabel(), QLabel(step.label), QLabel()
-                icon.setObjectName("CheckIcon")
-                icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                label.setWordWrap(True)
-                detail.setObjectName("Muted")
-                detail.setFont(mono_font())
-                detail.setWordWrap(True)
-                detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                self._grid.addWidget(icon, row * 2, 0, Qt.AlignmentFlag.AlignTop)
-                self._grid.addWidget(label, row * 2, 1)
-                self._grid.addWidget(detail, row * 2 + 1, 1)
-                self._rows[step.key] = (icon, label, detail)
-            shown = (step.label, step.state, step.detail)
-            if self._shown.get(step.key) == shown:
-                continue  # unchanged: touch nothing (no relayout, no repaint)
-            self._shown[step.key] = shown
-            icon, label, detail = self._rows[step.key]
-            label.setText(step.label)
-            self._states[step.key] = step.state
-            set_prop(icon, "state", str(step.state))
-            icon.setText(ICONS.get(step.state, SPINNER[self._frame]))
-            detail.setText(step.detail)
-            detail.setVisible(bool(step.detail))
-            bold = step.state == StepState.RUNNING
-            if label.font().bold() != bold:
-                font = label.font()
-                font.setBold(bold)
-                label.setFont(font)
-            label.setAccessibleName(f"{step.label}: {step.state}")
-        running = StepState.RUNNING in self._states.values()
-        if running and not self._spin.isActive():
-            self._spin.start()
-        elif not running:
-            self._spin.stop()
-
-    def _on_spin_timeout(self) -> None:
-        self._frame = (self._frame + 1) % len(SPINNER)
-        for key, state in self._states.items():
-            if state == StepState.RUNNING:
-                self._rows[key][0].setText(SPINNER[self._frame])
-
-
 class HintList(QWidget):
     """Plain-language hints under an input: errors, warnings, or a quiet 'looks good'."""
 
@@ -296,10 +245,18 @@ class SecretInput(QWidget):
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"Show {name}")
         self.toggle.toggled.connect(self._on_toggle_toggled)
+        self.toggle.setEnabled(False)  # nothing to show yet
+        self.edit.textChanged.connect(self._on_edit_textChanged)
         self.edit.textChanged.connect(self.textChanged)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.toggle)
         self.setFocusProxy(self.edit)
+
+    def _on_edit_textChanged(self, text: str) -> None:
+        """Show only with something to show; an emptied field is masked again."""
+        self.toggle.setEnabled(bool(text))
+        if not text:
+            self.toggle.setChecked(False)
 
     def text(self) -> str:
         return self.edit.text()

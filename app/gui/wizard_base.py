@@ -31,6 +31,11 @@ from app.gui.widgets import StepIndicator
 BUILD_GAP_MS = 10  # between two pages built after the wizard shows: a frame's room
 
 
+def _plain(text: str) -> str:
+    """A button's text as a screen reader should say it: "< &Back" -> "Back"."""
+    return text.replace("&", "").strip("<> ")
+
+
 class FlowPage(QWizardPage):
     """A page drawn from a flow; tells the wizard only when its completeness really changes."""
 
@@ -54,6 +59,9 @@ class FlowPage(QWizardPage):
             outer.setContentsMargins(0, 0, 0, 0)
             area = QScrollArea()
             area.setObjectName("PageScroll")
+            # never the focus itself: the page opened with the focus on the scroll area and
+            # what a person typed first went nowhere (its fields scroll into view on Tab)
+            area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             area.setWidgetResizable(True)
             area.setFrameShape(QFrame.Shape.NoFrame)
             area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -88,11 +96,21 @@ class FlowPage(QWizardPage):
     def initializePage(self) -> None:
         self.ensure_built()
 
+    def holds_back(self) -> bool:
+        """True once going Back would only undo what cannot be undone (a page whose
+        registration ended: TOKEN_A is spent, the page before could only offer it again)."""
+        return False
+
     def notify_complete(self) -> None:
         now = self.isComplete()
         if now != self._complete_shown:
             self._complete_shown = now
-            self.completeChanged.emit()
+            self.completeChanged.emit()  # the wizard sets its buttons from it, Back too
+        wizard = self.wizard()
+        if wizard is not None and wizard.currentPage() is self and self.holds_back():
+            back = wizard.button(QWizard.WizardButton.BackButton)
+            if back is not None:
+                back.setEnabled(False)
 
 
 class FlowWizard(QWizard):
@@ -109,6 +127,8 @@ class FlowWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoDefaultButton, False)
+        # on the last page the registration is done: "Cancel" there read as if it undid it
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")  # Alt+N as on Next
         self.indicator = StepIndicator(steps, heading)
         self.setSideWidget(self.indicator)
@@ -160,16 +180,16 @@ class FlowWizard(QWizard):
     def _on_self_currentIdChanged(self, page_id: int) -> None:
         self.indicator.set_current(max(page_id, 0))
         self._keep_return_for_forward()
-        for button, name in (
-            (QWizard.WizardButton.BackButton, "Back"),
-            (QWizard.WizardButton.NextButton, "Next"),
-            (QWizard.WizardButton.CommitButton, "Next"),
-            (QWizard.WizardButton.FinishButton, "Finish"),
-            (QWizard.WizardButton.CancelButton, "Cancel"),
+        for button in (
+            QWizard.WizardButton.BackButton,
+            QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.CommitButton,
+            QWizard.WizardButton.FinishButton,
+            QWizard.WizardButton.CancelButton,
         ):
             widget = self.button(button)
-            if widget is not None:
-                widget.setAccessibleName(name)
+            if widget is not None:  # what it reads on this page ("Register" on Discover)
+                widget.setAccessibleName(_plain(widget.text()))
 
     def partner_id(self) -> int | None:  # pragma: no cover - overridden
         return None

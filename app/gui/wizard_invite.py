@@ -22,16 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.http import is_loopback_host
+from app.gui.checklist import StepChecklist
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.flows import InviteFlow, Phase
-from app.gui.models import roles_text
+from app.gui.models import roles_text, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import (
     Banner,
     CopyField,
     Pill,
-    StepChecklist,
     card,
     mono_label,
     muted,
@@ -202,6 +202,11 @@ class WaitPage(FlowPage):
     def isComplete(self) -> bool:
         return self.flow.phase == Phase.DONE
 
+    def holds_back(self) -> bool:
+        """Registered: Back showed the spent TOKEN_A as "valid for one registration" and
+        Next would wait on it again (seen in a real window)."""
+        return self.flow.phase == Phase.DONE
+
     def _on_demo_button_clicked(self) -> None:
         self.demo_button.setEnabled(False)
         self.flow.let_demo_partner_register()
@@ -213,7 +218,7 @@ class WaitPage(FlowPage):
     def _on_tick_timeout(self) -> None:
         if self.flow.phase == Phase.RUNNING:
             seconds = int(time.monotonic() - self._started)
-            self.elapsed.setText(f"Waiting for {seconds // 60:d}:{seconds % 60:02d} …")
+            self.elapsed.setText(f"Waiting: {seconds // 60:d}:{seconds % 60:02d} so far …")
         else:
             self._tick.stop()
 
@@ -237,7 +242,7 @@ class InviteDonePage(FlowPage):
     def __init__(self, flow: InviteFlow) -> None:
         super().__init__(
             "Confirm",
-            "The partner registered with us; TOKEN_A is dead and every token is stored encrypted.",
+            "The partner registered with us; TOKEN_A is spent and every token is stored encrypted.",
         )
         self.flow = flow
         self.setFinalPage(True)
@@ -266,6 +271,8 @@ class InviteDonePage(FlowPage):
         form.addRow("TOKEN_B (received)", self.token_b)
         form.addRow("TOKEN_A", self.token_a)
         layout.addWidget(box)
+        self.warnings = Banner()
+        layout.addWidget(self.warnings)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
@@ -277,6 +284,20 @@ class InviteDonePage(FlowPage):
         if partner is None:
             return
         self.partner_title.setText(partner.ref)
+        # the verdict of the partners list, never a plain green: the demo eMSP, for one,
+        # is gone once it registered (it read "Registered" in green, then failing in the list)
+        health = controller.partner_health(partner)
+        self.status.set_status(status_text(partner, health), status_key(partner, health))
+        worst = health.worst if not health.ok else None
+        if worst is not None and worst.level in ("failing", "warning"):
+            self.warnings.show_message(
+                "error" if worst.level == "failing" else "warning",
+                f"Registered, but {worst.label}" if worst.label else "Registered, with a problem",
+                worst.message,
+                worst.hint,
+            )
+        else:
+            self.warnings.hide()
         self.name.setText(partner.business_name)
         self.roles.setText(roles_text(partner))
         self.version.setText(partner.ocpi_version or "")

@@ -72,9 +72,11 @@ class SenderWizard(FlowWizard):
 
     def _build(self, controller: Controller, clipboard: SecretClipboard) -> Iterator[None]:
         """The wizard in steps, each well under a frame (a `yield` between two)."""
-        self.receive_page = ReceivePage(self.sender_flow, controller, clipboard)
+        self.receive_page = ReceivePage(self.sender_flow, controller, clipboard, in_steps=True)
+        self.add(self.receive_page)  # its frame only: the cards come a step at a time
         yield
-        self.add(self.receive_page)  # polishes the page against the style sheet
+        for _ in self.receive_page.steps:
+            yield
         yield
         self.discover_page = DiscoverPage(self.sender_flow)
         self.register_page = RegisterPage(self.sender_flow)
@@ -139,13 +141,17 @@ class SenderWizard(FlowWizard):
             wizard = cls(controller, clipboard, parent)
         wizard.finished.connect(
             lambda _r: QTimer.singleShot(
-                AHEAD_GAP_MS, parent, lambda: cls._ahead(controller, clipboard, parent)
+                AHEAD_GAP_MS, parent, lambda: cls.build_ahead(controller, clipboard, parent)
             )
         )
         return wizard
 
     @classmethod
-    def _ahead(cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget) -> None:
+    def build_ahead(
+        cls, controller: Controller, clipboard: SecretClipboard, parent: QWidget
+    ) -> None:
+        """Start building a wizard for `parent`'s next open, a step per turn (none if one
+        is built or being built, or the window is gone or closing)."""
         if getattr(parent, _SPARE, None) is None and parent.isVisible() and not controller.closing:
             setattr(parent, _SPARE, cls(controller, clipboard, parent, ahead=True))
 
@@ -155,16 +161,23 @@ class SenderWizard(FlowWizard):
         self.receive_page.token_b.setText("")
 
     def confirm_replace(self, twin: PartnerRecord) -> bool:
-        """Registering again replaces a working registration: say what happens, ask first."""
+        """Registering again replaces a registration: say what happens, ask first.
+
+        "Working" only when its health says so (it said "registered and working" of a row
+        whose sandbox was gone, failing in the list behind the dialog)."""
+        controller = self.sender_flow.controller
         tokens = [
-            c.fingerprint
-            for c in self.sender_flow.controller.credentials(twin.id or 0)
-            if c.state == "active"
+            c.fingerprint for c in controller.credentials(twin.id or 0) if c.state == "active"
         ]
+        health = controller.partner_health(twin) if twin.id is not None else None
+        working = health is not None and health.ok
+        how = "registered and working" if working else "registered"
+        if health is not None and not working and (health.badge or health.level):
+            how += f", but {health.badge or health.level}"
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Replace a working registration?",
-            f"{twin.ref} is already registered and working"
+            "Replace a working registration?" if working else "Replace the registration?",
+            f"{twin.ref} is already {how}"
             + (f" (we hold {', '.join(tokens)})" if tokens else "")
             + ".",
             QMessageBox.StandardButton.Cancel,

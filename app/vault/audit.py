@@ -14,7 +14,6 @@ from inside it; keep exports elsewhere for that.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import hmac
 import json
@@ -59,6 +58,8 @@ def current_actor() -> str:
     named = os.environ.get(MEMBER_ENV, "").strip()
     if named:
         return named
+    import getpass  # (termios): the first audited action needs it, not opening the vault
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from typing import Any
 
 from app.vault.base import VaultBase, run_detail
@@ -39,6 +38,8 @@ class RunsMixin(VaultBase):
     ) -> RunRecord:
         """Record a run (outcome running) before its first side effect."""
         kind = RunKind(kind).value
+        import uuid  # (and platform): loaded with the first run, not with the vault
+
         run_id = uuid.uuid4().hex
         now = now_iso()
         data_text = dumps(data or {})

@@ -15,7 +15,6 @@ live beside it: `base` (connection and atomic writes), `credentials` (tokens), `
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +163,8 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         cls, path: Path, lock: VaultLock, secret: str | DerivedKey | None, use_keyring: bool
     ) -> Vault:
         data_key = new_key()
+        import uuid  # (and platform): only a new vault needs an id
+
         vault_id = uuid.uuid4().hex
         if secret is not None:
             slot = make_passphrase_slot(data_key, vault_id, secret)

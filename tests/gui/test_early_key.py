@@ -113,3 +113,56 @@ def test_an_early_key_for_another_file_is_not_used(
     qtbot.waitUntil(task.done, timeout=10000)
     task.result().close()
     assert len(calls) == 1  # derived again, for the file actually opened
+
+
+def test_the_vault_opens_without_the_loop_when_the_key_was_derived_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app shows its window before asyncio loads: unlock_now opens with the early key."""
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    calls = _no_second_derivation(monkeypatch)
+    early = start_env_key(path)
+    quiet = unlock.unlock_now(path, use_keyring=False, early=early)
+    assert isinstance(quiet.vault, Vault) and quiet.tried
+    quiet.vault.close()
+    assert calls == []
+
+
+def test_without_a_key_derived_ahead_unlock_now_leaves_it_to_the_loop(
+    qtbot: Any, qloop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No early key (another file): nothing is derived on the UI thread; unlock_vault
+    derives in its worker thread, as always."""
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    calls = _no_second_derivation(monkeypatch)
+    quiet = unlock.unlock_now(path, use_keyring=False, early=start_env_key(tmp_path / "o.db"))
+    assert quiet.vault is None and not quiet.tried and calls == []
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, quiet=quiet))
+    qtbot.waitUntil(task.done, timeout=10000)
+    task.result().close()
+    assert len(calls) == 1 and calls[0] != threading.main_thread().name
+
+
+def test_a_wrong_passphrase_found_before_the_loop_is_said_in_the_prompt(
+    qtbot: Any, qloop: Any, qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", "not the passphrase")
+    quiet = unlock.unlock_now(path, use_keyring=False, early=start_env_key(path))
+    assert quiet.vault is None and quiet.tried and "does not unlock" in quiet.notice
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, quiet=quiet))
+    qtbot.waitUntil(lambda: _dialog(qapp) is not None, timeout=10000)
+    dialog = _dialog(qapp)
+    assert dialog is not None and not dialog.new
+    assert "OCPI_ONBOARD_PASSPHRASE is set but does not unlock" in dialog.error.title.text()
+    dialog.passphrase.setText(TEST_PASSPHRASE)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(task.done, timeout=10000)
+    vault = task.result()
+    assert isinstance(vault, Vault)
+    vault.close()

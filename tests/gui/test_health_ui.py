@@ -52,7 +52,8 @@ def test_verify_action_fills_the_report_and_the_health_column(
     qtbot.waitUntil(lambda: _cell(window, pid, HEALTH) == "warning", timeout=5000)
     tip = _cell(window, pid, HEALTH, Qt.ItemDataRole.ToolTipRole)
     assert "pagination.locations" in tip
-    assert _cell(window, pid, 9) != "never" and _cell(window, pid, 10) == "0 d"
+    # a token issued today reads "today" (it read "0 d": see test_token_ages_read_as_words)
+    assert _cell(window, pid, 9) != "never" and _cell(window, pid, 10) == "today"
     assert _cell(window, pid, 11) == "no TLS"  # the sandbox speaks http on loopback
     tab = ui.tab
     dialog = tab.dialog  # the report opens with room to read each fix
@@ -65,7 +66,7 @@ def test_verify_action_fills_the_report_and_the_health_column(
     assert "Last verify" in dialog.title.text() and "NL-SBX" in dialog.windowTitle()
     dialog.close()
     window.partner_view.tabs.setCurrentWidget(tab)
-    assert "fail" in tab.report_title.text() and "token 0 d old" in tab.reminders.text()
+    assert "fail" in tab.report_title.text() and "token issued today" in tab.reminders.text()
     qtbot.mouseClick(tab.report_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible()
     dialog.close()
@@ -107,9 +108,40 @@ def test_old_token_reminds_to_rotate(qtbot: Any, window: Any, controller: Any) -
     assert "45 days old" in _cell(window, pid, HEALTH, Qt.ItemDataRole.ToolTipRole)
 
 
+def _token_issued(controller: Any, partner_id: int, days_ago: float) -> None:
+    when = (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with controller.vault.transaction():  # set-up only: the token's issue time
+        controller.vault._exec(
+            "UPDATE credentials SET created = ? WHERE partner_id = ?", (when, partner_id)
+        )
+
+
+def test_token_ages_read_as_words(qtbot: Any, window: Any, controller: Any) -> None:
+    """Seen in a real window: the Health tab said "token 0 d old" for a token issued that
+    day. A person reads: issued today, 1 day old, n days old (the list cell: today, 1 d)."""
+    pid = _registered(qtbot, window, controller)
+    tabs = window.partner_view.tabs
+    tab = window.health_ui.tab
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tabs.indexOf(tab)).center())
+    assert tabs.currentWidget() is tab and tab.isVisible()
+    for days_ago, cell, words in ((0.2, "today", "token issued today"),
+                                  (1.2, "1 d", "token 1 day old"),
+                                  (3.5, "3 d", "token 3 days old")):  # fmt: skip
+        _token_issued(controller, pid, days_ago)
+        window.reload_partners()
+        qtbot.waitUntil(lambda cell=cell: _cell(window, pid, 10) == cell, timeout=5000)
+        qtbot.waitUntil(lambda words=words: words in tab.reminders.text(), timeout=5000)
+        assert " d old" not in tab.reminders.text()
+
+
 def test_reminder_rules() -> None:
     soon = findings(ConnectionFacts(tls_expires_days=10))
     assert [f.code for f in soon] == ["tls.expiring"] and "10 days" in soon[0].message
+    tomorrow = findings(ConnectionFacts(tls_expires_days=1))[0]
+    assert "expires in 1 day." in tomorrow.message and tomorrow.label.endswith("in 1 day")
+    assert "expires today" in findings(ConnectionFacts(tls_expires_days=0))[0].message
+    assert "expired 1 day ago" in findings(ConnectionFacts(tls_expires_days=-1))[0].message
     assert [f.code for f in findings(ConnectionFacts(tls_expires_days=30))] == []
     assert findings(ConnectionFacts(tls_expires_days=-2))[0].level == "failing"
     assert [f.code for f in findings(ConnectionFacts(token_age_days=31))] == ["token.rotation_due"]

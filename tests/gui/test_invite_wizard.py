@@ -51,6 +51,12 @@ def test_invite_with_the_demo_partner(qtbot: Any, window: Any, controller: Any) 
     assert done.token_c.text().startswith("C·")
     assert done.token_b.text().startswith("B·")
     assert invitation.token_a.fingerprint in done.token_a.text()
+    # the demo eMSP is gone once it registered: the last page says so, never a plain green
+    assert done.status.text() == "Registered · sandbox not running"
+    assert done.status.property("status") != "registered"
+    assert done.warnings.isVisible() and "only for its own registration" in (
+        done.warnings.text.text()
+    )
     click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
     qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
     partner = window.selected_partner()
@@ -70,6 +76,10 @@ def test_invite_with_the_demo_partner(qtbot: Any, window: Any, controller: Any) 
     assert view.sandbox_pill.isVisible()
     assert view.health is not None and view.health.codes() == ["sandbox.not_running"]
     assert view.status_pill.text() == "Registered · sandbox not running"
+    # said truly while this app still runs (it read "it lived inside the app session that
+    # started it", seen in a real window with the app very much running)
+    said = view.health_banner.text.text()
+    assert "only for its own registration" in said and "app session" not in said
 
 
 def test_cancelling_an_unanswered_invitation_revokes_token_a(

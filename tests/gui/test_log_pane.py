@@ -126,3 +126,27 @@ def test_the_run_is_labelled_when_the_engine_says_it_finished(
     assert pane.run_label.text().endswith("· succeeded")  # no entry came: nothing relabelled
     controller.engine_or_none.channel.send(RunFinished(result.run_id, result))
     assert pane.run_label.text().endswith("· interrupted"), pane.run_label.text()
+
+
+def test_copy_is_enabled_only_with_a_line_to_copy(qtbot: Any, window: Any) -> None:
+    """Seen in a real window: Copy was enabled on an empty pane and copied nothing. It is
+    enabled only while a line is shown (Copy copies the selection, else every line shown),
+    and Export only once the pane shows a run."""
+    pane = window.log_pane
+    assert pane.proxy.rowCount() == 0
+    assert not pane.copy_button.isEnabled() and not pane.export_button.isEnabled()
+    assert pane.run_label.text().startswith("No run shown")  # not "No run yet": runs may exist
+    run_sender_wizard(qtbot, window, "no-callback")
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() > 0, timeout=5000)
+    assert pane.copy_button.isEnabled() and pane.export_button.isEnabled()
+    assert not pane.confusion_rows()  # this run has no token mix-up
+    qtbot.mouseClick(pane.confusion_only, Qt.MouseButton.LeftButton)
+    assert pane.confusion_only.isChecked() and pane.proxy.rowCount() == 0
+    assert not pane.copy_button.isEnabled()  # the filter left nothing to copy
+    assert pane.export_button.isEnabled()  # the run is still there to export whole
+    qtbot.mouseClick(pane.confusion_only, Qt.MouseButton.LeftButton)
+    assert not pane.confusion_only.isChecked()
+    assert pane.copy_button.isEnabled()
+    QGuiApplication.clipboard().clear()
+    qtbot.mouseClick(pane.copy_button, Qt.MouseButton.LeftButton)
+    assert "Mutual discovery incomplete" in QGuiApplication.clipboard().text()

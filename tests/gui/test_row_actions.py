@@ -205,6 +205,7 @@ def test_onboarding_a_live_partner_again_asks_before_token_a_is_spent(
     answer_box(qtbot, "Cancel", seen)
     click(qtbot, again.button(QWizard.WizardButton.NextButton))
     assert seen and "NL-SBX" in seen[0] and "Replaced" in seen[0]
+    assert "registered and working" in seen[0]  # its health is ok: said so
     assert again.currentId() == PAGE_DISCOVER  # nothing sent: TOKEN_A still unspent
     token_a = flow.token_a
     assert token_a is not None
@@ -215,6 +216,32 @@ def test_onboarding_a_live_partner_again_asks_before_token_a_is_spent(
     click(qtbot, again.button(QWizard.WizardButton.NextButton))
     qtbot.waitUntil(lambda: flow.phase == Phase.DONE, timeout=WAIT_MS)
     assert controller.partner(partner_id).status == "replaced"
+
+
+def test_replacing_a_registration_that_does_not_work_never_calls_it_working(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    """Seen in a real window: "NL-SBX is already registered and working" over a list that
+    showed that row failing. Its health now decides the words."""
+    first = walk_wizard(qtbot, window, "401-after-registration")
+    partner_id = first.sender_flow.result.partner_id
+    go_next(qtbot, first)
+    click(qtbot, first.button(QWizard.WizardButton.FinishButton))
+    qtbot.waitUntil(lambda: window.sender_wizard is None or not first.isVisible(), timeout=5000)
+    assert not controller.partner_health(controller.partner(partner_id)).ok
+
+    sandbox_action(window, "none").trigger()
+    again = window.sender_wizard
+    qtbot.waitUntil(again.receive_page.isComplete, timeout=WAIT_MS)
+    go_next(qtbot, again)
+    qtbot.waitUntil(lambda: again.sender_flow.phase == Phase.READY, timeout=WAIT_MS)
+    seen: list[str] = []
+    answer_box(qtbot, "Cancel", seen)
+    click(qtbot, again.button(QWizard.WizardButton.NextButton))
+    assert seen and seen[0].startswith("Replace the registration?\n"), seen
+    assert "working" not in seen[0].split("\n")[1] and "TOKEN_C refused" in seen[0], seen
+    assert again.currentId() == PAGE_DISCOVER
+    click(qtbot, again.button(QWizard.WizardButton.CancelButton))
 
 
 def test_sandbox_partner_goes_offline_when_its_sandbox_is_gone(

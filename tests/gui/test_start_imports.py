@@ -76,6 +76,19 @@ NOT_AT_SHOW = (
     "app.vault.backup",
     "app.core.transcript_export",
     "app.core.report_export",
+    # the asyncio loop (ssl, socket's selectors, subprocess) starts after the first paint:
+    # the vault opens with the key derived ahead, the list needs no loop
+    "asyncio",
+    "qasync",
+    "app.gui.loop",
+    # the engine's run types and the wizards' checklist load with the engine / a wizard;
+    # the profile model (tomllib, the OCPI versions) with the first partner shown
+    "app.engine.progress",
+    "app.engine.results",
+    "app.gui.flow_base",
+    "app.gui.checklist",
+    "app.core.profile",
+    "tomllib",
 )
 
 

@@ -154,3 +154,33 @@ def test_a_wizard_being_built_ahead_stops_when_its_window_closes(
     window.hide()
     qtbot.waitUntil(lambda: _spare(window) is None, timeout=WAIT_MS)
     assert spare._steps is None  # dropped: no step runs after its window closed
+
+
+def test_the_first_wizard_of_a_session_is_built_ahead_once_the_start_settled(
+    qtbot: Any, window: Any
+) -> None:
+    from app.gui.ahead import AFTER_MS, build_first_wizard_later
+    from app.gui.heap import SETTLE_MS
+
+    assert AFTER_MS > SETTLE_MS  # built after the heap is frozen: a closed one is collectable
+    build_first_wizard_later(window, 0)
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+    spare = _spare(window)
+    qtbot.waitUntil(lambda: spare._steps is None, timeout=WAIT_MS)
+    page = spare.receive_page  # built a card per step: every card is there
+    assert page.partner_type.isEnabled() and page.callback_box is not None
+    assert "DE-ONB" in page.identity_label.text()
+    wizard = window.open_sender_wizard()
+    assert wizard is spare and wizard.currentId() == PAGE_RECEIVE
+    wizard.reject()
+
+
+def test_no_first_wizard_is_built_ahead_while_one_is_open(qtbot: Any, window: Any) -> None:
+    from app.gui.ahead import build_first_wizard_later
+
+    wizard = window.open_sender_wizard()
+    build_first_wizard_later(window, 0)
+    qtbot.wait(50)
+    assert _spare(window) is None  # the next is built when this one closes
+    wizard.reject()
+    qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)

@@ -69,9 +69,10 @@ ENTRIES: dict[str, Entry] = {
         "Check that the partner received our versions URL and TOKEN_A, then wait again.",
     ),
     "sandbox.not_running": Entry(
-        "The sandbox partner is not running: it lived inside the app session that started it,"
-        " so nothing answers at {detail} now.",
-        "Onboard the sandbox partner again (Sandbox menu) for a new one, or forget this row.",
+        "The sandbox partner is not running any more, so nothing answers at {detail} now: a"
+        " sandbox partner lives only inside the app that started it, the demo eMSP only for"
+        " its own registration.",
+        "Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
     ),
     "reg.unknown_outcome": Entry(
         "The run stopped after the request was sent; whether the partner acted on it is unknown.",

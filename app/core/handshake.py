@@ -44,7 +44,7 @@ from app.core.ocpi import (
     canonical_version,
     sanitize_text,
 )
-from app.core.tokens import Secret, TokenRole, tokens_equal
+from app.core.tokens import Secret, TokenRole, is_valid_token_text, tokens_equal
 from app.core.vocabulary import Action as Action  # re-exported: pydantic-free (issue 13)
 from app.core.vocabulary import Finished as Finished
 from app.core.vocabulary import IssueTokenB as IssueTokenB
@@ -237,7 +237,7 @@ class SenderHandshake:
             raise fail("token.c_equals_a")
         if len(token_c) > 64:
             raise fail("token.c_invalid", f"{len(token_c)} characters long (at most 64)")
-        if not all(0x21 <= ord(ch) <= 0x7E for ch in token_c):
+        if not is_valid_token_text(token_c):  # 1 to 64 checked above: U+0021..U+007E each
             raise fail("token.c_invalid", "not printable ASCII without spaces")
 
 

@@ -13,7 +13,7 @@ from app.core.diagnosis import Diagnosis, Severity, diagnose
 from app.core.http import is_loopback_host
 from app.core.models import MAX_URL_LENGTH, ROLES_221
 from app.core.ocpi import _b64_decode_token
-from app.core.tokens import MAX_TOKEN_LENGTH
+from app.core.tokens import is_valid_token_text
 
 _VERSION_TAIL = re.compile(r"/v?\d+\.\d+(\.\d+)?(/details)?/?$", re.IGNORECASE)
 
@@ -52,6 +52,9 @@ def normalise_token_input(text: str) -> str:
     return text.strip()
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 def check_token(text: str) -> list[Diagnosis]:
     found: list[Diagnosis] = []
     stripped = text.strip()
@@ -60,14 +63,10 @@ def check_token(text: str) -> list[Diagnosis]:
         if lowered.startswith(prefix):
             found.append(diagnose("input.token_prefix", prefix=stripped[: len(prefix) - 1]))
             return found
-    if any(ch.isspace() for ch in stripped):
+    if _WHITESPACE.search(stripped):  # what str.isspace calls whitespace, in one scan
         found.append(diagnose("input.token_whitespace"))
         return found
-    if (
-        not stripped
-        or len(stripped) > MAX_TOKEN_LENGTH
-        or not all(0x21 <= ord(c) <= 0x7E for c in stripped)
-    ):
+    if not is_valid_token_text(stripped):  # 1 to 64 characters, each U+0021..U+007E
         found.append(diagnose("input.token_invalid"))
         return found
     decoded = _b64_decode_token(stripped)

@@ -10,7 +10,7 @@ data is built strictly (upper-case ids, spec lengths).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -20,7 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
+    model_validator,
 )
 
 from app.core.diagnosis import OnboardingError, fail
@@ -39,7 +39,17 @@ def _printable(value: Any) -> Any:
     return _CONTROL.sub(" ", value) if isinstance(value, str) else value
 
 
+# What most partners send: http(s)://host[:port] then a path, query or nothing. Such a URL
+# passes the full check below (urlsplit, ~20 calls) without it; anything else takes it.
+_PLAIN_URL = re.compile(
+    r"(?i:https?)://[A-Za-z0-9.-]+(?::(\d{1,5}))?(?:[/?#][^\x00-\x1f\x7f-\x9f\u2028\u2029]*)?"
+)
+
+
 def _absolute_url(value: str) -> str:
+    plain = _PLAIN_URL.fullmatch(value)
+    if plain is not None and (plain[1] is None or int(plain[1]) <= 65535):
+        return value
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     parts = urlsplit(value)
@@ -78,10 +88,14 @@ class _Model(BaseModel):
         extra="ignore", frozen=True, str_strip_whitespace=False, defer_build=True
     )
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_control_characters(cls, value: Any) -> Any:
-        return _printable(value)
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> Self:
+        """The model's own text fields made printable (`_printable`), once they are valid:
+        one call per model (a field validator on "*" was a Python call per field)."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, str) and _CONTROL.search(value):
+                object.__setattr__(self, name, _CONTROL.sub(" ", value))
+        return self
 
 
 class Version(_Model):

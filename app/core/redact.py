@@ -43,6 +43,7 @@ SAFE_HEADERS = frozenset(
     }
 )
 MAX_BODY_CHARS = 64 * 1024
+_NO_FORM = 1 << 62  # `_shortest` without any secret: no text is long enough to hold one
 _TOKEN_FIELD = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)+)', re.IGNORECASE)
 
 
@@ -53,7 +54,8 @@ class Redactor:
         self._forms: dict[str, str] = {}
         self._plain: dict[str, str] = {}
         self._ordered: list[str] | None = None
-        self._shortest = 0  # no text shorter than the shortest form can hold one
+        # no text shorter than the shortest form can hold one (no form: none can)
+        self._shortest = _NO_FORM
         for secret in secrets:
             self.add(secret)
 
@@ -75,14 +77,14 @@ class Redactor:
             if len(form) >= 4:
                 self._forms[form] = label
         self._ordered = None
-        self._shortest = min(map(len, self._forms)) if self._forms else 0
+        self._shortest = min(map(len, self._forms)) if self._forms else _NO_FORM
 
     def label_for(self, value: str) -> str:
         """The fingerprint of a value seen on the wire: known role, else '?'."""
         return self._forms.get(value) or fingerprint(value)
 
     def text(self, text: str) -> str:
-        if not self._forms or len(text) < self._shortest:  # most values: "2.2.1", "CPO"
+        if len(text) < self._shortest:  # most values: "2.2.1", "CPO"
             return text
         if self._ordered is None:  # longest first: a raw token inside its Base64 form is not cut
             self._ordered = sorted(self._forms, key=len, reverse=True)
@@ -115,12 +117,13 @@ class Redactor:
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
         items = headers.items() if isinstance(headers, Mapping) else headers
         kept: dict[str, str] = {}
+        shortest = self._shortest
         for name, value in items:
             lower = name.lower()
             if lower == "authorization":
                 kept[name] = self.authorization(value)
-            elif lower in SAFE_HEADERS:
-                kept[name] = self.text(value)[:500]
+            elif lower in SAFE_HEADERS:  # `text` only where a secret fits (most values: no)
+                kept[name] = (value if len(value) < shortest else self.text(value))[:500]
         return kept
 
     def body(self, body: bytes | str | None) -> str | None:
@@ -150,9 +153,7 @@ class Redactor:
         """`json.dumps(self.json(value), indent=2, ensure_ascii=False)`, the same text in one
         pass: the standard library indents in pure Python (3.11), about twice as slow, and a
         handshake records a dozen bodies. For parsed JSON (dict, list, str, numbers, None)."""
-        parts: list[str] = []
-        _dump(self, value, 0, "", parts.append)
-        return "".join(parts)
+        return _text(self, value, 0, "")
 
     def json(self, value: Any, depth: int = 0) -> Any:
         if depth > 50:
@@ -184,50 +185,63 @@ def _number(value: int | float) -> str:
     return float.__repr__(value)
 
 
-def _dump(red: Redactor, value: Any, depth: int, pad: str, add: Any) -> None:
-    """Write `red.json(value, depth)` as indented JSON (see `Redactor.json_text`)."""
+def _text(red: Redactor, value: Any, depth: int, pad: str) -> str:
+    """`red.json(value, depth)` as indented JSON text (see `Redactor.json_text`).
+
+    A container's members are written in one comprehension, strings, numbers, booleans and
+    null inline (no call per leaf; no `text` call for a string too short to hold a secret):
+    a handshake's bodies are a few hundred leaves."""
     if depth > 50:
-        add('"…"')
-    elif isinstance(value, str):
-        add(encode_basestring(red.text(value)))
-    elif value is None:
-        add("null")
-    elif value is True or value is False:
-        add("true" if value else "false")
-    elif isinstance(value, int | float):
-        add(_number(value))
-    elif isinstance(value, dict):
+        return '"…"'
+    if isinstance(value, dict):
         if not value:
-            add("{}")
-            return
+            return "{}"
         inner = pad + "  "
-        add("{\n" + inner)
-        first = True
-        for key, item in value.items():
-            if not first:
-                add(",\n" + inner)
-            first = False
-            if key == "token" and isinstance(item, str):
-                add(encode_basestring(key) + ": " + encode_basestring(f"<{red.label_for(item)}>"))
-            elif type(item) is str and depth < 50:  # the common leaf, without a call
-                add(encode_basestring(key) + ": " + encode_basestring(red.text(item)))
-            else:
-                add(encode_basestring(key) + ": ")
-                _dump(red, item, depth + 1, inner, add)
-        add("\n" + pad + "}")
-    elif isinstance(value, list):
+        shortest = red._shortest
+        leaf = depth < 50  # a member at depth + 1 is written, not cut
+        members = [
+            _enc(key)
+            + ": "
+            + (
+                _enc(f"<{red.label_for(item)}>")
+                if key == "token" and isinstance(item, str)
+                else _enc(item if len(item) < shortest else red.text(item))
+                if leaf and type(item) is str
+                else _SCALARS[item]
+                if leaf and (item is None or item is True or item is False)
+                else int.__repr__(item)
+                if leaf and type(item) is int
+                else _text(red, item, depth + 1, inner)
+            )
+            for key, item in value.items()
+        ]
+        return "{\n" + inner + (",\n" + inner).join(members) + "\n" + pad + "}"
+    if isinstance(value, list):
         if not value:
-            add("[]")
-            return
+            return "[]"
         inner = pad + "  "
-        add("[\n" + inner)
-        for index, item in enumerate(value):
-            if index:
-                add(",\n" + inner)
-            if type(item) is str and depth < 50:
-                add(encode_basestring(red.text(item)))
-            else:
-                _dump(red, item, depth + 1, inner, add)
-        add("\n" + pad + "]")
-    else:  # json.loads makes none of these: refused as json.dumps would
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        shortest = red._shortest
+        leaf = depth < 50
+        members = [
+            _enc(item if len(item) < shortest else red.text(item))
+            if leaf and type(item) is str
+            else _SCALARS[item]
+            if leaf and (item is None or item is True or item is False)
+            else int.__repr__(item)
+            if leaf and type(item) is int
+            else _text(red, item, depth + 1, inner)
+            for item in value
+        ]
+        return "[\n" + inner + (",\n" + inner).join(members) + "\n" + pad + "]"
+    if isinstance(value, str):
+        return _enc(red.text(value))
+    if value is None or value is True or value is False:
+        return _SCALARS[value]
+    if isinstance(value, int | float):
+        return _number(value)
+    # json.loads makes none of these: refused as json.dumps would
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_enc = encode_basestring
+_SCALARS: dict[Any, str] = {None: "null", True: "true", False: "false"}

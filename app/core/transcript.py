@@ -99,6 +99,7 @@ class Transcript:
         """An event as an entry: its own fields (redacted) beside message, level and time;
         read straight from the event (no `to_dict` copy: ~25 events a handshake)."""
         red = self.redactor
+        shortest = red._shortest  # a text shorter than any secret form is kept as is
         fields: dict[str, Any] = {}
         diagnosis: Any = None
         for key in field_names(type(event)):
@@ -108,7 +109,7 @@ class Transcript:
             if key == "diagnosis":
                 diagnosis = value
             elif isinstance(value, str):
-                fields[key] = red.text(value)
+                fields[key] = value if len(value) < shortest else red.text(value)
             elif value is None or isinstance(value, int | float):
                 fields[key] = value
             else:

@@ -41,9 +41,16 @@ def observation_of(partner: PartnerRecord, versions: list[str] | None) -> Observ
     )
 
 
-def snapshot_registration(vault: Vault, partner_id: int, versions: list[str] | None) -> None:
-    """The baseline every later check compares with (called when a partner registers)."""
-    partner = vault.partner(partner_id)
+def snapshot_registration(
+    vault: Vault,
+    partner_id: int,
+    versions: list[str] | None,
+    partner: PartnerRecord | None = None,
+) -> None:
+    """The baseline every later check compares with (called when a partner registers);
+    `partner`: the row as just saved, if the caller has it (else it is read)."""
+    if partner is None or partner.id != partner_id:
+        partner = vault.partner(partner_id)
     Snapshots(vault).record(
         partner_id, "registration", observation_of(partner, versions), baseline=True
     )

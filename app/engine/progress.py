@@ -132,7 +132,8 @@ class Channel:
             self.sink(event)
 
     def started(self, run_id: str, kind: str, partner_id: int | None) -> None:
-        self.send(RunStarted(run_id, kind, partner_id))
+        if self.sink is not None:  # nobody listening: no message to build
+            self.sink(RunStarted(run_id, kind, partner_id))
 
     def step(
         self,
@@ -145,7 +146,8 @@ class Channel:
         tokens: tuple[str, ...] = (),
         only_open: bool = False,
     ) -> None:
-        self.send(StepChanged(run_id, step, status, state, detail, tokens, only_open))
+        if self.sink is not None:  # nobody listening: no message to build (~15 a handshake)
+            self.sink(StepChanged(run_id, step, status, state, detail, tokens, only_open))
 
     def finished(self, result: RunResult) -> None:
         """Once per run: an operation that ends inside another is announced once."""

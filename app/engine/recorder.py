@@ -169,15 +169,16 @@ class RunRecorder:
                 accepted=call.accepted,
             )
         )
-        self.channel.send(
-            PartnerCalled(
-                self.run_id,
-                OurEndpoint.of(call.kind),
-                call.method,
-                call.token,
-                call.status,
-                call.accepted,
+        if self.channel.sink is not None:  # nobody listening: no message to build
+            self.channel.send(
+                PartnerCalled(
+                    self.run_id,
+                    OurEndpoint.of(call.kind),
+                    call.method,
+                    call.token,
+                    call.status,
+                    call.accepted,
+                )
             )
-        )
         for diagnosis in call.diagnoses:
             self.diagnosis(diagnosis)

@@ -329,10 +329,10 @@ class Registration:
             )
             if self.token_b_cred is not None:
                 self.vault.set_token_state(self.token_b_cred, TokenState.ACTIVE)
-            self.vault.save_partner(
+            saved = self.vault.save_partner(
                 sender_partner(self.partner_id, machine, self.encoding.stored_value)
             )
-            snapshot_registration(self.vault, self.partner_id, machine.their_versions)
+            snapshot_registration(self.vault, self.partner_id, machine.their_versions, saved)
             self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
         self._stored_state = str(SenderState.REGISTERED)
         if self.engine.embedded and self.key:

@@ -8,7 +8,6 @@ TOKEN_C consumes the partner's TOKEN_A in the same transaction: TOKEN_A is singl
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import re
 import sqlite3
@@ -174,7 +173,11 @@ class CredentialsMixin(VaultBase):
                 self._activated(current.partner_id, current.role, current.direction, cred_id)
             # the row as updated (no read back)
             kept = current.revoked if current.revoked is not None else revoked  # COALESCE
-            return dataclasses.replace(current, state=state, revoked=kept)
+            c = current  # built field by field: `dataclasses.replace` reads every field twice
+            return CredentialRecord(
+                c.id, c.partner_id, c.role, c.direction, state, c.fingerprint, c.created,
+                c.last_used, kept, c.run_id,
+            )  # fmt: skip
 
     def tokens(
         self,

@@ -47,7 +47,7 @@ class SqliteDatabase:
         """The level the next commit runs at: FULL (fsync at commit) when `durable`, else
         NORMAL (a killed process keeps the commit; a power cut may lose it). Outside a
         transaction only (SQLite applies it at the next commit)."""
-        if self.relaxed is durable:  # relaxed and durable wanted, or full and relaxed wanted
+        if self.relaxed == durable:  # relaxed and durable wanted, or full and relaxed wanted
             self.conn.execute(
                 "PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL"
             )

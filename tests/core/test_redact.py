@@ -78,8 +78,12 @@ def test_body_json_text_matches_the_standard_library() -> None:
         {"neg": float("-inf"), "list": [a, b, f"Token {a}"]},
         deep,
     ]
-    for value in samples:
-        assert red.json_text(value) == json.dumps(red.json(value), indent=2, ensure_ascii=False)
+    # with secrets, without any (nothing to scrub), and with a short one (most texts long
+    # enough to hold it)
+    for redactor in (red, Redactor(), Redactor([Secret("abcd", TokenRole.C)])):
+        for value in [*samples, {"k": "xabcdx", "l": ["abcd", "YWJjZA"]}]:
+            expected = json.dumps(redactor.json(value), indent=2, ensure_ascii=False)
+            assert redactor.json_text(value) == expected
     body = json.dumps({"token": b, "data": [1, 2.5, None]})
     assert b not in (red.body(body) or "")
 

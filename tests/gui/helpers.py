@@ -5,11 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget, QWizard
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+    QWizard,
+)
 
 from app.engine import RunResult
 
 WAIT_MS = 20_000
+
+
+def press(k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """One key press on whatever has the focus (the active window if nothing has), as a
+    person's keyboard delivers it."""
+    target = QApplication.focusWidget() or QApplication.activeWindow()
+    assert target is not None, "nothing has the keyboard focus"
+    QTest.keyClick(target, k, modifier)
+    QApplication.processEvents()
+
+
+def activate(qtbot: Any, widget: QWidget) -> None:
+    """Bring `widget`'s window to the front and wait until it has the keyboard."""
+    widget.activateWindow()
+    widget.raise_()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
 
 
 def click(qtbot: Any, button: QAbstractButton | None) -> None:

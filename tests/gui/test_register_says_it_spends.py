@@ -12,37 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
 
 from app.gui.flows import Phase
 from app.gui.wizard_sender import PAGE_CONFIRM, PAGE_DISCOVER, PAGE_RECEIVE, PAGE_REGISTER
-from tests.gui.helpers import WAIT_MS, click, next_button, open_sandbox_wizard
+from tests.gui.helpers import WAIT_MS, activate, click, next_button, open_sandbox_wizard, press
 
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-def _key(k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    target = QApplication.focusWidget() or QApplication.activeWindow()
-    assert target is not None, "nothing has the keyboard focus"
-    QTest.keyClick(target, k, modifier)
-    QApplication.processEvents()
-
-
-def _activate(qtbot: Any, wizard: Any) -> None:
-    wizard.activateWindow()
-    wizard.raise_()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard, timeout=5000)
 
 
 def test_the_discover_page_says_register_spends_token_a_before_it_is_pressed(
     qtbot: Any, window: Any
 ) -> None:
     wizard = open_sandbox_wizard(qtbot, window)
-    _activate(qtbot, wizard)
+    activate(qtbot, wizard)
     assert wizard.currentId() == PAGE_RECEIVE
     assert next_button(wizard).text() == "&Next >"  # Receive only reads the partner
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_DISCOVER, timeout=5000)
     page = wizard.discover_page
     qtbot.waitUntil(page.isComplete, timeout=WAIT_MS)
@@ -57,22 +43,22 @@ def test_the_discover_page_says_register_spends_token_a_before_it_is_pressed(
     # Tab leaves the modules table (it walked its cells and never left)
     qtbot.mouseClick(page.modules.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     assert QApplication.focusWidget() is page.modules
-    _key(Qt.Key.Key_Tab)
+    press(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not page.modules
     # nothing is spent yet: the registration has not started
     assert wizard.sender_flow.phase == Phase.READY
     # the old mnemonic no longer goes on silently; the one the button shows does
-    _key(Qt.Key.Key_N, ALT)
+    press(Qt.Key.Key_N, ALT)
     assert wizard.currentId() == PAGE_DISCOVER and wizard.sender_flow.phase == Phase.READY
-    _key(Qt.Key.Key_R, ALT)
+    press(Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_REGISTER, timeout=5000)
     qtbot.waitUntil(wizard.register_page.isComplete, timeout=WAIT_MS)
     assert next_button(wizard).text() == "&Next >"  # the commit page reads Next again
     assert next_button(wizard).accessibleName() == "Next"
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_CONFIRM, timeout=5000)
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
 
 
@@ -97,8 +83,8 @@ def test_alt_r_on_a_failed_discovery_retries_and_never_registers(qtbot: Any, win
     """Retry and Register share the R: Register is disabled while Retry shows, so Alt+R
     retries the discovery (and never starts a registration)."""
     wizard = open_sandbox_wizard(qtbot, window, "details-without-credentials")
-    _activate(qtbot, wizard)
-    _key(Qt.Key.Key_Return)
+    activate(qtbot, wizard)
+    press(Qt.Key.Key_Return)
     flow = wizard.sender_flow
     qtbot.waitUntil(lambda: flow.phase == Phase.FAILED, timeout=WAIT_MS)
     page = wizard.discover_page
@@ -106,7 +92,7 @@ def test_alt_r_on_a_failed_discovery_retries_and_never_registers(qtbot: Any, win
     assert not next_button(wizard).isEnabled() and not page.spend_note.isVisible()
     phases: list[Phase] = []
     flow.changed.connect(lambda: phases.append(flow.phase))
-    _key(Qt.Key.Key_R, ALT)
+    press(Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: Phase.BUSY in phases and flow.phase == Phase.FAILED, timeout=WAIT_MS)
     assert wizard.currentId() == PAGE_DISCOVER and flow.failed_stage == "discover"
     click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))

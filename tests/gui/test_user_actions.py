@@ -13,16 +13,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app.gui.wizard_invite import InviteWizard
 from app.gui.wizard_sender import SenderWizard
-
-
-def _activate(qtbot: Any, widget: QWidget) -> None:
-    widget.activateWindow()
-    widget.raise_()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
+from tests.gui.helpers import activate
 
 
 def _no_error_box() -> None:
@@ -74,13 +69,13 @@ def test_partner_menu_onboard_opens_the_plain_wizard(qtbot: Any, window: Any) ->
 
 
 def test_ctrl_n_opens_the_plain_wizard(qtbot: Any, window: Any) -> None:
-    _activate(qtbot, window)
+    activate(qtbot, window)
     QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     _assert_plain_onboarding(qtbot, window)
 
 
 def test_ctrl_shift_n_opens_the_sandbox_wizard(qtbot: Any, window: Any) -> None:
-    _activate(qtbot, window)
+    activate(qtbot, window)
     QTest.keySequence(window, QKeySequence("Ctrl+Shift+N"))
     wizard = _sender_opened(qtbot, window)
     assert wizard.sender_flow.sandbox_fault == "none"
@@ -108,7 +103,7 @@ def test_invite_from_toolbar_menu_and_shortcut(qtbot: Any, window: Any) -> None:
     check_and_close()
     _menu_action(window, "Partner", "Invite partner…").trigger()
     check_and_close()
-    _activate(qtbot, window)
+    activate(qtbot, window)
     QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     check_and_close()
     assert len(opened) == 3
@@ -153,11 +148,11 @@ def test_settings_from_toolbar_and_menu(qtbot: Any, window: Any) -> None:
 
 
 def test_ctrl_f_focuses_the_search(qtbot: Any, window: Any) -> None:
-    from tests.gui.helpers import register_sandbox
+    from tests.gui.helpers import activate, register_sandbox
 
     register_sandbox(qtbot, window.controller)
     qtbot.waitUntil(lambda: window.stack.currentIndex() == 1, timeout=5000)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     window.table.setFocus()
     QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.search.hasFocus, timeout=2000)

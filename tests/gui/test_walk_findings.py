@@ -28,13 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.export_dialog import ExportDialog
 from app.sandbox import Fault
-from tests.gui.helpers import register_sandbox, run_sender_wizard, select_when_listed
-
-
-def _activate(qtbot: Any, window: Any) -> None:
-    window.activateWindow()
-    window.raise_()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+from tests.gui.helpers import activate, register_sandbox, run_sender_wizard, select_when_listed
 
 
 def _tab() -> None:
@@ -47,7 +41,7 @@ def _tab() -> None:
 def test_tab_leaves_the_partners_list_and_the_log(qtbot: Any, window: Any, controller: Any) -> None:
     result = register_sandbox(qtbot, controller)
     select_when_listed(qtbot, window, result.partner_id)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     table = window.table
     rect = table.visualRect(table.model().index(0, 1))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -70,7 +64,7 @@ def test_a_status_message_gets_the_whole_bar(qtbot: Any, window: Any, tmp_path: 
     run_sender_wizard(qtbot, window)
     window.sender_wizard.reject()
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     bar = window.statusBar()
     beside = [w for w in bar.findChildren(type(window.endpoint_label)) if w.isVisible()]
     assert window.endpoint_label in beside  # the endpoint and the vault, while no message
@@ -104,7 +98,7 @@ def test_each_fault_rehearsal_says_what_it_does(qtbot: Any, window: Any) -> None
     assert all(tip and tip != name for name, tip in tips.items()), tips
     assert "TOKEN_B" in tips["token-c-equals-b"]
     # hovering an item shows its tip in the status bar, whole
-    _activate(qtbot, window)
+    activate(qtbot, window)
     faults.popup(window.mapToGlobal(window.rect().center()))
     qtbot.waitUntil(faults.isVisible, timeout=5000)
     action = faults.actions()[3]
@@ -123,7 +117,7 @@ def test_tab_from_the_health_tab_goes_into_its_page(
     select_when_listed(qtbot, window, result.partner_id)
     # Verify is enabled once the row says registered (listed first as the vault had it)
     qtbot.waitUntil(lambda: window.health_ui.verify_action.isEnabled(), timeout=5000)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     tabs = window.partner_view.tabs
     tab = window.health_ui.tab
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Hea&lth
@@ -139,7 +133,7 @@ def test_tab_leaves_every_table_of_the_window(qtbot: Any, window: Any, controlle
     """The token, endpoint, history, drift and audit tables trapped Tab as the list did."""
     result = register_sandbox(qtbot, controller)
     select_when_listed(qtbot, window, result.partner_id)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     tabs = window.partner_view.tabs
     bar = tabs.tabBar()
     checked = set()
@@ -182,7 +176,7 @@ def test_no_two_mnemonics_share_a_letter(qtbot: Any, window: Any, controller: An
     type shared their letters): an ambiguous mnemonic only moves the focus between them."""
     result = register_sandbox(qtbot, controller)
     select_when_listed(qtbot, window, result.partner_id)
-    _activate(qtbot, window)
+    activate(qtbot, window)
     tabs = window.partner_view.tabs
     for page in range(tabs.count()):
         tabs.setCurrentIndex(page)
@@ -219,7 +213,7 @@ def test_the_onboard_wizard_opens_ready_to_type(qtbot: Any, window: Any) -> None
     area, so the URL a person typed went nowhere; and TOKEN_A's Show was enabled with no
     token to show."""
     for attempt in range(2):  # the first wizard, then the one built ahead while idle
-        _activate(qtbot, window)
+        activate(qtbot, window)
         QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
         wizard = window.sender_wizard

@@ -13,47 +13,33 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
 
 from app.gui.wizard_invite import InviteWizard
 from app.gui.wizard_sender import PAGE_CONFIRM, PAGE_REGISTER
-from tests.gui.helpers import WAIT_MS, open_sandbox_wizard, visible_texts
+from tests.gui.helpers import WAIT_MS, activate, open_sandbox_wizard, press, visible_texts
 
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-def _key(k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    target = QApplication.focusWidget() or QApplication.activeWindow()
-    assert target is not None, "nothing has the keyboard focus"
-    QTest.keyClick(target, k, modifier)
-    QApplication.processEvents()
-
-
-def _activate(qtbot: Any, wizard: QWizard) -> None:
-    wizard.activateWindow()
-    wizard.raise_()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard, timeout=5000)
-
-
 def test_sender_register_page_has_no_back_once_registered(qtbot: Any, window: Any) -> None:
     wizard = open_sandbox_wizard(qtbot, window)
-    _activate(qtbot, wizard)
-    _key(Qt.Key.Key_Return)
+    activate(qtbot, wizard)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(wizard.discover_page.isComplete, timeout=WAIT_MS)
-    _key(Qt.Key.Key_Return)  # Register >
+    press(Qt.Key.Key_Return)  # Register >
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_REGISTER, timeout=5000)
     qtbot.waitUntil(wizard.register_page.isComplete, timeout=WAIT_MS)
     back = wizard.button(QWizard.WizardButton.BackButton)
     assert not back.isEnabled()
-    _key(Qt.Key.Key_B, ALT)  # the mnemonic of a disabled Back does nothing
+    press(Qt.Key.Key_B, ALT)  # the mnemonic of a disabled Back does nothing
     assert wizard.currentId() == PAGE_REGISTER
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == PAGE_CONFIRM, timeout=5000)
     # registered: Finish, and no Cancel that would read as undoing it
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
     assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
-    _key(Qt.Key.Key_Return)  # Finish
+    press(Qt.Key.Key_Return)  # Finish
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
     qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
 
@@ -61,29 +47,29 @@ def test_sender_register_page_has_no_back_once_registered(qtbot: Any, window: An
 def test_invite_wait_page_has_no_back_once_registered(qtbot: Any, window: Any) -> None:
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-    _key(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.invite_wizard is not None, timeout=5000)
     wizard = window.invite_wizard
     assert isinstance(wizard, InviteWizard)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard, timeout=5000)
     qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
     back = wizard.button(QWizard.WizardButton.BackButton)
     assert back.isEnabled()  # while waiting, Back stops waiting (the TOKEN_A is unspent)
     assert "so far" in wizard.wait_page.elapsed.text() or not wizard.wait_page.elapsed.text()
-    _key(Qt.Key.Key_S, ALT)  # Let the sandbox partner register
+    press(Qt.Key.Key_S, ALT)  # Let the sandbox partner register
     qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
     assert not back.isEnabled()
-    _key(Qt.Key.Key_B, ALT)
+    press(Qt.Key.Key_B, ALT)
     assert wizard.currentId() == 1
     said = visible_texts(wizard.wait_page)  # the same word as the Sender wizard's
     assert any("TOKEN_A is spent" in text for text in said), said
     assert not any("is dead" in text for text in said), said
-    _key(Qt.Key.Key_Return)
+    press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
     assert "TOKEN_A is spent" in wizard.done_page.subTitle()
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
     assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
-    _key(Qt.Key.Key_Return)  # Finish
+    press(Qt.Key.Key_Return)  # Finish
     qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)

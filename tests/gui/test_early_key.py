@@ -58,15 +58,11 @@ def test_the_early_key_opens_the_vault_without_a_second_derivation(
     assert early.future.done()
 
 
-def test_a_wrong_passphrase_in_the_environment_still_asks(
-    qtbot: Any, qloop: Any, qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _answer_the_prompt_after_a_wrong_env_passphrase(
+    qtbot: Any, qapp: QApplication, task: Any
 ) -> None:
-    path = tmp_path / "vault.db"
-    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
-    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", "not the passphrase")
-    early = start_env_key(path)
-    assert early is not None
-    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=early))
+    """The prompt says the environment's passphrase did not unlock; the right one typed
+    there opens the vault."""
     qtbot.waitUntil(lambda: _dialog(qapp) is not None, timeout=10000)
     dialog = _dialog(qapp)
     assert dialog is not None and not dialog.new
@@ -77,6 +73,18 @@ def test_a_wrong_passphrase_in_the_environment_still_asks(
     vault = task.result()
     assert isinstance(vault, Vault)
     vault.close()
+
+
+def test_a_wrong_passphrase_in_the_environment_still_asks(
+    qtbot: Any, qloop: Any, qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", "not the passphrase")
+    early = start_env_key(path)
+    assert early is not None
+    task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, early=early))
+    _answer_the_prompt_after_a_wrong_env_passphrase(qtbot, qapp, task)
 
 
 def test_a_new_vault_is_created_with_the_early_key(
@@ -156,13 +164,4 @@ def test_a_wrong_passphrase_found_before_the_loop_is_said_in_the_prompt(
     quiet = unlock.unlock_now(path, use_keyring=False, early=start_env_key(path))
     assert quiet.vault is None and quiet.tried and "does not unlock" in quiet.notice
     task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, quiet=quiet))
-    qtbot.waitUntil(lambda: _dialog(qapp) is not None, timeout=10000)
-    dialog = _dialog(qapp)
-    assert dialog is not None and not dialog.new
-    assert "OCPI_ONBOARD_PASSPHRASE is set but does not unlock" in dialog.error.title.text()
-    dialog.passphrase.setText(TEST_PASSPHRASE)
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    qtbot.waitUntil(task.done, timeout=10000)
-    vault = task.result()
-    assert isinstance(vault, Vault)
-    vault.close()
+    _answer_the_prompt_after_a_wrong_env_passphrase(qtbot, qapp, task)

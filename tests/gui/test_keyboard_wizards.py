@@ -13,13 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QPushButton, QWizard
 
 from app.gui.export_dialog import ExportDialog
 from app.gui.flows import Phase
 from app.gui.wizard_invite import InviteWizard
 from app.gui.wizard_sender import PAGE_CONFIRM, PAGE_DISCOVER, PAGE_REGISTER, SenderWizard
-from tests.gui.helpers import WAIT_MS
+from tests.gui.helpers import WAIT_MS, activate, press
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -28,16 +28,7 @@ def key(
     qtbot: Any, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
 ) -> None:
     """One key press on whatever has the focus (the active window if nothing has)."""
-    target = QApplication.focusWidget() or QApplication.activeWindow()
-    assert target is not None, "nothing has the keyboard focus"
-    QTest.keyClick(target, k, modifier)
-    QApplication.processEvents()
-
-
-def activate(qtbot: Any, widget: QWidget) -> None:
-    widget.activateWindow()
-    widget.raise_()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
+    press(k, modifier)
 
 
 def export_dialogs() -> list[ExportDialog]:

@@ -1,4 +1,10 @@
-"""The session's first Sender wizard, built ahead once the start has settled (issue 13).
+"""What the window builds ahead once the start has settled (issue 13): the partner's
+detail, then the session's first Sender wizard.
+
+The detail is not built to show the window (nothing is selected then); it is built after
+the engine's start and before the heap settles (`heap.SETTLE_MS`: it lives as long as the
+window, so it is frozen with the rest), so the first partner a person selects shows
+without building it. A selection before then builds it at once.
 
 Every later wizard is built ahead when the previous one closes (`SenderWizard.ready`);
 the first of a session was built on open, 20-30 ms with the UI stopped. It is built a
@@ -20,6 +26,18 @@ if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 AFTER_MS = SETTLE_MS + 1000
+DETAIL_MS = SETTLE_MS - 500
+
+
+def build_detail_later(window: MainWindow, delay_ms: int = DETAIL_MS) -> None:
+    """Build the partner's detail `delay_ms` after now, unless the window has closed or
+    a selection built it by then."""
+
+    def build() -> None:
+        if window.isVisible():
+            window.partner_view.build_detail()
+
+    QTimer.singleShot(delay_ms, window, build)
 
 
 def build_first_wizard_later(window: MainWindow, delay_ms: int = AFTER_MS) -> None:

@@ -192,8 +192,9 @@ async def _main(
         from app.gui.heap import settle_heap_later
 
         settle_heap_later(window)
-        from app.gui.ahead import build_first_wizard_later
+        from app.gui.ahead import build_detail_later, build_first_wizard_later
 
+        build_detail_later(window)  # before the settle
         build_first_wizard_later(window)  # after the settle and the start's RSS figure
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)

@@ -5,13 +5,21 @@ selecting a partner, a handshake and a verify resized the splitter, and with it 
 2,000-partner list beside it: a whole repaint of the list in the same loop turn as the
 run's step (issue 13, target 4). Now only the person moves the split (dragging it, resizing
 the window); the floor is measured on sample texts, never on what is shown.
+
+The detail itself is built on first use (issue 13, target 1: its tabs cost ~25 ms of the
+start and nothing is selected then), so the floor cannot be read off it: it is measured on
+a few sample widgets made for the measure and never shown (the head row's title and pills,
+a token table, the drift table, a tab widget, a scroll bar), with the app's fonts and style
+sheet, and is the same number before and after the detail exists.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from typing import NamedTuple
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel, QLayout, QScrollArea, QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QScrollBar, QTableView, QTabWidget, QWidget
 
 from app.gui.theme import mono_font
 
@@ -21,59 +29,81 @@ TOKEN_TABLE_PEEK = 40  # px of the token table's last column shown when the deta
 TOKEN_SAMPLES = ("B·3f9c2a", "the partner", "superseded", "30 Dec 16:10")
 CELL_MARGINS = 12  # a cell's and a header section's own padding, both sides
 HEAD_SAMPLES = ("NL-SBX", "Sandbox", "We are Receiver", "Registered")  # title, then pills
+# the detail's page (app/gui/partner_view.py) and its tab pages: margins and spacing
+DETAIL_MARGINS = (12, 8, 12, 8)
+DETAIL_SPACING = 10
+TAB_PAGE_SIDES = 8  # the Credentials page's and the Health tab's left (and right) margin
+_PROBE_PAGE = 1000  # a page wider than any tab bar: what the tab widget adds to it is its frame
 
 
-class DetailScroll(QScrollArea):
-    """Scrolls up and down; as narrow as the detail's floor, whatever it shows.
+class Floor(NamedTuple):
+    """The floor's parts, each measured on samples."""
 
-    The floor is the content's minimum with no partner shown (the token table's minimum on
-    sample cells, `token_table_floor`; the drift table's from its headers and samples), or
-    the head row on sample texts (`head_floor`) if wider; taken once the window is shown
-    (the detail is complete: the Health tab joins it after it is built) with its content
-    polished (fonts final), and again when the font or style changes. Content that ever
-    needs more is cut at the detail's right edge until the person widens it (the status
-    pill wraps instead); the splitter stays.
-    """
+    head: int  # the head row: title and pills, within the detail's margins
+    content: int  # the token and drift tables in their tab pages, within the margins
+    bar: int  # the vertical scroll bar beside them
+    tokens: int  # the token table's minimum width
+
+    @property
+    def width(self) -> int:
+        return max(self.head, self.content) + self.bar
+
+
+class DetailFloor:
+    """The detail's width in the splitter: the widest of what its content needs with no
+    partner shown (the token table's minimum on sample cells, `token_table_floor`; the
+    drift table's from its headers and samples; each in its tab page and the tab widget,
+    within the detail's margins) and the head row on sample texts (`head_floor`), plus
+    the scroll bar. Taken once, again when the font or the style changes (`forget`).
+    Content that ever needs more is cut at the detail's right edge until the person widens
+    it (the status pill wraps instead); the splitter stays. tests/gui/test_detail_floor.py
+    holds the built detail to it."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._floor: tuple[str, int] | None = None  # (fonts and style it was taken with, width)
-        self.head: tuple[QLabel, ...] = ()  # the head row: the title, then the pills
+        self._taken: tuple[str, Floor] | None = None  # (the font it was taken with, the floor)
 
-    def floor(self) -> int:
-        """The width given to the splitter: the empty content's minimum (see the class)."""
-        inner = self.widget()
-        if inner is None:
-            return super().minimumSizeHint().width()
-        key = f"{self.font().key()}|{self.style().name()}"
-        if self._floor is not None and self._floor[0] == key:
-            return self._floor[1]
-        bar = self.verticalScrollBar().sizeHint().width()
-        head = head_floor(self.head[0], self.head[1:]) if self.head else 0
-        # before the window shows, the detail may lack a tab and its fonts may not be final:
-        # a provisional width from the layout as it is (cheap), taken again once shown
-        final = self.window().isVisible()
-        final = final and inner.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
-        content = _fresh_minimum(inner) if final else inner.minimumSizeHint().width()
-        width = max(content, head) + bar
-        if final:
-            self._floor = (key, width)
-        return width
+    def width(self, view: QWidget) -> int:
+        """The floor for `view`'s font (measured on first use)."""
+        return self.parts(view).width
 
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self.floor(), super().minimumSizeHint().height())
+    def parts(self, view: QWidget) -> Floor:
+        key = view.font().key()
+        if self._taken is None or self._taken[0] != key:
+            self._taken = (key, measure_floor())
+        return self._taken[1]
+
+    def forget(self) -> None:
+        self._taken = None
 
 
-def _fresh_minimum(inner: QWidget) -> int:
-    """The content's minimum width measured now. A child whose minimum changed while it was
-    hidden (a tab not shown yet, a window not shown yet) left its old size in its layout's
-    caches: the floor once missed the Health tab's drift table that way (inner 423 px with
-    its tabs needing 456)."""
-    for child in inner.findChildren(QWidget):
-        child.updateGeometry()  # drops the size its layout item remembered
-    for layout in inner.findChildren(QLayout):
-        layout.invalidate()
-    return inner.minimumSizeHint().width()
+def measure_floor() -> Floor:
+    """The floor's parts on sample widgets that are never shown."""
+    from app.gui.health_tab import drift_table
+    from app.gui.models import CredentialsModel
+    from app.gui.widgets import Pill, WrappingPill
+
+    # as in PartnerView._build_detail
+    title = QLabel()
+    title.setObjectName("PartnerTitle")
+    pills = (Pill("Sandbox", "info"), Pill(), WrappingPill())
+    for label in (title, *pills):
+        label.ensurePolished()  # the style sheet's fonts and padding
+    sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
+    head = head_floor(title, pills, DETAIL_SPACING, sides)
+    # as the token table is made (unpolished: its minimum is set while it is built)
+    tokens = token_table_floor(QTableView(), CredentialsModel.HEADERS)
+    drift = drift_table()
+    drift.ensurePolished()
+    tabs = QTabWidget()
+    probe = QWidget()
+    probe.setMinimumWidth(_PROBE_PAGE)
+    tabs.addTab(probe, "")
+    tabs.ensurePolished()
+    frame = tabs.minimumSizeHint().width() - _PROBE_PAGE
+    page = max(tokens, drift.minimumSizeHint().width()) + 2 * TAB_PAGE_SIDES
+    bar = QScrollBar(Qt.Orientation.Vertical)
+    bar.ensurePolished()
+    return Floor(head, sides + frame + page, bar.sizeHint().width(), tokens)
 
 
 def token_table_floor(table: QTableView, headers: tuple[str, ...]) -> int:
@@ -90,17 +120,12 @@ def token_table_floor(table: QTableView, headers: tuple[str, ...]) -> int:
     return min(lead + TOKEN_TABLE_PEEK, 620) + 2 * table.frameWidth() + 2
 
 
-def head_floor(title: QLabel, pills: tuple[QLabel, ...]) -> int:
+def head_floor(title: QLabel, pills: tuple[QLabel, ...], spacing: int, sides: int) -> int:
     """The head row's width with its usual longest texts: a status with a finding
-    ("Registered · TOKEN_C refused") may need more (see DetailScroll)."""
-    page = title.parentWidget()
-    layout = page.layout() if page is not None else None
-    margins = layout.contentsMargins() if layout is not None else None
+    ("Registered · TOKEN_C refused") may need more (see DetailFloor)."""
     width = title.fontMetrics().horizontalAdvance(HEAD_SAMPLES[0])
     for pill, sample in zip(pills, HEAD_SAMPLES[1:], strict=True):
         metrics = pill.fontMetrics()
         chrome = pill.sizeHint().width() - metrics.horizontalAdvance(pill.text())
         width += chrome + metrics.horizontalAdvance(sample)
-    spacing = max(layout.spacing(), 0) if layout is not None else 0
-    sides = margins.left() + margins.right() if margins is not None else 0
-    return width + len(pills) * spacing + sides
+    return width + len(pills) * max(spacing, 0) + sides

@@ -248,6 +248,18 @@ class _DriftTable(_WrappingTable):
         return QSize(width + bar + 2 * self.frameWidth(), super().minimumSizeHint().height())
 
 
+DRIFT_HEADERS = ("When", "Snapshot", "Change", "Before", "After")
+
+
+def drift_table() -> _DriftTable:
+    """The Health tab's drift history, empty (the detail's floor measures one too:
+    app/gui/detail_floor.py)."""
+    drift = _DriftTable(list(DRIFT_HEADERS))
+    _table(list(DRIFT_HEADERS), "Drift history", drift)
+    drift.settle_header()
+    return drift
+
+
 def _table(headers: list[str], name: str, table: _WrappingTable | None = None) -> _WrappingTable:
     table = table if table is not None else _WrappingTable(0, len(headers))
     table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
@@ -397,10 +409,7 @@ class HealthTab(QWidget):
         layout.addLayout(buttons)
         self.report_button.clicked.connect(self.open_report)
         self._actions = (verify_action, accept_action, compromise_action)
-        headers = ["When", "Snapshot", "Change", "Before", "After"]
-        drift = _DriftTable(headers)
-        self.drift = _table(headers, "Drift history", drift)
-        drift.settle_header()
+        self.drift = drift_table()
         layout.addWidget(self.drift, 1)
         self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
         self.dialog = VerifyReportDialog(self)

@@ -66,15 +66,8 @@ class HealthUi(QObject):
             window.unregister_action, [self.accept_action, self.compromise_action]
         )
         window.toolbar.insertAction(window.rotate_action, self.verify_action)
-        self.tab = HealthTab(self.verify_action, self.accept_action, self.compromise_action)
-        window.partner_view.tabs.addTab(self.tab, "Hea&lth")
-        # Tab goes from the tab bar into this page: built after the log pane, its widgets
-        # came after the log's in the focus chain, so Tab skipped them for the log
-        previous: QWidget = window.partner_view.tabs.tabBar()
-        for widget in (self.tab.verify_button, self.tab.report_button, self.tab.accept_button,
-                       self.tab.compromise_button, self.tab.drift):  # fmt: skip
-            QWidget.setTabOrder(previous, widget)
-            previous = widget
+        self._tab: HealthTab | None = None  # with the partner's detail, on its first use
+        window.partner_view.when_built(self._add_tab)
         header = window.table.horizontalHeader()  # health first: visible at any width
         header.moveSection(header.visualIndex(window.model.COL_HEALTH), 0)
         window.partner_view.show_hooks.append(self._show_partner)
@@ -85,6 +78,26 @@ class HealthUi(QObject):
         window.table.selectionModel().selectionChanged.connect(self.update_actions)
         self.controller.busyChanged.connect(self.update_actions)
         self.update_actions()
+
+    def _add_tab(self) -> None:
+        tabs = self.window.partner_view.tabs
+        self._tab = tab = HealthTab(self.verify_action, self.accept_action, self.compromise_action)
+        tabs.addTab(tab, "Hea&lth")
+        # Tab goes from the tab bar into this page: built after the detail's other pages,
+        # its widgets came after them in the focus chain, so Tab skipped them
+        previous: QWidget = tabs.tabBar()
+        for widget in (tab.verify_button, tab.report_button, tab.accept_button,
+                       tab.compromise_button, tab.drift):  # fmt: skip
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+        self.update_actions()
+
+    @property
+    def tab(self) -> HealthTab:
+        """The detail's Health tab (the detail is built if it was not yet)."""
+        self.window.partner_view.build_detail()
+        assert self._tab is not None
+        return self._tab
 
     def _action(self, text: str, slot: Any, shortcut: str | None, tip: str) -> QAction:
         action = QAction(text, self.window)
@@ -137,9 +150,10 @@ class HealthUi(QObject):
         self.verify_action.setEnabled(registered and idle)
         self.accept_action.setEnabled(registered and idle and bool(facts and facts.open_drift))
         self.compromise_action.setEnabled(registered and idle)
-        self.tab.verify_button.setEnabled(self.verify_action.isEnabled())
-        self.tab.accept_button.setEnabled(self.accept_action.isEnabled())
-        self.tab.compromise_button.setEnabled(self.compromise_action.isEnabled())
+        if self._tab is not None:
+            self._tab.verify_button.setEnabled(self.verify_action.isEnabled())
+            self._tab.accept_button.setEnabled(self.accept_action.isEnabled())
+            self._tab.compromise_button.setEnabled(self.compromise_action.isEnabled())
 
     def verify_selected(self) -> None:
         partner = self._selected()

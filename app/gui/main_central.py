@@ -186,13 +186,17 @@ def build_central(window: MainWindow) -> None:
     window.count = muted(wrap=False)
     ll.addWidget(window.count)
 
-    window.partner_view = PartnerView(window.controller, window.clipboard, window.splitter)
-    for button, action in (
-        (window.partner_view.retry_button, window.retry_action),
-        (window.partner_view.resume_button, window.resume_action),
-        (window.partner_view.forget_button, window.forget_action),
-    ):
-        button.clicked.connect(action.trigger)
+    window.partner_view = view = PartnerView(window.controller, window.clipboard, window.splitter)
+
+    def connect_offers() -> None:  # once the detail is built (on first use)
+        for button, action in (
+            (view.retry_button, window.retry_action),
+            (view.resume_button, window.resume_action),
+            (view.forget_button, window.forget_action),
+        ):
+            button.clicked.connect(action.trigger)
+
+    view.when_built(connect_offers)
     window.splitter.addWidget(window.partner_view)
     window.splitter.setStretchFactor(0, 3)
     window.splitter.setStretchFactor(1, 2)
@@ -201,6 +205,7 @@ def build_central(window: MainWindow) -> None:
     window.search.textChanged.connect(window._on_search_textChanged)
     window.status_filter.currentIndexChanged.connect(window._on_status_filter_currentIndexChanged)
     window.table.selectionModel().selectionChanged.connect(window._on_table_selectionChanged)
+    # the double-click's press selected the row: the detail is built and shows it
     window.table.doubleClicked.connect(lambda _index: window.partner_view.tabs.setFocus())
     window.addAction(make_action(window, "Find", window.search.setFocus, "Ctrl+F"))
 

@@ -2,13 +2,18 @@
 
 Tokens appear by fingerprint; Reveal and Copy of a value happen only on the explicit
 buttons (the revealed value hides itself again after 30 s, the clipboard is cleared).
+
+The detail (head, banners, tabs) is built on first use: the first partner or result shown,
+or ahead once the start has settled (`app/gui/ahead.py`); nothing is selected at start-up,
+and it cost ~25 ms of the window's start plus its styling (issue 13, target 1). Its width
+in the splitter does not wait for it (`app/gui/detail_floor.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QTableWidget,
@@ -31,22 +37,15 @@ from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.engine.health import Health, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
-from app.gui.detail_floor import DetailScroll, token_table_floor
+from app.gui.detail_floor import DETAIL_MARGINS, DETAIL_SPACING, TAB_PAGE_SIDES, DetailFloor
 from app.gui.errors import show_error
+from app.gui.focus_order import follow_in_tab_order
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
-from app.gui.profile_widgets import ProfileView, apply_proposal, fill_profile
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
-OUTCOME_STATUS = {
-    "succeeded": "ok",
-    "failed": "error",
-    "running": "pending",
-    "cancelled": "unregistered",
-    "interrupted": "warning",
-}
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -91,34 +90,67 @@ class PartnerView(QWidget):
         self.health: Health | None = None
         self._runs: list[RunRecord] = []
         self.show_hooks: list[Callable[[PartnerRecord], None]] = []
+        self._build_hooks: list[Callable[[], None]] = []
+        self.built = False  # the detail (build_detail)
+        self._offers = (False, False, False)  # show_offers before the detail was built
+        self.floor = DetailFloor()
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
-        placeholder = muted("Select a partner to see its credentials, endpoints and history.")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack.addWidget(placeholder)
-        # the detail scrolls when the window is short (two banners at 1024×700): the token
-        # table keeps its minimum height instead of collapsing to its header
-        scroll = DetailScroll()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.stack.addWidget(scroll)
-        # in place before it is filled: each reparenting restyles the subtree it moves
-        page = QWidget()
-        scroll.setWidget(page)
-        self._build_detail(page)
-        scroll.head = (self.title, self.sandbox_pill, self.role_pill, self.status_pill)
+        self.placeholder = muted("Select a partner to see its credentials, endpoints and history.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.placeholder)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.hide_revealed)
 
     # ---- layout ---------------------------------------------------------------------------
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the detail's floor, built or not: the splitter never moves for it."""
+        return QSize(self.floor.width(self), super().minimumSizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.floor.forget()  # measured again with the new fonts or style sheet
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def when_built(self, hook: Callable[[], None]) -> None:
+        """Call `hook` once the detail exists (now, if it does): the Health tab, the buttons."""
+        if self.built:
+            hook()
+        else:
+            self._build_hooks.append(hook)
+
+    def build_detail(self) -> None:
+        """The detail, once: in place in the stack (each reparenting restyles the subtree
+        it moves), then what `when_built` asked for, then its place in the Tab order."""
+        if self.built:
+            return
+        self.built = True
+        # the detail scrolls when the window is short (two banners at 1024×700): the token
+        # table keeps its minimum height instead of collapsing to its header
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack.addWidget(scroll)
+        page = QWidget()
+        scroll.setWidget(page)
+        self._build_detail(page)
+        hooks, self._build_hooks = self._build_hooks, []
+        for hook in hooks:
+            hook()
+        follow_in_tab_order(self.placeholder, scroll)
+        self.show_offers(*self._offers)
+
     def _build_detail(self, page: QWidget) -> None:
+        from app.gui.profile_widgets import ProfileView
+
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(10)
+        layout.setContentsMargins(*DETAIL_MARGINS)
+        layout.setSpacing(DETAIL_SPACING)
         head = QHBoxLayout()
         titles = QVBoxLayout()
         self.title = QLabel()
@@ -187,7 +219,7 @@ class PartnerView(QWidget):
     def _build_credentials(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(TAB_PAGE_SIDES, 8, TAB_PAGE_SIDES, 8)
         self.credentials_model = CredentialsModel(self)
         self.credentials = QTableView()
         self.credentials.setModel(self.credentials_model)
@@ -209,10 +241,8 @@ class PartnerView(QWidget):
         self.credentials.setMinimumHeight(header_height + rows * 5 // 2 + 4)  # 2½ rows
         # wide enough for every column but the last (Used · ended, which scrolls into view
         # when the detail is narrow), measured once on sample cells: a minimum that followed
-        # the tokens shown moved the splitter on every fill (see DetailScroll)
-        self.credentials.setMinimumWidth(
-            token_table_floor(self.credentials, self.credentials_model.HEADERS)
-        )
+        # the tokens shown moved the splitter on every fill (see DetailFloor)
+        self.credentials.setMinimumWidth(self.floor.parts(self).tokens)
         layout.addWidget(self.credentials, 1)
         row = QHBoxLayout()
         self.reveal_button = QPushButton("&Reveal")
@@ -242,7 +272,7 @@ class PartnerView(QWidget):
 
     # ---- contents ---------------------------------------------------------------------------
     def show_partner(self, partner_id: int | None) -> None:
-        if self.partner is None or partner_id != self.partner.id:
+        if self.built and (self.partner is None or partner_id != self.partner.id):
             self.banner.hide()
             self.hide_revealed()
         partner = self.controller.partner(partner_id) if partner_id is not None else None
@@ -250,6 +280,7 @@ class PartnerView(QWidget):
         if partner is None:
             self.stack.setCurrentIndex(0)
             return
+        self.build_detail()
         self.stack.setCurrentIndex(1)
         self.title.setText(partner.ref if partner.country_code else f"Partner #{partner.id}")
         self.subtitle.setText(
@@ -281,9 +312,13 @@ class PartnerView(QWidget):
         self._fill_endpoints(partner)
         self._fill_credentials(partner)
         self._fill_history(partner)
+        from app.gui.profile_widgets import fill_profile
+
         fill_profile(self.profile_view, self.controller.vault, partner)
 
     def _on_profile_view_applyRequested(self, key: str) -> None:
+        from app.gui.profile_widgets import apply_proposal
+
         if self.partner is not None and self.partner.id is not None:
             apply_proposal(self.controller.vault, self.partner.id, key)
             self.show_partner(self.partner.id)
@@ -306,6 +341,9 @@ class PartnerView(QWidget):
 
     def show_offers(self, retry: bool, resume: bool, forget: bool) -> None:
         """Which of Retry / Resume / Forget this row offers (buttons in the health banner)."""
+        self._offers = (retry, resume, forget)
+        if not self.built:
+            return
         self.retry_button.setVisible(retry)
         self.resume_button.setVisible(resume)
         self.forget_button.setVisible(forget)
@@ -375,11 +413,15 @@ class PartnerView(QWidget):
         return list(self._runs)
 
     def selected_run(self) -> str | None:
+        if not self.built:
+            return None
         rows = {index.row() for index in self.history.selectedIndexes()}
         return self._runs[min(rows)].id if rows else None
 
     # ---- tokens -------------------------------------------------------------------------------
     def selected_credential(self) -> CredentialRecord | None:
+        if not self.built:
+            return None
         rows = self.credentials.selectionModel().selectedRows()
         return self.credentials_model.record(rows[0].row()) if rows else None
 
@@ -419,6 +461,8 @@ class PartnerView(QWidget):
 
     def hide_revealed(self) -> None:
         self._hide_timer.stop()
+        if not self.built:
+            return
         self.revealed.clear()
         self.revealed.hide()
         self.reveal_button.setText("&Reveal")
@@ -444,7 +488,9 @@ class PartnerView(QWidget):
 
     # ---- results of operations -------------------------------------------------------------------
     def show_result(self, title: str, text: str, level: str = "ok") -> None:
+        self.build_detail()
         self.banner.show_message(level, title, text)
 
     def show_diagnosis(self, diagnosis: Diagnosis, title: str) -> None:
+        self.build_detail()
         self.banner.show_diagnosis(diagnosis, title)

@@ -39,6 +39,7 @@ def show(self):
         model.index(row, model.COL_HEALTH).data() for row in range(model.rowCount())
     ]
     seen["endpoint_label"] = self.endpoint_label.text()
+    seen["detail_built"] = self.partner_view.built
 
     def on_endpoint(url):
         seen["endpoint"] = url
@@ -91,6 +92,9 @@ NOT_AT_SHOW = (
     "tomllib",
     # the team vault's SQL translation loads with the first PostgreSQL statement
     "app.vault.dialect",
+    # the partner's detail is built on first use (nothing is selected at start), its
+    # profile view with it
+    "app.gui.profile_widgets",
 )
 
 
@@ -147,6 +151,7 @@ def test_the_partners_list_draws_before_the_engine_and_the_http_stack(tmp_path: 
     assert isinstance(at_show, list)
     assert "app.vault.store" in at_show
     assert _loaded(at_show, *NOT_AT_SHOW) == []
+    assert result["detail_built"] is False
     # nothing shown as known before it is: no partner was ever checked, so none reads "ok";
     # our endpoint is not claimed before the engine has bound it
     health = result["health"]

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QScrollBar, QTableView, QTabWidget, QWidget
+from shiboken6 import delete
 
 from app.gui.theme import mono_font
 
@@ -78,30 +79,39 @@ class DetailFloor:
 
 def measure_floor() -> Floor:
     """The floor's parts on sample widgets that are never shown."""
+    samples = QWidget()  # never shown; deleted at once (the drift table's own signal
+    try:  # connections would keep it, and its row-fitting timer, alive)
+        return _measure(samples)
+    finally:
+        delete(samples)
+
+
+def _measure(samples: QWidget) -> Floor:
     from app.gui.health_tab import drift_table
     from app.gui.models import CredentialsModel
     from app.gui.widgets import Pill, WrappingPill
 
     # as in PartnerView._build_detail
-    title = QLabel()
+    title = QLabel(samples)
     title.setObjectName("PartnerTitle")
-    pills = (Pill("Sandbox", "info"), Pill(), WrappingPill())
+    pills = (Pill("Sandbox", "info", samples), Pill(parent=samples), WrappingPill(parent=samples))
     for label in (title, *pills):
         label.ensurePolished()  # the style sheet's fonts and padding
     sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
     head = head_floor(title, pills, DETAIL_SPACING, sides)
     # as the token table is made (unpolished: its minimum is set while it is built)
-    tokens = token_table_floor(QTableView(), CredentialsModel.HEADERS)
+    tokens = token_table_floor(QTableView(samples), CredentialsModel.HEADERS)
     drift = drift_table()
+    drift.setParent(samples)
     drift.ensurePolished()
-    tabs = QTabWidget()
+    tabs = QTabWidget(samples)
     probe = QWidget()
     probe.setMinimumWidth(_PROBE_PAGE)
     tabs.addTab(probe, "")
     tabs.ensurePolished()
     frame = tabs.minimumSizeHint().width() - _PROBE_PAGE
     page = max(tokens, drift.minimumSizeHint().width()) + 2 * TAB_PAGE_SIDES
-    bar = QScrollBar(Qt.Orientation.Vertical)
+    bar = QScrollBar(Qt.Orientation.Vertical, samples)
     bar.ensurePolished()
     return Floor(head, sides + frame + page, bar.sizeHint().width(), tokens)
 

@@ -9,7 +9,7 @@ the window); the floor is measured on sample texts, never on what is shown.
 The detail itself is built on first use (issue 13, target 1: its tabs cost ~25 ms of the
 start and nothing is selected then), so the floor cannot be read off it: it is measured on
 a few sample widgets made for the measure and never shown (the head row's title and pills,
-a token table, the drift table, a tab widget, a scroll bar), with the app's fonts and style
+the drift table, a tab widget, a scroll bar), with the app's fonts and style
 sheet, and is the same number before and after the detail exists.
 """
 
@@ -99,10 +99,10 @@ def _measure(samples: QWidget) -> Floor:
         label.ensurePolished()  # the style sheet's fonts and padding
     sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
     head = head_floor(title, pills, DETAIL_SPACING, sides)
-    # as the token table is made (unpolished: its minimum is set while it is built)
-    tokens = token_table_floor(QTableView(samples), CredentialsModel.HEADERS)
     drift = drift_table()
     drift.setParent(samples)
+    # a table as the token table is when its minimum is set: made, not polished yet
+    tokens = token_table_floor(drift, CredentialsModel.HEADERS)
     drift.ensurePolished()
     tabs = QTabWidget(samples)
     probe = QWidget()

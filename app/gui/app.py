@@ -228,13 +228,13 @@ def run_gui(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.gui.splash import StartupSplash
-    from app.gui.theme import app_icon, apply_theme
+    from app.gui.theme import FUSION_ARGS, app_icon, apply_theme
 
     # The heap is ours to freeze only when the process is the app: a host that made the
     # QApplication before us (a test session) keeps its own collector policy, since freezing
     # it would also freeze the host's pending garbage (Qt wrappers) and upset its teardown.
     owns_process = QApplication.instance() is None
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication([*sys.argv[:1], *FUSION_ARGS])
     assert isinstance(app, QApplication)
     app.setApplicationName("OCPI Onboard")
     app.setOrganizationName("ocpi-onboard")
@@ -245,7 +245,7 @@ def run_gui(argv: list[str]) -> int:
     splash = StartupSplash(icon)
     if not os.environ.get("OCPI_ONBOARD_NO_SPLASH"):
         splash.show_centered()
-    apply_theme(app)  # after the splash is up: style and stylesheet cost ~10 ms
+    apply_theme(app, fusion_set=owns_process)  # after the splash is up
     from app.gui.errors import install_error_handlers
 
     install_error_handlers()  # a dialog for what goes wrong before the loop runs, too

@@ -9,7 +9,7 @@ the window); the floor is measured on sample texts, never on what is shown.
 The detail itself is built on first use (issue 13, target 1: its tabs cost ~25 ms of the
 start and nothing is selected then), so the floor cannot be read off it: it is measured on
 a few sample widgets made for the measure and never shown (the head row's title and pills,
-the drift table, a tab widget, a scroll bar), with the app's fonts and style
+a table, the drift table, a tab widget, a scroll bar), with the app's fonts and style
 sheet, and is the same number before and after the detail exists.
 """
 
@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QScrollBar, QTableView, QTabWidget, QWidget
 from shiboken6 import delete
 
+from app.gui.first_paint import after_first_paint
 from app.gui.theme import mono_font
 
 TOKEN_TABLE_PEEK = 40  # px of the token table's last column shown when the detail is narrow
@@ -57,11 +58,17 @@ class DetailFloor:
     within the detail's margins) and the head row on sample texts (`head_floor`), plus
     the scroll bar. Taken once, again when the font or the style changes (`forget`).
     Content that ever needs more is cut at the detail's right edge until the person widens
-    it (the status pill wraps instead); the splitter stays. tests/gui/test_detail_floor.py
-    holds the built detail to it."""
+    it (the status pill wraps instead); the splitter stays.
+    tests/gui/test_detail_on_first_use.py holds the built detail to it.
+
+    The drift table's part (the Health tab's module, and the first use of Qt's QStyle
+    type from Python: ~15 ms) is added after the window's first paint (`take_drift`),
+    before anyone can select a partner: with the usual fonts the head row is wider and
+    nothing moves; where it is not, the split settles once, then."""
 
     def __init__(self) -> None:
         self._taken: tuple[str, Floor] | None = None  # (the font it was taken with, the floor)
+        self.complete = False  # the drift table's part is in
 
     def width(self, view: QWidget) -> int:
         """The floor for `view`'s font (measured on first use)."""
@@ -70,24 +77,39 @@ class DetailFloor:
     def parts(self, view: QWidget) -> Floor:
         key = view.font().key()
         if self._taken is None or self._taken[0] != key:
-            self._taken = (key, measure_floor())
+            self._taken = (key, measure_floor(drift=self.complete))
         return self._taken[1]
+
+    def take_drift(self, view: QWidget) -> None:
+        """Add the drift table's part (once); `view` is laid out again if it changed."""
+        if self.complete:
+            return
+        before = self.width(view)
+        self.complete = True
+        self._taken = None
+        if self.width(view) != before:
+            view.updateGeometry()
+
+    def take_drift_after_first_paint(self, view: QWidget) -> None:
+        """`take_drift` once `view` has painted, a turn later: after the app's wait for
+        its window's first paint has ended (app/gui/app.py)."""
+        after_first_paint(view, lambda: QTimer.singleShot(0, view, lambda: self.take_drift(view)))
 
     def forget(self) -> None:
         self._taken = None
 
 
-def measure_floor() -> Floor:
-    """The floor's parts on sample widgets that are never shown."""
+def measure_floor(drift: bool = True) -> Floor:
+    """The floor's parts on sample widgets that are never shown (without the drift table's
+    part when `drift` is false)."""
     samples = QWidget()  # never shown; deleted at once (the drift table's own signal
     try:  # connections would keep it, and its row-fitting timer, alive)
-        return _measure(samples)
+        return _measure(samples, drift)
     finally:
         delete(samples)
 
 
-def _measure(samples: QWidget) -> Floor:
-    from app.gui.health_tab import drift_table
+def _measure(samples: QWidget, with_drift: bool) -> Floor:
     from app.gui.models import CredentialsModel
     from app.gui.widgets import Pill, WrappingPill
 
@@ -99,21 +121,26 @@ def _measure(samples: QWidget) -> Floor:
         label.ensurePolished()  # the style sheet's fonts and padding
     sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
     head = head_floor(title, pills, DETAIL_SPACING, sides)
-    drift = drift_table()
-    drift.setParent(samples)
     # a table as the token table is when its minimum is set: made, not polished yet
-    tokens = token_table_floor(drift, CredentialsModel.HEADERS)
-    drift.ensurePolished()
+    tokens = token_table_floor(QTableView(samples), CredentialsModel.HEADERS)
+    page = tokens
+    if with_drift:
+        from app.gui.health_tab import drift_table
+
+        drift = drift_table()
+        drift.setParent(samples)
+        drift.ensurePolished()
+        page = max(tokens, drift.minimumSizeHint().width())
     tabs = QTabWidget(samples)
     probe = QWidget()
     probe.setMinimumWidth(_PROBE_PAGE)
     tabs.addTab(probe, "")
     tabs.ensurePolished()
     frame = tabs.minimumSizeHint().width() - _PROBE_PAGE
-    page = max(tokens, drift.minimumSizeHint().width()) + 2 * TAB_PAGE_SIDES
     bar = QScrollBar(Qt.Orientation.Vertical, samples)
     bar.ensurePolished()
-    return Floor(head, sides + frame + page, bar.sizeHint().width(), tokens)
+    content = sides + frame + page + 2 * TAB_PAGE_SIDES
+    return Floor(head, content, bar.sizeHint().width(), tokens)
 
 
 def token_table_floor(table: QTableView, headers: tuple[str, ...]) -> int:

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 from app.core.diagnosis import Diagnosis
 from app.engine.connection_health import ConnectionFacts, extra_findings
 from app.gui.health_ops import HealthIntent, HealthOps
-from app.gui.health_tab import HealthTab
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
 
 if TYPE_CHECKING:
     from app.engine.results import RunResult
+    from app.gui.health_tab import HealthTab
     from app.gui.main_window import MainWindow
 
 
@@ -80,6 +80,8 @@ class HealthUi(QObject):
         self.update_actions()
 
     def _add_tab(self) -> None:
+        from app.gui.health_tab import HealthTab
+
         tabs = self.window.partner_view.tabs
         self._tab = tab = HealthTab(self.verify_action, self.accept_action, self.compromise_action)
         tabs.addTab(tab, "Hea&lth")

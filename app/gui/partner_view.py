@@ -94,6 +94,7 @@ class PartnerView(QWidget):
         self.built = False  # the detail (build_detail)
         self._offers = (False, False, False)  # show_offers before the detail was built
         self.floor = DetailFloor()
+        self.floor.take_drift_after_first_paint(self)
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +130,7 @@ class PartnerView(QWidget):
         if self.built:
             return
         self.built = True
+        self.floor.take_drift(self)  # whole before the content it holds
         # the detail scrolls when the window is short (two banners at 1024×700): the token
         # table keeps its minimum height instead of collapsing to its header
         scroll = QScrollArea()

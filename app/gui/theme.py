@@ -163,9 +163,17 @@ def app_icon() -> QIcon:
     return QIcon()
 
 
-def apply_theme(app: QApplication) -> None:
-    """Fusion style, the system's colour scheme, our stylesheet; re-applied when it changes."""
-    app.setStyle("Fusion")
+FUSION_ARGS = ("-style", "Fusion")  # QApplication's own arguments for the Fusion style
+
+
+def apply_theme(app: QApplication, *, fusion_set: bool = False) -> None:
+    """Fusion style, the system's colour scheme, our stylesheet; re-applied when it changes.
+
+    `fusion_set`: the app was made with FUSION_ARGS. setStyle returns the QStyle it made,
+    and PySide makes QStyle's Python type with its 22 enums on first sight (~10 ms of the
+    start, issue 13): an app made in Fusion skips it."""
+    if not fusion_set:
+        app.setStyle("Fusion")
     reset_colours()
     app.setStyleSheet(stylesheet())
     hints = QGuiApplication.styleHints()

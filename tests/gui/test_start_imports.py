@@ -93,8 +93,10 @@ NOT_AT_SHOW = (
     # the team vault's SQL translation loads with the first PostgreSQL statement
     "app.vault.dialect",
     # the partner's detail is built on first use (nothing is selected at start), its
-    # profile view with it
+    # profile view with it; the Health tab's module (its drift table's part of the
+    # detail's width is measured after the first paint)
     "app.gui.profile_widgets",
+    "app.gui.health_tab",
 )
 
 

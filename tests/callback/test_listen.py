@@ -1,0 +1,128 @@
+"""Our endpoint listens from `start`; aiohttp's server takes over with the first call.
+
+Issue 13 (memory): `CallbackServer.start` binds and listens (app/callback/listen.py) and
+loads aiohttp only when a connection waits. These tests hold the contract that makes that
+honest: a partner connecting at any time after `start` is answered (queued by the kernel,
+never refused), the port is ours from `start` (a second server cannot take it), and `stop`
+frees it whether or not anyone ever called. Real sockets on loopback, raw HTTP/1.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+
+import pytest
+
+from app.callback.server import CallbackServer, ServerConfig
+from app.callback.tokenbook import TokenBook
+from tests.support.aio import run
+
+
+class NoCredentials:
+    """A credentials handler the tests never reach (every call here is unauthenticated)."""
+
+    async def get(self, grant: object, version: str) -> dict[str, object]:
+        raise AssertionError("not reached")
+
+    post = put = get
+
+    async def delete(self, grant: object, version: str) -> None:
+        raise AssertionError("not reached")
+
+
+def _server(port: int = 0) -> CallbackServer:
+    return CallbackServer(TokenBook(), NoCredentials(), ServerConfig(port=port))
+
+
+async def _get(port: int, path: str = "/ocpi/versions") -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return answer
+
+
+def test_a_call_after_start_is_answered_by_the_server_it_wakes() -> None:
+    async def scenario() -> tuple[bool, bytes, bool, bytes]:
+        server = _server()
+        await server.start()
+        try:
+            before = server.serving
+            first = await _get(server.port)
+            second = await _get(server.port, "/nowhere")
+            return before, first, server.serving, second
+        finally:
+            await server.stop()
+
+    before, first, after, second = run(scenario())
+    assert before is False  # bound and listening only
+    assert first.startswith(b"HTTP/1.1 401 ")  # no token: our endpoint's own refusal
+    assert b'"status_code": 2' in first or b'"status_code":2' in first
+    assert after is True
+    assert second.startswith(b"HTTP/1.1 404 ")
+
+
+def test_a_connection_made_before_serving_waits_and_is_answered() -> None:
+    """The kernel completes the connection at once; its request is read once aiohttp runs."""
+
+    async def scenario() -> tuple[bool, bytes]:
+        server = _server()
+        await server.start()
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                connected_while_listening_only = not server.serving
+                sock.sendall(b"GET /ocpi/versions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                answer = b""
+                while chunk := await loop.sock_recv(sock, 65536):
+                    answer += chunk
+            return connected_while_listening_only, answer
+        finally:
+            await server.stop()
+
+    listening_only, answer = run(scenario())
+    assert listening_only is True
+    assert answer.startswith(b"HTTP/1.1 401 ")
+
+
+def test_the_port_is_held_from_start_and_freed_by_stop_without_any_call() -> None:
+    async def scenario() -> tuple[int, int | None, bool]:
+        server = _server()
+        await server.start()
+        port = server.port
+        clash: int | None = None
+        try:
+            await _server(port).start()
+        except OSError as exc:
+            clash = exc.errno
+        await server.stop()
+        again = _server(port)
+        await again.start()  # the port is free again
+        await again.stop()
+        return port, clash, server.serving
+
+    port, clash, serving = run(scenario())
+    assert port > 0
+    assert clash == errno.EADDRINUSE
+    assert serving is False
+
+
+def test_serve_is_idempotent_and_stop_ends_the_server() -> None:
+    async def scenario() -> tuple[bytes, int]:
+        server = _server()
+        await server.start()
+        await asyncio.gather(server.serve(), server.serve())
+        answer = await _get(server.port)
+        port = server.port
+        await server.stop()
+        return answer, port
+
+    answer, port = run(scenario())
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=10).close()

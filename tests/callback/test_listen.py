@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +129,49 @@ def test_serve_is_idempotent_and_stop_ends_the_server() -> None:
     assert answer.startswith(b"HTTP/1.1 401 ")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=10).close()
+
+
+IMPORT_PROBE = """
+import asyncio, sys, threading
+
+seen = []
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "aiohttp.web":
+            seen.append(threading.current_thread().name)
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+from tests.callback.test_listen import _get, _server
+
+
+async def main():
+    server = _server()
+    await server.start()
+    loaded_at_start = "aiohttp" in sys.modules
+    answer = await _get(server.port)
+    await server.stop()
+    print("RESULT", loaded_at_start, seen, answer.split(b" ")[1].decode())
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_call_imports_aiohttp_off_the_loop_thread() -> None:
+    """The import (~150 modules) runs on a thread of its own, so the window's loop keeps
+    turning while the first partner's call wakes the server (fresh interpreter)."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))
+    assert line == "RESULT False ['aiohttp-import'] 401"

@@ -73,8 +73,10 @@ async def _resolve(host: str | None, port: int) -> list[tuple[Any, ...]]:
     resolver thread (under qasync, the first use of its executor starts 10 threads)."""
     flags = socket.AI_PASSIVE
     if host is None or _numeric(host):
+        # As bytes: a str host goes through the "idna" codec (stringprep, unicodedata).
+        numeric = None if host is None else host.encode("ascii")
         flags |= socket.AI_NUMERICHOST if host is not None else 0
-        return socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
+        return socket.getaddrinfo(numeric, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
     loop = asyncio.get_running_loop()
     return await loop.getaddrinfo(
         host, port, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM, flags=flags
@@ -82,6 +84,8 @@ async def _resolve(host: str | None, port: int) -> list[tuple[Any, ...]]:
 
 
 def _numeric(host: str) -> bool:
+    if not host.isascii():
+        return False
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             socket.inet_pton(family, host.partition("%")[0])

@@ -167,3 +167,5 @@ def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> 
     # first call in or out (tests/callback/test_start_imports.py and test_listen.py: the
     # endpoint then answers as before)
     assert _loaded(after, "httpx", "pydantic", "app.core.models", "aiohttp") == []
+    # nor uuid (request ids: with the first call) nor tomllib (with the first profile file)
+    assert _loaded(after, "uuid", "platform", "tomllib", "encodings.idna") == []

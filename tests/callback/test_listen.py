@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -35,12 +36,12 @@ class NoCredentials:
         raise AssertionError("not reached")
 
 
-def _server(port: int = 0) -> CallbackServer:
-    return CallbackServer(TokenBook(), NoCredentials(), ServerConfig(port=port))
+def _server(port: int = 0, host: str = "127.0.0.1") -> CallbackServer:
+    return CallbackServer(TokenBook(), NoCredentials(), ServerConfig(host=host, port=port))
 
 
-async def _get(port: int, path: str = "/ocpi/versions") -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _get(port: int, path: str = "/ocpi/versions", host: str = "127.0.0.1") -> bytes:
+    reader, writer = await asyncio.open_connection(host, port)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     await writer.drain()
     answer = await reader.read()
@@ -113,6 +114,36 @@ def test_the_port_is_held_from_start_and_freed_by_stop_without_any_call() -> Non
     assert port > 0
     assert clash == errno.EADDRINUSE
     assert serving is False
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("host", ["::1", "localhost"])
+def test_an_ipv6_address_and_a_host_name_are_bound_as_asyncio_would(host: str) -> None:
+    """A numeric IPv6 address is resolved in place; a name goes through the loop's resolver
+    (each address it names gets a socket). The URL names the first, and it answers."""
+    if host == "::1" and not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback on this machine")
+
+    async def scenario() -> tuple[str, bytes]:
+        server = _server(host=host)
+        await server.start()
+        try:
+            bound = urlsplit(server.versions_url).hostname or ""
+            return server.versions_url, await _get(server.port, host=bound)
+        finally:
+            await server.stop()
+
+    url, answer = run(scenario())
+    assert url.startswith("http://[::1]:" if host == "::1" else "http://")
+    assert answer.startswith(b"HTTP/1.1 401 ")
 
 
 def test_serve_is_idempotent_and_stop_ends_the_server() -> None:

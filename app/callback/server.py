@@ -17,6 +17,7 @@ a call is queued by the kernel meanwhile, never refused.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -487,33 +488,37 @@ async def import_aiohttp_web() -> None:
 
     ~150 modules, 0.1-0.25 s of CPU: imported on the event loop's thread it would stop the
     window that long when the first partner calls (mid-handshake); on a thread the loop
-    keeps turning between the import's switches of the GIL. A plain thread, not the loop's
+    keeps turning between the import's switches of the GIL. One import for the process
+    (the sandbox partner's server may wake at the same moment as ours; a second import on
+    the loop's thread would wait there for the first). A plain thread, not the loop's
     executor: qasync's starts ten threads on first use.
     """
-    if "aiohttp.web" in sys.modules:
-        return
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def work() -> None:
-        try:
-            import aiohttp.web  # noqa: F401
-        except BaseException as exc:  # handed to the awaiting task
-            loop.call_soon_threadsafe(_settle, done, exc)
-        else:
-            loop.call_soon_threadsafe(_settle, done, None)
-
-    threading.Thread(target=work, name="aiohttp-import", daemon=True).start()
-    await done
+    global _web_import
+    with _web_import_lock:
+        if _web_import is None:
+            _web_import = concurrent.futures.Future()
+            if "aiohttp.web" in sys.modules:  # imported ahead (the CLI) or by the sandbox
+                _web_import.set_result(None)
+            else:
+                threading.Thread(
+                    target=_import_web_into, args=(_web_import,), name="aiohttp-import", daemon=True
+                ).start()
+        pending = _web_import
+    # shielded: a cancelled waiter (the server stopped) leaves the import to finish
+    await asyncio.shield(asyncio.wrap_future(pending))
 
 
-def _settle(future: asyncio.Future[None], exc: BaseException | None) -> None:
-    if future.done():  # the awaiting task was cancelled (the server stopped)
-        return
-    if exc is None:
-        future.set_result(None)
+_web_import: concurrent.futures.Future[None] | None = None
+_web_import_lock = threading.Lock()
+
+
+def _import_web_into(result: concurrent.futures.Future[None]) -> None:
+    try:
+        import aiohttp.web  # noqa: F401
+    except BaseException as exc:  # handed to every waiter
+        result.set_exception(exc)
     else:
-        future.set_exception(exc)
+        result.set_result(None)
 
 
 def _report_serving_failure(task: asyncio.Task[None]) -> None:

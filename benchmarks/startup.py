@@ -23,6 +23,8 @@ Prints three figures, each a ratio or difference from this one run:
   main window comes without a prompt. unlock: no passphrase, the first window is the unlock
   dialog (then the size filter is off).
 --with-source: also time `python main.py` and the bare script from source.
+--also NAME=EXE: one more packaged subject in the same alternation (e.g. main's build, for
+  a before/after from one run); repeatable. The ratios stay app / bare.
 --build: run packaging/build.sh first when dist/ocpi-onboard is missing.
 """
 
@@ -288,6 +290,9 @@ def main() -> int:
     parser.add_argument("--build", action="store_true", help="build dist/ocpi-onboard if missing")
     parser.add_argument("--partners", type=int, default=200, help="partners in the vault")
     parser.add_argument("--rss-after", type=float, default=2.0, help="seconds before RSS")
+    parser.add_argument(
+        "--also", action="append", default=[], metavar="NAME=EXE", help="another subject"
+    )
     args = parser.parse_args()
 
     ensure_app(args.build)
@@ -303,6 +308,9 @@ def main() -> int:
             "packaged app": [str(APP_EXE)],
             "packaged bare": [str(BARE_EXE)],
         }
+        for spec in args.also:
+            name, _, exe = spec.partition("=")
+            subjects[name] = [str(Path(exe).resolve())]
         if args.with_source:
             subjects["source app"] = [sys.executable, str(ROOT / "main.py")]
             subjects["source bare"] = [sys.executable, str(BENCH_DIR / f"{BARE_NAME}.py")]

@@ -7,25 +7,32 @@ Serves, under `<public base>/ocpi/`:
 Everything else is 404 with an OCPI envelope; other methods 405; bodies over 64 KiB 413
 (before parsing). Unauthenticated callers are rate-limited. Each call is recorded (for
 mutual discovery) and reported to subscribers with its raw parts; the engine redacts them
-into the run's transcript. Runs on the caller's event loop (AppRunner + TCPSite).
+into the run's transcript. Runs on the caller's event loop (AppRunner + SockSite).
+
+`start` binds and listens at once (`app.callback.listen`); aiohttp's server loads when the
+first connection waits on those sockets, or when `serve` is awaited (issue 13, memory):
+a call is queued by the kernel meanwhile, never refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import logging
 import ssl
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from aiohttp import web
-
 from app.callback.errors import MethodNotAllowed
+from app.callback.listen import bind
 from app.callback.tokenbook import Grant, Identification, Stage, TokenBook
 from app.core.diagnosis import Diagnosis, diagnose
 from app.core.http import is_loopback_host
@@ -39,6 +46,11 @@ from app.core.ocpi import (
     uses_base64_header,
 )
 from app.core.vocabulary import RegistrationRefused
+
+if TYPE_CHECKING:  # loaded by `serve`, with the first connection (see the module's doc)
+    import socket
+
+    from aiohttp import web
 
 MAX_INBOUND_BODY = 64 * 1024
 # aiohttp logs a traceback that quotes the raw request line or header for every malformed
@@ -115,7 +127,9 @@ class CallbackServer:
         self.calls: list[CallRecord] = []
         self._listeners: list[Listener] = []
         self._runner: web.AppRunner | None = None
-        self._site: web.TCPSite | None = None
+        self._sockets: list[socket.socket] = []
+        self._waiting: asyncio.AbstractEventLoop | None = None  # readers on the sockets
+        self._serving: asyncio.Task[None] | None = None
         self._bound: tuple[str, int] | None = None
         self._failures: dict[str, deque[float]] = {}
         self._delay = delay
@@ -129,27 +143,73 @@ class CallbackServer:
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
+        """Bind and listen now; aiohttp serves from the first waiting connection on."""
+        self._sockets = await bind(self.config.host, self.config.port)
+        sockname = self._sockets[0].getsockname()
+        self._bound = (sockname[0], sockname[1])
+        loop = asyncio.get_running_loop()
+        try:
+            for sock in self._sockets:
+                loop.add_reader(sock.fileno(), self._on_connection_waiting)
+        except NotImplementedError:  # a loop without readers (Windows' proactor): serve now
+            self._stop_waiting()
+            await self.serve()
+            return
+        self._waiting = loop
+
+    def _stop_waiting(self) -> None:
+        if self._waiting is not None:
+            for sock in self._sockets:
+                self._waiting.remove_reader(sock.fileno())
+            self._waiting = None
+
+    def _on_connection_waiting(self) -> None:
+        """A partner is connecting: load aiohttp and hand it the sockets (once)."""
+        loop = self._waiting
+        self._stop_waiting()
+        if loop is not None and self._serving is None:
+            self._serving = loop.create_task(self._serve_sockets())
+            self._serving.add_done_callback(_report_serving_failure)
+
+    async def serve(self) -> None:
+        """aiohttp's server on our sockets now (idempotent); `start` first."""
+        assert self._sockets, "server not started"
+        self._stop_waiting()
+        if self._serving is None:
+            self._serving = asyncio.get_running_loop().create_task(self._serve_sockets())
+            self._serving.add_done_callback(_report_serving_failure)
+        await asyncio.shield(self._serving)
+
+    @property
+    def serving(self) -> bool:
+        """aiohttp's server runs (False while the sockets only listen)."""
+        return self._runner is not None
+
+    async def _serve_sockets(self) -> None:
+        await import_aiohttp_web()
+        from aiohttp import web
+
         app = web.Application(client_max_size=MAX_INBOUND_BODY)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, logger=_PROTOCOL_LOG
-        )
-        await self._runner.setup()
-        self._site = web.TCPSite(
-            self._runner, self.config.host, self.config.port, ssl_context=self.config.ssl_context
-        )
-        await self._site.start()
-        server = self._site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        sockname = sockets[0].getsockname()
-        self._bound = (sockname[0], sockname[1])
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, logger=_PROTOCOL_LOG)
+        await runner.setup()
+        self._runner = runner
+        for sock in self._sockets:
+            await web.SockSite(runner, sock, ssl_context=self.config.ssl_context).start()
 
     async def stop(self) -> None:
+        self._stop_waiting()
+        serving, self._serving = self._serving, None
+        if serving is not None and not serving.done():
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await serving
         if self._runner is not None:
-            await self._runner.cleanup()
+            await self._runner.cleanup()  # closes the sites' servers and their sockets
         self._runner = None
-        self._site = None
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
 
     async def __aenter__(self) -> CallbackServer:
         await self.start()
@@ -210,6 +270,8 @@ class CallbackServer:
         return "other", None
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        from aiohttp import web  # loaded by `serve` (a lookup here)
+
         t0 = time.perf_counter()
         kind, version = self._route(request.path)
         remote = request.remote or ""
@@ -337,6 +399,8 @@ class CallbackServer:
         request: web.Request,
         data: Any = None,
     ) -> web.Response:
+        from aiohttp import web  # loaded by `serve` (a lookup here)
+
         body = json.dumps(build_envelope(data, status_code, message)).encode("utf-8")
         headers = {
             name: request.headers[name] for name in self.echo_headers if name in request.headers
@@ -384,6 +448,7 @@ class CallbackServer:
         token_label = grant.secret.fingerprint if grant else ident.seen
         if token_label is None and had_token:
             token_label = "unknown"
+        body_sent = getattr(response, "body", None)  # a web.Response's (a stream has none)
         diagnoses = ident.warnings + ((ident.refusal,) if ident.refusal and had_token else ())
         if ident.refusal and not had_token and kind != "other":
             diagnoses = (*ident.warnings, ident.refusal)
@@ -405,9 +470,7 @@ class CallbackServer:
             remote=request.remote,
             request_headers=dict(request.headers),
             request_body=body,
-            response_body=response.body
-            if isinstance(response, web.Response) and isinstance(response.body, bytes)
-            else b"",
+            response_body=body_sent if isinstance(body_sent, bytes) else b"",
             elapsed_ms=(time.perf_counter() - t0) * 1000,
         )
         self.calls.append(record)
@@ -418,3 +481,49 @@ class CallbackServer:
                 listener(record)
             except Exception:  # a broken listener must not break the endpoint
                 continue
+
+
+async def import_aiohttp_web() -> None:
+    """Import aiohttp.web on a thread of its own, unless it is loaded already.
+
+    ~150 modules, 0.1-0.25 s of CPU: imported on the event loop's thread it would stop the
+    window that long when the first partner calls (mid-handshake); on a thread the loop
+    keeps turning between the import's switches of the GIL. One import for the process
+    (the sandbox partner's server may wake at the same moment as ours; a second import on
+    the loop's thread would wait there for the first). A plain thread, not the loop's
+    executor: qasync's starts ten threads on first use.
+    """
+    global _web_import
+    with _web_import_lock:
+        if _web_import is None:
+            _web_import = concurrent.futures.Future()
+            if "aiohttp.web" in sys.modules:  # imported ahead (the CLI) or by the sandbox
+                _web_import.set_result(None)
+            else:
+                threading.Thread(
+                    target=_import_web_into, args=(_web_import,), name="aiohttp-import", daemon=True
+                ).start()
+        pending = _web_import
+    # shielded: a cancelled waiter (the server stopped) leaves the import to finish
+    await asyncio.shield(asyncio.wrap_future(pending))
+
+
+_web_import: concurrent.futures.Future[None] | None = None
+_web_import_lock = threading.Lock()
+
+
+def _import_web_into(result: concurrent.futures.Future[None]) -> None:
+    try:
+        import aiohttp.web  # noqa: F401
+    except BaseException as exc:  # handed to every waiter
+        result.set_exception(exc)
+    else:
+        result.set_result(None)
+
+
+def _report_serving_failure(task: asyncio.Task[None]) -> None:
+    """aiohttp could not take over the sockets: say so once, through the loop's handler."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        task.get_loop().call_exception_handler(
+            {"message": "our endpoint could not start serving", "exception": exc}
+        )

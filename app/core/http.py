@@ -17,7 +17,6 @@ import json
 import logging
 import ssl
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -160,7 +159,7 @@ class OcpiHttp:
         self.transcript = transcript
         self.settings = settings or HttpSettings()
         self._emit = emit or (lambda event: None)
-        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.correlation_id = correlation_id or _request_id()
         self.requests_sent = 0
         self.connections_opened = 0
         # OCPI-from/to-* headers for module calls, when the partner's profile asks for them
@@ -234,7 +233,7 @@ class OcpiHttp:
             headers["Authorization"] = authorization_header(token.reveal(), base64_token)
         # X-Request-ID and X-Correlation-ID on every request, 2.1.1 included: hubs (GIREVE)
         # want them everywhere and echo them; 2.1.1 servers ignore unknown headers.
-        headers["X-Request-ID"] = str(uuid.uuid4())
+        headers["X-Request-ID"] = _request_id()
         headers["X-Correlation-ID"] = self.correlation_id
         if extra_headers:
             headers.update(extra_headers)
@@ -245,7 +244,7 @@ class OcpiHttp:
         write = method in ("POST", "PUT", "DELETE")
         deadline = self.settings.write_timeout if write else self.settings.request_timeout
         token_label = token.fingerprint if token is not None else None
-        exchange_id = headers.get("X-Request-ID") or str(uuid.uuid4())
+        exchange_id = headers.get("X-Request-ID") or _request_id()
         shown_url = self.transcript.redactor.text(url)  # a partner's URL may carry a token
         self._emit(
             RequestSent(
@@ -467,3 +466,11 @@ def _tls_reason(text: str) -> str:
     ):
         return "the certificate is not signed by a trusted authority"
     return "certificate verification failed"
+
+
+def _request_id() -> str:
+    """A fresh UUID4 text. `uuid` loads with the first request, not with the engine's start
+    (it brings `platform` and libuuid; a UUID4 needs neither) (issue 13, memory)."""
+    import uuid
+
+    return str(uuid.uuid4())

@@ -14,7 +14,6 @@ preset in resources/profiles/. Rules of this module:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -72,6 +71,8 @@ class Profile:
     @classmethod
     def from_toml(cls, text: str, name: str, source: str, base: Path | None = None) -> Profile:
         """Parse and validate a profile's TOML text; ProfileError names what is wrong."""
+        import tomllib  # with the first file read: the engine's start reads none (issue 13)
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -44,7 +44,10 @@ MAX_UNATTRIBUTED_PER_RUN = 25
 
 def import_endpoint() -> None:
     """Import our endpoint's server side (aiohttp.web) before `start` needs it: the CLI does
-    it while the vault's key is derived in a thread (app/cli/unlock_ahead.py)."""
+    it while the vault's key is derived in a thread (app/cli/unlock_ahead.py). (The window
+    leaves aiohttp to the first call: `CallbackServer.start` only listens.)"""
+    import aiohttp.web  # noqa: F401
+
     import app.callback.server  # noqa: F401
 
 

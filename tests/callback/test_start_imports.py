@@ -1,8 +1,8 @@
 """Guard for the engine start import cut (issue 13, target 1: resident memory).
 
 Starting the engine and listening on our endpoint loads neither httpx nor pydantic nor the
-OCPI models: they load when a partner first calls a credentials endpoint (or the engine
-first calls out). Not timed: a fresh interpreter starts a real engine over a real vault,
+OCPI models, nor aiohttp's server (the sockets are bound and listening): they load when a
+partner first calls (or the engine first calls out). Not timed: a fresh interpreter starts a real engine over a real vault,
 reports which heavy modules are loaded while the endpoint listens, then real HTTP requests
 (urllib, so the probe itself loads no httpx) show the endpoint answers as before.
 """
@@ -17,7 +17,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-HEAVY = ("httpx", "httpcore", "pydantic", "pydantic_core", "app.core.models", "app.core.handshake")
+HEAVY = (
+    "httpx",
+    "httpcore",
+    "pydantic",
+    "pydantic_core",
+    "app.core.models",
+    "app.core.handshake",
+    "aiohttp",
+)
 
 PROBE = """
 import asyncio, base64, json, sys, urllib.request
@@ -49,6 +57,7 @@ async def main(path):
     engine = Engine(vault, Identity("DE", "ONB", ("EMSP",), "Onboard Test GmbH"))
     await engine.start()
     out = {{"listening": engine.server is not None, "at_start": loaded()}}
+    out["serving_at_start"] = engine.server.serving
     try:
         server = engine.server
         token_b = Secret("b" * 36, TokenRole.B)
@@ -70,6 +79,7 @@ async def main(path):
             call, "POST", server.credentials_url("2.2.1"), invitation.our_token.reveal(), {{}}
         )
         out["post_empty"] = [status, body.get("status_code")]
+        out["serving_after"] = server.serving
         out["after"] = loaded()
     finally:
         await engine.aclose()
@@ -95,9 +105,11 @@ def test_engine_listens_without_http_client_or_models(tmp_path: Path) -> None:
     out = json.loads(line[len("RESULT=") :])
     assert out["listening"] is True
     assert out["at_start"] == []
+    assert out["serving_at_start"] is False  # listening only: the kernel queues a call
     # the first request loads what it needs and answers as before: our credentials
     assert out["get"] == [200, 1000, True, True, "ONB"]
     # a POST with no credentials: refused in OCPI terms (HTTP 200, a 2xxx status code)
     assert out["post_empty"][0] == 200
     assert 2000 <= out["post_empty"][1] < 3000
     assert "pydantic" in out["after"]
+    assert "aiohttp" in out["after"] and out["serving_after"] is True

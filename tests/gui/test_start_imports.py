@@ -169,7 +169,10 @@ def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> 
     after = result["after"]
     assert isinstance(after, list)
     assert "app.engine.engine" in after
-    assert "aiohttp" in after  # our endpoint is served
-    # listening needs no HTTP client and no models: they load with the first call in or out
-    # (tests/callback/test_start_imports.py: the endpoint then answers as before)
-    assert _loaded(after, "httpx", "pydantic", "app.core.models") == []
+    assert "app.callback.server" in after  # our endpoint listens
+    # listening needs no HTTP client, no models and no aiohttp server: they load with the
+    # first call in or out (tests/callback/test_start_imports.py and test_listen.py: the
+    # endpoint then answers as before)
+    assert _loaded(after, "httpx", "pydantic", "app.core.models", "aiohttp") == []
+    # nor uuid (request ids: with the first call) nor tomllib (with the first profile file)
+    assert _loaded(after, "uuid", "platform", "tomllib", "encodings.idna") == []

@@ -5,6 +5,9 @@
   for a resizable window; the dialog is now its content's size, which it tells the window
   manager (minimum = maximum), and grows by itself when it shows an error.
 
+- In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
+  focus frame on the first row without selecting it, and Down moves from there): only
+  Space picked the only partner.
 """
 
 from __future__ import annotations
@@ -16,7 +19,95 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
+from app.vault import PartnerRecord, Vault
 from tests.gui.helpers import activate, press
+
+
+def _add(vault: Vault, count: int) -> list[PartnerRecord]:
+    with vault.transaction():
+        return [
+            vault.save_partner(
+                PartnerRecord(
+                    id=None,
+                    country_code="DE",
+                    party_id=f"P{i:02d}",
+                    business_name=f"Company {i}",
+                    roles=[{"role": "CPO"}],
+                    versions_url="http://127.0.0.1:9/versions",
+                    status="pending",
+                )
+            )
+            for i in range(count)
+        ]
+
+
+def _tab_into_the_list(qtbot: Any, window: Any) -> None:
+    """Ctrl+F (the search field), then Tab past the status filter into the list."""
+    activate(qtbot, window)
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.search
+    for _ in range(3):
+        if QApplication.focusWidget() is window.table:
+            break
+        press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.table
+
+
+def _ids_by_row(window: Any) -> list[int]:
+    from app.gui.models import RecordRole
+
+    proxy = window.proxy
+    return [proxy.index(row, 0).data(RecordRole).id for row in range(proxy.rowCount())]
+
+
+@pytest.mark.parametrize("first", [Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown])
+def test_an_arrow_selects_the_only_partner(
+    qtbot: Any, window: Any, vault: Vault, first: Qt.Key
+) -> None:
+    (only,) = _add(vault, 1)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=5000)
+    assert window.selected_partner() is None
+    _tab_into_the_list(qtbot, window)
+    assert window.table.currentIndex().row() == 0  # the focus frame is on the row
+    assert window.selected_partner() is None  # Tab alone selects nothing
+    press(first)
+    partner = window.selected_partner()
+    assert partner is not None and partner.id == only.id
+    press(Qt.Key.Key_Down)  # nowhere further to go: it stays selected
+    press(Qt.Key.Key_Up)
+    partner = window.selected_partner()
+    assert partner is not None and partner.id == only.id
+
+
+def test_in_a_longer_list_the_first_down_picks_the_framed_row(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    _add(vault, 3)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
+    ids = _ids_by_row(window)
+    _tab_into_the_list(qtbot, window)
+    press(Qt.Key.Key_Down)  # the row with the focus frame, not the one after it
+    assert window.selected_partner().id == ids[0]
+    press(Qt.Key.Key_Down)  # then Down moves as in any list
+    assert window.selected_partner().id == ids[1]
+    press(Qt.Key.Key_PageDown)
+    assert window.selected_partner().id == ids[2]
+    press(Qt.Key.Key_PageUp)
+    assert window.selected_partner().id == ids[0]
+
+
+def test_page_down_with_nothing_selected_goes_to_the_last_row(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    _add(vault, 3)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
+    ids = _ids_by_row(window)
+    _tab_into_the_list(qtbot, window)
+    press(Qt.Key.Key_PageDown)
+    assert window.selected_partner().id == ids[2]
 
 
 @pytest.mark.parametrize("new", [True, False])

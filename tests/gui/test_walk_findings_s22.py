@@ -5,6 +5,8 @@
   for a resizable window; the dialog is now its content's size, which it tells the window
   manager (minimum = maximum), and grows by itself when it shows an error.
 
+- Alt+T (the underlined T of "TOKEN_A" in the Onboard wizard) did nothing: the label's
+  buddy, the token field with its Show button, took no focus itself.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
   focus frame on the first row without selecting it, and Down moves from there): only
   Space picked the only partner.
@@ -12,12 +14,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QWizard
 
+from app.gui.settings_dialog import SettingsDialog
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
 from app.vault import PartnerRecord, Vault
 from tests.gui.helpers import activate, press
@@ -136,3 +140,54 @@ def test_the_passphrase_dialog_is_not_resizable_and_grows_for_an_error(
     bottom = dialog.buttons.mapTo(dialog, dialog.buttons.rect().bottomLeft()).y()
     assert bottom < dialog.height()  # the buttons are still inside
     dialog.close()
+
+
+def _mnemonic_labels(root: Any) -> list[tuple[QLabel, str]]:
+    found = []
+    for label in root.findChildren(QLabel):
+        match = re.search(r"&([^&])", label.text())
+        if label.isVisible() and label.buddy() is not None and match:
+            found.append((label, match.group(1).upper()))
+    return found
+
+
+def _check_mnemonics(qtbot: Any, root: Any, away: Any) -> list[str]:
+    """Alt+<letter> of each form label, from a field elsewhere: the focus lands in the
+    label's field. Returns the labels checked."""
+    checked = []
+    for label, letter in _mnemonic_labels(root):
+        buddy = label.buddy()
+        away.setFocus()
+        qtbot.waitUntil(away.hasFocus, timeout=5000)
+        press(getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
+        focus = QApplication.focusWidget()
+        assert focus is not None and (focus is buddy or buddy.isAncestorOf(focus)), (
+            label.text(),
+            focus and focus.accessibleName(),
+        )
+        checked.append(label.text())
+    return checked
+
+
+def test_every_form_label_mnemonic_reaches_its_field(qtbot: Any, window: Any) -> None:
+    activate(qtbot, window)
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    activate(qtbot, wizard)
+    page = wizard.receive_page
+    checked = _check_mnemonics(qtbot, page, wizard.button(QWizard.WizardButton.CancelButton))
+    assert "&TOKEN_A" in checked and "Versions &URL" in checked
+    press(Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
+    activate(qtbot, window)
+    press(Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    settings = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog))
+    qtbot.waitUntil(settings.isVisible, timeout=5000)
+    activate(qtbot, settings)
+    tabs = settings.findChild(QTabWidget)
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        checked += _check_mnemonics(qtbot, settings, tabs.tabBar())
+    press(Qt.Key.Key_Escape)
+    assert len(checked) > 6, checked

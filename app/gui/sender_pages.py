@@ -96,6 +96,9 @@ class DiscoverPage(FlowPage):
         layout.addWidget(self.error)
         self.spend_note = Banner()
         layout.addWidget(self.spend_note)
+        # the room the summary leaves when hidden (a failed discovery): without it the
+        # checklist's rows and the failure banner were spread over the whole page
+        layout.addStretch(0)
         self._shown: Discovery | None = None
         flow.changed.connect(self._on_flow_changed)
         self._on_flow_changed()

@@ -5,6 +5,8 @@
   for a resizable window; the dialog is now its content's size, which it tells the window
   manager (minimum = maximum), and grows by itself when it shows an error.
 
+- A failed discovery spread the Discover page's checklist rows and its failure banner
+  over the whole page (the modules summary that takes the room was hidden).
 - Alt+T (the underlined T of "TOKEN_A" in the Onboard wizard) did nothing: the label's
   buddy, the token field with its Show button, took no focus itself.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
@@ -19,12 +21,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QWizard
 
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
 from app.vault import PartnerRecord, Vault
-from tests.gui.helpers import activate, press
+from tests.gui.helpers import WAIT_MS, activate, press
 
 
 def _add(vault: Vault, count: int) -> list[PartnerRecord]:
@@ -140,6 +143,35 @@ def test_the_passphrase_dialog_is_not_resizable_and_grows_for_an_error(
     bottom = dialog.buttons.mapTo(dialog, dialog.buttons.rect().bottomLeft()).y()
     assert bottom < dialog.height()  # the buttons are still inside
     dialog.close()
+
+
+def test_a_failed_discovery_keeps_the_page_compact(qtbot: Any, window: Any) -> None:
+    activate(qtbot, window)
+    shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    press(Qt.Key.Key_N, shift)  # the sandbox partner
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    activate(qtbot, wizard)
+    page = wizard.receive_page
+    qtbot.waitUntil(lambda: bool(page.url_edit.text()) and page.isComplete(), timeout=WAIT_MS)
+    press(Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # &TOKEN_A
+    assert QApplication.focusWidget() is page.token.edit
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(page.token.edit, "not-the-partners-token-0123456789")
+    qtbot.waitUntil(page.isComplete, timeout=5000)
+    press(Qt.Key.Key_Return)
+    discover = wizard.discover_page
+    qtbot.waitUntil(discover.error.isVisible, timeout=WAIT_MS)
+    assert any("401" in label.text() for label in discover.error.findChildren(QLabel))
+    assert not discover.summary.isVisible()
+    for widget in (discover.checklist, discover.error):
+        assert widget.height() <= widget.sizeHint().height() + 2, (
+            type(widget).__name__,
+            widget.height(),
+            widget.sizeHint().height(),
+        )
+    press(Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
 
 
 def _mnemonic_labels(root: Any) -> list[tuple[QLabel, str]]:

@@ -7,6 +7,9 @@
 
 - A failed discovery spread the Discover page's checklist rows and its failure banner
   over the whole page (the modules summary that takes the room was hidden).
+- Back from a failed Register to Discover offered Retry, which discovered again with the
+  TOKEN_A the registration had spent: the partner answered 401 and the page blamed the
+  token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
 - Alt+T (the underlined T of "TOKEN_A" in the Onboard wizard) did nothing: the label's
   buddy, the token field with its Show button, took no focus itself.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
@@ -164,6 +167,7 @@ def test_a_failed_discovery_keeps_the_page_compact(qtbot: Any, window: Any) -> N
     qtbot.waitUntil(discover.error.isVisible, timeout=WAIT_MS)
     assert any("401" in label.text() for label in discover.error.findChildren(QLabel))
     assert not discover.summary.isVisible()
+    assert discover.retry.isVisible()  # TOKEN_A was never sent: discovering again is fine
     for widget in (discover.checklist, discover.error):
         assert widget.height() <= widget.sizeHint().height() + 2, (
             type(widget).__name__,
@@ -223,3 +227,40 @@ def test_every_form_label_mnemonic_reaches_its_field(qtbot: Any, window: Any) ->
         checked += _check_mnemonics(qtbot, settings, tabs.tabBar())
     press(Qt.Key.Key_Escape)
     assert len(checked) > 6, checked
+
+
+def test_no_retry_of_discovery_with_a_spent_token_a(qtbot: Any, window: Any) -> None:
+    from app.gui.flows import Phase
+    from app.gui.wizard_sender import PAGE_DISCOVER, PAGE_RECEIVE
+
+    sandbox = next(
+        a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Sandbox"
+    )
+    faults = next(a.menu() for a in sandbox.actions() if a.menu() is not None)
+    next(a for a in faults.actions() if a.text() == "token-c-equals-b").trigger()
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    activate(qtbot, wizard)
+    page = wizard.receive_page
+    qtbot.waitUntil(lambda: bool(page.url_edit.text()) and page.isComplete(), timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(wizard.discover_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)  # Register: the partner takes TOKEN_A, answers with TOKEN_B
+    flow = wizard.sender_flow
+    qtbot.waitUntil(lambda: flow.phase == Phase.FAILED, timeout=WAIT_MS)
+    assert flow.token_a is not None and flow.token_a.fingerprint in flow.spent_tokens
+    press(Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: wizard.currentId() == PAGE_DISCOVER, timeout=5000)
+    discover = wizard.discover_page
+    assert discover.error.isVisible() and "Registration failed" in discover.error.title.text()
+    assert not discover.retry.isVisible()
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # nothing to retry (Register is off)
+    assert flow.phase == Phase.FAILED and wizard.currentId() == PAGE_DISCOVER
+    press(Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)  # Back says why and what to do
+    qtbot.waitUntil(lambda: wizard.currentId() == PAGE_RECEIVE, timeout=5000)
+    assert not page.isComplete()
+    assert any(
+        "is spent" in label.text() for label in page.findChildren(QLabel) if label.isVisible()
+    )
+    press(Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)

@@ -12,6 +12,9 @@
   token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
 - Alt+T (the underlined T of "TOKEN_A" in the Onboard wizard) did nothing: the label's
   buddy, the token field with its Show button, took no focus itself.
+- In the regenerated README pictures every cell of a partner row was drawn in the row's
+  health colour, and bold once the Status column was in view: the model's one-call
+  paint (multiData) left the roles it had no value for as the previous cell set them.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
   focus frame on the first row without selecting it, and Down moves from there): only
   Space picked the only partner.
@@ -264,3 +267,59 @@ def test_no_retry_of_discovery_with_a_spent_token_a(qtbot: Any, window: Any) -> 
     )
     press(Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=5000)
+
+
+def _pixels_near(image: Any, rect: Any, colour: Any) -> int:
+    near = 0
+    for y in range(rect.top(), rect.bottom()):
+        for x in range(rect.left(), rect.right()):
+            c = image.pixelColor(x, y)
+            if (
+                abs(c.red() - colour.red())
+                + abs(c.green() - colour.green())
+                + abs(c.blue() - colour.blue())
+                < 60
+            ):
+                near += 1
+    return near
+
+
+def test_a_rows_health_colour_stays_in_its_cells(qtbot: Any, window: Any, vault: Vault) -> None:
+    with vault.transaction():
+        for i, status in enumerate(("failed", "registered", "failed")):
+            vault.save_partner(
+                PartnerRecord(
+                    id=None,
+                    country_code="DE",
+                    party_id=f"R{i:02d}",
+                    business_name="Plain Name Charging",
+                    roles=[{"role": "CPO"}],
+                    versions_url="http://127.0.0.1:9/versions",
+                    status=status,
+                )
+            )
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
+    model, proxy, table = window.model, window.proxy, window.table
+    window.resize(1600, 1000)
+    window.splitter.setSizes([1200, 400])  # the Status column in view, as at 1600 px
+    qtbot.waitUntil(
+        lambda: table.visualRect(proxy.index(0, model.COL_STATUS)).right() < table.width(),
+        timeout=5000,
+    )
+    image = table.viewport().grab().toImage()
+    checked = 0
+    for row in range(proxy.rowCount()):
+        health = proxy.index(row, model.COL_HEALTH).data(Qt.ItemDataRole.ForegroundRole)
+        if health is None:
+            continue
+        colour = health.color()
+        channels = (colour.red(), colour.green(), colour.blue())
+        if max(channels) - min(channels) < 80:
+            continue  # a grey (never checked): too near the text's own antialiasing
+        assert _pixels_near(image, table.visualRect(proxy.index(row, model.COL_HEALTH)), colour)
+        for column in (1, 2, 3):  # country, party id, name: the palette's text colour
+            rect = table.visualRect(proxy.index(row, column))
+            assert _pixels_near(image, rect, colour) == 0, (row, column)
+            checked += 1
+    assert checked >= 6  # the two failing rows

@@ -15,6 +15,9 @@
 - In the regenerated README pictures every cell of a partner row was drawn in the row's
   health colour, and bold once the Status column was in view: the model's one-call
   paint (multiData) left the roles it had no value for as the previous cell set them.
+- A registered sandbox partner whose sandbox is gone said "... or forget this row" (in its
+  health banner, and in Verify's and Unregister's answers) while Forget was disabled for
+  it: such a row is ended by Unregister, which calls nobody; the words now say that.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
   focus frame on the first row without selecting it, and Down moves from there): only
   Space picked the only partner.
@@ -34,6 +37,7 @@ from app.gui.settings_dialog import SettingsDialog
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
 from app.vault import PartnerRecord, Vault
 from tests.gui.helpers import WAIT_MS, activate, press
+from tests.gui.test_row_actions import answer_box
 
 
 def _add(vault: Vault, count: int) -> list[PartnerRecord]:
@@ -323,3 +327,50 @@ def test_a_rows_health_colour_stays_in_its_cells(qtbot: Any, window: Any, vault:
             assert _pixels_near(image, rect, colour) == 0, (row, column)
             checked += 1
     assert checked >= 6  # the two failing rows
+
+
+def test_a_gone_sandbox_names_an_action_the_row_offers(qtbot: Any, window: Any) -> None:
+    """The Invite wizard's demo eMSP lives only for its own registration: its row says so,
+    and the way to end the row it names is enabled; Check/Verify stay enabled (they say the
+    same, truly) and Unregister ends the row without the network."""
+    from app.gui.wizard_invite import InviteWizard
+
+    activate(qtbot, window)
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(window.invite_wizard, InviteWizard), timeout=5000)
+    wizard = window.invite_wizard
+    activate(qtbot, wizard)
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Let the sandbox partner register
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
+    press(Qt.Key.Key_Return)  # Finish
+    qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
+    view = window.partner_view
+    qtbot.waitUntil(lambda: view.health_banner.isVisible(), timeout=5000)
+    hint = view.health_banner.fix.text()
+    assert "Unregister" in hint and "forget" not in hint.lower(), hint
+    assert window.unregister_action.isEnabled() and not window.forget_action.isEnabled()
+    assert window.health_ui.verify_action.isEnabled()  # enabled: its answer is true
+    activate(qtbot, window)
+    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    said = lambda: [  # noqa: E731
+        b for b in view.findChildren(type(view.health_banner))
+        if b.isVisible() and b is not view.health_banner and "Verify" in b.title.text()
+    ]  # fmt: skip
+    qtbot.waitUntil(lambda: bool(said()), timeout=WAIT_MS)
+    verify = said()[0]
+    assert "not running" in verify.text.text()
+    assert "Unregister" in verify.fix.text() and "forget" not in verify.fix.text().lower()
+    seen: list[str] = []
+    answer_box(qtbot, "Yes", seen)  # Unregister asks first
+    window.unregister_action.trigger()
+    assert seen and "Unregister" in seen[0]
+    qtbot.waitUntil(lambda: window.selected_partner().status == "unregistered", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.banner.isVisible(), timeout=5000)
+    assert "not running" in view.banner.text.text()  # said, and the row ended here
+    assert "forget" not in view.banner.fix.text().lower()

@@ -141,8 +141,7 @@ SANDBOX_NOT_RUNNING = Finding(
 # the same for a registration that never completed: such a row offers Forget
 SANDBOX_NOT_RUNNING_PENDING = replace(
     SANDBOX_NOT_RUNNING,
-    hint="Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget"
-    " this row.",
+    hint="Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
 )
 
 

@@ -2,8 +2,9 @@
 
 Qt gives a list that gets the focus by Tab a current row (the focus frame on the first
 row) but selects nothing, and an arrow key then moves *from* that row: in a one-row
-partners list Down had nowhere to go and selected nothing (session 22 walk, only Space
-did). Here, while nothing is selected, Up or Down selects the row the frame is on (and
+partners list (or a one-line log) Down had nowhere to go and selected nothing (session 22
+walk, only Space did). The partners list, the log, the token table and the audit table
+use this view. Here, while nothing is selected, Up or Down selects the row the frame is on (and
 Home/End/PageUp/PageDown, which move as always, select it when they have nowhere to
 go); once a row is selected, the keys move as in any list.
 """

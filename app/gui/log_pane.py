@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.engine.health import outcome_words
 from app.gui import entries as E
 from app.gui.controller import Controller
+from app.gui.list_keys import PickListView
 from app.gui.log_models import LEVEL_FILTERS, LogFilterProxy, LogModel
 from app.gui.models import ConfusionRole
 from app.gui.theme import mono_font
@@ -80,7 +80,7 @@ class LogPane(QDockWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         layout.addWidget(split, 1)
-        self.table = QTableView()
+        self.table = PickListView()
         split.addWidget(self.table)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Log entries")

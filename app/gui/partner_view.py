@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -33,6 +32,7 @@ from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.detail_floor import DetailScroll, token_table_floor
 from app.gui.errors import show_error
+from app.gui.list_keys import PickListView
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.profile_widgets import ProfileView, apply_proposal, fill_profile
 from app.gui.theme import mono_font
@@ -189,7 +189,7 @@ class PartnerView(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
         self.credentials_model = CredentialsModel(self)
-        self.credentials = QTableView()
+        self.credentials = PickListView()
         self.credentials.setModel(self.credentials_model)
         self.credentials.setTabKeyNavigation(False)  # Tab leaves the table
         self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

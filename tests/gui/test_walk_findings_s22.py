@@ -20,7 +20,8 @@
   it: such a row is ended by Unregister, which calls nobody; the words now say that.
 - In a one-row partners list, Tab into the list then Down selected nothing (Qt puts the
   focus frame on the first row without selecting it, and Down moves from there): only
-  Space picked the only partner.
+  Space picked the only partner. The log (a one-line run: the Unregister of a gone
+  sandbox), the token table and the audit table did the same.
 """
 
 from __future__ import annotations
@@ -374,3 +375,24 @@ def test_a_gone_sandbox_names_an_action_the_row_offers(qtbot: Any, window: Any) 
     qtbot.waitUntil(lambda: view.banner.isVisible(), timeout=5000)
     assert "not running" in view.banner.text.text()  # said, and the row ended here
     assert "forget" not in view.banner.fix.text().lower()
+
+
+def test_down_in_the_log_shows_the_framed_lines_details(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    from tests.gui.helpers import register_sandbox, select_when_listed
+
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    pane = window.log_pane
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() > 0, timeout=5000)
+    activate(qtbot, window)
+    pane.export_button.setFocus()
+    press(Qt.Key.Key_Tab)  # from Export… into the log's lines
+    assert QApplication.focusWidget() is pane.table
+    framed = pane.table.currentIndex()
+    assert framed.isValid() and not pane.table.selectionModel().hasSelection()
+    assert pane.details.toPlainText() == ""
+    press(Qt.Key.Key_Down)
+    assert [i.row() for i in pane.table.selectionModel().selectedRows()] == [framed.row()]
+    assert pane.details.toPlainText()  # the framed line's details, not the next line's

@@ -7,6 +7,9 @@
 
 - A failed discovery spread the Discover page's checklist rows and its failure banner
   over the whole page (the modules summary that takes the room was hidden).
+- A fault picked from Sandbox > Rehearse a fault was named in the wizard's banner by its
+  CLI name only ("token-c-equals-b"); what it does was in the menu's tip, gone once
+  clicked. The banner now says it too.
 - Back from a failed Register to Discover offered Retry, which discovered again with the
   TOKEN_A the registration had spent: the partner answered 401 and the page blamed the
   token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
@@ -251,6 +254,8 @@ def test_no_retry_of_discovery_with_a_spent_token_a(qtbot: Any, window: Any) -> 
     activate(qtbot, wizard)
     page = wizard.receive_page
     qtbot.waitUntil(lambda: bool(page.url_edit.text()) and page.isComplete(), timeout=WAIT_MS)
+    said = page.sandbox_banner.text.text()
+    assert "“token-c-equals-b”: The partner answers with our own TOKEN_B as its TOKEN_C." in said
     press(Qt.Key.Key_Return)
     qtbot.waitUntil(wizard.discover_page.isComplete, timeout=WAIT_MS)
     press(Qt.Key.Key_Return)  # Register: the partner takes TOKEN_A, answers with TOKEN_B

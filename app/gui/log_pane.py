@@ -60,6 +60,7 @@ class LogPane(QDockWidget):
         layout.setSpacing(6)
         bar = QHBoxLayout()
         self.run_label = muted(NO_RUN, wrap=False)
+        self._label_partner: int | None = None  # the shown run's partner (see _label)
         bar.addWidget(self.run_label, 1)
         self.level = QComboBox()
         self.level.setAccessibleName("Minimum level")
@@ -142,6 +143,7 @@ class LogPane(QDockWidget):
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.entryAdded.connect(self._on_controller_entryAdded)
         controller.runFinished.connect(self._on_controller_runFinished)
+        controller.partnerChanged.connect(self._on_controller_partnerChanged)
         self._update_buttons()
 
     # ---- which run ------------------------------------------------------------------------
@@ -156,6 +158,7 @@ class LogPane(QDockWidget):
 
     def _label(self, run_id: str) -> None:
         run = self.controller.run_record(run_id)
+        self._label_partner = run.partner_id if run is not None else None
         if run is None:
             self.run_label.setText(f"Run {run_id[:8]}")
             return
@@ -184,6 +187,14 @@ class LogPane(QDockWidget):
         """The engine stored the outcome before it said the run finished: the label is then
         true whichever entry came last (it read "running" when a last step came first)."""
         if run_id == self.model.run_id:
+            self._label(run_id)
+
+    def _on_controller_partnerChanged(self, partner_id: int) -> None:
+        """A run ended without the engine saying so (a closed wizard's run is abandoned in
+        the vault, app.engine.rows) touches its partner: the label read "running" on after
+        the wizard was gone (session 22 walk). Only the shown run's partner is looked at."""
+        run_id = self.model.run_id
+        if run_id is not None and partner_id == self._label_partner:
             self._label(run_id)
 
     def _at_end(self) -> bool:

@@ -10,6 +10,8 @@
 - A fault picked from Sandbox > Rehearse a fault was named in the wizard's banner by its
   CLI name only ("token-c-equals-b"); what it does was in the menu's tip, gone once
   clicked. The banner now says it too.
+- Escape on a registration in progress closed the wizard and ended its run in the vault,
+  but the log pane's label went on saying "register · running".
 - Back from a failed Register to Discover offered Retry, which discovered again with the
   TOKEN_A the registration had spent: the partner answered 401 and the page blamed the
   token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
@@ -401,3 +403,24 @@ def test_down_in_the_log_shows_the_framed_lines_details(
     press(Qt.Key.Key_Down)
     assert [i.row() for i in pane.table.selectionModel().selectedRows()] == [framed.row()]
     assert pane.details.toPlainText()  # the framed line's details, not the next line's
+
+
+def test_the_log_says_a_closed_wizards_run_ended(qtbot: Any, window: Any) -> None:
+    """Discovered, then Escape before Register: the wizard ends its run in the vault (no
+    engine event says so); the log pane showing that run must say it ended."""
+    activate(qtbot, window)
+    shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    press(Qt.Key.Key_N, shift)  # the sandbox partner
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    activate(qtbot, wizard)
+    page = wizard.receive_page
+    qtbot.waitUntil(lambda: bool(page.url_edit.text()) and page.isComplete(), timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(wizard.discover_page.isComplete, timeout=WAIT_MS)
+    label = window.log_pane.run_label
+    qtbot.waitUntil(lambda: "register" in label.text() and "running" in label.text(), timeout=5000)
+    press(Qt.Key.Key_Escape)  # not now, after all
+    qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "running" not in label.text(), timeout=5000)
+    assert "cancelled" in label.text(), label.text()

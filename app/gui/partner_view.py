@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.engine.health import Health, outcome_words
+from app.engine.health import WAITING, Health, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.detail_floor import DetailScroll, token_table_floor
@@ -252,14 +252,16 @@ class PartnerView(QWidget):
             return
         self.stack.setCurrentIndex(1)
         self.title.setText(partner.ref if partner.country_code else f"Partner #{partner.id}")
-        self.subtitle.setText(
-            partner.business_name
-            or ("Waiting for the partner to register" if partner.status == "pending" else "")
-        )
         self.role_pill.set_status(
             "We are Sender" if partner.our_role == "sender" else "We are Receiver", "info"
         )
         self.health = self.controller.partner_health(partner)
+        # "Waiting for the partner to register" only while an invitation is open: it was
+        # said of every unnamed pending row, a cancelled Sender registration too
+        waiting = WAITING.code in self.health.codes()
+        self.subtitle.setText(
+            partner.business_name or ("Waiting for the partner to register" if waiting else "")
+        )
         self.status_pill.set_status(
             status_text(partner, self.health), status_key(partner, self.health)
         )

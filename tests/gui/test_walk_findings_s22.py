@@ -11,7 +11,9 @@
   CLI name only ("token-c-equals-b"); what it does was in the menu's tip, gone once
   clicked. The banner now says it too.
 - Escape on a registration in progress closed the wizard and ended its run in the vault,
-  but the log pane's label went on saying "register · running".
+  but the log pane's label went on saying "register · running"; and the row's detail
+  said "Waiting for the partner to register" (said of every unnamed pending row, where
+  only an open invitation waits).
 - Back from a failed Register to Discover offered Retry, which discovered again with the
   TOKEN_A the registration had spent: the partner answered 401 and the page blamed the
   token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
@@ -424,3 +426,24 @@ def test_the_log_says_a_closed_wizards_run_ended(qtbot: Any, window: Any) -> Non
     qtbot.waitUntil(lambda: window.sender_wizard is None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "running" not in label.text(), timeout=5000)
     assert "cancelled" in label.text(), label.text()
+    _tab_into_the_list(qtbot, window)
+    press(Qt.Key.Key_Down)  # the one row: the cancelled registration
+    partner = window.selected_partner()
+    assert partner is not None and partner.status == "pending" and not partner.business_name
+    view = window.partner_view
+    assert "cancelled" in view.status_pill.text()
+    assert "Waiting" not in view.subtitle.text(), view.subtitle.text()
+    # an open invitation does wait for the partner: said so
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.invite_wizard is not None, timeout=5000)
+    invite = window.invite_wizard
+    activate(qtbot, invite)
+    qtbot.waitUntil(invite.issue_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)  # Wait
+    qtbot.waitUntil(lambda: invite.currentId() == 1, timeout=5000)
+    invited = invite.invite_flow.invitation.partner_id
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: window.select_partner(invited), timeout=5000)
+    assert view.subtitle.text() == "Waiting for the partner to register"
+    activate(qtbot, invite)
+    press(Qt.Key.Key_Escape)

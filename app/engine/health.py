@@ -420,6 +420,14 @@ __all__ = [
 ]
 
 
+def kind_words(run: RunRecord) -> str:
+    """A run's kind for a person: Verify is stored as a "check" run marked op=verify (the
+    runs table's kinds are fixed), and the log and History said "check" for a Verify."""
+    if run.kind == "check" and run.data.get("op") == "verify":
+        return "verify"
+    return run.kind
+
+
 def outcome_words(run: RunRecord) -> str:
     """A run's outcome for a person: a registration that stands but does not work (TOKEN_C
     refused, discovery incomplete) reads "succeeded, but …", never a plain "succeeded"."""

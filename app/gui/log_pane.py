@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.health import outcome_words
+from app.engine.health import kind_words, outcome_words
 from app.gui import entries as E
 from app.gui.controller import Controller
 from app.gui.list_keys import PickListView
@@ -164,7 +164,7 @@ class LogPane(QDockWidget):
             return
         partner = self.controller.partner(run.partner_id) if run.partner_id is not None else None
         who = f" · {partner.ref}" if partner and partner.country_code else ""
-        self.run_label.setText(f"Run {run.id[:8]} · {run.kind}{who} · {outcome_words(run)}")
+        self.run_label.setText(f"Run {run.id[:8]} · {kind_words(run)}{who} · {outcome_words(run)}")
 
     def _on_controller_runStarted(self, run_id: str, _kind: str) -> None:
         self.model.reset(run_id, self.controller.transcript(run_id))

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.engine.health import WAITING, Health, outcome_words
+from app.engine.health import WAITING, Health, kind_words, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.detail_floor import DetailScroll, token_table_floor
@@ -364,7 +364,7 @@ class PartnerView(QWidget):
             code = str(diagnosis.get("code", ""))
             message = history_message(diagnosis)
             for col, text in enumerate(
-                (short_time(run.created), run.kind, outcome_words(run), run.state, message)
+                (short_time(run.created), kind_words(run), outcome_words(run), run.state, message)
             ):
                 item = QTableWidgetItem(text)
                 if col == 4 and code:  # plain words first; the code for support, on hover

@@ -14,6 +14,8 @@
   but the log pane's label went on saying "register · running"; and the row's detail
   said "Waiting for the partner to register" (said of every unnamed pending row, where
   only an open invitation waits).
+- After Verify connection the log pane and the History tab said "check": a Verify is
+  stored as a check run marked op=verify. They say "verify" now.
 - Back from a failed Register to Discover offered Retry, which discovered again with the
   TOKEN_A the registration had spent: the partner answered 401 and the page blamed the
   token's encoding. With TOKEN_A spent, Discover offers no Retry (Back says it is spent).
@@ -447,3 +449,23 @@ def test_the_log_says_a_closed_wizards_run_ended(qtbot: Any, window: Any) -> Non
     assert view.subtitle.text() == "Waiting for the partner to register"
     activate(qtbot, invite)
     press(Qt.Key.Key_Escape)
+
+
+def test_a_verify_reads_verify_in_the_log_and_the_history(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    from tests.gui.helpers import register_sandbox, select_when_listed
+
+    result = register_sandbox(qtbot, controller)
+    select_when_listed(qtbot, window, result.partner_id)
+    qtbot.waitUntil(lambda: window.health_ui.verify_action.isEnabled(), timeout=5000)
+    activate(qtbot, window)
+    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    label = window.log_pane.run_label
+    qtbot.waitUntil(
+        lambda: "succeeded" in label.text() and "register" not in label.text(), timeout=WAIT_MS
+    )
+    assert " · verify · " in label.text() and "check" not in label.text(), label.text()
+    history = window.partner_view.history
+    kinds = [history.item(row, 1).text() for row in range(history.rowCount())]
+    assert kinds[0] == "verify" and "register" in kinds, kinds

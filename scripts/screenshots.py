@@ -299,7 +299,9 @@ class Driver:
         await self.select_partner(window, "ES-SOL")
         await self.shoot(window, "main-partner-discovery-incomplete")
         await self.select_partner(window, "FR-ELM")
-        await self.tab(window, Qt.Key.Key_P)  # &Profile
+        await self.tab(window, Qt.Key.Key_O)  # Pr&ofile (Alt+P is the Partner menu)
+        profile = window.partner_view.profile_view
+        await self.until(lambda: window.partner_view.tabs.currentWidget() is profile, "Profile")
         await self.shoot(window, "partner-profile")
 
         # a token mix-up: the wizard explains it, the log pane highlights it

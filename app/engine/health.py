@@ -21,7 +21,7 @@ Qt-free and light: imports no HTTP stack and no pydantic model (`peers list` sta
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.vault.facts import latest_runs
@@ -132,8 +132,16 @@ SANDBOX_NOT_RUNNING = Finding(
     "The sandbox partner is not running any more, so nothing answers at its address now: a"
     " sandbox partner lives only inside the app that started it, the demo eMSP only for its"
     " own registration.",
-    "Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
+    # a registered row offers Unregister (it ends the row here, nothing to call), not
+    # Forget: "or forget this row" named a disabled action (session 22 walk)
+    "Start a new one (Sandbox menu, or Invite partner for the demo eMSP); Unregister ends"
+    " this row here without calling it.",
     "sandbox not running",
+)
+# the same for a registration that never completed: such a row offers Forget
+SANDBOX_NOT_RUNNING_PENDING = replace(
+    SANDBOX_NOT_RUNNING,
+    hint="Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
 )
 
 
@@ -387,7 +395,11 @@ def partners_health(
             and is_sandbox(runs)
             and not sandbox_served(partner, runs, running_sandboxes)
         ):
-            more.append(SANDBOX_NOT_RUNNING)
+            more.append(
+                SANDBOX_NOT_RUNNING
+                if partner.status == "registered"
+                else SANDBOX_NOT_RUNNING_PENDING
+            )
         verdicts[partner.id] = assess(partner, runs, more, active_runs)
     return verdicts
 
@@ -397,6 +409,7 @@ __all__ = [
     "LEVELS",
     "OK",
     "SANDBOX_NOT_RUNNING",
+    "SANDBOX_NOT_RUNNING_PENDING",
     "UNKNOWN",
     "WARNING",
     "Finding",
@@ -405,6 +418,14 @@ __all__ = [
     "is_sandbox",
     "partners_health",
 ]
+
+
+def kind_words(run: RunRecord) -> str:
+    """A run's kind for a person: Verify is stored as a "check" run marked op=verify (the
+    runs table's kinds are fixed), and the log and History said "check" for a Verify."""
+    if run.kind == "check" and run.data.get("op") == "verify":
+        return "verify"
+    return run.kind
 
 
 def outcome_words(run: RunRecord) -> str:

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.controller import Controller
+from app.gui.list_keys import PickListView
 from app.gui.models import short_time
 from app.gui.widgets import muted
 from app.vault import AuditEvent
@@ -115,7 +115,7 @@ class AuditPane(QDockWidget):
         bar.addWidget(self.partner_only)
         bar.addWidget(self.verify_button)
         layout.addLayout(bar)
-        self.table = QTableView()
+        self.table = PickListView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Audit events")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it

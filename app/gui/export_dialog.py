@@ -29,6 +29,7 @@ from app.core.atomic import write_private
 from app.core.diagnosis import OnboardingError
 from app.core.transcript_export import export
 from app.core.transcript_export import run_meta as export_meta
+from app.engine.health import kind_words
 from app.gui.controller import Controller
 from app.gui.errors import show_error
 from app.gui.models import short_time
@@ -102,7 +103,7 @@ class ExportDialog(QDialog):
             partner = controller.partner(run.partner_id) if run.partner_id is not None else None
             who = partner.ref if partner else "—"
             self.run_combo.addItem(
-                f"{short_time(run.created)} · {run.kind} · {who} · {run.outcome}", run.id
+                f"{short_time(run.created)} · {kind_words(run)} · {who} · {run.outcome}", run.id
             )
         if run_id is not None:
             self.run_combo.setCurrentIndex(max(self.run_combo.findData(run_id), 0))

@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app.engine.health import outcome_words
+from app.engine.health import kind_words, outcome_words
 from app.gui import entries as E
 from app.gui.controller import Controller
+from app.gui.list_keys import PickListView
 from app.gui.log_models import LEVEL_FILTERS, LogFilterProxy, LogModel
 from app.gui.models import ConfusionRole
 from app.gui.theme import mono_font
@@ -60,6 +60,7 @@ class LogPane(QDockWidget):
         layout.setSpacing(6)
         bar = QHBoxLayout()
         self.run_label = muted(NO_RUN, wrap=False)
+        self._label_partner: int | None = None  # the shown run's partner (see _label)
         bar.addWidget(self.run_label, 1)
         self.level = QComboBox()
         self.level.setAccessibleName("Minimum level")
@@ -80,7 +81,7 @@ class LogPane(QDockWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         layout.addWidget(split, 1)
-        self.table = QTableView()
+        self.table = PickListView()
         split.addWidget(self.table)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Log entries")
@@ -142,6 +143,7 @@ class LogPane(QDockWidget):
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.entryAdded.connect(self._on_controller_entryAdded)
         controller.runFinished.connect(self._on_controller_runFinished)
+        controller.partnerChanged.connect(self._on_controller_partnerChanged)
         self._update_buttons()
 
     # ---- which run ------------------------------------------------------------------------
@@ -156,12 +158,13 @@ class LogPane(QDockWidget):
 
     def _label(self, run_id: str) -> None:
         run = self.controller.run_record(run_id)
+        self._label_partner = run.partner_id if run is not None else None
         if run is None:
             self.run_label.setText(f"Run {run_id[:8]}")
             return
         partner = self.controller.partner(run.partner_id) if run.partner_id is not None else None
         who = f" · {partner.ref}" if partner and partner.country_code else ""
-        self.run_label.setText(f"Run {run.id[:8]} · {run.kind}{who} · {outcome_words(run)}")
+        self.run_label.setText(f"Run {run.id[:8]} · {kind_words(run)}{who} · {outcome_words(run)}")
 
     def _on_controller_runStarted(self, run_id: str, _kind: str) -> None:
         self.model.reset(run_id, self.controller.transcript(run_id))
@@ -184,6 +187,14 @@ class LogPane(QDockWidget):
         """The engine stored the outcome before it said the run finished: the label is then
         true whichever entry came last (it read "running" when a last step came first)."""
         if run_id == self.model.run_id:
+            self._label(run_id)
+
+    def _on_controller_partnerChanged(self, partner_id: int) -> None:
+        """A run ended without the engine saying so (a closed wizard's run is abandoned in
+        the vault, app.engine.rows) touches its partner: the label read "running" on after
+        the wizard was gone (session 22 walk). Only the shown run's partner is looked at."""
+        run_id = self.model.run_id
+        if run_id is not None and partner_id == self._label_partner:
             self._label(run_id)
 
     def _at_end(self) -> bool:

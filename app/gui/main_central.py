@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.gui.list_keys import PickListView
 from app.gui.main_actions import make_action
 from app.gui.models import (
     ALL_ROWS,
@@ -141,7 +141,7 @@ def build_central(window: MainWindow) -> None:
     filters.addWidget(window.search, 1)
     filters.addWidget(window.status_filter)
     ll.addLayout(filters)
-    window.table = QTableView()
+    window.table = PickListView()
     window.table.setModel(window.proxy)
     window.table.setAccessibleName("Partners")
     window.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it

@@ -303,6 +303,9 @@ class PartnersTableModel(RowsModel):
             super().multiData(index, roleDataSpan)
 
     def fill(self, row: int, column: int, span: RoleData) -> None:
+        """Every role of the span is set or cleared: the delegate reuses one span for every
+        cell it paints, so a role left alone kept the last cell's value (the Status cell's
+        bold and a health colour spread over whole rows, session 22 screenshots)."""
         cells = self.cells(row)
         for item in cast("Iterable[QModelRoleData]", span):  # PySide6 iterates a span
             role = item.role()
@@ -312,11 +315,14 @@ class PartnersTableModel(RowsModel):
                 brush = self._foreground(cells, column)
                 if brush is not None:
                     item.setData(brush)
-            elif role == _FONT:
-                if column == COL_STATUS:
-                    item.setData(self._bold)
-            elif role in _PARTNER_ROLES:
+                else:
+                    item.clearData()
+            elif role == _FONT and column == COL_STATUS:
+                item.setData(self._bold)
+            elif role in _PARTNER_ROLES and role != _FONT:
                 item.setData(self._other(row, column, role))
+            else:
+                item.clearData()
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if role not in _PARTNER_ROLES or not index.isValid():

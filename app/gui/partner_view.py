@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -34,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
-from app.engine.health import Health, outcome_words
+from app.engine.health import WAITING, Health, kind_words, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
 from app.gui.detail_floor import DETAIL_MARGINS, DETAIL_SPACING, TAB_PAGE_SIDES, DetailFloor
 from app.gui.errors import show_error
 from app.gui.focus_order import follow_in_tab_order
+from app.gui.list_keys import PickListView
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.theme import mono_font
 from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
@@ -223,7 +223,7 @@ class PartnerView(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(TAB_PAGE_SIDES, 8, TAB_PAGE_SIDES, 8)
         self.credentials_model = CredentialsModel(self)
-        self.credentials = QTableView()
+        self.credentials = PickListView()
         self.credentials.setModel(self.credentials_model)
         self.credentials.setTabKeyNavigation(False)  # Tab leaves the table
         self.credentials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -285,14 +285,16 @@ class PartnerView(QWidget):
         self.build_detail()
         self.stack.setCurrentIndex(1)
         self.title.setText(partner.ref if partner.country_code else f"Partner #{partner.id}")
-        self.subtitle.setText(
-            partner.business_name
-            or ("Waiting for the partner to register" if partner.status == "pending" else "")
-        )
         self.role_pill.set_status(
             "We are Sender" if partner.our_role == "sender" else "We are Receiver", "info"
         )
         self.health = self.controller.partner_health(partner)
+        # "Waiting for the partner to register" only while an invitation is open: it was
+        # said of every unnamed pending row, a cancelled Sender registration too
+        waiting = WAITING.code in self.health.codes()
+        self.subtitle.setText(
+            partner.business_name or ("Waiting for the partner to register" if waiting else "")
+        )
         self.status_pill.set_status(
             status_text(partner, self.health), status_key(partner, self.health)
         )
@@ -402,7 +404,7 @@ class PartnerView(QWidget):
             code = str(diagnosis.get("code", ""))
             message = history_message(diagnosis)
             for col, text in enumerate(
-                (short_time(run.created), run.kind, outcome_words(run), run.state, message)
+                (short_time(run.created), kind_words(run), outcome_words(run), run.state, message)
             ):
                 item = QTableWidgetItem(text)
                 if col == 4 and code:  # plain words first; the code for support, on hover

@@ -96,6 +96,9 @@ class DiscoverPage(FlowPage):
         layout.addWidget(self.error)
         self.spend_note = Banner()
         layout.addWidget(self.spend_note)
+        # the room the summary leaves when hidden (a failed discovery): without it the
+        # checklist's rows and the failure banner were spread over the whole page
+        layout.addStretch(0)
         self._shown: Discovery | None = None
         flow.changed.connect(self._on_flow_changed)
         self._on_flow_changed()
@@ -161,6 +164,11 @@ class DiscoverPage(FlowPage):
                 flow.diagnosis,
                 "Discovery failed" if flow.failed_stage == "discover" else "Registration failed",
             )
+            # Retry discovers again with TOKEN_A: once it left with our credentials the
+            # partner may have retired it, and the retry ended in a 401 that blamed the
+            # token's encoding (seen in a real window); Back shows TOKEN_A is spent
+            token = flow.token_a
+            self.retry.setVisible(token is None or token.fingerprint not in flow.spent_tokens)
         else:
             self.error.hide()
         if flow.phase == Phase.READY:  # said before Register is pressed, never after

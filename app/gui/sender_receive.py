@@ -48,6 +48,7 @@ from app.gui.widgets import (
     section_title,
 )
 from app.gui.wizard_base import FlowPage
+from app.sandbox.faults import FAULT_NOTES
 
 VERSION_CHOICES = (
     ("Negotiate (highest common version)", ""),
@@ -239,7 +240,10 @@ class ReceivePage(FlowPage):
         self.url_edit.setText(url)
         self.token.setText(token.reveal() if token else "")
         fault = self.flow.sandbox_fault or "none"
-        extra = "" if fault == "none" else f" It rehearses the fault “{fault}”."
+        # what the rehearsal does, as the menu's tip said it (the tip is gone once clicked)
+        note = next((n for f, n in FAULT_NOTES.items() if f.value == fault), "")
+        extra = "" if fault == "none" else f" It rehearses the fault “{fault}”"
+        extra += (f": {note}" if note else ".") if extra else ""
         self.sandbox_banner.show_message(
             "info",
             "Sandbox partner ready",

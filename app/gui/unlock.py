@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     import asyncio
 
 MIN_NEW_PASSPHRASE = 8
+MIN_WIDTH = 460
 ASK = ("vault.locked", "vault.wrong_passphrase")
 WRONG_ENV = f"{PASSPHRASE_ENV} is set but does not unlock this vault; enter the passphrase."
 
@@ -66,8 +68,13 @@ class PassphraseDialog(QDialog):
         super().__init__(parent)
         self.new = new
         self.setWindowTitle(f"{'Create' if new else 'Unlock'} the vault — OCPI Onboard")
-        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
+        # one size, its content's: a resizable dialog got the window manager's resize
+        # handle, which under its bottom edge read as a strip of another window behind
+        # it (session 22 walk, openbox); nothing here gains from a bigger dialog
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        margins = layout.contentsMargins()
+        layout.addStrut(MIN_WIDTH - margins.left() - margins.right())  # at least this wide
         title = QLabel("Create the vault: choose a passphrase" if new else "Unlock the vault")
         title.setObjectName("PageTitle")
         layout.addWidget(title)

@@ -72,7 +72,10 @@ ENTRIES: dict[str, Entry] = {
         "The sandbox partner is not running any more, so nothing answers at {detail} now: a"
         " sandbox partner lives only inside the app that started it, the demo eMSP only for"
         " its own registration.",
-        "Start a new one (Sandbox menu, or Invite partner for the demo eMSP), or forget this row.",
+        # raised for Check/Verify/Rotate of a registered row and said by the Unregister
+        # that ends it: "forget this row" named an action such a row does not offer
+        "Start a new one (Sandbox menu, or Invite partner for the demo eMSP); Unregister"
+        " ends this row here without calling it.",
     ),
     "reg.unknown_outcome": Entry(
         "The run stopped after the request was sent; whether the partner acted on it is unknown.",

@@ -92,6 +92,9 @@ class PartnerView(QWidget):
         self._runs: list[RunRecord] = []
         self.show_hooks: list[Callable[[PartnerRecord], None]] = []
         self._refresh_timer: QTimer | None = None  # refresh_soon's, made on first use
+        # what the endpoints and history tables show: a refresh refills only what changed
+        self._endpoint_rows: list[tuple[str, ...]] | None = None
+        self._history_rows: list[tuple[tuple[str, ...], str]] | None = None
         self.shown = 0  # show_partner calls (the tests count the detail's refreshes)
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
@@ -344,11 +347,18 @@ class PartnerView(QWidget):
         return "; ".join(parts) or roles_text(partner) or "—"
 
     def _fill_endpoints(self, partner: PartnerRecord) -> None:
-        self.endpoints.setRowCount(len(partner.endpoints))
-        for row, endpoint in enumerate(partner.endpoints):
-            for col, key in enumerate(("identifier", "role", "url")):
-                item = QTableWidgetItem(str(endpoint.get(key) or ""))
-                if key == "url":
+        rows = [
+            tuple(str(endpoint.get(key) or "") for key in ("identifier", "role", "url"))
+            for endpoint in partner.endpoints
+        ]
+        if rows == self._endpoint_rows:  # a refresh with nothing new: no refill, no resize
+            return
+        self._endpoint_rows = rows
+        self.endpoints.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col == 2:
                     item.setFont(mono_font())
                 self.endpoints.setItem(row, col, item)
         self.endpoints.resizeColumnsToContents()
@@ -377,18 +387,26 @@ class PartnerView(QWidget):
 
     def _fill_history(self, partner: PartnerRecord) -> None:
         self._runs = sorted(self.controller.runs(partner.id), key=lambda r: r.created, reverse=True)
-        self.history.setRowCount(len(self._runs))
-        for row, run in enumerate(self._runs):
+        rows: list[tuple[tuple[str, ...], str]] = []
+        for run in self._runs:
             diagnosis = run.diagnosis or {}
             code = str(diagnosis.get("code", ""))
             message = history_message(diagnosis)
-            for col, text in enumerate(
-                (short_time(run.created), run.kind, outcome_words(run), run.state, message)
-            ):
+            tip = ""
+            if code:  # plain words first; the code for support, on hover
+                hint = str(diagnosis.get("hint", ""))
+                tip = f"{message}\n{hint}\n({code})".replace("\n\n", "\n")
+            cells = (short_time(run.created), run.kind, outcome_words(run), run.state, message)
+            rows.append((cells, tip))
+        if rows == self._history_rows:  # a refresh with nothing new: no refill, no resize
+            return
+        self._history_rows = rows
+        self.history.setRowCount(len(rows))
+        for row, (texts, tip) in enumerate(rows):
+            for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                if col == 4 and code:  # plain words first; the code for support, on hover
-                    hint = str(diagnosis.get("hint", ""))
-                    item.setToolTip(f"{message}\n{hint}\n({code})".replace("\n\n", "\n"))
+                if col == 4 and tip:
+                    item.setToolTip(tip)
                 self.history.setItem(row, col, item)
         self.history.resizeColumnsToContents()
 

@@ -138,3 +138,21 @@ def test_a_pill_told_what_it_already_says_asks_no_relayout(qtbot: Any, window: A
         assert requests.count > 0  # the filter does see a real change
         assert pill.text() == "Registered · not confirmed" and pill.property("status") == "warning"
         bar.removeEventFilter(requests)
+
+
+def test_a_refresh_with_nothing_new_keeps_the_endpoint_rows_it_has(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    target = selected(qtbot, window, vault)
+    endpoints = [{"identifier": "locations", "role": "SENDER", "url": "http://127.0.0.1:9/loc"}]
+    vault.save_partner(replace(target, endpoints=endpoints))
+    view = window.partner_view
+    view.refresh()
+    cell = view.endpoints.item(0, 2)
+    assert cell.text() == "http://127.0.0.1:9/loc"
+    view.refresh()  # nothing new: the same item, not a refilled and re-measured table
+    assert view.endpoints.item(0, 2) is cell
+    moved = [{**endpoints[0], "url": "http://127.0.0.1:9/locations"}]
+    vault.save_partner(replace(target, endpoints=moved))
+    view.refresh()
+    assert view.endpoints.item(0, 2).text() == "http://127.0.0.1:9/locations"

@@ -17,6 +17,7 @@ from app.core.diagnosis import Diagnosis
 from app.engine.connection_health import ConnectionFacts, extra_findings
 from app.gui.health_ops import HealthIntent, HealthOps
 from app.gui.health_tab import HealthTab
+from app.gui.partner_view import LATER_MS
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
 
@@ -127,7 +128,7 @@ class HealthUi(QObject):
             # the verify's outcome with the detail it changed; its report a turn later
             view.show_result("Verify finished", verified[1], verified[2])
             pid = partner.id
-            QTimer.singleShot(0, self.tab, lambda: self._open_report(pid))
+            QTimer.singleShot(LATER_MS, self.tab, lambda: self._open_report(pid))
 
     # ---- actions ---------------------------------------------------------------------------
     def _selected(self) -> PartnerRecord | None:

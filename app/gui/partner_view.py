@@ -40,6 +40,7 @@ from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
+LATER_MS = 8  # refresh_soon: past the next turn's repaint, within a 60 Hz frame
 OUTCOME_STATUS = {
     "succeeded": "ok",
     "failed": "error",
@@ -326,11 +327,13 @@ class PartnerView(QWidget):
 
         A run's events, its end and a wizard's Finish each asked for a refresh of the
         partner shown, two or three in one turn (4-7 ms each, plus the detail's repaint:
-        20-35 ms stalls, issue 13). Any `show_partner` in between serves the request."""
+        20-35 ms stalls, issue 13). Any `show_partner` in between serves the request.
+        LATER_MS, not 0: a zero timer runs on the very next turn, beside the repaint of
+        what asked it (the list's, the wizard's) and before other timers already due."""
         if self._refresh_timer is None:
             self._refresh_timer = QTimer(self)
             self._refresh_timer.setSingleShot(True)
-            self._refresh_timer.setInterval(0)
+            self._refresh_timer.setInterval(LATER_MS)
             self._refresh_timer.timeout.connect(self.refresh)
         self._refresh_timer.start()
 

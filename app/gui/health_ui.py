@@ -190,7 +190,7 @@ class HealthUi(QObject):
         level = "error" if summary.get("fail") else "warning" if summary.get("warn") else "ok"
         # The run's end, the detail's refresh and the report's rows with their first paints
         # in one or two turns stopped the window for 20-35 ms (issue 13): the detail (with
-        # this outcome in its banner) follows on a turn of its own, the report on the next.
+        # this outcome in its banner) follows LATER_MS after, the report LATER_MS after it.
         self._verified = (partner_id, text, level)
         self.window.partner_view.refresh_soon()
         self.update_actions()

@@ -156,3 +156,22 @@ def test_a_refresh_with_nothing_new_keeps_the_endpoint_rows_it_has(
     vault.save_partner(replace(target, endpoints=moved))
     view.refresh()
     assert view.endpoints.item(0, 2).text() == "http://127.0.0.1:9/locations"
+
+
+def test_a_verifys_end_redraws_the_detail_with_its_outcome_then_opens_the_report(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    """Not in the run's own turn: the detail (its banner saying the outcome) on a later
+    turn, the report's dialog after that redraw, never before it."""
+    target = selected(qtbot, window, vault)
+    view, ui = window.partner_view, window.health_ui
+    dialog_at_redraw: list[bool] = []
+    view.show_hooks.append(lambda _p: dialog_at_redraw.append(ui.tab.dialog.isVisible()))
+    before = view.shown
+    ui.ops.verifyFinished.emit(target.id, {"summary": {"pass": 5, "warn": 1}})
+    assert view.shown == before and view.refresh_pending()  # not in the run's turn
+    qtbot.waitUntil(ui.tab.dialog.isVisible, timeout=5000)
+    assert view.shown == before + 1 and dialog_at_redraw == [False]
+    assert view.banner.isVisible() and view.banner.title.text() == "Verify finished"
+    assert view.banner.text.text() == "5 pass, 1 warn, 0 fail, 0 skip"
+    ui.tab.dialog.close()

@@ -80,6 +80,7 @@ class HealthUi(QObject):
         header = window.table.horizontalHeader()  # health first: visible at any width
         header.moveSection(header.visualIndex(window.model.COL_HEALTH), 0)
         window.partner_view.show_hooks.append(self._show_partner)
+        window.partner_view.redrawnLater.connect(self.update_actions)
         self.ops.verifyFinished.connect(self._on_ops_verifyFinished)
         self.ops.driftAccepted.connect(self._on_ops_driftAccepted)
         self.ops.compromiseHandled.connect(self._on_ops_compromiseHandled)

@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         controller.endpointChanged.connect(self._on_controller_endpointChanged)
         self.log_pane.exportRequested.connect(self.open_export)
         self.partner_view.runSelected.connect(self.log_pane.show_run)
+        # the actions read the detail's health (Retry, Resume): again after its later redraw
+        self.partner_view.redrawnLater.connect(self._update_actions)
         self.reload_partners()
         self._fit_on_show = not restore_layout(self)
 
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
                 self.partner_view.refresh_soon()
         self._update_count()
         self._update_actions()
+        self.health_ui.update_actions()  # with the rows, not with the detail's later redraw
 
     def _refresh_rows(self, first: int | None = None) -> set[int]:
         """Update the partners runs touched (and rows they may have replaced) a slice per
@@ -346,6 +349,7 @@ class MainWindow(QMainWindow):
             self._selected_id == partner_id or not self.select_partner(partner_id)
         ) and self.partner_view.shown == shown:  # no new selection drew it
             self.partner_view.refresh_soon()
+        self.health_ui.update_actions()  # with the row, not with the detail's later redraw
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
         return ask_rotate(self, partner)

@@ -81,6 +81,7 @@ class PartnerView(QWidget):
     """The detail pane beside the partners list."""
 
     runSelected = Signal(str)  # a run of this partner, to show in the log pane
+    redrawnLater = Signal()  # a refresh_soon done: what follows the detail follows it now
 
     def __init__(
         self, controller: Controller, clipboard: SecretClipboard, parent: QWidget | None = None
@@ -334,8 +335,12 @@ class PartnerView(QWidget):
             self._refresh_timer = QTimer(self)
             self._refresh_timer.setSingleShot(True)
             self._refresh_timer.setInterval(LATER_MS)
-            self._refresh_timer.timeout.connect(self.refresh)
+            self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
         self._refresh_timer.start()
+
+    def _on_refresh_timer_timeout(self) -> None:
+        self.refresh()
+        self.redrawnLater.emit()
 
     def refresh_pending(self) -> bool:
         return self._refresh_timer is not None and self._refresh_timer.isActive()

@@ -175,3 +175,24 @@ def test_a_verifys_end_redraws_the_detail_with_its_outcome_then_opens_the_report
     assert view.banner.isVisible() and view.banner.title.text() == "Verify finished"
     assert view.banner.text.text() == "5 pass, 1 warn, 0 fail, 0 skip"
     ui.tab.dialog.close()
+
+
+def test_the_health_actions_follow_the_row_not_the_later_redraw(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    target = selected(qtbot, window, vault)
+    assert target.id is not None
+    vault.save_partner(replace(target, status="pending"))
+    controller.partner_touched(target.id)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    ui = window.health_ui
+    assert not ui.verify_action.isEnabled()  # a pending partner cannot be verified
+    vault.save_partner(replace(target, status="registered"))
+    controller.partner_touched(target.id)
+    window._touch_timer.stop()
+    window._refresh_touched()  # the touch's turn: the row now, the detail later
+    assert window.partner_view.refresh_pending()
+    assert window.selected_partner().status == "registered"
+    assert ui.verify_action.isEnabled() and ui.tab.verify_button.isEnabled()
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert ui.verify_action.isEnabled()

@@ -209,7 +209,19 @@ async def one_verify(window: object, newest: int) -> float:
     await wait_for(lambda: ui.verify_action.isEnabled(), 10)
     ui.verify_action.trigger()
     await wait_for(lambda: bool(done), 60)
+    # what the verify's end brings (the detail's redraw, the report's rows) is the verify's:
+    # measured in this phase, not in the next one's first turns
+    await wait_for(lambda: verify_settled(window), 10)
     return time.perf_counter() - started
+
+
+def verify_settled(window: object) -> bool:
+    """No redraw of the detail pending, the open report's rows all added and measured."""
+    view = window.partner_view  # type: ignore[attr-defined]
+    pending = getattr(view, "refresh_pending", lambda: False)  # older builds: sync redraw
+    dialog = window.health_ui.tab.dialog  # type: ignore[attr-defined]
+    busy = dialog.isVisible() and (dialog.filling() or dialog.report.fitting())
+    return not pending() and not busy
 
 
 async def one_sweep(window: object) -> tuple[float, int]:

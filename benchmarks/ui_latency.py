@@ -13,6 +13,7 @@ would be: what its server keeps is not the app's heap).
     .venv/bin/python benchmarks/ui_latency.py --xvfb    (a real X window under a private Xvfb)
 
 Offscreen by default; QT_QPA_PLATFORM=xcb (with DISPLAY) or --xvfb for a real window.
+`--why 12` prints, for each interval with over 12 ms of the UI thread's CPU, what ran in it.
 Target: worst stall <= 16 ms (one frame at 60 Hz) in every phase.
 """
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 if "--xvfb" in sys.argv:  # before Qt loads: a real X server for a real window
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,6 +64,9 @@ class StallMeter(QObject):
         self.busy: list[float] = []
         self._last = 0.0
         self._last_cpu = 0.0
+        self.sampler: Any = None  # a StallSampler with --why
+        self.why_ms = 0.0
+        self.label = "idle"
 
     def start(self) -> None:
         self.samples, self.busy = [], []
@@ -77,6 +82,8 @@ class StallMeter(QObject):
         late = max(0.0, (now - self._last) * 1000 - TICK_MS)
         self.samples.append(late)
         self.busy.append(min(late, (cpu - self._last_cpu) * 1000))
+        if self.sampler is not None and self.busy[-1] > self.why_ms:
+            self.sampler.explain(self._last, now, self.label, late, self.busy[-1])
         self._last, self._last_cpu = now, cpu
 
 
@@ -202,7 +209,19 @@ async def one_verify(window: object, newest: int) -> float:
     await wait_for(lambda: ui.verify_action.isEnabled(), 10)
     ui.verify_action.trigger()
     await wait_for(lambda: bool(done), 60)
+    # what the verify's end brings (the detail's redraw, the report's rows) is the verify's:
+    # measured in this phase, not in the next one's first turns
+    await wait_for(lambda: verify_settled(window), 10)
     return time.perf_counter() - started
+
+
+def verify_settled(window: object) -> bool:
+    """No redraw of the detail pending, the open report's rows all added and measured."""
+    view = window.partner_view  # type: ignore[attr-defined]
+    pending = getattr(view, "refresh_pending", lambda: False)  # older builds: sync redraw
+    dialog = window.health_ui.tab.dialog  # type: ignore[attr-defined]
+    busy = dialog.isVisible() and (dialog.filling() or dialog.report.fitting())
+    return not pending() and not busy
 
 
 async def one_sweep(window: object) -> tuple[float, int]:
@@ -228,6 +247,7 @@ async def main(args: argparse.Namespace) -> int:
     from app.gui.unlock import open_with_passphrase
     from app.settings import Settings
 
+    sampler = args.sampler
     sweep_target = start_sweep_target()
     sweep_url = (sweep_target.stdout.readline() or "").strip()  # type: ignore[union-attr]
     if not sweep_url.startswith("http"):
@@ -253,6 +273,7 @@ async def main(args: argparse.Namespace) -> int:
         settle_heap()  # as the app does once its start has settled (app/gui/heap.py)
         await asyncio.sleep(0.3)
         meter = StallMeter()
+        meter.sampler, meter.why_ms = sampler, args.why
 
         meter.start()
         await asyncio.sleep(args.idle)
@@ -263,6 +284,7 @@ async def main(args: argparse.Namespace) -> int:
         handshake_busy: list[float] = []
         durations = []
         for _ in range(args.runs):
+            meter.label = "handshake"
             meter.start()
             durations.append(await one_handshake(window))
             wall, busy = meter.stop()
@@ -275,16 +297,19 @@ async def main(args: argparse.Namespace) -> int:
         verify_busy: list[float] = []
         verify_took = []
         for _ in range(args.runs):
+            meter.label = "verify"
             meter.start()
             verify_took.append(await one_verify(window, newest))
             wall, busy = meter.stop()
             verify += wall
             verify_busy += busy
 
+        meter.label = "sweep"
         meter.start()
         sweep_took, probed = await one_sweep(window)
         sweep, sweep_busy = meter.stop()
         # the full garbage collection the app holds while a sweep runs comes just after it
+        meter.label = "after"
         meter.start()
         await asyncio.sleep(1.0)
         after, after_busy = meter.stop()
@@ -318,6 +343,11 @@ async def main(args: argparse.Namespace) -> int:
     print(f"             UI thread busy: {summary(sweep_busy)}")
     print(f"  after it   {summary(after)}   1 s after the sweep (its held full GC pass)")
     print(f"             UI thread busy: {summary(after_busy)}")
+    if sampler is not None:
+        sampler.stop()
+        print(f"What the UI thread did in each interval with over {args.why:.0f} ms of its CPU:")
+        for report in sampler.reports:
+            print(report)
     verdict = "OK" if worst <= TARGET_MS else "OVER TARGET"
     own = max(handshake_busy + verify_busy + sweep_busy or [0.0])
     print(
@@ -340,6 +370,13 @@ def run() -> int:
     parser.add_argument(
         "--partners", type=int, default=2000, help="partners already in the vault (default 2000)"
     )
+    parser.add_argument(
+        "--why",
+        type=float,
+        default=0.0,
+        help="for each interval with over WHY ms of UI-thread CPU, print its steps and a"
+        " 1 ms sampling profile (benchmarks/stall_sampler.py)",
+    )
     parser.add_argument("--xvfb", action="store_true", help="a real X window under a private Xvfb")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -347,6 +384,12 @@ def run() -> int:
 
     apply_theme(app)  # type: ignore[arg-type]
     app.setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
+    args.sampler = None
+    if args.why:  # before the loop and the window: it wraps some of their methods
+        from stall_sampler import StallSampler
+
+        args.sampler = StallSampler()
+        args.sampler.start()
     from app.gui.loop import QtLoop
 
     loop = QtLoop(app)  # the app's loop (app/gui/app.py)

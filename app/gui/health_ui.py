@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 from app.core.diagnosis import Diagnosis
 from app.engine.connection_health import ConnectionFacts, extra_findings
 from app.gui.health_ops import HealthIntent, HealthOps
+from app.gui.partner_view import LATER_MS
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshots
 
@@ -34,6 +35,7 @@ class HealthUi(QObject):
         self.controller = window.controller
         self.ops = HealthOps(self.controller, self)
         self.facts: dict[int, ConnectionFacts] = window.model.connection_facts
+        self._verified: tuple[int, str, str] | None = None  # shown with the next refresh
         self.controller.health_extra = self._extra  # type: ignore[method-assign]
         self.verify_action = self._action(
             "&Verify connection",
@@ -71,6 +73,7 @@ class HealthUi(QObject):
         header = window.table.horizontalHeader()  # health first: visible at any width
         header.moveSection(header.visualIndex(window.model.COL_HEALTH), 0)
         window.partner_view.show_hooks.append(self._show_partner)
+        window.partner_view.redrawnLater.connect(self.update_actions)
         self.ops.verifyFinished.connect(self._on_ops_verifyFinished)
         self.ops.driftAccepted.connect(self._on_ops_driftAccepted)
         self.ops.compromiseHandled.connect(self._on_ops_compromiseHandled)
@@ -128,6 +131,7 @@ class HealthUi(QObject):
         return more
 
     def _show_partner(self, partner: PartnerRecord) -> None:
+        verified, self._verified = self._verified, None
         if partner.id is None:
             return
         view = self.window.partner_view  # it judged this partner just now: not twice
@@ -136,6 +140,11 @@ class HealthUi(QObject):
         history = Snapshots(self.controller.vault).history(partner.id, 30)
         self.tab.show_partner(partner, health, self.facts.get(partner.id), history)
         self.update_actions()
+        if verified is not None and verified[0] == partner.id:
+            # the verify's outcome with the detail it changed; its report a turn later
+            view.show_result("Verify finished", verified[1], verified[2])
+            pid = partner.id
+            QTimer.singleShot(LATER_MS, self.tab, lambda: self._open_report(pid))
 
     # ---- actions ---------------------------------------------------------------------------
     def _selected(self) -> PartnerRecord | None:
@@ -196,11 +205,12 @@ class HealthUi(QObject):
         summary = report.get("summary") or {}
         text = ", ".join(f"{summary.get(s, 0)} {s}" for s in ("pass", "warn", "fail", "skip"))
         level = "error" if summary.get("fail") else "warning" if summary.get("warn") else "ok"
-        self.window.partner_view.show_result("Verify finished", text, level)
-        self._refresh()
-        # the report on the next turn: the detail's refresh and the report's rows and first
-        # paint in one step stopped the window for 20-30 ms (issue 13)
-        QTimer.singleShot(0, self.tab, lambda: self._open_report(partner_id))
+        # The run's end, the detail's refresh and the report's rows with their first paints
+        # in one or two turns stopped the window for 20-35 ms (issue 13): the detail (with
+        # this outcome in its banner) follows LATER_MS after, the report LATER_MS after it.
+        self._verified = (partner_id, text, level)
+        self.window.partner_view.refresh_soon()
+        self.update_actions()
 
     def _open_report(self, partner_id: int) -> None:
         if self.tab._partner is not None and self.tab._partner.id == partner_id:

@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         controller.endpointChanged.connect(self._on_controller_endpointChanged)
         self.log_pane.exportRequested.connect(self.open_export)
         self.partner_view.runSelected.connect(self.log_pane.show_run)
+        # the actions read the detail's health (Retry, Resume): again after its later redraw
+        self.partner_view.redrawnLater.connect(self._update_actions)
         self.reload_partners()
         self._fit_on_show = not restore_layout(self)
 
@@ -184,14 +186,21 @@ class MainWindow(QMainWindow):
         if not self._touch_timer.isActive():  # a throttle: a busy sweep must not starve it
             self._touch_timer.start(TOUCH_DELAY_MS)
 
-    def _refresh_touched(self, first: int | None = None) -> None:
-        """The touched rows (`first` among them), then the detail if it shows one of them."""
+    def _refresh_touched(self, first: int | None = None, *, now: bool = False) -> None:
+        """The touched rows (`first` among them), then the detail if it shows one of them:
+        `now` beside an outcome shown at once, else on a turn of its own (once however
+        many touches), unless a new selection has just drawn it."""
+        shown = self.partner_view.shown
         seen = self._refresh_rows(first)
         selected = self.partner_view.partner
-        if selected is not None and selected.id in seen:
-            self.partner_view.refresh()
+        if selected is not None and selected.id in seen and self.partner_view.shown == shown:
+            if now:
+                self.partner_view.refresh()
+            else:
+                self.partner_view.refresh_soon()
         self._update_count()
         self._update_actions()
+        self.health_ui.update_actions()  # with the rows, not with the detail's later redraw
 
     def _refresh_rows(self, first: int | None = None) -> set[int]:
         """Update the partners runs touched (and rows they may have replaced) a slice per
@@ -332,11 +341,15 @@ class MainWindow(QMainWindow):
         return wizard
 
     def _on_wizard_partnerReady(self, partner_id: int) -> None:
+        shown = self.partner_view.shown
         self._refresh_rows(partner_id)  # its detail is drawn once, below
         self._update_count()
         self._update_actions()
-        if self._selected_id == partner_id or not self.select_partner(partner_id):
-            self.partner_view.refresh()  # no new selection drew it
+        if (
+            self._selected_id == partner_id or not self.select_partner(partner_id)
+        ) and self.partner_view.shown == shown:  # no new selection drew it
+            self.partner_view.refresh_soon()
+        self.health_ui.update_actions()  # with the row, not with the detail's later redraw
 
     def confirm_rotate(self, partner: PartnerRecord) -> bool:
         return ask_rotate(self, partner)
@@ -448,8 +461,8 @@ class MainWindow(QMainWindow):
 
     # ---- results --------------------------------------------------------------------------------
     def _on_controller_operationFinished(self, kind: str, result: RunResult) -> None:
-        if result.partner_id is not None:
-            self._refresh_touched(result.partner_id)
+        if result.partner_id is not None:  # the detail current with the outcome's banner
+            self._refresh_touched(result.partner_id, now=True)
         self.partner_view.show_result(RESULT_TITLES.get(kind, "Done"), result_text(kind, result))
         for warning in result.warnings[:1]:
             self.partner_view.show_diagnosis(

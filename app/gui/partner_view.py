@@ -46,6 +46,7 @@ from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
+LATER_MS = 8  # refresh_soon: past the next turn's repaint, within a 60 Hz frame
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -79,6 +80,7 @@ class PartnerView(QWidget):
     """The detail pane beside the partners list."""
 
     runSelected = Signal(str)  # a run of this partner, to show in the log pane
+    redrawnLater = Signal()  # a refresh_soon done: what follows the detail follows it now
 
     def __init__(
         self, controller: Controller, clipboard: SecretClipboard, parent: QWidget | None = None
@@ -95,6 +97,11 @@ class PartnerView(QWidget):
         self._offers = (False, False, False)  # show_offers before the detail was built
         self.floor = DetailFloor()
         self.floor.take_drift_after_first_paint(self)
+        self._refresh_timer: QTimer | None = None  # refresh_soon's, made on first use
+        # what the endpoints and history tables show: a refresh refills only what changed
+        self._endpoint_rows: list[tuple[str, ...]] | None = None
+        self._history_rows: list[tuple[tuple[str, ...], str]] | None = None
+        self.shown = 0  # show_partner calls (the tests count the detail's refreshes)
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -274,6 +281,9 @@ class PartnerView(QWidget):
 
     # ---- contents ---------------------------------------------------------------------------
     def show_partner(self, partner_id: int | None) -> None:
+        if self._refresh_timer is not None:  # this reads it all now: no later refresh
+            self._refresh_timer.stop()
+        self.shown += 1
         if self.built and (self.partner is None or partner_id != self.partner.id):
             self.banner.hide()
             self.hide_revealed()
@@ -355,6 +365,28 @@ class PartnerView(QWidget):
     def refresh(self) -> None:
         self.show_partner(self.partner.id if self.partner else None)
 
+    def refresh_soon(self) -> None:
+        """Refresh on a later turn of the loop, once however often asked before it.
+
+        A run's events, its end and a wizard's Finish each asked for a refresh of the
+        partner shown, two or three in one turn (4-7 ms each, plus the detail's repaint:
+        20-35 ms stalls, issue 13). Any `show_partner` in between serves the request.
+        LATER_MS, not 0: a zero timer runs on the very next turn, beside the repaint of
+        what asked it (the list's, the wizard's) and before other timers already due."""
+        if self._refresh_timer is None:
+            self._refresh_timer = QTimer(self)
+            self._refresh_timer.setSingleShot(True)
+            self._refresh_timer.setInterval(LATER_MS)
+            self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        self._refresh_timer.start()
+
+    def _on_refresh_timer_timeout(self) -> None:
+        self.refresh()
+        self.redrawnLater.emit()
+
+    def refresh_pending(self) -> bool:
+        return self._refresh_timer is not None and self._refresh_timer.isActive()
+
     @staticmethod
     def _roles_detail(partner: PartnerRecord) -> str:
         parts = []
@@ -365,11 +397,18 @@ class PartnerView(QWidget):
         return "; ".join(parts) or roles_text(partner) or "—"
 
     def _fill_endpoints(self, partner: PartnerRecord) -> None:
-        self.endpoints.setRowCount(len(partner.endpoints))
-        for row, endpoint in enumerate(partner.endpoints):
-            for col, key in enumerate(("identifier", "role", "url")):
-                item = QTableWidgetItem(str(endpoint.get(key) or ""))
-                if key == "url":
+        rows = [
+            tuple(str(endpoint.get(key) or "") for key in ("identifier", "role", "url"))
+            for endpoint in partner.endpoints
+        ]
+        if rows == self._endpoint_rows:  # a refresh with nothing new: no refill, no resize
+            return
+        self._endpoint_rows = rows
+        self.endpoints.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col == 2:
                     item.setFont(mono_font())
                 self.endpoints.setItem(row, col, item)
         self.endpoints.resizeColumnsToContents()
@@ -398,18 +437,26 @@ class PartnerView(QWidget):
 
     def _fill_history(self, partner: PartnerRecord) -> None:
         self._runs = sorted(self.controller.runs(partner.id), key=lambda r: r.created, reverse=True)
-        self.history.setRowCount(len(self._runs))
-        for row, run in enumerate(self._runs):
+        rows: list[tuple[tuple[str, ...], str]] = []
+        for run in self._runs:
             diagnosis = run.diagnosis or {}
             code = str(diagnosis.get("code", ""))
             message = history_message(diagnosis)
-            for col, text in enumerate(
-                (short_time(run.created), kind_words(run), outcome_words(run), run.state, message)
-            ):
+            tip = ""
+            if code:  # plain words first; the code for support, on hover
+                hint = str(diagnosis.get("hint", ""))
+                tip = f"{message}\n{hint}\n({code})".replace("\n\n", "\n")
+            cells = (short_time(run.created), kind_words(run), outcome_words(run), run.state, message)
+            rows.append((cells, tip))
+        if rows == self._history_rows:  # a refresh with nothing new: no refill, no resize
+            return
+        self._history_rows = rows
+        self.history.setRowCount(len(rows))
+        for row, (texts, tip) in enumerate(rows):
+            for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                if col == 4 and code:  # plain words first; the code for support, on hover
-                    hint = str(diagnosis.get("hint", ""))
-                    item.setToolTip(f"{message}\n{hint}\n({code})".replace("\n\n", "\n"))
+                if col == 4 and tip:
+                    item.setToolTip(tip)
                 self.history.setItem(row, col, item)
         self.history.resizeColumnsToContents()
 

@@ -86,6 +86,8 @@ class Pill(QLabel):
         self.set_status(text, status)
 
     def set_status(self, text: str, status: str) -> None:
+        if text == self.text() and self.property("status") == status:
+            return  # a refresh with nothing new: no relayout (issue 13)
         self.setText(text)
         set_prop(self, "status", status)
         self.setAccessibleName(f"Status: {text}")
@@ -106,6 +108,8 @@ class WrappingPill(Pill):
         self.setSizePolicy(policy)
 
     def set_status(self, text: str, status: str) -> None:
+        if self._one_line.isValid() and text == self.text() and self.property("status") == status:
+            return  # the same: neither wrap toggles nor a new measure (each a relayout)
         self.setWordWrap(False)
         super().set_status(text, status)
         self.ensurePolished()

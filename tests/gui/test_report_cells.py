@@ -185,3 +185,38 @@ def test_a_long_report_shows_every_check_whole_once_its_rows_are_measured(
     qtbot.waitUntil(lambda: not dialog.filling() and not report.fitting(), timeout=5000)
     assert report.rowCount() == 3
     assert cut_cells(report, (2, 3)) == []
+
+
+def test_a_measured_report_is_painted_without_laying_its_cells_out_again(
+    styled: None, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a report refilled in an open dialog laid each cell out to measure its row,
+    again when the rows were fitted, and again for every paint (15-22 ms turns). The
+    delegate keeps what it laid out: a repaint of measured rows lays out nothing new."""
+    from app.gui import health_tab
+    from app.gui.health_tab import VerifyReportDialog
+    from app.vault import PartnerRecord
+
+    made: list[str] = []
+    laid_out = health_tab._WrappedCells._laid_out
+    monkeypatch.setattr(
+        health_tab._WrappedCells,
+        "_laid_out",
+        staticmethod(lambda text, font, width: made.append(text) or laid_out(text, font, width)),
+    )
+    partner = PartnerRecord(id=7, country_code="DE", party_id="ABC", status="registered")
+    dialog = VerifyReportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.show_report(partner, report_facts("run-1", 12))
+    report = dialog.report
+    qtbot.waitUntil(lambda: not dialog.filling() and not report.fitting(), timeout=5000)
+    report.viewport().repaint()  # the first paint of the measured rows
+    assert made and cut_cells(report, (2, 3)) == []
+    made.clear()
+    report.viewport().repaint()  # nothing changed: every cell's layout is kept
+    assert made == []
+    dialog.show_report(partner, report_facts("run-2", 12))  # a new run: its own texts
+    qtbot.waitUntil(lambda: not dialog.filling() and not report.fitting(), timeout=5000)
+    assert report.rowCount() == 12 and cut_cells(report, (2, 3)) == []

@@ -30,10 +30,11 @@ TOKEN_TABLE_PEEK = 40  # px of the token table's last column shown when the deta
 # created this year): the table's minimum width, whatever tokens it shows
 TOKEN_SAMPLES = ("B·3f9c2a", "the partner", "superseded", "30 Dec 16:10")
 CELL_MARGINS = 12  # a cell's and a header section's own padding, both sides
-HEAD_SAMPLES = ("NL-SBX", "Sandbox", "We are Receiver", "Registered")  # title, then pills
+HEAD_SAMPLES = ("NL-SBX", "Sandbox", "We are Receiver")  # the title, then the first two pills
 # the detail's page (app/gui/partner_view.py) and its tab pages: margins and spacing
 DETAIL_MARGINS = (12, 8, 12, 8)
 DETAIL_SPACING = 10
+HEAD_SPACING = 6  # between the head row's title and pills: three pills share a 1024 px window
 TAB_PAGE_SIDES = 8  # the Credentials page's and the Health tab's left (and right) margin
 _PROBE_PAGE = 1000  # a page wider than any tab bar: what the tab widget adds to it is its frame
 
@@ -120,7 +121,7 @@ def _measure(samples: QWidget, with_drift: bool) -> Floor:
     for label in (title, *pills):
         label.ensurePolished()  # the style sheet's fonts and padding
     sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
-    head = head_floor(title, pills, DETAIL_SPACING, sides)
+    head = head_floor(title, pills, HEAD_SPACING, sides)
     # a table as the token table is when its minimum is set: made, not polished yet
     tokens = token_table_floor(QTableView(samples), CredentialsModel.HEADERS)
     page = tokens
@@ -158,10 +159,15 @@ def token_table_floor(table: QTableView, headers: tuple[str, ...]) -> int:
 
 
 def head_floor(title: QLabel, pills: tuple[QLabel, ...], spacing: int, sides: int) -> int:
-    """The head row's width with its usual longest texts: a status with a finding
-    ("Registered · TOKEN_C refused") may need more (see DetailFloor)."""
+    """The head row's width with its usual longest texts, the status pill's being the
+    widest stored status ("Unregistered": one word, it cannot wrap; a "Registered" floor
+    cut it at the detail's edge). A status with a finding ("Registered · TOKEN_C refused")
+    wraps inside its pill instead (see DetailFloor)."""
+    from app.gui.partner_cells import STATUS_TEXT
+
+    status = max(STATUS_TEXT.values(), key=pills[-1].fontMetrics().horizontalAdvance)
     width = title.fontMetrics().horizontalAdvance(HEAD_SAMPLES[0])
-    for pill, sample in zip(pills, HEAD_SAMPLES[1:], strict=True):
+    for pill, sample in zip(pills, (*HEAD_SAMPLES[1:], status), strict=True):
         metrics = pill.fontMetrics()
         chrome = pill.sizeHint().width() - metrics.horizontalAdvance(pill.text())
         width += chrome + metrics.horizontalAdvance(sample)

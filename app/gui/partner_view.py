@@ -36,7 +36,13 @@ from app.core.diagnosis import Diagnosis, OnboardingError, diagnose
 from app.engine.health import WAITING, Health, kind_words, outcome_words
 from app.gui.clipboard import SecretClipboard
 from app.gui.controller import Controller
-from app.gui.detail_floor import DETAIL_MARGINS, DETAIL_SPACING, TAB_PAGE_SIDES, DetailFloor
+from app.gui.detail_floor import (
+    DETAIL_MARGINS,
+    DETAIL_SPACING,
+    HEAD_SPACING,
+    TAB_PAGE_SIDES,
+    DetailFloor,
+)
 from app.gui.errors import show_error
 from app.gui.focus_order import follow_in_tab_order
 from app.gui.list_keys import PickListView
@@ -161,6 +167,7 @@ class PartnerView(QWidget):
         layout.setContentsMargins(*DETAIL_MARGINS)
         layout.setSpacing(DETAIL_SPACING)
         head = QHBoxLayout()
+        head.setSpacing(HEAD_SPACING)
         titles = QVBoxLayout()
         self.title = QLabel()
         self.title.setObjectName("PartnerTitle")
@@ -446,7 +453,13 @@ class PartnerView(QWidget):
             if code:  # plain words first; the code for support, on hover
                 hint = str(diagnosis.get("hint", ""))
                 tip = f"{message}\n{hint}\n({code})".replace("\n\n", "\n")
-            cells = (short_time(run.created), kind_words(run), outcome_words(run), run.state, message)
+            cells = (
+                short_time(run.created),
+                kind_words(run),
+                outcome_words(run),
+                run.state,
+                message,
+            )
             rows.append((cells, tip))
         if rows == self._history_rows:  # a refresh with nothing new: no refill, no resize
             return

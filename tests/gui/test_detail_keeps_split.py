@@ -255,3 +255,29 @@ def test_with_the_theme_the_last_token_column_is_whole_once_scrolled_to(
     )
     shown = header.sectionViewportPosition(last) + header.sectionSize(last)
     assert shown <= table.viewport().width(), (shown, table.viewport().width())
+
+
+@pytest.mark.parametrize("status", ["registered", "pending", "unregistered", "failed", "replaced"])
+def test_with_the_theme_every_stored_status_reads_whole_at_the_narrowest(
+    styled: None, status: str, qtbot: Any, window: Any
+) -> None:
+    """A one-word status cannot wrap: at the detail's narrowest, with the widest pills a
+    partner gets (a sandbox partner we receive from), each stored status stays inside the
+    detail ("Unregistered" was cut at its edge: the floor was taken on "Registered")."""
+    from app.gui.partner_cells import STATUS_TEXT
+
+    register_sandbox(qtbot, window.controller)
+    window.resize(*SIZE)
+    window.table.selectRow(0)
+    view = window.partner_view
+    qtbot.waitUntil(lambda: view.built and view.stack.currentIndex() == 1, timeout=WAIT_MS)
+    view.role_pill.set_status("We are Receiver", "info")  # what a partner we invited shows
+    view.status_pill.set_status(STATUS_TEXT[status], status)
+    window.splitter.setSizes([SIZE[0], 1])  # the person gives the list all it can take
+    _settle(qtbot, window)
+    scroll = view.stack.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    for pill in (view.sandbox_pill, view.role_pill, view.status_pill):
+        right = pill.mapTo(scroll.viewport(), pill.rect().topRight()).x()
+        assert right < scroll.viewport().width(), (pill.text(), right, scroll.viewport().width())
+        assert pill.width() >= pill.sizeHint().width(), (pill.text(), pill.size())

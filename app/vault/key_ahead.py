@@ -108,7 +108,7 @@ def start_env_key(
         except BaseException as exc:  # handed to whoever awaits the key
             future.set_exception(exc)
 
-    if os.environ.get(TRACE_ENV):
+    if os.environ.get(TRACE_ENV) and sys.stderr is not None:  # None: a windowed exe
         print(f"vault-key: derivation started ({origin})", file=sys.stderr, flush=True)
     threading.Thread(target=derive, name="vault-key", daemon=True).start()
     return KeyAhead(target, passphrase, future)

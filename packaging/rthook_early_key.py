@@ -20,9 +20,10 @@ def _ocpi_start_launch_key() -> None:
         return
     try:
         from app.gui.app import start_launch_key
-    except ImportError:  # a bundle without the GUI: main.py reports it
+
+        start_launch_key(args)
+    except Exception:  # a head start only: run_gui meets the same case and reports it
         return
-    start_launch_key(args)
 
 
 _ocpi_start_launch_key()

@@ -7,7 +7,8 @@ import sys
 
 def main() -> int:
     args = sys.argv[1:]
-    if not args or args[0] in ("--gui", "--sandbox"):  # the CLI has no --sandbox option
+    # the CLI has no --sandbox option; packaging/rthook_early_key.py makes the same test
+    if not args or args[0] in ("--gui", "--sandbox"):
         from app.gui.app import run_gui
 
         return run_gui(args)

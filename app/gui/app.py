@@ -214,17 +214,41 @@ def _vault_path(args: argparse.Namespace, settings: Settings) -> Path | str | No
     return args.vault or (vault_location(settings.vault_path) if settings.vault_path else None)
 
 
+def start_launch_key(argv: list[str]) -> None:
+    """Start the vault key for a GUI launch with `argv` before anything else loads.
+
+    Called by the packaged app's first runtime hook (packaging/rthook_early_key.py), ahead
+    of PyInstaller's PySide6 hook; run_gui then takes this derivation instead of starting
+    its own. Arguments run_gui would refuse start nothing here and print nothing (run_gui
+    reports them); the vault is the one run_gui will open (same options, same settings).
+    """
+    import contextlib
+    import io
+
+    from app.settings import load_settings
+    from app.vault.key_ahead import start_launch_key as start
+
+    quiet = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            args = parse_args(argv)
+    except SystemExit:  # --help or a bad option: run_gui prints it, nothing to unlock
+        return
+    start(_vault_path(args, load_settings(args.settings)))
+
+
 def run_gui(argv: list[str]) -> int:
     """The app's entry point; returns the exit code."""
     args = parse_args(argv)
     # The key derivation (scrypt, ~100 ms on its own thread, without the GIL) starts first:
     # Qt, the splash, the vault and the window's modules then load while it runs, and the
     # key is ready when the vault opens (key_ahead loads no cipher library, no Vault).
+    # In the package it started earlier still (start_launch_key, from a runtime hook).
     from app.settings import load_settings
-    from app.vault.key_ahead import start_env_key
+    from app.vault.key_ahead import take_or_start
 
     settings = load_settings(args.settings)
-    early = start_env_key(_vault_path(args, settings))
+    early = take_or_start(_vault_path(args, settings))
     from PySide6.QtWidgets import QApplication
 
     from app.gui.splash import StartupSplash

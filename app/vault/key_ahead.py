@@ -14,6 +14,8 @@ Vault), so the GUI starts it before Qt loads.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -46,11 +48,45 @@ class KeyAhead:
         return self.covers(path) and passphrase == self.passphrase
 
 
-def start_env_key(path: Path | str | None, *, existing_only: bool = False) -> KeyAhead | None:
+# OCPI_ONBOARD_KEY_TRACE=1: one stderr line per derivation started, saying who started it
+# (the packaged app's tests count them; never the passphrase or the key).
+TRACE_ENV = "OCPI_ONBOARD_KEY_TRACE"
+
+# The derivation a launch started before anything else loaded (start_launch_key), waiting
+# for run_gui to take it (take_or_start). Held only until then.
+_launch: KeyAhead | None = None
+
+
+def start_launch_key(path: Path | str | None) -> None:
+    """Start the GUI launch's key now, for `take_or_start` to hand to the window.
+
+    Why: in the package, PyInstaller's PySide6 runtime hook imports QtCore before main.py
+    runs (~200 ms); packaging/rthook_early_key.py runs before it and calls this, so scrypt
+    runs alongside Qt's import too (issue 13, target 1).
+    """
+    global _launch
+    _launch = start_env_key(path, origin="launch")
+
+
+def take_or_start(path: Path | str | None) -> KeyAhead | None:
+    """The launch's derivation if it was started for `path` and the environment's current
+    passphrase (taken once), else a new one as `start_env_key` starts it."""
+    global _launch
+    ahead, _launch = _launch, None
+    passphrase = env_passphrase()
+    if ahead is not None and passphrase and ahead.matches(path, passphrase):
+        return ahead
+    return start_env_key(path)
+
+
+def start_env_key(
+    path: Path | str | None, *, existing_only: bool = False, origin: str = "open"
+) -> KeyAhead | None:
     """Start deriving the key for `path` from the environment's passphrase, if there is one.
 
     `existing_only`: start nothing for a file without a passphrase slot yet (the CLI lets
-    the ordinary open create it). Derivation errors reach whoever takes the future.
+    the ordinary open create it). `origin` names the caller in the trace line only.
+    Derivation errors reach whoever takes the future.
     """
     passphrase = env_passphrase()
     if not passphrase or is_database_url(path):
@@ -72,5 +108,7 @@ def start_env_key(path: Path | str | None, *, existing_only: bool = False) -> Ke
         except BaseException as exc:  # handed to whoever awaits the key
             future.set_exception(exc)
 
+    if os.environ.get(TRACE_ENV) and sys.stderr is not None:  # None: a windowed exe
+        print(f"vault-key: derivation started ({origin})", file=sys.stderr, flush=True)
     threading.Thread(target=derive, name="vault-key", daemon=True).start()
     return KeyAhead(target, passphrase, future)

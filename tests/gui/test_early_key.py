@@ -16,7 +16,9 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.gui import unlock
-from app.vault import Vault
+from app.gui.app import start_launch_key
+from app.settings import Settings, save_settings
+from app.vault import Vault, key_ahead
 from app.vault.key_ahead import start_env_key
 from tests.conftest import TEST_PASSPHRASE
 
@@ -165,3 +167,62 @@ def test_a_wrong_passphrase_found_before_the_loop_is_said_in_the_prompt(
     assert quiet.vault is None and quiet.tried and "does not unlock" in quiet.notice
     task = asyncio.ensure_future(unlock.unlock_vault(path, use_keyring=False, quiet=quiet))
     _answer_the_prompt_after_a_wrong_env_passphrase(qtbot, qapp, task)
+
+
+def _trace(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("vault-key:")]
+
+
+def test_run_gui_takes_the_key_the_launch_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The packaged app's runtime hook starts the key (start_launch_key) for the vault the
+    settings name; run_gui's take_or_start hands that same derivation on, once."""
+    path = tmp_path / "vault.db"
+    Vault.open(path, passphrase=TEST_PASSPHRASE, use_keyring=False).close()
+    settings_file = tmp_path / "settings.json"
+    save_settings(Settings(vault_path=str(path)), settings_file)
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    monkeypatch.setenv(key_ahead.TRACE_ENV, "1")
+    calls = _no_second_derivation(monkeypatch)
+    start_launch_key(["--gui", "--settings", str(settings_file)])
+    assert _trace(capsys) == ["vault-key: derivation started (launch)"]
+    early = key_ahead.take_or_start(path)
+    assert early is not None and _trace(capsys) == []  # nothing new started
+    quiet = unlock.unlock_now(path, use_keyring=False, early=early)
+    assert isinstance(quiet.vault, Vault) and quiet.tried
+    quiet.vault.close()
+    assert calls == []
+    # taken once: a later open (another window's) derives on its own
+    again = key_ahead.take_or_start(path)
+    assert again is not None and again is not early
+    assert _trace(capsys) == ["vault-key: derivation started (open)"]
+    again.future.result()
+
+
+def test_a_launch_key_for_another_passphrase_or_file_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "vault.db"
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", "the launch's passphrase")
+    start_launch_key(["--vault", str(path)])
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    fresh = key_ahead.take_or_start(path)
+    assert fresh is not None and fresh.passphrase == TEST_PASSPHRASE
+    start_launch_key(["--vault", str(tmp_path / "other.db")])
+    other = key_ahead.take_or_start(path)
+    assert other is not None and other.path == path
+    for ahead in (fresh, other):
+        ahead.future.result()
+
+
+def test_a_launch_the_gui_refuses_starts_nothing_and_prints_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--help or a bad option: run_gui says so; the hook stays silent and derives nothing."""
+    monkeypatch.setenv("OCPI_ONBOARD_PASSPHRASE", TEST_PASSPHRASE)
+    monkeypatch.setenv(key_ahead.TRACE_ENV, "1")
+    for argv in (["--gui", "--help"], ["--gui", "--no-such-option"]):
+        start_launch_key(argv)
+        assert capsys.readouterr() == ("", "")
+        assert key_ahead._launch is None

@@ -316,3 +316,59 @@ def test_desktop_entry_installs_for_the_user(tmp_path: Path) -> None:
     assert removed.returncode == 0, removed.stderr
     assert not (tmp_path / "share" / "applications" / "ocpi-onboard.desktop").exists()
     assert not (icons / "256x256" / "apps" / "ocpi-onboard.png").exists()
+
+
+def _launch_scripts() -> list[str]:
+    """The scripts the bootloader runs, in order (runtime hooks, then main)."""
+    readers = pytest.importorskip("PyInstaller.archive.readers")
+    toc = readers.CArchiveReader(str(EXE)).toc
+    return [name for name, entry in toc.items() if entry[-1] in ("s", "s1", "s2")]
+
+
+def test_the_key_hook_runs_before_pysides_hook() -> None:
+    """packaging/rthook_early_key.py must run before pyi_rth_pyside6 (which imports QtCore)
+    to start the key ahead of it: the built archive's script order, not the spec's wish."""
+    scripts = _launch_scripts()
+    assert "rthook_early_key" in scripts and "pyi_rth_pyside6" in scripts, scripts
+    assert scripts.index("rthook_early_key") < scripts.index("pyi_rth_pyside6"), scripts
+    assert scripts[-1] == "main", scripts
+
+
+def test_a_double_click_derives_the_vault_key_once(
+    env: dict[str, str], xvfb: str, tmp_path: Path
+) -> None:
+    """The runtime hook starts the key, run_gui takes it: one scrypt per launch, for a new
+    vault and for an existing one, and the window opens with it."""
+    xwindow = _xwindow()
+    env = dict(
+        env,
+        DISPLAY=xvfb,
+        QT_QPA_PLATFORM="xcb",
+        OCPI_ONBOARD_PASSPHRASE="packaged-key-test",
+        OCPI_ONBOARD_NO_SPLASH="1",
+        OCPI_ONBOARD_KEY_TRACE="1",
+    )
+    vault = Path(env["XDG_DATA_HOME"]) / "ocpi-onboard" / "vault.db"
+    for launch in ("new vault", "existing vault"):
+        assert vault.exists() == (launch == "existing vault")
+        with xwindow.Watcher(xvfb) as watch:
+            watch.arm()
+            proc = subprocess.Popen(
+                [str(EXE)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
+            try:
+                # painted = unlocked: the main window is built after the vault opens
+                shown = watch.wait_first_window(timeout=30)
+            finally:
+                proc.terminate()
+                _out, err = proc.communicate(timeout=10)
+        assert shown is not None and shown.painted is not None, f"{launch}: no window\n{err}"
+        assert shown.title == "OCPI Onboard"
+        started = [line for line in err.splitlines() if line.startswith("vault-key:")]
+        assert started == ["vault-key: derivation started (launch)"], f"{launch}:\n{err}"
+        assert "packaged-key-test" not in err

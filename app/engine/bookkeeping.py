@@ -14,10 +14,8 @@ from app.vault import PartnerRecord, TokenState, Vault
 
 
 def retire_live_tokens(vault: Vault, partner_id: int, state: TokenState) -> None:
-    """Move every active or pending token of a partner to a final `state`."""
-    for cred in vault.tokens(partner_id):
-        if cred.state in (TokenState.ACTIVE, TokenState.PENDING):
-            vault.set_token_state(cred.id, state)
+    """Move every active or pending token of a partner to a final `state` (one UPDATE)."""
+    vault.retire_tokens(partner_id, state)
 
 
 def replace_same_identity(vault: Vault, partner_id: int, country_code: str, party_id: str) -> None:
@@ -27,7 +25,7 @@ def replace_same_identity(vault: Vault, partner_id: int, country_code: str, part
     if older is None or older.id is None or older.id == partner_id:
         return
     retire_live_tokens(vault, older.id, TokenState.SUPERSEDED)
-    vault.save_partner(replace(older, country_code="", party_id=f"~{older.id}", status="replaced"))
+    vault.mark_replaced(older.id)
 
 
 def sender_partner(partner_id: int, machine: SenderHandshake, token_encoding: str) -> PartnerRecord:

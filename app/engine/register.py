@@ -50,7 +50,7 @@ from app.engine.sender_steps import (
     verification,
 )
 from app.engine.sender_steps import STEP_TITLES as STEP_TITLES  # the steps' titles, for tests
-from app.vault import Direction, PartnerRecord, TokenState
+from app.vault import Direction, PartnerRecord, RunRecord, TokenState
 from app.vault.profiles import ProfileStore
 from app.vault.records import now_iso
 
@@ -89,6 +89,7 @@ class Registration:
             verify=verify,
         )
         self.run_id: str | None = None
+        self._run: RunRecord | None = None  # the run as last written (its only writer)
         self.partner_id: int | None = None
         self.key: str | None = None
         self.token_b_cred: int | None = None
@@ -186,6 +187,7 @@ class Registration:
                 | ({"sandbox": True} if self._is_sandbox() else {}),
             )
         self.run_id = run.id
+        self._run = run
         self._stored_state = run.state
         self.key = peer_key(self.partner_id)
         self._recorder = self.engine.recorder(
@@ -301,8 +303,11 @@ class Registration:
         # "posted": TOKEN_A leaves with our credentials now; a retry must not reuse it blindly.
         # The first durable commit: its fsync also makes the run, TOKEN_A and TOKEN_B durable
         with self.vault.transaction():
-            self.vault.update_run(
-                self.run_id, state=SenderState.CREDENTIALS_POSTED, data={"posted": True}
+            self._run = self.vault.update_run(
+                self.run_id,
+                state=SenderState.CREDENTIALS_POSTED,
+                data={"posted": True},
+                current=self._run,
             )
             self._recorder.flush()
         self._stored_state = str(SenderState.CREDENTIALS_POSTED)
@@ -333,7 +338,7 @@ class Registration:
                 sender_partner(self.partner_id, machine, self.encoding.stored_value)
             )
             snapshot_registration(self.vault, self.partner_id, machine.their_versions, saved)
-            self.vault.update_run(self.run_id, state=SenderState.REGISTERED)
+            self.vault.move_run(self.run_id, SenderState.REGISTERED)
         self._stored_state = str(SenderState.REGISTERED)
         if self.engine.embedded and self.key:
             session = self.engine.receiver.sessions.get(self.key)
@@ -389,8 +394,9 @@ class Registration:
         # step only once it is committed (`held`): the log pane labels the run when it
         # sees that step, so the outcome must be stored by then.
         with self._recorder.held(), self.vault.transaction(durable=False):
-            self.vault.update_run(
+            self._run = self.vault.update_run(
                 self.run_id,
+                current=self._run,
                 state=outcome_state,
                 outcome="succeeded",
                 diagnosis=problem.to_dict() if problem is not None else None,

@@ -179,6 +179,24 @@ class CredentialsMixin(VaultBase):
                 c.last_used, kept, c.run_id,
             )  # fmt: skip
 
+    def retire_tokens(self, partner_id: int, state: TokenState) -> int:
+        """Move every active or pending token of a partner to the final `state` in one
+        UPDATE (as `set_token_state` would, token by token: REVOKED stamps `revoked` once);
+        returns how many moved. A registration that replaces an older row of the same
+        identity retires its tokens this way: one statement, not a read plus a read and a
+        write per token."""
+        state = TokenState(state)
+        if not state.final:
+            raise ValueError(f"tokens are retired to a final state, not {state}")
+        revoked = now_iso() if state is TokenState.REVOKED else None
+        with self._write():
+            cursor = self._exec(
+                "UPDATE credentials SET state = ?, revoked = COALESCE(revoked, ?)"
+                " WHERE partner_id = ? AND state IN ('active', 'pending')",
+                (state.value, revoked, partner_id),
+            )
+            return int(cursor.rowcount)
+
     def tokens(
         self,
         partner_id: int | None,

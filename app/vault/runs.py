@@ -71,12 +71,17 @@ class RunsMixin(VaultBase):
         diagnosis: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         partner_id: int | None = None,
+        current: RunRecord | None = None,
     ) -> RunRecord:
         """Change a run; None leaves a field as is. `data` is merged (shallow) into the
-        stored data, so the engine can record progress piece by piece."""
+        stored data, so the engine can record progress piece by piece. `current`: the run
+        as stored (its kind, partner, outcome, diagnosis, data and creation; used only with
+        a new `state`), from a caller that is the run's only writer and holds what it last
+        wrote (a registration: one read less per step)."""
         outcome = None if outcome is None else RunOutcome(outcome).value
         with self._write():
-            current = self.run(run_id)
+            if current is None or current.id != run_id or state is None:
+                current = self.run(run_id)
             if partner_id is not None:
                 self._require_partner(partner_id)
             merged = current.data if data is None else {**current.data, **data}

@@ -275,6 +275,20 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
                 partner_id = rec.id
             return self.partner(partner_id)
 
+    def mark_replaced(self, partner_id: int) -> None:
+        """Keep an older partner row as history once a new registration took over its
+        identity: renamed ``~<id>`` with no country code, status "replaced" (what
+        `save_partner` stores for that change, without validating and reading back a row
+        nobody uses). VaultError vault.peer_unknown if there is no such partner."""
+        with self._write():
+            cursor = self._exec(
+                "UPDATE partners SET country_code = '', party_id = ?, status = 'replaced',"
+                " updated = ? WHERE id = ?",
+                (f"~{partner_id}", now_iso(), partner_id),
+            )
+            if cursor.rowcount == 0:
+                raise VaultError("vault.peer_unknown", str(partner_id))
+
     def partner(self, ref: int | str) -> PartnerRecord:
         """A partner by id (int or numeric string) or ``CC-PID`` (any case).
 

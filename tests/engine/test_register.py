@@ -248,3 +248,32 @@ def test_answer_wrapped_in_a_list_is_read(vault: Vault) -> None:
     result = run(scenario())
     assert result.status == "registered", result.diagnosis
     assert result.peer is not None and result.peer["party_id"] == "LST"
+
+
+def test_registering_a_known_identity_again_replaces_the_older_row(vault: Vault) -> None:
+    """The sandbox is NL-SBX each time: the second registration takes the identity over, the
+    first row stays as history (renamed, replaced) with every live token superseded."""
+    first, _, _ = run(_register(vault, "2.2.1", verify=False))
+    assert first.status == "registered", first.diagnosis
+    older = vault.partner("NL-SBX")
+    assert older.id == first.partner_id
+    second, sandbox, _ = run(_register(vault, "2.2.1", verify=False))
+    assert second.status == "registered", second.diagnosis
+    assert second.partner_id != first.partner_id
+    assert vault.partner("NL-SBX").id == second.partner_id
+    kept = vault.partner(older.id)  # type: ignore[arg-type]
+    assert (kept.country_code, kept.party_id, kept.status) == ("", f"~{older.id}", "replaced")
+    assert kept.versions_url == older.versions_url and kept.created == older.created
+    states = {(c.role, c.direction): c.state for c in vault.tokens(older.id)}  # type: ignore[arg-type]
+    assert states == {
+        (TokenRole.A, Direction.OUTBOUND): TokenState.CONSUMED,
+        (TokenRole.B, Direction.INBOUND): TokenState.SUPERSEDED,
+        (TokenRole.C, Direction.OUTBOUND): TokenState.SUPERSEDED,
+    }
+    assert not [c for c in vault.tokens(older.id) if c.revoked]  # type: ignore[arg-type]
+    live = {(c.role, c.direction) for c in vault.tokens(second.partner_id, state=TokenState.ACTIVE)}  # type: ignore[arg-type]
+    assert live == {(TokenRole.B, Direction.INBOUND), (TokenRole.C, Direction.OUTBOUND)}
+    run_record = vault.run(second.run_id)
+    assert (run_record.state, run_record.outcome) == ("registered", "succeeded")
+    assert run_record.data["posted"] is True  # handed over by the run's writer, not re-read
+    assert run_record.data["versions_url"] == sandbox.versions_url

@@ -294,6 +294,40 @@ def test_tokens_filters_and_revoked_timestamp(vault: Vault) -> None:
     assert info.value.code == "vault.credential_unknown"
 
 
+def test_retire_tokens_moves_only_live_ones_as_set_token_state_would(vault: Vault) -> None:
+    pid = _pid(vault.save_partner(partner()))
+    other = _pid(vault.save_partner(partner("DE", "XYZ")))
+    a = vault.add_token(pid, A, OUT, Secret("a"))
+    b = vault.add_token(pid, B, IN, Secret("b"), TokenState.ACTIVE)
+    c = vault.add_token(pid, C, OUT, Secret("c"), TokenState.REVOKED)
+    kept = vault.add_token(other, B, IN, Secret("b2"), TokenState.ACTIVE)
+    assert vault.retire_tokens(pid, TokenState.REVOKED) == 2
+    states = {t.id: (t.state, t.revoked) for t in vault.tokens(pid)}
+    assert states[a.id][0] is TokenState.REVOKED and states[a.id][1] is not None
+    assert states[b.id][0] is TokenState.REVOKED and states[b.id][1] is not None
+    assert states[c.id] == (TokenState.REVOKED, c.revoked)  # its first revocation stands
+    assert vault.credential(kept.id).state is TokenState.ACTIVE
+    assert vault.retire_tokens(pid, TokenState.SUPERSEDED) == 0  # none live any more
+    assert vault.retire_tokens(other, TokenState.SUPERSEDED) == 1
+    assert vault.credential(kept.id).revoked is None  # superseded, not revoked
+    with pytest.raises(ValueError):
+        vault.retire_tokens(other, TokenState.ACTIVE)
+
+
+def test_mark_replaced_frees_the_identity_and_keeps_the_row(vault: Vault) -> None:
+    older = vault.save_partner(partner(status="registered", business_name="Acme"))
+    vault.mark_replaced(_pid(older))
+    kept = vault.partner(_pid(older))
+    assert (kept.country_code, kept.party_id, kept.status) == ("", f"~{older.id}", "replaced")
+    assert kept.business_name == "Acme" and kept.created == older.created
+    assert kept.updated >= older.updated
+    assert vault.find_partner("NL", "ABC") is None
+    vault.save_partner(partner(status="registered"))  # the identity is free again
+    with pytest.raises(VaultError) as info:
+        vault.mark_replaced(999)
+    assert info.value.code == "vault.peer_unknown"
+
+
 def test_mark_used(vault: Vault) -> None:
     pid = _pid(vault.save_partner(partner()))
     cred = vault.add_token(pid, C, OUT, Secret("c"), TokenState.ACTIVE)
@@ -358,6 +392,16 @@ def test_run_lifecycle(vault: Vault) -> None:
     assert vault.run(run.id) == done
     with pytest.raises(ValueError):
         vault.update_run(run.id, outcome="exploded")
+    # its only writer may hand over the run as it last wrote it: the same result, no read
+    again = vault.start_run("register", pid, data={"versions_url": "https://x"})
+    vault.move_run(again.id, "details_fetched")
+    posted = vault.update_run(
+        again.id, state="credentials_posted", data={"posted": True}, current=again
+    )
+    assert posted == vault.run(again.id)
+    assert posted.data == {"versions_url": "https://x", "posted": True}
+    # without a new state the stored row is read (a handed-over state may be old)
+    assert vault.update_run(again.id, data={"x": 1}, current=again).state == "credentials_posted"
     with pytest.raises(ValueError):
         vault.start_run("dance")
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import RunResult
+from app.vault import PartnerRecord, Vault
 
 WAIT_MS = 20_000
 
@@ -120,3 +121,23 @@ def raw_tokens(controller: Any) -> list[str]:
         for cred in controller.credentials(partner.id):
             values.append(controller.reveal(cred.id).reveal())
     return values
+
+
+def add_partners(vault: Vault, count: int, status: str = "pending") -> list[PartnerRecord]:
+    """`count` plain partners (DE, party ids 000, 001, ...) in one transaction: a list to
+    select from, scroll and refresh."""
+    with vault.transaction():
+        return [
+            vault.save_partner(
+                PartnerRecord(
+                    id=None,
+                    country_code="DE",
+                    party_id=f"{i:03X}",
+                    business_name=f"Company {i}",
+                    roles=[{"role": "CPO"}],
+                    versions_url="http://127.0.0.1:9/versions",
+                    status=status,
+                )
+            )
+            for i in range(count)
+        ]

@@ -19,24 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui.widgets import Pill, WrappingPill
 from app.vault import PartnerRecord, Vault
-
-
-def add(vault: Vault, count: int) -> list[PartnerRecord]:
-    with vault.transaction():
-        return [
-            vault.save_partner(
-                PartnerRecord(
-                    id=None,
-                    country_code="DE",
-                    party_id=f"R{i:02d}",
-                    business_name=f"Company {i}",
-                    roles=[{"role": "CPO"}],
-                    versions_url="http://127.0.0.1:9/versions",
-                    status="registered",
-                )
-            )
-            for i in range(count)
-        ]
+from tests.gui.helpers import add_partners
 
 
 def settled(window: Any) -> bool:
@@ -49,7 +32,7 @@ def settled(window: Any) -> bool:
 
 
 def selected(qtbot: Any, window: Any, vault: Vault) -> PartnerRecord:
-    partners = add(vault, 6)
+    partners = add_partners(vault, 6, "registered")
     window.reload_partners()
     target = partners[3]
     assert target.id is not None and window.select_partner(target.id)

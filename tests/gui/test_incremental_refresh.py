@@ -18,26 +18,9 @@ from PySide6.QtCore import Qt
 from app.gui.main_window import TOUCH_SLICE
 from app.gui.models import PartnersTableModel
 from app.vault import PartnerRecord, Vault
+from tests.gui.helpers import add_partners
 
 NAME = 2
-
-
-def add(vault: Vault, count: int, status: str = "pending") -> list[PartnerRecord]:
-    with vault.transaction():
-        return [
-            vault.save_partner(
-                PartnerRecord(
-                    id=None,
-                    country_code="DE",
-                    party_id=f"{i:03X}",
-                    business_name=f"Company {i}",
-                    roles=[{"role": "CPO"}],
-                    versions_url="http://127.0.0.1:9/versions",
-                    status=status,
-                )
-            )
-            for i in range(count)
-        ]
 
 
 def name_of(window: Any, partner_id: int) -> str:
@@ -54,7 +37,7 @@ def count_resets(model: PartnersTableModel) -> list[int]:
 def test_a_touched_partner_shows_the_vaults_record_without_a_reset(
     qtbot: Any, window: Any, controller: Any, vault: Vault
 ) -> None:
-    partners = add(vault, 40)
+    partners = add_partners(vault, 40)
     window.reload_partners()
     resets = count_resets(window.model)
     changed = vault.save_partner(replace(partners[7], business_name="Renamed Charging"))
@@ -69,7 +52,7 @@ def test_a_sweep_sized_burst_of_touches_reaches_every_row_in_slices(
     qtbot: Any, window: Any, controller: Any, vault: Vault
 ) -> None:
     """More touched partners than one slice: each row still ends up current, no reset."""
-    partners = add(vault, TOUCH_SLICE * 4 + 3)
+    partners = add_partners(vault, TOUCH_SLICE * 4 + 3)
     window.reload_partners()
     resets = count_resets(window.model)
     renamed = {}
@@ -88,7 +71,7 @@ def test_a_sweep_sized_burst_of_touches_reaches_every_row_in_slices(
 def test_a_touched_partner_that_is_gone_leaves_the_list(
     qtbot: Any, window: Any, controller: Any, vault: Vault
 ) -> None:
-    partners = add(vault, 5)
+    partners = add_partners(vault, 5)
     window.reload_partners()
     gone = partners[2].id
     assert gone is not None
@@ -128,7 +111,7 @@ def test_the_token_table_is_refilled_only_when_the_tokens_change(
     from app.core.tokens import Secret, TokenRole, generate_token
     from app.vault import Direction, TokenState
 
-    partner = add(vault, 1, "registered")[0]
+    partner = add_partners(vault, 1, "registered")[0]
     assert partner.id is not None
     vault.add_token(
         partner.id, TokenRole.C, Direction.OUTBOUND, Secret(generate_token()), TokenState.ACTIVE

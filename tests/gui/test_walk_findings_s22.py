@@ -46,26 +46,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QWizard
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
 from app.vault import PartnerRecord, Vault
-from tests.gui.helpers import WAIT_MS, activate, press
+from tests.gui.helpers import WAIT_MS, activate, add_partners, press
 from tests.gui.test_row_actions import answer_box
-
-
-def _add(vault: Vault, count: int) -> list[PartnerRecord]:
-    with vault.transaction():
-        return [
-            vault.save_partner(
-                PartnerRecord(
-                    id=None,
-                    country_code="DE",
-                    party_id=f"P{i:02d}",
-                    business_name=f"Company {i}",
-                    roles=[{"role": "CPO"}],
-                    versions_url="http://127.0.0.1:9/versions",
-                    status="pending",
-                )
-            )
-            for i in range(count)
-        ]
 
 
 def _tab_into_the_list(qtbot: Any, window: Any) -> None:
@@ -91,7 +73,7 @@ def _ids_by_row(window: Any) -> list[int]:
 def test_an_arrow_selects_the_only_partner(
     qtbot: Any, window: Any, vault: Vault, first: Qt.Key
 ) -> None:
-    (only,) = _add(vault, 1)
+    (only,) = add_partners(vault, 1)
     window.reload_partners()
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 1, timeout=5000)
     assert window.selected_partner() is None
@@ -110,7 +92,7 @@ def test_an_arrow_selects_the_only_partner(
 def test_in_a_longer_list_the_first_down_picks_the_framed_row(
     qtbot: Any, window: Any, vault: Vault
 ) -> None:
-    _add(vault, 3)
+    add_partners(vault, 3)
     window.reload_partners()
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
     ids = _ids_by_row(window)
@@ -128,7 +110,7 @@ def test_in_a_longer_list_the_first_down_picks_the_framed_row(
 def test_page_down_with_nothing_selected_goes_to_the_last_row(
     qtbot: Any, window: Any, vault: Vault
 ) -> None:
-    _add(vault, 3)
+    add_partners(vault, 3)
     window.reload_partners()
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
     ids = _ids_by_row(window)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -262,16 +263,9 @@ def xvfb() -> Iterator[str]:
         proc.wait(10)
 
 
-def test_double_click_opens_the_main_window_under_x(env: dict[str, str], xvfb: str) -> None:
-    xwindow = _xwindow()
-    # Without the start-up splash, so the first window mapped is the main window itself.
-    env = dict(
-        env,
-        DISPLAY=xvfb,
-        QT_QPA_PLATFORM="xcb",
-        OCPI_ONBOARD_PASSPHRASE="packaged-x-test",
-        OCPI_ONBOARD_NO_SPLASH="1",
-    )
+def _double_click(xwindow: Any, xvfb: str, env: dict[str, str]) -> tuple[Any, list[Any], str]:
+    """Start the built app as a double-click does; (its first window or None, that
+    window's icon sizes, its stderr) once the window showed or 30 s passed."""
     with xwindow.Watcher(xvfb) as watch:
         watch.arm()
         proc = subprocess.Popen(
@@ -284,12 +278,26 @@ def test_double_click_opens_the_main_window_under_x(env: dict[str, str], xvfb: s
         )
         try:
             shown = watch.wait_first_window(timeout=30)
-            # The window icon comes from the bundled resources/icons PNG sizes: proof
-            # that the resources made it in.
             icon_sizes = watch.icon_sizes(shown.window) if shown is not None else []
         finally:
             proc.terminate()
             _out, err = proc.communicate(timeout=10)
+    return shown, icon_sizes, err
+
+
+def test_double_click_opens_the_main_window_under_x(env: dict[str, str], xvfb: str) -> None:
+    xwindow = _xwindow()
+    # Without the start-up splash, so the first window mapped is the main window itself.
+    env = dict(
+        env,
+        DISPLAY=xvfb,
+        QT_QPA_PLATFORM="xcb",
+        OCPI_ONBOARD_PASSPHRASE="packaged-x-test",
+        OCPI_ONBOARD_NO_SPLASH="1",
+    )
+    shown, icon_sizes, err = _double_click(xwindow, xvfb, env)
+    # The window icon comes from the bundled resources/icons PNG sizes: proof that the
+    # resources made it in.
     assert shown is not None, f"no window; stderr:\n{err}"
     assert shown.title == "OCPI Onboard"
     assert shown.width >= 600 and shown.height >= 400
@@ -351,22 +359,8 @@ def test_a_double_click_derives_the_vault_key_once(
     vault = Path(env["XDG_DATA_HOME"]) / "ocpi-onboard" / "vault.db"
     for launch in ("new vault", "existing vault"):
         assert vault.exists() == (launch == "existing vault")
-        with xwindow.Watcher(xvfb) as watch:
-            watch.arm()
-            proc = subprocess.Popen(
-                [str(EXE)],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                stdin=subprocess.DEVNULL,
-            )
-            try:
-                # painted = unlocked: the main window is built after the vault opens
-                shown = watch.wait_first_window(timeout=30)
-            finally:
-                proc.terminate()
-                _out, err = proc.communicate(timeout=10)
+        # painted = unlocked: the main window is built after the vault opens
+        shown, _icons, err = _double_click(xwindow, xvfb, env)
         assert shown is not None and shown.painted is not None, f"{launch}: no window\n{err}"
         assert shown.title == "OCPI Onboard"
         started = [line for line in err.splitlines() if line.startswith("vault-key:")]

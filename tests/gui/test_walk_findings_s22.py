@@ -89,14 +89,20 @@ def test_an_arrow_selects_the_only_partner(
     assert partner is not None and partner.id == only.id
 
 
-def test_in_a_longer_list_the_first_down_picks_the_framed_row(
-    qtbot: Any, window: Any, vault: Vault
-) -> None:
+def _three_rows_focused(qtbot: Any, window: Any, vault: Vault) -> list[int]:
+    """Three partners listed, nothing selected, the list focused by Tab: their ids by row."""
     add_partners(vault, 3)
     window.reload_partners()
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
     ids = _ids_by_row(window)
     _tab_into_the_list(qtbot, window)
+    return ids
+
+
+def test_in_a_longer_list_the_first_down_picks_the_framed_row(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    ids = _three_rows_focused(qtbot, window, vault)
     press(Qt.Key.Key_Down)  # the row with the focus frame, not the one after it
     assert window.selected_partner().id == ids[0]
     press(Qt.Key.Key_Down)  # then Down moves as in any list
@@ -110,11 +116,7 @@ def test_in_a_longer_list_the_first_down_picks_the_framed_row(
 def test_page_down_with_nothing_selected_goes_to_the_last_row(
     qtbot: Any, window: Any, vault: Vault
 ) -> None:
-    add_partners(vault, 3)
-    window.reload_partners()
-    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3, timeout=5000)
-    ids = _ids_by_row(window)
-    _tab_into_the_list(qtbot, window)
+    ids = _three_rows_focused(qtbot, window, vault)
     press(Qt.Key.Key_PageDown)
     assert window.selected_partner().id == ids[2]
 

@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.vault.crypto import subkey
 from app.vault.records import CredentialRecord, RunRecord, now_iso
+from app.vault.subkeys import subkey
 
 if TYPE_CHECKING:
     from app.vault.store import Vault

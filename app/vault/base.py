@@ -3,7 +3,9 @@
 `VaultBase` holds what every part of the `Vault` shares (the connection, the data key's
 cipher, the key slots, the audit trail) and the few primitives they build on: `_write`
 (one atomic block), `_exec`, `_read`, `transaction`, and the checks that a partner or run
-exists. The parts themselves live beside it: `credentials` (tokens), `keyslots` (how the
+exists. The data key and its cipher are made on first use (`_data_key`, `_cipher`): opening
+the vault only checks the key slot, and `cryptography` loads with the first token that is
+encrypted, decrypted or looked up (issue 13, memory). The parts themselves live beside it: `credentials` (tokens), `keyslots` (how the
 vault unlocks), `backup` (export and import); `store` assembles them into `Vault`.
 """
 
@@ -17,13 +19,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from app.vault.crypto import TokenCipher
 from app.vault.errors import VaultError, from_sqlite
 from app.vault.files import VaultLock, tighten_file_modes
 from app.vault.keys import KeySlot
 
 if TYPE_CHECKING:
     from app.vault.audit import AuditTrail
+    from app.vault.crypto import TokenCipher
     from app.vault.sqlitedb import SqliteDatabase as Database
 
 # "NL-ABC", "nl abc", "NL*ABC", "NLABC"; "#12" or "12" is an id.
@@ -51,8 +53,9 @@ class VaultBase:
     _path: Path
     _db: Database | None
     _lock: VaultLock
-    _data_key: bytes
-    _cipher: TokenCipher
+    _key: bytes | None  # the data key, once unwrapped
+    _unwrap: Callable[[], bytes] | None  # how to unwrap it, until then
+    _token_cipher: TokenCipher | None
     _vault_id: str
     _slots: dict[str, KeySlot]
     _created_now: bool
@@ -69,6 +72,42 @@ class VaultBase:
             self._lock.release()
             self._data_key = b""
             tighten_file_modes(self._path)
+
+    def _key_later(self, data_key: bytes | Callable[[], bytes]) -> None:
+        """Hold the data key, or how to unwrap it on first use."""
+        if callable(data_key):
+            self._key, self._unwrap = None, data_key
+        else:
+            self._key, self._unwrap = data_key, None
+        self._token_cipher = None
+
+    @property
+    def _data_key(self) -> bytes:
+        """The data key, unwrapped on first use (a corrupt slot raises VaultError here)."""
+        key = self._key
+        if key is None:
+            unwrap = self._unwrap
+            key = unwrap() if unwrap is not None else b""
+            self._key, self._unwrap = key, None
+        return key
+
+    @_data_key.setter
+    def _data_key(self, key: bytes) -> None:
+        self._key, self._unwrap, self._token_cipher = key, None, None
+
+    @property
+    def _cipher(self) -> TokenCipher:
+        """The token cipher under the data key, made on first use (loads `cryptography`)."""
+        cipher = self._token_cipher
+        if cipher is None:
+            from app.vault.crypto import TokenCipher
+
+            cipher = self._token_cipher = TokenCipher(self._data_key)
+        return cipher
+
+    @_cipher.setter
+    def _cipher(self, cipher: TokenCipher) -> None:
+        self._token_cipher = cipher
 
     def __enter__(self) -> Self:
         return self

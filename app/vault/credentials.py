@@ -15,7 +15,6 @@ from typing import Any
 
 from app.core.tokens import Secret, TokenRole, fingerprint
 from app.vault.base import VaultBase, ref_detail
-from app.vault.crypto import InvalidTag, token_aad
 from app.vault.errors import VaultError
 from app.vault.records import (
     CREDENTIAL_COLUMNS,
@@ -25,6 +24,7 @@ from app.vault.records import (
     credential_from_row,
     now_iso,
 )
+from app.vault.subkeys import token_aad
 
 _FINGERPRINT = re.compile(r"(?:([ABCabc])\s*[·.\-:_ ]?\s*)?([0-9a-fA-F]{6})")
 # Best first when one value or fingerprint matches several rows.
@@ -266,6 +266,8 @@ class CredentialsMixin(VaultBase):
         if not rows:
             raise VaultError("vault.credential_unknown", ref_detail(cred_id))
         partner_id, role, blob, lookup, fp = rows[0]
+        from app.vault.crypto import InvalidTag  # (`_cipher` below loads this module anyway)
+
         try:
             value = self._cipher.decrypt(bytes(blob), token_aad(partner_id, role, cred_id))
         except InvalidTag:

@@ -7,6 +7,12 @@ ciphertext lives (partner, token role, row), so a ciphertext copied to another r
 decrypt instead of quietly yielding the wrong partner's token. A keyed hash of each value
 (HMAC-SHA256 under a subkey of the DEK) lets the vault find a token without decrypting all.
 
+This module loads `cryptography` (AES-GCM; its Rust module is ~8 MiB resident): the vault
+imports it only where a cipher step runs (a token's first decrypt, encrypt or lookup, a
+slot's unwrap). The steps without a cipher (HKDF subkeys, the slots' key checks, fresh keys,
+the associated-data labels) live in `subkeys`, on the standard library, and are re-exported
+here.
+
 `derive_key` is the single place scrypt runs (about 80 ms and 32 MiB): the GUI can call it
 in a worker thread and hand the result to `Vault.open`. It and `KdfParams` live in `kdf`
 (standard library only, so the key can be derived before this module loads) and are
@@ -20,11 +26,10 @@ import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.vault.kdf import KEY_LEN, DerivedKey, KdfParams, derive_key
+from app.vault.subkeys import new_key, slot_aad, subkey, token_aad
 
 __all__ = [
     "KEY_LEN",
@@ -45,17 +50,6 @@ __all__ = [
 NONCE_LEN = 12
 
 
-def new_key() -> bytes:
-    """A fresh random 32-byte key (data key, keyring wrap key)."""
-    return os.urandom(KEY_LEN)
-
-
-def subkey(key: bytes, purpose: str) -> bytes:
-    """An independent 32-byte key for `purpose`, derived from `key` with HKDF-SHA256."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_LEN, salt=None, info=purpose.encode())
-    return hkdf.derive(key)
-
-
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """nonce(12) || AES-GCM(key).encrypt(nonce, plaintext, aad), with a fresh nonce."""
     nonce = os.urandom(NONCE_LEN)
@@ -67,16 +61,6 @@ def open_box(key: bytes, blob: bytes, aad: bytes) -> bytes:
     if len(blob) < NONCE_LEN + 16:
         raise InvalidTag()
     return AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
-
-
-def slot_aad(kind: str, vault_id: str) -> bytes:
-    """Associated data for a wrapped data key: the slot kind and the vault it belongs to."""
-    return f"ocpi-onboard/keyslot/v1|{kind}|{vault_id}".encode()
-
-
-def token_aad(partner_id: int, role: str, row_id: int) -> bytes:
-    """Associated data for a token value: the partner, the token role and the row."""
-    return f"ocpi-onboard/token/v1|{partner_id}|{role}|{row_id}".encode()
 
 
 class TokenCipher:

@@ -12,14 +12,13 @@ import json
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-
 from app.core.profile import Profile
-from app.vault.crypto import TokenCipher
 from app.vault.errors import VaultError
 from app.vault.records import now_iso
 
 if TYPE_CHECKING:  # store loads this module for exports: no import back at run time
+    # (and the cipher's module, `cryptography`, with the first client key: issue 13)
+    from app.vault.crypto import TokenCipher
     from app.vault.store import Vault
 
 
@@ -61,6 +60,8 @@ class ProfileStore:
         known = {f.name for f in fields(Profile)}
         profile = Profile(**{k: v for k, v in data.items() if k in known})
         if blob is not None:
+            from app.vault.crypto import InvalidTag  # (`_cipher` below loads it anyway)
+
             try:
                 key = self.vault._cipher.decrypt(bytes(blob), _key_aad(partner_id))
             except InvalidTag:
@@ -138,6 +139,8 @@ def reencrypt_client_keys(vault: Vault, old: TokenCipher, new: TokenCipher) -> N
     rows = vault._read(
         "SELECT partner_id, client_key FROM partner_profiles WHERE client_key IS NOT NULL"
     )
+    from app.vault.crypto import InvalidTag  # (the ciphers' module: loaded already)
+
     for partner_id, blob in rows:
         aad = _key_aad(int(partner_id))
         try:

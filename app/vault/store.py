@@ -14,7 +14,9 @@ live beside it: `base` (connection and atomic writes), `credentials` (tokens), `
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,6 @@ from app.vault.audit import AuditTrail
 from app.vault.backends import url_vaults
 from app.vault.base import ID_REF, REF, ref_detail
 from app.vault.credentials import CredentialsMixin, fingerprint_for
-from app.vault.crypto import DerivedKey, KdfParams, TokenCipher, new_key
 from app.vault.errors import VaultError, from_sqlite
 from app.vault.files import (
     VaultLock,
@@ -33,9 +34,11 @@ from app.vault.files import (
     tidy_on_failure,
     tighten_file_modes,
 )
+from app.vault.kdf import DerivedKey, KdfParams
 from app.vault.keys import (
     KEYRING,
     KeySlot,
+    Unlocked,
     env_passphrase,
     keyring_forget,
     keyring_usable,
@@ -64,6 +67,7 @@ from app.vault.schema import (
     passphrase_params,
 )
 from app.vault.sqlitedb import SqliteDatabase as Database
+from app.vault.subkeys import new_key
 
 __all__ = ["Vault", "fingerprint_for"]
 
@@ -100,7 +104,7 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         path: Path,
         db: Database,
         lock: VaultLock,
-        data_key: bytes,
+        data_key: bytes | Callable[[], bytes],
         vault_id: str,
         slots: dict[str, KeySlot],
         *,
@@ -109,8 +113,7 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         self._path = path
         self._db: Database | None = db
         self._lock = lock
-        self._data_key = data_key
-        self._cipher = TokenCipher(data_key)
+        self._key_later(data_key)  # a callable: unwrapped on first use
         self._vault_id = vault_id
         self._slots = slots
         self._created_now = created_now
@@ -150,8 +153,8 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
                 if state.new:
                     vault = cls._create(vault_path, lock, secret, use_keyring)
                 else:
-                    data_key = unlock(state.slots, state.vault_id, secret, use_keyring)
-                    vault = cls._attach(vault_path, lock, data_key, state)
+                    unlocked = unlock(state.slots, state.vault_id, secret, use_keyring)
+                    vault = cls._attach(vault_path, lock, unlocked, state)
         except BaseException:
             lock.release()
             raise
@@ -203,7 +206,7 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         return cls(path, db, lock, data_key, vault_id, {slot.kind: slot}, created_now=True)
 
     @classmethod
-    def _attach(cls, path: Path, lock: VaultLock, data_key: bytes, state: FileState) -> Vault:
+    def _attach(cls, path: Path, lock: VaultLock, unlocked: Unlocked, state: FileState) -> Vault:
         try:
             db = _connect(path)
         except sqlite3.Error as exc:
@@ -217,7 +220,11 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
             if isinstance(exc, sqlite3.Error):
                 raise from_sqlite(exc) from exc
             raise
-        return cls(path, db, lock, data_key, state.vault_id, dict(state.slots))
+        vault = cls(path, db, lock, unlocked.unwrap, state.vault_id, dict(state.slots))
+        if unlocked.upgraded is not None:  # a slot from before its key check: add the check
+            with contextlib.suppress(VaultError):  # (else at the next open: nothing is lost)
+                vault._store_slot(unlocked.upgraded)
+        return vault
 
     @staticmethod
     def kdf_params(path: Path | str | None = None) -> KdfParams | None:

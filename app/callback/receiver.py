@@ -119,9 +119,16 @@ class ReceiverService:
         self.us = us
         self.http_settings = http_settings or HttpSettings()
         self.required_modules = required_modules
-        self.sessions: dict[str, PeerSession] = {}
+        self._sessions: dict[str, PeerSession] = {}
         # the owner's hooks (engine: vault writes; sandbox: its own transcript)
         self.hooks: ReceiverHooks = hooks or NoHooks()
+
+    @property
+    def sessions(self) -> dict[str, PeerSession]:
+        """The partners on our endpoint, by key (after the token book's pending load: the
+        owner may restore registered partners there, see `TokenBook.load_later`)."""
+        self.tokens.ready()
+        return self._sessions
 
     # ---- set-up ---------------------------------------------------------------------------
     def invite(self, key: str, token_a: Secret | None = None) -> PeerSession:

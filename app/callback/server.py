@@ -11,7 +11,9 @@ into the run's transcript. Runs on the caller's event loop (AppRunner + SockSite
 
 `start` binds and listens at once (`app.callback.listen`); aiohttp's server loads when the
 first connection waits on those sockets, or when `serve` is awaited (issue 13, memory):
-a call is queued by the kernel meanwhile, never refused.
+a call is queued by the kernel meanwhile, never refused. The owner's `before_serving` runs
+then too, before any call is answered (the engine restores its registered partners'
+tokens there, their cipher imported on a thread beside aiohttp: `import_on_thread`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import importlib
 import json
 import logging
 import ssl
@@ -140,6 +143,8 @@ class CallbackServer:
         # authentication) instead of an unauthenticated 404; it answers them via intercept.
         self.serve_modules = False
         self.echo_headers: tuple[str, ...] = ECHO_HEADERS
+        # What the owner makes ready before the first call is answered (see the module doc).
+        self.before_serving: Callable[[], Awaitable[None]] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -186,7 +191,9 @@ class CallbackServer:
         return self._runner is not None
 
     async def _serve_sockets(self) -> None:
-        await import_aiohttp_web()
+        await import_on_thread("aiohttp.web")
+        if self.before_serving is not None:
+            await self.before_serving()
         from aiohttp import web
 
         app = web.Application(client_max_size=MAX_INBOUND_BODY)
@@ -483,38 +490,38 @@ class CallbackServer:
                 continue
 
 
-async def import_aiohttp_web() -> None:
-    """Import aiohttp.web on a thread of its own, unless it is loaded already.
+async def import_on_thread(name: str) -> None:
+    """Import module `name` on a thread of its own, unless it is loaded already.
 
-    ~150 modules, 0.1-0.25 s of CPU: imported on the event loop's thread it would stop the
+    aiohttp.web is ~150 modules and 0.1-0.25 s of CPU, `cryptography` (the vault's cipher)
+    ~30 ms and a native library: imported on the event loop's thread they would stop the
     window that long when the first partner calls (mid-handshake); on a thread the loop
-    keeps turning between the import's switches of the GIL. One import for the process
-    (the sandbox partner's server may wake at the same moment as ours; a second import on
-    the loop's thread would wait there for the first). A plain thread, not the loop's
-    executor: qasync's starts ten threads on first use.
+    keeps turning between the import's switches of the GIL. One import per module for the
+    process (the sandbox partner's server may wake at the same moment as ours; a second
+    import on the loop's thread would wait there for the first). A plain thread, not the
+    loop's executor: qasync's starts ten threads on first use.
     """
-    global _web_import
-    with _web_import_lock:
-        if _web_import is None:
-            _web_import = concurrent.futures.Future()
-            if "aiohttp.web" in sys.modules:  # imported ahead (the CLI) or by the sandbox
-                _web_import.set_result(None)
+    with _imports_lock:
+        pending = _imports.get(name)
+        if pending is None:
+            pending = _imports[name] = concurrent.futures.Future()
+            if name in sys.modules:  # imported ahead (the CLI) or by the sandbox
+                pending.set_result(None)
             else:
                 threading.Thread(
-                    target=_import_web_into, args=(_web_import,), name="aiohttp-import", daemon=True
+                    target=_import_into, args=(name, pending), name=f"import {name}", daemon=True
                 ).start()
-        pending = _web_import
     # shielded: a cancelled waiter (the server stopped) leaves the import to finish
     await asyncio.shield(asyncio.wrap_future(pending))
 
 
-_web_import: concurrent.futures.Future[None] | None = None
-_web_import_lock = threading.Lock()
+_imports: dict[str, concurrent.futures.Future[None]] = {}
+_imports_lock = threading.Lock()
 
 
-def _import_web_into(result: concurrent.futures.Future[None]) -> None:
+def _import_into(name: str, result: concurrent.futures.Future[None]) -> None:
     try:
-        import aiohttp.web  # noqa: F401
+        importlib.import_module(name)
     except BaseException as exc:  # handed to every waiter
         result.set_exception(exc)
     else:

@@ -5,11 +5,18 @@ The endpoint accepts only the token that belongs to the caller's stage: a TOKEN_
 a TOKEN_C we issued as Receiver (registered stage). Lookups go through a SHA-256 index and end
 in a constant-time comparison. Tokens we *present* to partners are remembered too, so a
 partner that calls us with one of them (B/C or A confusion) gets a precise diagnosis.
+
+The book may be filled on first use (`load_later`): the engine restores registered
+partners' tokens only when a call comes in or an operation touches the book, since that
+decrypts them, and the cipher library is ~8 MiB the window's start need not carry
+(issue 13, memory). Every method runs the pending load first, so nobody sees the book half
+made: a partner calling right after start is still recognised.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,24 +60,49 @@ def _key(value: str) -> str:
 class TokenBook:
     _grants: dict[str, Grant] = field(default_factory=dict)
     _outbound: dict[str, tuple[str, TokenRole | None]] = field(default_factory=dict)
+    _pending: Callable[[], None] | None = field(default=None, repr=False)
+
+    def load_later(self, load: Callable[[], None]) -> None:
+        """`load` fills the book (and whatever goes with it) before its first use."""
+        self._pending = load
+
+    @property
+    def pending(self) -> bool:
+        """A load waits for the first use."""
+        return self._pending is not None
+
+    def ready(self) -> None:
+        """Run the pending load now (once; again at the next use if it failed)."""
+        load, self._pending = self._pending, None
+        if load is not None:
+            try:
+                load()
+            except BaseException:
+                self._pending = load
+                raise
 
     def grant(self, secret: Secret, peer: str, stage: Stage, version: str | None = None) -> Grant:
+        self.ready()
         entry = Grant(secret, peer, stage, version)
         self._grants[_key(secret.reveal())] = entry
         return entry
 
     def revoke(self, secret: Secret) -> None:
+        self.ready()
         self._grants.pop(_key(secret.reveal()), None)
 
     def revoke_peer(self, peer: str) -> None:
+        self.ready()
         for key in [k for k, g in self._grants.items() if g.peer == peer]:
             del self._grants[key]
 
     def remember_outbound(self, secret: Secret, peer: str) -> None:
         """A token we present to `peer`: never valid inbound, but worth recognising."""
+        self.ready()
         self._outbound[_key(secret.reveal())] = (peer, secret.role)
 
     def forget_outbound(self, secret: Secret) -> None:
+        self.ready()
         self._outbound.pop(_key(secret.reveal()), None)
 
     def _lookup(self, value: str) -> Grant | None:
@@ -81,6 +113,7 @@ class TokenBook:
 
     def identify(self, presented: PresentedToken | None) -> Identification:
         """Find the grant for a presented header; raw reading first, then Base64-decoded."""
+        self.ready()
         if presented is None:
             return Identification(None, "plain", refusal=diagnose("token.missing_inbound"))
         warnings: list[Diagnosis] = []

@@ -127,7 +127,8 @@ class EngineContext:
         return None
 
     async def start(self) -> None:
-        """Start our embedded endpoint (embedded mode) and load registered partners' tokens."""
+        """Start our embedded endpoint (embedded mode); registered partners' tokens are
+        restored before the first call is answered or the first operation touches them."""
         if self._started:
             return
         settings = self.callback_settings
@@ -135,6 +136,9 @@ class EngineContext:
             # Only calls out (check, verify): no endpoint, so no partner can call in.
             self._started = True
             return
+        # Restoring decrypts every registered partner's tokens: it loads the vault's cipher
+        # (`cryptography`, ~8 MiB), which the window's start does not need (issue 13).
+        self.tokens.load_later(self._load_registered)
         if settings.mode == "embedded":
             from app.callback.server import CallbackServer, ServerConfig
 
@@ -149,6 +153,7 @@ class EngineContext:
                     ssl_context=settings.ssl_context,
                 ),
             )
+            self.server.before_serving = self._before_serving
             await self.server.start()
             self.server.subscribe(self._on_inbound)
             self.us.versions_url = self.server.versions_url
@@ -156,7 +161,6 @@ class EngineContext:
             if not settings.own_versions_url:
                 raise fail("reg.preflight_failed", "no versions URL given for our platform")
             self.us.versions_url = settings.own_versions_url
-        self._load_registered()
         self._started = True
 
     async def aclose(self) -> None:
@@ -177,6 +181,21 @@ class EngineContext:
     @property
     def embedded(self) -> bool:
         return self.callback_settings.mode == "embedded"
+
+    async def _before_serving(self) -> None:
+        """Our endpoint's first call: the registered partners' tokens are restored before it
+        is answered, so a partner calling with its TOKEN_C right after start is accepted.
+        The cipher's module is imported on a thread first (beside aiohttp's); the decrypts
+        themselves read the vault, whose connection belongs to this thread."""
+        if not self.tokens.pending:
+            return
+        from app.callback.server import import_on_thread
+
+        await import_on_thread("app.vault.crypto")
+        # A vault that fails here (a tampered token) fails again at the first call or
+        # operation that needs the book, which then says so; the endpoint still serves.
+        with contextlib.suppress(Exception):
+            self.tokens.ready()
 
     def _load_registered(self) -> None:
         """Let registered partners keep calling us: grant their inbound tokens again."""

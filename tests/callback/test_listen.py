@@ -210,4 +210,4 @@ def test_the_first_call_imports_aiohttp_off_the_loop_thread(servers: int) -> Non
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))
-    assert line == "RESULT False ['aiohttp-import'] ['401']"
+    assert line == "RESULT False ['import aiohttp.web'] ['401']"

@@ -272,3 +272,49 @@ def test_registered_partners_can_call_us_after_a_restart(vault: Vault) -> None:
             assert second.server.calls[-1].token == active[TokenRole.C].fingerprint
 
     run(scenario())
+
+
+def test_a_rotation_first_thing_after_a_restart_leaves_only_the_new_token_valid(
+    vault: Vault,
+) -> None:
+    """The restored book (registered partners' tokens, restored on first need: issue 13)
+    is in place before a rotation's first step, so the rotation replaces it instead of
+    being overwritten by it: the partner's calls during the PUT and after use the new
+    TOKEN_B; the old one is refused."""
+    import base64
+
+    import httpx
+
+    async def scenario() -> None:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
+            async with started_engine(vault) as first:
+                result = await first.register(sandbox.versions_url, token_a)
+            assert result.partner_id is not None
+            pid = result.partner_id
+            old_b = vault.reveal(_inbound(vault, pid)).reveal()
+            async with started_engine(vault) as second, httpx.AsyncClient() as client:
+                assert second.tokens.pending  # nothing restored yet
+                rotated = await second.rotate(pid)
+                assert rotated.status == "rotated", rotated.diagnosis
+                new_b = vault.reveal(_inbound(vault, pid)).reveal()
+                assert new_b != old_b
+
+                def auth(value: str) -> dict[str, str]:
+                    return {"Authorization": "Token " + base64.b64encode(value.encode()).decode()}
+
+                ok = await client.get(second.our_versions_url, headers=auth(new_b))
+                assert ok.status_code == 200 and ok.json()["status_code"] == 1000
+                old = await client.get(second.our_versions_url, headers=auth(old_b))
+                assert old.status_code == 401
+
+    run(scenario())
+
+
+def _inbound(vault: Vault, partner_id: int) -> int:
+    (cred,) = [
+        c
+        for c in vault.tokens(partner_id, direction=Direction.INBOUND, state=TokenState.ACTIVE)
+        if c.role != TokenRole.A
+    ]
+    return cred.id

@@ -4,7 +4,10 @@ Not timed: each test starts the real app (`run_gui`) in a fresh interpreter, off
 with a real vault of partners unlocked from OCPI_ONBOARD_PASSPHRASE, and looks at
 sys.modules at the moment the main window is shown with its partners list filled. The HTTP
 stack, the pydantic models, the engine and the wizards/dialogs must not be loaded by then;
-the engine must still start right after (our endpoint's URL reaches the window).
+the engine must still start right after (our endpoint's URL reaches the window). The
+partners are registered with their tokens, as in a real vault: the cipher library
+(`cryptography`) loads with the first token that needs decrypting, which an idle start
+never does, and a partner calling with its TOKEN_C right after start is still accepted.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ PASSPHRASE = "start imports passphrase"
 PARTNERS = 12
 
 PROBE = """
-import json, sys
+import base64, json, sys, threading, urllib.request
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
@@ -44,7 +47,33 @@ def show(self):
     def on_endpoint(url):
         seen["endpoint"] = url
         seen["after"] = sorted(sys.modules)
-        self.close()
+        if len(sys.argv) > 1:  # a partner's token: stay idle 2 s, then it calls us
+            QTimer.singleShot(2000, lambda: idle_then_call(url, sys.argv[1]))
+        else:
+            self.close()
+
+    def idle_then_call(url, token):
+        seen["idle"] = sorted(sys.modules)
+        answer = []
+
+        def call():
+            header = "Token " + base64.b64encode(token.encode()).decode()
+            request = urllib.request.Request(url, headers={"Authorization": header})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer.append([response.status, json.loads(response.read())["status_code"]])
+
+        worker = threading.Thread(target=call, daemon=True)  # the window's loop serves it
+        worker.start()
+
+        def wait():
+            if worker.is_alive():
+                QTimer.singleShot(20, wait)
+                return
+            seen["call"] = answer[0] if answer else None
+            seen["after_call"] = sorted(sys.modules)
+            self.close()
+
+        wait()
 
     self.controller.endpointChanged.connect(on_endpoint)
     QTimer.singleShot(60000, self.close)  # a bound: the assertions say what was missing
@@ -92,6 +121,10 @@ NOT_AT_SHOW = (
     "tomllib",
     # the team vault's SQL translation loads with the first PostgreSQL statement
     "app.vault.dialect",
+    # the vault opens by its key slot's check; the data key is unwrapped, and the cipher
+    # library loaded, with the first token that needs it (issue 13, memory)
+    "cryptography",
+    "app.vault.crypto",
     # the partner's detail is built on first use (nothing is selected at start), its
     # profile view with it; the Health tab's module (its drift table's part of the
     # detail's width is measured after the first paint)
@@ -104,7 +137,12 @@ def _loaded(modules: list[str], *names: str) -> list[str]:
     return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
 
 
-def _start(tmp_path: Path) -> dict[str, object]:
+def _token_c(i: int) -> str:
+    """The TOKEN_C partner `i` calls us with (test values, never a real partner's)."""
+    return f"start-imports-token-c-{i:04d}"
+
+
+def _start(tmp_path: Path, caller: str | None = None) -> dict[str, object]:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -117,22 +155,27 @@ def _start(tmp_path: Path) -> dict[str, object]:
     }
     populate = (
         "import sys\n"
-        "from app.vault import PartnerRecord, Vault, default_vault_path\n"
+        "from app.core.tokens import Secret, TokenRole\n"
+        "from app.vault import Direction, PartnerRecord, TokenState, Vault, default_vault_path\n"
         "path = default_vault_path()\n"
         "path.parent.mkdir(parents=True, exist_ok=True)\n"
         "with Vault.open(path, sys.argv[1], use_keyring=False) as vault:\n"
         f"    for i in range({PARTNERS}):\n"
-        "        vault.save_partner(PartnerRecord(\n"
+        "        p = vault.save_partner(PartnerRecord(\n"
         "            id=None, country_code='NL', party_id=f'P{i:02d}',\n"
         "            business_name=f'Company {i}', roles=[{'role': 'CPO'}],\n"
         "            versions_url=f'https://p{i}.example/ocpi/versions',\n"
-        "            ocpi_version='2.2.1', status='registered'))\n"
+        "            ocpi_version='2.2.1', our_role='receiver', status='registered'))\n"
+        "        c = Secret(f'start-imports-token-c-{i:04d}', TokenRole.C)\n"
+        "        b = Secret(f'start-imports-token-b-{i:04d}', TokenRole.B)\n"
+        "        vault.add_token(p.id, TokenRole.C, Direction.INBOUND, c, TokenState.ACTIVE)\n"
+        "        vault.add_token(p.id, TokenRole.B, Direction.OUTBOUND, b, TokenState.ACTIVE)\n"
     )
     subprocess.run(
         [sys.executable, "-c", populate, PASSPHRASE], cwd=ROOT, env=env, check=True, timeout=120
     )
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", PROBE, *([caller] if caller else [])],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -176,3 +219,22 @@ def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> 
     assert _loaded(after, "httpx", "pydantic", "app.core.models", "aiohttp") == []
     # nor uuid (request ids: with the first call) nor tomllib (with the first profile file)
     assert _loaded(after, "uuid", "platform", "tomllib", "encodings.idna") == []
+    # nor the cipher library: the registered partners' tokens are restored with the first
+    # call (below)
+    assert _loaded(after, "cryptography", "app.vault.crypto") == []
+
+
+def test_a_partner_calling_after_an_idle_start_is_accepted(tmp_path: Path) -> None:
+    """Two seconds into an idle start nothing has needed a token's value, so the cipher
+    library is still not loaded; then a registered partner calls our endpoint with its
+    TOKEN_C and is accepted (its token restored before the call was answered)."""
+    result = _start(tmp_path, caller=_token_c(PARTNERS - 1))
+    assert result["code"] == 0
+    idle = result["idle"]
+    assert isinstance(idle, list)
+    assert "app.engine.engine" in idle  # the engine runs and our endpoint listens
+    assert _loaded(idle, "cryptography", "app.vault.crypto") == []
+    assert result["call"] == [200, 1000]
+    after_call = result["after_call"]
+    assert isinstance(after_call, list)
+    assert "cryptography" in after_call

@@ -8,7 +8,8 @@ unset), alternating, and timed from spawn until their main window (the first top
 window at least 600x400: the app's splash does not count) is mapped and painted, watched
 from outside through libX11 (packaging/xwindow.py), so neither app carries a measuring hook.
 The app's main window is built with its partners list filled (MainWindow.reload_partners
-runs before show), from a vault of 200 partners unlocked with OCPI_ONBOARD_PASSPHRASE.
+runs before show), from a vault of 200 registered partners, each with its active pair of
+tokens, unlocked with OCPI_ONBOARD_PASSPHRASE.
 Two seconds after the paint, the resident memory (VmRSS) of each is read.
 
 Prints three figures, each a ratio or difference from this one run:
@@ -258,22 +259,31 @@ def launch_once(  # type: ignore[no-untyped-def]
 
 POPULATE = """
 import sys
-from app.vault import PartnerRecord, Vault, default_vault_path
+from app.core.tokens import Secret, TokenRole, generate_token
+from app.vault import Direction, PartnerRecord, TokenState, Vault, default_vault_path
 count = int(sys.argv[1])
 path = default_vault_path()
 path.parent.mkdir(parents=True, exist_ok=True)
 with Vault.open(path, use_keyring=False) as vault, vault.transaction():
     for i in range(count):
-        vault.save_partner(PartnerRecord(
+        # half registered with us (they present TOKEN_C), half we registered with (TOKEN_B)
+        ours, theirs = (TokenRole.C, TokenRole.B) if i % 2 else (TokenRole.B, TokenRole.C)
+        partner = vault.save_partner(PartnerRecord(
             id=None, country_code=("NL", "DE", "FR", "BE")[i % 4], party_id=f"{i:03X}"[-3:],
             business_name=f"Charging Company {i}", roles=[{"role": "CPO"}],
             versions_url=f"https://p{i}.example/ocpi/versions", ocpi_version="2.2.1",
-            status="registered"))
+            our_role="receiver" if i % 2 else "sender", status="registered"))
+        for role, direction in ((ours, Direction.INBOUND), (theirs, Direction.OUTBOUND)):
+            vault.add_token(
+                partner.id, role, direction, Secret(generate_token()), TokenState.ACTIVE)
 """
 
 
 def populate(env: dict[str, str], count: int) -> None:
-    """The vault the app opens by default, with `count` partners (unlocked from the env)."""
+    """The vault the app opens by default, with `count` partners (unlocked from the env),
+    each registered with its active token pair, as in a real vault: the engine's start
+    restores the tokens partners call us with (at start before session 23, at the first
+    call since), so a vault without them would show a saving a real one does not get."""
     subprocess.run(
         [sys.executable, "-c", POPULATE, str(count)],
         env=dict(env, OCPI_ONBOARD_PASSPHRASE=PASSPHRASE),

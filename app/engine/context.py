@@ -203,18 +203,24 @@ class EngineContext:
         for cred in self.vault.tokens(None, state=TokenState.ACTIVE):  # oldest first
             if cred.role != TokenRole.A:
                 active.setdefault(cred.partner_id, {})[cred.direction] = cred
+        restored: list[tuple[PartnerRecord, CredentialRecord, CredentialRecord | None]] = []
         for partner in self.vault.partners(status="registered"):
             assert partner.id is not None
             creds = active.get(partner.id, {})
             inbound, outbound = creds.get(Direction.INBOUND), creds.get(Direction.OUTBOUND)
-            if inbound is None:
-                continue
+            if inbound is not None:
+                restored.append((partner, inbound, outbound))
+        values = self.vault.reveal_many(
+            [c.id for _p, inbound, outbound in restored for c in (inbound, outbound) if c]
+        )
+        for partner, inbound, outbound in restored:
+            assert partner.id is not None
             self.receiver.restore(
                 PeerSession(
                     peer_key(partner.id),
                     partner.our_role,
-                    self.vault.reveal(inbound.id).with_role(inbound.role),
-                    self.vault.reveal(outbound.id) if outbound else None,
+                    values[inbound.id].with_role(inbound.role),
+                    values[outbound.id] if outbound else None,
                     partner.ocpi_version,
                     status="registered",
                 )

@@ -207,6 +207,31 @@ def test_unicode_and_edge_values_round_trip(vault: Vault) -> None:
         vault.add_token(pid, C, OUT, "raw string")  # type: ignore[arg-type]
 
 
+def test_reveal_many_is_reveal_in_a_few_reads(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine restores every registered partner's tokens with it: same values, same
+    roles, same refusals as `reveal`, whatever the batch size."""
+    from app.vault import credentials
+
+    monkeypatch.setattr(credentials, "_READ_BATCH", 2)
+    pid = _pid(vault.save_partner(partner()))
+    values = ["tok-one", "tok-two", "ünï-three", "x y four", "five"]
+    ids = [
+        vault.add_token(pid, (B, C)[i % 2], (IN, OUT)[i % 2], Secret(v)).id
+        for i, v in enumerate(values)
+    ]
+    revealed = vault.reveal_many([*reversed(ids), ids[0]])
+    assert sorted(revealed) == sorted(ids)
+    for cred_id in ids:
+        one = vault.reveal(cred_id)
+        assert (revealed[cred_id].reveal(), revealed[cred_id].role) == (one.reveal(), one.role)
+    assert vault.reveal_many([]) == {}
+    with pytest.raises(VaultError) as info:
+        vault.reveal_many([ids[0], max(ids) + 100])
+    assert info.value.code == "vault.credential_unknown"
+
+
 def test_add_token_needs_a_known_partner_and_run(vault: Vault) -> None:
     with pytest.raises(VaultError) as info:
         vault.add_token(42, A, OUT, Secret("a"))

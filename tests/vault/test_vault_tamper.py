@@ -70,6 +70,18 @@ def test_swapping_ciphertexts_between_rows_fails_both(vault_path: Path) -> None:
     assert _reveal_code(vault_path, ids["two_c"]) == "ok"
 
 
+def test_revealing_many_refuses_an_altered_row_too(vault_path: Path) -> None:
+    """The engine's restore (`reveal_many`) checks every row as `reveal` does."""
+    ids = _setup(vault_path)
+    _set_blob(vault_path, ids["two_c"], _blob(vault_path, ids["one_c"]))
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        assert vault.reveal_many([ids["one_b"], ids["one_c"]])[ids["one_c"]].reveal()
+        with pytest.raises(VaultError) as info:
+            vault.reveal_many(list(ids.values()))
+    assert info.value.code == "vault.tampered"
+    assert "token-" not in str(info.value)
+
+
 def test_copying_a_ciphertext_to_another_partners_row_fails(vault_path: Path) -> None:
     ids = _setup(vault_path)
     _set_blob(vault_path, ids["two_c"], _blob(vault_path, ids["one_c"]))

@@ -5,8 +5,9 @@ cipher, the key slots, the audit trail) and the few primitives they build on: `_
 (one atomic block), `_exec`, `_read`, `transaction`, and the checks that a partner or run
 exists. The data key and its cipher are made on first use (`_data_key`, `_cipher`): opening
 the vault only checks the key slot, and `cryptography` loads with the first token that is
-encrypted, decrypted or looked up (issue 13, memory). The parts themselves live beside it: `credentials` (tokens), `keyslots` (how the
-vault unlocks), `backup` (export and import); `store` assembles them into `Vault`.
+encrypted, decrypted or looked up (issue 13, memory). The parts themselves live beside it:
+`credentials` (tokens), `keyslots` (how the vault unlocks), `backup` (export and import);
+`store` assembles them into `Vault`.
 """
 
 from __future__ import annotations

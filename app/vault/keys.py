@@ -11,9 +11,10 @@ Each slot also keeps a check value of its wrap key and wrapped key (`subkeys.slo
 in its params as "check"; issue 13, memory): opening a vault verifies both with the
 standard library and leaves the AES-GCM unwrap (and `cryptography`'s ~8 MiB) to the first
 token that needs the data key. A wrong passphrase (or an altered slot) is still refused at
-once, with the same message. A slot written before the check
-existed is unwrapped at open, once, and stored back with its check (`Unlocked.upgraded`);
-older versions of the app ignore the extra key.
+once, with the same message. A slot written before the check existed is unwrapped at open,
+once, and stored back with its check (`Unlocked.upgraded`); older versions of the app
+ignore the extra key, and every writer of a slot replaces its params whole, so a check is
+never stale.
 """
 
 from __future__ import annotations
@@ -228,8 +229,8 @@ def _open_slot(
     expected = slot_check(wrap_key, slot_aad(slot.kind, vault_id), slot.wrapped)
     if not isinstance(check, str) or not hmac.compare_digest(check, expected):
         raise VaultError(*refused)  # a wrong key, or a wrapped key altered in the file
-    # Checked key, intact wrapped key: only someone holding the wrap key could have made
-    # one that fails to open; the first token then says the file is damaged.
+    # Right key, intact wrapped key: only someone holding the wrap key could have made a
+    # slot that then fails to open; the first token that needs the key says so.
     altered = ("vault.corrupt", f"its {slot.kind} key slot does not open")
     return Unlocked(lambda: _unwrap(slot, vault_id, wrap_key, altered))
 

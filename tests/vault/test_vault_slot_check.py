@@ -208,3 +208,29 @@ def test_a_changed_passphrase_carries_a_new_check(vault_path: Path) -> None:
         Vault.open(vault_path, PASSPHRASE, use_keyring=False)
     result = _probe(vault_path, "the new passphrase", cred)
     assert result["cipher_at_open"] is False and result["value_ok"] is True
+
+
+def test_a_slot_checked_by_its_own_key_that_does_not_open_says_damaged(vault_path: Path) -> None:
+    """Only a holder of the wrap key can make a slot whose check holds but whose wrapped
+    key does not open: the vault opens, and the first token that needs the key says the
+    file is damaged (never a wrong value, never a wrong-passphrase loop)."""
+    from app.vault.kdf import KdfParams, derive_key
+    from app.vault.subkeys import slot_aad, slot_check
+
+    cred = _fill(vault_path, passphrase=PASSPHRASE, use_keyring=False)
+    params = _slot_params(vault_path)
+    conn = sqlite3.connect(vault_path)
+    with conn:
+        (vault_id,) = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
+        (wrapped,) = conn.execute("SELECT wrapped FROM keyslots").fetchone()
+        flipped = bytes(wrapped[:-1]) + bytes((wrapped[-1] ^ 1,))
+        key = derive_key(PASSPHRASE, KdfParams.from_json(params)).key
+        params[CHECK] = slot_check(key, slot_aad("passphrase", vault_id), flipped)
+        conn.execute("UPDATE keyslots SET params = ?, wrapped = ?", (json.dumps(params), flipped))
+    conn.close()
+    with Vault.open(vault_path, PASSPHRASE, use_keyring=False) as vault:
+        assert [p.ref for p in vault.partners()] == ["NL-ABC"]
+        with pytest.raises(VaultError) as info:
+            vault.reveal(cred)
+    assert info.value.code == "vault.corrupt"
+    assert "key slot does not open" in str(info.value)

@@ -10,6 +10,13 @@ a change below the last row shown. A scroll the change caused (the list got shor
 end) is Qt's own scroll of the viewport; a reset, a sort or a filter change (layoutChanged)
 is still the whole layout and repaint.
 
+A scroll moves what is painted already: Qt shifts the viewport's pixels and paints the
+rows it uncovers, but only over an opaque viewport, and the app's style sheet (a bordered
+QTableView) turns the viewport's own fill off to draw the background itself. The view
+turns it back on after each polish: its fill is the same Base colour the style drew. The
+log pane following a run's entries scrolled one row per entry and repainted every row
+shown each time; now it paints the new row.
+
 When the current row is removed, Qt makes the next row current and scrolls to it before
 the removal: at the end of the list that scrolled one row down, then the removal one row
 back up, each a whole repaint. Here that current row is scrolled to after the removal,
@@ -18,7 +25,7 @@ once it sits where it will stay (and nothing moves when it is in view already).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QWidget
 
 from app.gui.row_focus import RowFocusView
@@ -33,6 +40,14 @@ class RowRepaintView(RowFocusView):
         self._moved_from: int | None = None
         self._current_moved = False
         self.whole_layouts = 0  # Qt's layouts that repainted everything (tests count them)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange):
+            viewport = self.viewport()
+            if not viewport.autoFillBackground():  # the style sheet's polish turned it off
+                viewport.setAutoFillBackground(True)  # opaque: a scroll shifts its pixels
+        return handled
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         old = self.model()

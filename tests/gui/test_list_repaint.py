@@ -195,3 +195,18 @@ def test_the_focused_lists_selected_row_reads_as_one_row_with_its_focus_framed(
     assert {colour(plain, x, frame_y).name() for x in range(first.left() + 2, cell.right())} == {
         inside.name()
     }
+
+
+def test_with_the_style_sheet_a_one_row_scroll_paints_one_row(
+    styled: None, qtbot: Any, window: Any, vault: Vault
+) -> None:
+    """The style sheet's bordered table turned the viewport's fill off, and Qt shifts the
+    pixels of an opaque viewport only: the log following a run repainted every row shown
+    per entry. A row scrolled in is the one row painted."""
+    shown_list(qtbot, window, vault, 60)
+    table = window.table
+    paints = Paints(table.viewport())
+    table.verticalScrollBar().setValue(table.verticalScrollBar().value() + 1)
+    settle(qtbot)
+    assert paints.rects, "the row scrolled in was not painted"
+    assert sum(rect.height() for rect in paints.rects) <= table.rowHeight(0) + 2, paints.rects

@@ -75,3 +75,37 @@ def test_the_delegate_gets_what_data_says(qtbot: Any, window: Any) -> None:
                 assert option.backgroundBrush.color() == background
             else:
                 assert option.backgroundBrush.style() == Qt.BrushStyle.NoBrush
+
+
+def test_the_token_table_is_measured_in_one_call_per_cell(
+    qtbot: Any, window: Any, controller: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each verify changes a token's "used" time, and the token table is refilled and its
+    columns measured: Qt's base class asked data() for seven roles a cell, one call each.
+    Now one call per cell answers the roles the model has and clears the rest unasked."""
+    from app.gui.models import CredentialsModel
+    from tests.gui.helpers import register_sandbox
+
+    result = register_sandbox(qtbot, controller)
+    assert result.partner_id is not None
+    window.reload_partners()
+    assert window.select_partner(result.partner_id)
+    view = window.partner_view
+    qtbot.waitUntil(lambda: view.credentials_model.rowCount() > 0, timeout=5000)
+    asked: set[int] = set()
+    data = CredentialsModel.data
+    monkeypatch.setattr(
+        CredentialsModel, "data", lambda m, i, r=0: asked.add(int(r)) or data(m, i, r)
+    )
+    view.credentials.resizeColumnsToContents()
+    view.credentials.viewport().repaint()
+    unasked = {
+        int(role)
+        for role in (
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.CheckStateRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.BackgroundRole,
+        )
+    }
+    assert asked and not asked & unasked

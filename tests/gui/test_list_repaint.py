@@ -210,3 +210,26 @@ def test_with_the_style_sheet_a_one_row_scroll_paints_one_row(
     settle(qtbot)
     assert paints.rects, "the row scrolled in was not painted"
     assert sum(rect.height() for rect in paints.rects) <= table.rowHeight(0) + 2, paints.rects
+
+
+def test_a_report_row_added_below_the_rows_shown_repaints_none_of_them(qtbot: Any) -> None:
+    """The verify report and the drift history grow a row at a time, each painted by a
+    delegate that lays its text out: a row added out of view repaints nothing shown."""
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from app.gui.health_tab import _WrappingTable
+
+    table = _WrappingTable(0, 2)
+    qtbot.addWidget(table)
+    table.resize(400, 200)
+    table.show()
+    qtbot.waitExposed(table)
+    for row in range(30):
+        table.setRowCount(row + 1)
+        table.setItem(row, 0, QTableWidgetItem(f"check {row}"))
+    settle(qtbot)
+    paints = Paints(table.viewport())
+    table.setRowCount(31)
+    table.setItem(30, 0, QTableWidgetItem("one more check"))
+    settle(qtbot)
+    assert paints.rects == []

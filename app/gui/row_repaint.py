@@ -10,12 +10,12 @@ a change below the last row shown. A scroll the change caused (the list got shor
 end) is Qt's own scroll of the viewport; a reset, a sort or a filter change (layoutChanged)
 is still the whole layout and repaint.
 
-A scroll moves what is painted already: Qt shifts the viewport's pixels and paints the
-rows it uncovers, but only over an opaque viewport, and the app's style sheet (a bordered
-QTableView) turns the viewport's own fill off to draw the background itself. The view
-turns it back on after each polish: its fill is the same Base colour the style drew. The
-log pane following a run's entries scrolled one row per entry and repainted every row
-shown each time; now it paints the new row.
+Only over a viewport that repaints what a scroll moves: the app's style sheet (a bordered
+QTableView) makes it so. Over an opaque viewport Qt shifts the pixels on a scroll, and a
+scroll right after a partial update (the log following a run, several entries a turn)
+then showed rows from before it (session 23's screenshots, with the fill turned back on
+to get those shifts): there the layout stays Qt's whole one. tests/gui/test_list_repaint.py
+compares the screen's pixels with a fresh paint, styled and not.
 
 When the current row is removed, Qt makes the next row current and scrolls to it before
 the removal: at the end of the list that scrolled one row down, then the removal one row
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from app.gui.row_focus import RowFocusView
@@ -39,7 +39,7 @@ else:
 
 
 class RowRepaint(_Table):
-    """Row inserts and removals repaint the rows they moved; the viewport stays opaque.
+    """Row inserts and removals repaint the rows they moved.
 
     A mixin, first among the bases of a QTableView or QTableWidget subclass (Qt's own
     methods are called on QTableView, which QTableWidget does not override); the view calls
@@ -57,14 +57,6 @@ class RowRepaint(_Table):
     def unfollow_rows(self, model: QAbstractItemModel) -> None:
         model.rowsInserted.disconnect(self._on_model_rows_moved)
         model.rowsRemoved.disconnect(self._on_model_rows_moved)
-
-    def event(self, event: QEvent) -> bool:
-        handled = QTableView.event(self, event)
-        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange):
-            viewport = self.viewport()
-            if not viewport.autoFillBackground():  # the style sheet's polish turned it off
-                viewport.setAutoFillBackground(True)  # opaque: a scroll shifts its pixels
-        return handled
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -97,10 +89,17 @@ class RowRepaint(_Table):
             if current.isValid() and self.isVisible():
                 self.scrollTo(current)  # as Qt would have, where the row now is
 
+    def scrolls_by_shifting(self) -> bool:
+        """Qt would shift the viewport's pixels on a scroll (an opaque viewport)."""
+        viewport = self.viewport()
+        return viewport.autoFillBackground() or viewport.testAttribute(
+            Qt.WidgetAttribute.WA_OpaquePaintEvent
+        )
+
     def doItemsLayout(self) -> None:
         first = self._moved_from
         self._moved_from = None
-        if first is None:
+        if first is None or self.scrolls_by_shifting():
             self.whole_layouts += 1
             QTableView.doItemsLayout(self)
             return

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QTableView
+
+from app.gui.row_repaint import RowRepaintView
 
 _STEP = {Qt.Key.Key_Up, Qt.Key.Key_Down}
 _JUMP = {Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
 _ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 
 
-class PickListView(QTableView):
+class PickListView(RowRepaintView):
     """A single-selection row table whose first arrow key, with nothing selected, selects
-    the focused row rather than moving past it."""
+    the focused row rather than moving past it (and whose row inserts and removals repaint
+    only the rows they moved, row_repaint)."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         plain = event.modifiers() == Qt.KeyboardModifier.NoModifier

@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.export_dir = export_dir
         self.sender_wizard: SenderWizard | None = None
         self._selected_id: int | None = None
+        self._refreshing_rows = False  # inside _refresh_rows (a selection it moves waits)
+        self._latest_run_later = False  # the log shows the selection's latest run after
         self.invite_wizard: InviteWizard | None = None
         self.setWindowTitle("OCPI Onboard")
         self.setWindowIcon(app_icon())
@@ -164,7 +166,7 @@ class MainWindow(QMainWindow):
         self.log_pane.exportRequested.connect(self.open_export)
         self.partner_view.runSelected.connect(self.log_pane.show_run)
         # the actions read the detail's health (Retry, Resume): again after its later redraw
-        self.partner_view.redrawnLater.connect(self._update_actions)
+        self.partner_view.redrawnLater.connect(self._on_partner_view_redrawnLater)
         self.reload_partners()
         self._fit_on_show = not restore_layout(self)
 
@@ -210,6 +212,19 @@ class MainWindow(QMainWindow):
         todo += sorted(self._touched - {first})[: TOUCH_SLICE - len(todo)]
         self._touched.difference_update(todo)
         seen: set[int] = set()
+        self._refreshing_rows = True
+        try:
+            self._refresh_batches(todo, seen)
+        finally:
+            self._refreshing_rows = False
+        self._touched.difference_update(seen)
+        if self._touched:
+            self._touch_timer.start(0)
+        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+        return seen
+
+    def _refresh_batches(self, todo: list[int], seen: set[int]) -> None:
+        """The rows of `todo`, then of the rows each replaced (same CC-PID), into `seen`."""
         while todo:
             batch = [pid for pid in dict.fromkeys(todo) if pid not in seen]
             todo = []
@@ -223,11 +238,6 @@ class MainWindow(QMainWindow):
                 assert record.id is not None
                 self.model.upsert(record, verdicts.get(record.id))
                 todo += [pid for pid in self.model.same_identity(record) if pid not in seen]
-        self._touched.difference_update(seen)
-        if self._touched:
-            self._touch_timer.start(0)
-        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
-        return seen
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
@@ -276,12 +286,30 @@ class MainWindow(QMainWindow):
             self._update_actions()  # rows moved (a sort, an update): the same partner
             return
         self._selected_id = partner_id
-        self.partner_view.show_partner(partner_id)
         self.audit_pane.set_partner(partner_id)
+        if self._refreshing_rows:
+            # the rows' refresh moved the selection (a re-registration's replaced row hands
+            # over to the new one, as Qt moves a removed current row): the detail follows on
+            # a turn of its own, as for any background change, not inside the refresh (4-7
+            # ms beside the list's work); the actions follow the row now (its health)
+            self._latest_run_later = True
+            self.partner_view.show_partner_soon(partner_id)
+        else:
+            self._latest_run_later = False
+            self.partner_view.show_partner(partner_id)
+            self._show_latest_run()
+        self._update_actions()
+
+    def _show_latest_run(self) -> None:
         runs = self.partner_view.runs()
         if runs:  # a newly chosen partner: its latest run in the log pane
             self.log_pane.show_run(runs[0].id)
-        self._update_actions()
+
+    def _on_partner_view_redrawnLater(self) -> None:
+        if self._latest_run_later:
+            self._latest_run_later = False
+            self._show_latest_run()
+        self._update_actions()  # the actions read the detail's runs (Export)
 
     def _update_actions(self) -> None:
         partner = self.selected_partner()
@@ -290,7 +318,9 @@ class MainWindow(QMainWindow):
         for action in (self.rotate_action, self.unregister_action, self.check_action):
             action.setEnabled(registered and idle)
         offers = self.controller.offers(partner) if partner is not None else Offers()
-        health = self.partner_view.health if partner is not None else None
+        # the row's health (refreshed with the row), not the detail's: that one may be
+        # drawn a turn later (PartnerView.refresh_soon, show_partner_soon)
+        health = self.model.health(partner.id) if partner is not None else None
         gone = health is not None and "sandbox.not_running" in health.codes()
         self.retry_action.setEnabled(offers.retry and not gone and idle)
         self.resume_action.setEnabled(offers.resume_run is not None and not gone and idle)

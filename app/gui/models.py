@@ -86,6 +86,13 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # the base class asks rowCount and columnCount (two more calls into Python) for
+        # every index a proxy maps, i.e. for every painted cell
+        if 0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS) and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -424,6 +431,8 @@ TOKEN_ROLE_TIPS = {
     "B": "TOKEN_B: the Sender's token, presented by the Receiver",
     "C": "TOKEN_C: the Receiver's token, presented by the Sender",
 }
+# the roles CredentialsModel.data answers (the others are cleared without a call)
+_TOKEN_ROLES = frozenset({_DISPLAY, int(RecordRole), _FONT, _FOREGROUND, _TOOLTIP})
 STATE_RANK = {"active": 0, "pending": 1, "consumed": 2, "superseded": 3, "revoked": 4}
 
 
@@ -466,6 +475,20 @@ class CredentialsModel(RowsModel):
         if c.revoked:
             return f"ended {short_time(c.revoked, compact=True)}"
         return f"used {short_time(c.last_used, compact=True)}" if c.last_used else ""
+
+    def multiData(self, index: Index, roleDataSpan: RoleData) -> None:
+        """A cell's roles in one call: a refill measures every cell of every column
+        (resizeColumnsToContents, each verify's new "used" time), seven data() calls a cell
+        through Qt's base class. Every role of the span is set or cleared (a reused span)."""
+        if not index.isValid() or not SPANS_INDEX:
+            super().multiData(index, roleDataSpan)
+            return
+        for item in cast("Iterable[QModelRoleData]", roleDataSpan):
+            value = self.data(index, item.role()) if item.role() in _TOKEN_ROLES else None
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -104,6 +104,7 @@ class PartnerView(QWidget):
         self.floor = DetailFloor()
         self.floor.take_drift_after_first_paint(self)
         self._refresh_timer: QTimer | None = None  # refresh_soon's, made on first use
+        self._next: tuple[int | None] | None = None  # show_partner_soon's partner, if asked
         # what the endpoints and history tables show: a refresh refills only what changed
         self._endpoint_rows: list[tuple[str, ...]] | None = None
         self._history_rows: list[tuple[tuple[str, ...], str]] | None = None
@@ -290,6 +291,7 @@ class PartnerView(QWidget):
     def show_partner(self, partner_id: int | None) -> None:
         if self._refresh_timer is not None:  # this reads it all now: no later refresh
             self._refresh_timer.stop()
+        self._next = None
         self.shown += 1
         if self.built and (self.partner is None or partner_id != self.partner.id):
             self.banner.hide()
@@ -370,7 +372,17 @@ class PartnerView(QWidget):
         self.forget_button.setVisible(forget)
 
     def refresh(self) -> None:
+        if self._next is not None:  # a partner asked for with show_partner_soon
+            self.show_partner(self._next[0])
+            return
         self.show_partner(self.partner.id if self.partner else None)
+
+    def show_partner_soon(self, partner_id: int | None) -> None:
+        """Show `partner_id` on a later turn (refresh_soon's), not inside the turn that
+        chose it: for a selection a refresh of the rows moved (a re-registration's
+        replaced row handing over to the new one), drawn beside the list's own work."""
+        self._next = (partner_id,)
+        self.refresh_soon()
 
     def refresh_soon(self) -> None:
         """Refresh on a later turn of the loop, once however often asked before it.

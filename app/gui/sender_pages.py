@@ -209,6 +209,7 @@ class RegisterPage(FlowPage):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self.flow.changed.connect(self._on_flow_changed)
+        self._on_flow_changed()  # the checklist's rows made with the page, not on Next
 
     def initializePage(self) -> None:
         super().initializePage()

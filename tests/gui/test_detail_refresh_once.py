@@ -179,3 +179,32 @@ def test_the_health_actions_follow_the_row_not_the_later_redraw(
     assert ui.verify_action.isEnabled() and ui.tab.verify_button.isEnabled()
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
     assert ui.verify_action.isEnabled()
+
+
+def test_a_selection_a_re_registration_hands_over_is_drawn_on_a_later_turn(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """The selected row replaced by a new registration of the same partner leaves the
+    list inside the rows' refresh, and Qt hands the selection to the next row (the new
+    one): its detail (4-7 ms) is drawn once, a turn later, not inside that refresh."""
+    partners = add_partners(vault, 6, "registered")
+    window.reload_partners()
+    twin = partners[-1]  # the last row: the new registration's row comes next
+    assert twin.id is not None and window.select_partner(twin.id)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    with vault.transaction():  # as the engine records a re-registration
+        vault.mark_replaced(twin.id)
+        new = vault.save_partner(replace(twin, id=None, business_name="Registered Again"))
+    assert new.id is not None
+    view = window.partner_view
+    before = view.shown
+    controller.partner_touched(new.id)
+    window._touch_timer.stop()
+    window._refresh_touched()  # the touch's turn: the new row in, the replaced one out
+    chosen = window.selected_partner()
+    assert chosen is not None and chosen.id == new.id
+    assert view.shown == before and view.refresh_pending()
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    assert view.shown == before + 1
+    assert view.partner is not None and view.partner.id == new.id
+    assert view.subtitle.text() == "Registered Again"

@@ -184,3 +184,17 @@ def test_no_first_wizard_is_built_ahead_while_one_is_open(qtbot: Any, window: An
     assert _spare(window) is None  # the next is built when this one closes
     wizard.reject()
     qtbot.waitUntil(lambda: _spare(window) is not None, timeout=WAIT_MS)
+
+
+def test_the_register_pages_checklist_is_made_with_the_page_not_on_next(
+    qtbot: Any, window: Any
+) -> None:
+    """Its rows (18 labels) were made when Next reached the page, in the click's turn (a
+    stall the person's click waits on, issue 13); the page built ahead has them, pending."""
+    wizard = window.open_sender_wizard()
+    qtbot.waitUntil(lambda: all(_built(wizard).values()), timeout=WAIT_MS)
+    assert wizard.currentId() == PAGE_RECEIVE
+    checklist = wizard.page(PAGE_REGISTER).checklist
+    assert len(checklist._rows) == 6
+    icons = [icon.text() for icon, _label, _detail in checklist._rows.values()]
+    assert icons == ["○"] * 6  # all still to come

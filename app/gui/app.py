@@ -189,11 +189,10 @@ async def _main(
     if opened.closed:
         closed.set()
     if settle:  # what the start built lives as long as the app: out of the GC's walk
+        from app.gui.ahead import build_detail_later, build_first_wizard_later, settle_start
         from app.gui.heap import settle_heap_later
 
-        settle_heap_later(window)
-        from app.gui.ahead import build_detail_later, build_first_wizard_later
-
+        settle_heap_later(window, settle_now=settle_start)  # the first wizard's modules too
         build_detail_later(window)  # before the settle
         build_first_wizard_later(window)  # after the settle and the start's RSS figure
     if args.sandbox:

@@ -268,9 +268,9 @@ async def main(args: argparse.Namespace) -> int:
         # the sweep phase below starts one on purpose.
         window.health_ui.ops.timer.stop()
         await controller.engine()
-        from app.gui.heap import settle_heap
+        from app.gui.ahead import settle_start
 
-        settle_heap()  # as the app does once its start has settled (app/gui/heap.py)
+        settle_start()  # as the app does once its start has settled (app/gui/ahead.py)
         await asyncio.sleep(0.3)
         meter = StallMeter()
         meter.sampler, meter.why_ms = sampler, args.why

@@ -189,11 +189,10 @@ async def _main(
     if opened.closed:
         closed.set()
     if settle:  # what the start built lives as long as the app: out of the GC's walk
+        from app.gui.ahead import build_detail_later, build_first_wizard_later, settle_start
         from app.gui.heap import settle_heap_later
 
-        settle_heap_later(window)
-        from app.gui.ahead import build_detail_later, build_first_wizard_later
-
+        settle_heap_later(window, settle_now=settle_start)  # the first wizard's modules too
         build_detail_later(window)  # before the settle
         build_first_wizard_later(window)  # after the settle and the start's RSS figure
     if args.sandbox:
@@ -239,6 +238,18 @@ def start_launch_key(argv: list[str]) -> None:
 
 def run_gui(argv: list[str]) -> int:
     """The app's entry point; returns the exit code."""
+    from app.gui.heap_start import pause_for_start, resume_after_start
+
+    pause_for_start()  # no garbage collection until the first paint (or a question)
+    try:
+        return _run_gui(argv)
+    finally:
+        resume_after_start()  # however the start ended
+
+
+def _run_gui(argv: list[str]) -> int:
+    from app.gui.heap_start import resume_after_start
+
     args = parse_args(argv)
     # The key derivation (scrypt, ~100 ms on its own thread, without the GIL) starts first:
     # Qt, the splash, the vault and the window's modules then load while it runs, and the
@@ -274,6 +285,7 @@ def run_gui(argv: list[str]) -> int:
 
     install_error_handlers()  # a dialog for what goes wrong before the loop runs, too
     opened = open_window_now(args, splash, settings, early)
+    resume_after_start()  # painted, or a question is next: the collector runs again
     # Imported after the window is painted (or before a question): asyncio and qasync
     # (ssl, socket, subprocess, selectors) cost ~50 ms.
     import asyncio

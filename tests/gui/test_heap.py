@@ -69,7 +69,7 @@ from PySide6.QtWidgets import QApplication
 from app.gui import heap
 from app.gui.main_window import MainWindow
 settled = []
-heap.settle_heap_later = lambda window, delay_ms=0: settled.append(window)
+heap.settle_heap_later = lambda window, delay_ms=0, settle_now=None: settled.append(window)
 
 
 def close_when_shown() -> None:
@@ -184,3 +184,124 @@ def test_the_held_pass_runs_once_the_sweep_ends(qtbot: Any, monkeypatch: Any) ->
     qtbot.waitUntil(lambda: released == [True], timeout=2000)
     passes.release()  # nothing held any more: nothing released twice
     assert released == [True]
+
+
+SETTLE_COLLECTS_CHILD = """
+import gc, weakref
+gc.disable()  # as the start leaves it: nothing has collected this cycle yet
+
+
+class Node:
+    pass
+
+
+dropped = Node()
+dropped.me = dropped  # a cycle the start let go of
+gone = weakref.ref(dropped)
+del dropped
+from app.gui.heap import settle_heap
+settle_heap()
+gc.enable()
+assert gone() is None  # collected by the settle, not frozen with what lives on
+gc.unfreeze()
+assert gc.collect() == 0, "garbage was frozen"
+print("ok")
+"""
+
+
+def test_the_settle_collects_before_it_freezes() -> None:
+    _child_says_ok(SETTLE_COLLECTS_CHILD)
+
+
+# Sweeps (full passes held, one at the end) with a real dialog alive across the pass that
+# ends each, closed after it: the dialog's Python side is a reference cycle, so if that pass
+# froze it, it would stay for good. Only a pass that finds new libraries loaded freezes:
+# the dialogs of every other sweep stay collectable; the one alive at that single freeze
+# stays (once a session, never once a sweep: no pile-up, which is what sank a freeze after
+# every sweep in s22).
+SWEEPS_CHILD = """
+import gc, os, sys, weakref
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
+from app.gui import heap
+
+app = QApplication([])
+heap.settle_heap()
+busy = [False]
+passes = heap.FullPassesAfter(lambda: busy[0])
+passes._watch.setInterval(5)
+
+
+class Report(QDialog):
+    def __init__(self):
+        super().__init__()
+        QVBoxLayout(self).addWidget(QLabel("probed"))
+        self.on_done = lambda: self.close()  # self -> its dict -> the lambda -> self
+        self.show()
+
+
+def sweep():
+    busy[0] = True
+    passes.hold()
+    report = Report()  # alive when the sweep's held pass runs
+    busy[0] = False
+    while passes._watch.isActive():
+        app.processEvents()
+    report.on_done()
+    report.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as the loop does
+    return weakref.ref(report)
+
+
+def frozen_after_sweep():
+    before = gc.get_freeze_count()
+    seen = sweep()
+    return gc.get_freeze_count() > before, seen
+
+
+kept = []
+for _ in range(4):  # nothing new loaded: nothing frozen, every report collectable
+    froze, seen = frozen_after_sweep()
+    assert not froze
+    kept.append(seen)
+import email.mime.multipart, http.server, xml.dom.minidom, unittest  # a library loads
+assert len(sys.modules) - heap._modules_frozen >= heap.NEW_MODULES
+froze, seen = frozen_after_sweep()
+assert froze  # the pass after it freezes what it left: the library's modules among it
+assert heap._modules_frozen == len(sys.modules)
+frozen_report = seen
+for _ in range(4):  # and the sweeps after it freeze nothing again
+    froze, seen = frozen_after_sweep()
+    assert not froze
+    kept.append(seen)
+gc.collect()
+assert [ref() for ref in kept] == [None] * 8
+assert frozen_report() is not None  # the one frozen with the library: once, not per sweep
+print("ok")
+"""
+
+
+def test_only_a_pass_after_new_libraries_freezes_and_sweeps_leave_nothing_frozen() -> None:
+    _child_says_ok(SWEEPS_CHILD)
+
+
+SETTLE_START_CHILD = """
+import gc, sys
+from app.gui.ahead import settle_start
+assert "app.gui.wizard_sender" not in sys.modules
+frozen = settle_start()
+assert frozen == gc.get_freeze_count() > 0
+from app.gui.wizard_sender import SenderWizard
+walked = {id(o) for o in gc.get_objects()}
+# the wizard's code (and the HTTP client's, pydantic's under it) is out of every later walk
+assert id(SenderWizard.__init__) not in walked and id(vars(SenderWizard)["ready"]) not in walked
+assert "httpx" in sys.modules and "pydantic" in sys.modules
+print("ok")
+"""
+
+
+def test_the_start_settles_with_the_first_wizards_modules_frozen() -> None:
+    """They load in every session (the wizard built ahead a second later): frozen with the
+    start, the full pass after a sweep no longer walks them."""
+    _child_says_ok(SETTLE_START_CHILD)

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QAction,
     QBrush,
     QFont,
+    QFontMetricsF,
     QPainter,
     QPalette,
     QResizeEvent,
@@ -55,6 +56,7 @@ from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
 from app.gui.models import short_time
 from app.gui.theme import level_colour
+from app.gui.url_cells import copy_rows_on_ctrl_c, partner_base, url_item
 from app.gui.widgets import muted
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshot
@@ -116,10 +118,16 @@ class _WrappedCells(QStyledItemDelegate):
         layout.endLayout()
         return layout, height
 
+    def _base_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """Qt's own size for the cell: its least height (a line, an icon)."""
+        return super().sizeHint(option, index)
+
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        hint = super().sizeHint(option, index)
+        hint = self._base_hint(option, index)
         measured = QStyleOptionViewItem(option)
         self.initStyleOption(measured, index)
         if not measured.text:
@@ -170,6 +178,39 @@ class _WrappedCells(QStyledItemDelegate):
         style = view.style()
         size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), view)
         return size.width()
+
+
+URL_LINES = 3  # the most lines a drift cell's URL takes: longer, it is elided in the middle
+
+
+class _UrlCells(_WrappedCells):
+    """The drift table's Before and After: a URL (shown below the partner's base, see
+    app/gui/url_cells.py) wraps over URL_LINES at most, elided in the middle past them;
+    the whole URL is the cell's tooltip and what Ctrl+C copies. A URL on another host
+    took five lines or more of a 70 px column at 1024 px."""
+
+    def _base_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """One line's height: Qt's own wraps the whole URL (the cap is this delegate's)."""
+        one_line = QStyleOptionViewItem(option)
+        one_line.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        return super()._base_hint(one_line, index)
+
+    @staticmethod
+    def _laid_out(text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:
+        made = _WrappedCells._laid_out(text, font, width)
+        if made[0].lineCount() <= URL_LINES:
+            return made
+        metrics = QFontMetricsF(font)
+        room = width * URL_LINES - metrics.averageCharWidth()
+        while room > metrics.averageCharWidth():
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+            made = _WrappedCells._laid_out(shown, font, width)
+            if made[0].lineCount() <= URL_LINES:
+                break
+            room -= metrics.averageCharWidth()
+        return made
 
 
 FIT_BUDGET_S = 0.005  # row measuring per turn of the event loop (a frame is 16 ms)
@@ -288,6 +329,10 @@ def drift_table() -> _DriftTable:
     app/gui/detail_floor.py)."""
     drift = _DriftTable(list(DRIFT_HEADERS))
     _table(list(DRIFT_HEADERS), "Drift history", drift)
+    urls = _UrlCells(drift)
+    for column in (DRIFT_HEADERS.index("Before"), DRIFT_HEADERS.index("After")):
+        drift.setItemDelegateForColumn(column, urls)
+    copy_rows_on_ctrl_c(drift)
     drift.settle_header()
     return drift
 
@@ -444,6 +489,7 @@ class HealthTab(QWidget):
         self.drift = drift_table()
         layout.addWidget(self.drift, 1)
         self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
+        self._drift_base = ""
         self.dialog = VerifyReportDialog(self)
         self._partner: PartnerRecord | None = None
         self._facts = ConnectionFacts()
@@ -470,7 +516,7 @@ class HealthTab(QWidget):
             reminders.append("drift not yet accepted")
         self.reminders.setText(" · ".join(reminders))
         self.report_button.setEnabled(bool((facts.verify_report or {}).get("checks")))
-        self._fill_drift(history)
+        self._fill_drift(history, partner_base(partner.versions_url))
         if self.dialog.isVisible():
             self.dialog.show_report(partner, facts)
 
@@ -484,7 +530,8 @@ class HealthTab(QWidget):
         self.dialog.raise_()
         return self.dialog
 
-    def _fill_drift(self, history: list[Snapshot]) -> None:
+    def _fill_drift(self, history: list[Snapshot], base: str = "") -> None:
+        """One row per drift item (Before and After short below the partner's `base`)."""
         rows = []
         for snapshot in history:
             label = snapshot.source + (" · baseline" if snapshot.baseline else "")
@@ -493,11 +540,14 @@ class HealthTab(QWidget):
             for item in snapshot.drift:
                 rows.append((short_time(snapshot.taken), label, str(item.get("what", "")),
                              str(item.get("before") or "—"), str(item.get("after") or "—")))  # fmt: skip
-        if rows == self._drift_rows:  # each refresh of the detail: only when it changed
+        if (rows, base) == (self._drift_rows, self._drift_base):  # only when it changed
             return
-        self._drift_rows = rows
+        self._drift_rows, self._drift_base = rows, base
         self.drift.setRowCount(len(rows))
+        urls = {DRIFT_HEADERS.index("Before"), DRIFT_HEADERS.index("After")}
         for row, values in enumerate(rows):
             for col, text in enumerate(values):
-                self.drift.setItem(row, col, QTableWidgetItem(text))
+                shown = text not in ("", "—")
+                cell = url_item(text, base) if col in urls and shown else QTableWidgetItem(text)
+                self.drift.setItem(row, col, cell)
         self.drift.resizeRowsToContents()  # its width is its own (_DriftTable), not the rows'

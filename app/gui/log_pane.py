@@ -127,12 +127,12 @@ class LogPane(QDockWidget):
         self.copy_button.clicked.connect(self.copy_selection)
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
-        QShortcut(
-            QKeySequence.StandardKey.Copy,
-            self.table,
-            self.copy_selection,
-            Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        # the context set on its own: passed to the constructor with the slot it was taken
+        # for another argument, and Ctrl+C anywhere in the window (the drift table, the
+        # endpoints) copied the log lines instead
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy.activated.connect(self.copy_selection)
         for shown in (  # Copy copies the lines shown: enabled only while there is one
             self.proxy.rowsInserted,
             self.proxy.rowsRemoved,

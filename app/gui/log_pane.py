@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -104,8 +106,17 @@ class LogPane(QDockWidget):
         self.table.setColumnWidth(0, mono.horizontalAdvance("00:00:00.000") + 28)
         self.table.setColumnWidth(1, QFontMetrics(bold).horizontalAdvance("TOKEN MIX-UP") + 32)
 
+        # the explanation and the details scroll together when the pane is low: a line with
+        # a diagnosis (its banner ~150 px at 1024 px) grew the pane for good, and the
+        # partners list above it shrank to a few rows (session 23 walk)
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the details themselves
+        split.addWidget(holder)
         detail = QWidget()
-        split.addWidget(detail)
+        holder.setWidget(detail)
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         self.explain = Banner()

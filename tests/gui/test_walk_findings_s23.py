@@ -15,6 +15,8 @@
   a token field's Show button with none either.
 - View > Audit trail (Ctrl+Shift+A) showed the audit pane behind the log's tab: nothing
   seemed to happen.
+- Selecting a log line with a diagnosis grew the log pane for good (its banner did not fit),
+  and the partners list above it shrank to a few rows.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
@@ -38,7 +40,14 @@ from PySide6.QtWidgets import (
 from app.gui.health_tab import DRIFT_HEADERS, URL_LINES
 from app.vault import Vault
 from app.vault.snapshots import Observation, Snapshots
-from tests.gui.helpers import WAIT_MS, activate, add_partners, open_sandbox_wizard, press
+from tests.gui.helpers import (
+    WAIT_MS,
+    activate,
+    add_partners,
+    open_sandbox_wizard,
+    press,
+    run_sender_wizard,
+)
 from tests.gui.test_health_ui import _registered
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
 
@@ -303,3 +312,22 @@ def test_tab_into_the_export_formats_lands_on_the_checked_one(
     assert QApplication.focusWidget() is dialog.format_buttons["md"]
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         press(Qt.Key.Key_Escape)
+
+
+def test_a_line_with_a_diagnosis_leaves_the_log_pane_its_height(qtbot: Any, window: Any) -> None:
+    window.resize(*SIZE)
+    wizard = run_sender_wizard(qtbot, window, "no-callback")  # discovery incomplete: a warning
+    wizard.reject()
+    pane = window.log_pane
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() > 0, timeout=5000)
+    QApplication.processEvents()
+    heights = (pane.height(), window.table.height())
+    pane.table.setFocus()
+    for _ in range(pane.proxy.rowCount()):  # Down line by line to the first with a diagnosis
+        press(Qt.Key.Key_Down)
+        if pane.explain.isVisibleTo(pane):
+            break
+    assert pane.explain.isVisibleTo(pane), "no line with a diagnosis"
+    qtbot.wait(50)  # the window's layout has run: the pane grew 20 px here, the list shrank
+    assert (pane.height(), window.table.height()) == heights

@@ -17,6 +17,8 @@
   seemed to happen.
 - Selecting a log line with a diagnosis grew the log pane for good (its banner did not fit),
   and the partners list above it shrank to a few rows.
+- Partner > Rotate credentials asks first, and its menu item did not say so ("…"), as
+  Unregister… and Suspected compromise… do.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
@@ -49,6 +51,7 @@ from tests.gui.helpers import (
     run_sender_wizard,
 )
 from tests.gui.test_health_ui import _registered
+from tests.gui.test_row_actions import answer_box
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
 
 SIZE = (1024, 700)
@@ -331,3 +334,15 @@ def test_a_line_with_a_diagnosis_leaves_the_log_pane_its_height(qtbot: Any, wind
     assert pane.explain.isVisibleTo(pane), "no line with a diagnosis"
     qtbot.wait(50)  # the window's layout has run: the pane grew 20 px here, the list shrank
     assert (pane.height(), window.table.height()) == heights
+
+
+def test_rotate_credentials_says_it_asks_first(qtbot: Any, window: Any, controller: Any) -> None:
+    _registered(qtbot, window, controller)
+    activate(qtbot, window)
+    seen: list[str] = []
+    answer_box(qtbot, "Cancel", seen)
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0].startswith("Rotate credentials\n")  # a question before anything is sent
+    assert window.rotate_action.text() == "&Rotate credentials…"
+    assert window.rotate_action.iconText() == "Rotate"  # the toolbar's short label

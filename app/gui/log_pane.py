@@ -256,7 +256,10 @@ class LogPane(QDockWidget):
             )
         else:
             self.explain.hide()
-        self.details.setPlainText(E.details(entry) or "An event of the run: no headers or bodies.")
+        # the line whole first: the table cuts it (a drift's two URLs, a call's URL), and an
+        # event's details said only "no headers or bodies", the URLs nowhere to be read
+        more = E.details(entry) or "An event of the run: no headers or bodies."
+        self.details.setPlainText(f"{E.summary(entry)}\n\n{more}")
 
     def select_row(self, source_row: int) -> None:
         index = self.proxy.mapFromSource(self.model.index(source_row, 0))

@@ -15,6 +15,9 @@
   a token field's Show button with none either.
 - View > Audit trail (Ctrl+Shift+A) showed the audit pane behind the log's tab: nothing
   seemed to happen.
+- A log line cut at the pane's edge ("Drift: endpoint locations (SENDER) moved: ht…") could
+  not be read whole anywhere: its details said "An event of the run: no headers or bodies".
+  The details start with the line whole.
 - Selecting a log line with a diagnosis grew the log pane for good (its banner did not fit),
   and the partners list above it shrank to a few rows.
 - Partner > Rotate credentials asks first, and its menu item did not say so ("…"), as
@@ -346,3 +349,23 @@ def test_rotate_credentials_says_it_asks_first(qtbot: Any, window: Any, controll
     assert seen[0].startswith("Rotate credentials\n")  # a question before anything is sent
     assert window.rotate_action.text() == "&Rotate credentials…"
     assert window.rotate_action.iconText() == "Rotate"  # the toolbar's short label
+
+
+def test_a_log_line_cut_at_the_edge_reads_whole_in_its_details(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    window.resize(*SIZE)
+    _registered(qtbot, window, controller, "drift-endpoint")
+    base = window.selected_partner().versions_url.rsplit("/", 1)[0]
+    activate(qtbot, window)
+    with qtbot.waitSignal(controller.operationFinished, timeout=WAIT_MS):
+        press(Qt.Key.Key_F5)  # Check connection: the drift is a line of the check's log
+    pane = window.log_pane
+    pane.table.setFocus()
+    for _ in range(pane.proxy.rowCount()):
+        press(Qt.Key.Key_Down)
+        if pane.details.toPlainText().startswith("Drift:"):
+            break
+    said = pane.details.toPlainText()
+    assert said.startswith("Drift: endpoint locations (SENDER) moved"), said
+    assert f"{base}/2.3.0/locations" in said and f"{base}/2.3.0/v2/locations" in said

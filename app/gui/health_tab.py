@@ -180,7 +180,10 @@ class _WrappedCells(QStyledItemDelegate):
         return size.width()
 
 
-URL_LINES = 3  # the most lines a drift cell's URL takes: longer, it is elided in the middle
+# the most lines a drift cell's URL takes, longer ones elided in the middle: as many as a
+# change's own words ("endpoint / locations / (SENDER) / moved"); three elided even the short
+# "…/2.3.0/v2/locations" of a 72 px column (a scroll bar beside three rows) to "…/2.3.0/…ocations"
+URL_LINES = 4
 
 
 class _UrlCells(_WrappedCells):
@@ -196,6 +199,15 @@ class _UrlCells(_WrappedCells):
         one_line = QStyleOptionViewItem(option)
         one_line.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
         return super()._base_hint(one_line, index)
+
+    def shown(self, view: QAbstractItemView, index: QModelIndex) -> str:
+        """The text the cell at `index` of `view` shows now (elided or whole)."""
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        self.initStyleOption(option, index)
+        layout, _ = self._layout(option.text, option.font, self._text_rect(option).width())
+        return layout.text()
 
     @staticmethod
     def _laid_out(text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:

@@ -3,7 +3,7 @@
 - The Health tab's drift table wrapped an endpoint URL over five lines or more at 1024 px
   (a 70 px column), and the Endpoints tab cut every URL at the right, where the module's
   path is: all rows read "http://127.0.0.1:port/ocpi/2.3.0/…". A drift cell now shows the
-  URL below the partner's own base ("…/2.3.0/v2/locations"), three lines at most (elided
+  URL below the partner's own base ("…/2.3.0/v2/locations"), four lines at most (elided
   in the middle past them); the Endpoints tab elides in the middle; both show the whole
   URL on hover, and Ctrl+C copies the selected rows whole. (Ctrl+C anywhere in the window
   copied the log's lines instead: the log's Copy shortcut was window-wide.)
@@ -101,7 +101,7 @@ def _copied(qtbot: Any, table: QTableWidget, row: int) -> str:
 
 
 def test_a_moved_endpoint_reads_short_whole_on_hover_and_copies_whole(
-    qtbot: Any, window: Any, controller: Any
+    themed: None, qtbot: Any, window: Any, controller: Any
 ) -> None:
     window.resize(*SIZE)
     pid = _registered(qtbot, window, controller, "drift-endpoint")
@@ -138,9 +138,18 @@ def test_a_moved_endpoint_reads_short_whole_on_hover_and_copies_whole(
     copied = _copied(qtbot, drift, row)
     assert f"{base}/2.3.0/locations\t{base}/2.3.0/v2/locations" in copied
     assert "endpoint locations (SENDER) moved" in copied
+    # accepted: three rows, a scroll bar beside them, narrower columns; a short URL is
+    # still whole (with three lines at most it read "…/2.3.0/…ocations")
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Accept drift
+    qtbot.waitUntil(lambda: drift.rowCount() >= 3 and not drift.fitting(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: drift.verticalScrollBar().isVisible(), timeout=5000)
+    urls = drift.itemDelegateForColumn(AFTER)
+    for row in range(drift.rowCount()):
+        index = drift.model().index(row, AFTER)
+        assert urls.shown(drift, index) == index.data(), (row, drift.columnWidth(AFTER))
 
 
-def test_a_url_on_another_host_takes_three_lines_at_most(
+def test_a_url_on_another_host_takes_four_lines_at_most(
     qtbot: Any, window: Any, controller: Any
 ) -> None:
     """A URL that is not below the partner's base is shown whole up to URL_LINES lines,

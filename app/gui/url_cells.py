@@ -4,9 +4,10 @@ An endpoint URL (60-90 characters) is wider than the cells that show one at 1024
 Health tab's drift table wrapped each over five lines or more, and the Endpoints tab cut
 them at the right, where the module's path is, so every row read the same
 "http://host:port/ocpi/2.3.0/…". A cell now shows the part that tells URLs apart (the
-drift table: the path below the partner's own base, "…/2.3.0/locations"; the Endpoints
-tab: both ends, elided in the middle), its tooltip the whole URL, and Ctrl+C on the
-table copies the selected rows' whole texts.
+drift table: the path below the partner's own base, "…/2.3.0/locations", the URL before
+above the URL after in one cell, twice a column's width; the Endpoints tab: both ends,
+elided in the middle), its tooltip the whole URL, and Ctrl+C on the table copies the
+selected rows' whole texts.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def url_item(url: str, base: str = "") -> QTableWidgetItem:
     item = QTableWidgetItem(relative_url(url, base))
     item.setData(FULL_TEXT_ROLE, url)
     item.setToolTip(url)
+    return item
+
+
+def before_after_item(before: str | None, after: str | None, base: str = "") -> QTableWidgetItem:
+    """A drift's two values in one cell, the earlier above ("—" for none), URLs below `base`
+    short: "…/2.3.0/locations", "→ …/2.3.0/v2/locations". Tooltip and copy have them whole."""
+    was, now = before or "—", after or "—"
+    item = QTableWidgetItem(f"{relative_url(was, base)}\n→ {relative_url(now, base)}")
+    item.setData(FULL_TEXT_ROLE, f"{was} → {now}")
+    item.setToolTip(f"Before: {was}\nAfter: {now}")
     return item
 
 

@@ -1,11 +1,13 @@
 """Small wrong things seen walking the real app by keyboard (session 23, Xvfb 1024x700).
 
 - The Health tab's drift table wrapped an endpoint URL over five lines or more at 1024 px
-  (a 70 px column), and the Endpoints tab cut every URL at the right, where the module's
-  path is: all rows read "http://127.0.0.1:port/ocpi/2.3.0/…". A drift cell now shows the
-  URL below the partner's own base ("…/2.3.0/v2/locations"), four lines at most (elided
-  in the middle past them); the Endpoints tab elides in the middle; both show the whole
-  URL on hover, and Ctrl+C copies the selected rows whole. (Ctrl+C anywhere in the window
+  (Before and After, 70 px columns each, "locations" split inside the word), and the
+  Endpoints tab cut every URL at the right, where the module's path is: all rows read
+  "http://127.0.0.1:port/ocpi/2.3.0/…". The drift's two URLs now share one column, one
+  above the other, each below the partner's own base ("…/2.3.0/locations",
+  "→ …/2.3.0/v2/locations"), three lines at most (elided in the middle past them); the
+  Endpoints tab elides in the middle; both show the whole URL on hover, and Ctrl+C copies
+  the selected rows whole. (Ctrl+C anywhere in the window
   copied the log's lines instead: the log's Copy shortcut was window-wide.)
 - Another partner selected kept the detail's scroll offset: it was shown from the middle of
   a banner, its name and status above, out of sight.
@@ -42,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.health_tab import DRIFT_HEADERS, URL_LINES
+from app.gui.health_tab import CHANGED, LINE_BREAK, URL_LINES
 from app.vault import Vault
 from app.vault.snapshots import Observation, Snapshots
 from tests.gui.helpers import (
@@ -76,9 +78,6 @@ def themed(qapp: QApplication) -> Iterator[None]:
 def _look(widget: QWidget) -> QImage:
     QApplication.processEvents()
     return widget.grab().toImage()
-
-
-BEFORE, AFTER = DRIFT_HEADERS.index("Before"), DRIFT_HEADERS.index("After")
 
 
 def _height(table: QTableWidget, row: int, column: int) -> int:
@@ -125,31 +124,36 @@ def test_a_moved_endpoint_reads_short_whole_on_hover_and_copies_whole(
     assert window.partner_view.tabs.currentWidget() is tab
     qtbot.waitUntil(lambda: drift.isVisible() and not drift.fitting(), timeout=5000)
     row = moved_row()
-    before, after = drift.item(row, BEFORE), drift.item(row, AFTER)
-    assert before.text() == "…/2.3.0/locations"
-    assert after.text() == "…/2.3.0/v2/locations"
-    assert before.toolTip() == f"{base}/2.3.0/locations"
-    assert after.toolTip() == f"{base}/2.3.0/v2/locations"
-    # they wrapped over five lines or more; the change ("endpoint / locations / (SENDER) /
-    # moved", four lines) sets the row's height now, not a URL
-    change = _height(drift, row, 2)
-    assert _height(drift, row, BEFORE) < change and _height(drift, row, AFTER) < change
+    cell = drift.item(row, CHANGED)
+    assert cell.text() == "…/2.3.0/locations\n→ …/2.3.0/v2/locations"
+    was, now = f"{base}/2.3.0/locations", f"{base}/2.3.0/v2/locations"
+    assert cell.toolTip() == f"Before: {was}\nAfter: {now}"
+    # each took five lines or more, "locations" split inside the word; the change
+    # ("endpoint / locations / (SENDER) / moved", four lines) is as tall as both now
+    assert _height(drift, row, CHANGED) <= _height(drift, row, 2)
+    _no_word_split(drift)
     assert window.selected_partner().id == pid
     copied = _copied(qtbot, drift, row)
-    assert f"{base}/2.3.0/locations\t{base}/2.3.0/v2/locations" in copied
-    assert "endpoint locations (SENDER) moved" in copied
-    # accepted: three rows, a scroll bar beside them, narrower columns; a short URL is
-    # still whole (with three lines at most it read "…/2.3.0/…ocations")
+    assert f"endpoint locations (SENDER) moved\t{was} → {now}" in copied
+    # accepted: three rows, a scroll bar beside them, a narrower column: still whole
     press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Accept drift
     qtbot.waitUntil(lambda: drift.rowCount() >= 3 and not drift.fitting(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: drift.verticalScrollBar().isVisible(), timeout=5000)
-    urls = drift.itemDelegateForColumn(AFTER)
+    _no_word_split(drift)
+
+
+def _no_word_split(drift: QTableWidget) -> None:
+    """Every Before → after cell shows its text whole, each path segment on one line."""
+    urls = drift.itemDelegateForColumn(CHANGED)
     for row in range(drift.rowCount()):
-        index = drift.model().index(row, AFTER)
-        assert urls.shown(drift, index) == index.data(), (row, drift.columnWidth(AFTER))
+        index = drift.model().index(row, CHANGED)
+        lines = urls.lines(drift, index)
+        assert "".join(lines) == index.data().replace("\n", LINE_BREAK), lines
+        for segment in index.data().replace("\n", "/").replace(" ", "/").split("/"):
+            assert any(segment in line for line in lines), (segment, lines)
 
 
-def test_a_url_on_another_host_takes_four_lines_at_most(
+def test_a_url_on_another_host_is_elided_in_the_middle_past_three_lines(
     qtbot: Any, window: Any, controller: Any
 ) -> None:
     """A URL that is not below the partner's base is shown whole up to URL_LINES lines,
@@ -167,12 +171,14 @@ def test_a_url_on_another_host_takes_four_lines_at_most(
     activate(qtbot, window)
     press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: tab.drift.isVisible() and not tab.drift.fitting(), timeout=5000)
-    after = tab.drift.item(0, AFTER)
-    assert after.text() == far and after.toolTip() == far
-    line = tab.drift.fontMetrics().lineSpacing()
-    one_line = _height(tab.drift, 0, 0) - line  # "When": a date, its time below it
-    assert _height(tab.drift, 0, AFTER) <= one_line + URL_LINES * line  # it took eight lines
-    assert tab.drift.item(0, BEFORE).text() == "…/versions"
+    cell = tab.drift.item(0, CHANGED)
+    assert cell.text() == f"…/versions\n→ {far}"
+    assert cell.toolTip() == f"Before: {partner.versions_url}\nAfter: {far}"
+    lines = tab.drift.itemDelegateForColumn(CHANGED).lines(tab.drift, tab.drift.model().index(0, 3))
+    assert lines[0] == f"…/versions{LINE_BREAK}"
+    shown = "".join(lines[1:])
+    assert len(lines) - 1 <= URL_LINES and "…" in shown  # it took six lines whole
+    assert shown.startswith("→ https://ocpi-") and shown.endswith("/locations")
     assert far in _copied(qtbot, tab.drift, 0)
 
 

@@ -24,6 +24,8 @@
   and the partners list above it shrank to a few rows.
 - Partner > Rotate credentials asks first, and its menu item did not say so ("…"), as
   Unregister… and Suspected compromise… do.
+- Settings (Ctrl+,) opened with the focus on its tabs, drawn as if nothing had it: the first
+  letters typed went nowhere. The country code takes them now.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
@@ -36,6 +38,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QScrollArea,
@@ -384,3 +387,16 @@ def test_a_log_line_cut_at_the_edge_reads_whole_in_its_details(
     said = pane.details.toPlainText()
     assert said.startswith("Drift: endpoint locations (SENDER) moved"), said
     assert f"{base}/2.3.0/locations" in said and f"{base}/2.3.0/v2/locations" in said
+
+
+def test_settings_open_ready_to_type_our_country_code(qtbot: Any, window: Any) -> None:
+    activate(qtbot, window)
+    press(Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Settings…
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=5000)
+    dialog = QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=2000)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(QApplication.focusWidget(), "BE")
+    assert dialog.country.text() == "BE"
+    with qtbot.waitSignal(dialog.rejected, timeout=2000):
+        press(Qt.Key.Key_Escape)

@@ -32,7 +32,9 @@ TOKEN_SAMPLES = ("B·3f9c2a", "the partner", "superseded", "30 Dec 16:10")
 CELL_MARGINS = 12  # a cell's and a header section's own padding, both sides
 HEAD_SAMPLES = ("NL-SBX", "Sandbox", "We are Receiver")  # the title, then the first two pills
 # the detail's page (app/gui/partner_view.py) and its tab pages: margins and spacing
-DETAIL_MARGINS = (12, 8, 12, 8)
+DETAIL_FRAME = 1  # the detail's scroll area's border (resources/style.qss): its focus frame
+# inside that border: 12 and 8 px from the detail's edges, as before it had one
+DETAIL_MARGINS = (12 - DETAIL_FRAME, 8 - DETAIL_FRAME, 12 - DETAIL_FRAME, 8 - DETAIL_FRAME)
 DETAIL_SPACING = 10
 HEAD_SPACING = 6  # between the head row's title and pills: three pills share a 1024 px window
 TAB_PAGE_SIDES = 8  # the Credentials page's and the Health tab's left (and right) margin
@@ -120,7 +122,7 @@ def _measure(samples: QWidget, with_drift: bool) -> Floor:
     pills = (Pill("Sandbox", "info", samples), Pill(parent=samples), WrappingPill(parent=samples))
     for label in (title, *pills):
         label.ensurePolished()  # the style sheet's fonts and padding
-    sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2]
+    sides = DETAIL_MARGINS[0] + DETAIL_MARGINS[2] + 2 * DETAIL_FRAME
     head = head_floor(title, pills, HEAD_SPACING, sides)
     # a table as the token table is when its minimum is set: made, not polished yet
     tokens = token_table_floor(QTableView(samples), CredentialsModel.HEADERS)

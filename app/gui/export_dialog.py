@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -119,7 +119,7 @@ class ExportDialog(QDialog):
             self.format_group.addButton(button)
             self.format_buttons[key] = button
             fl.addWidget(button)
-        self.format_buttons["html"].setChecked(True)
+        self.set_format("html")
         form.addRow("Format", formats)
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit()
@@ -154,7 +154,12 @@ class ExportDialog(QDialog):
         return next(k for k, b in self.format_buttons.items() if b.isChecked())
 
     def set_format(self, fmt: str) -> None:
-        self.format_buttons[fmt].setChecked(True)
+        """Check `fmt`; Tab into the formats lands on it (Qt's own rule, once one of them
+        had the focus): it landed on HAR, unchecked, and Down went to the checked HTML."""
+        for key, button in self.format_buttons.items():
+            button.setChecked(key == fmt)
+            policy = Qt.FocusPolicy.StrongFocus if key == fmt else Qt.FocusPolicy.ClickFocus
+            button.setFocusPolicy(policy)
 
     def run_id(self) -> str | None:
         data = self.run_combo.currentData()

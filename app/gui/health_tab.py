@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QAction,
     QBrush,
     QFont,
+    QFontMetricsF,
     QPainter,
     QPalette,
     QResizeEvent,
@@ -56,6 +57,7 @@ from app.engine.health import Health
 from app.gui.models import short_time
 from app.gui.row_repaint import RowRepaint
 from app.gui.theme import level_colour
+from app.gui.url_cells import before_after_item, copy_rows_on_ctrl_c, partner_base
 from app.gui.widgets import muted
 from app.vault import PartnerRecord
 from app.vault.snapshots import Snapshot
@@ -117,10 +119,16 @@ class _WrappedCells(QStyledItemDelegate):
         layout.endLayout()
         return layout, height
 
+    def _base_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """Qt's own size for the cell: its least height (a line, an icon)."""
+        return super().sizeHint(option, index)
+
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        hint = super().sizeHint(option, index)
+        hint = self._base_hint(option, index)
         measured = QStyleOptionViewItem(option)
         self.initStyleOption(measured, index)
         if not measured.text:
@@ -171,6 +179,60 @@ class _WrappedCells(QStyledItemDelegate):
         style = view.style()
         size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), view)
         return size.width()
+
+
+URL_LINES = 3  # the most lines one URL of a drift cell takes: longer, elided in the middle
+LINE_BREAK = "\u2028"  # a cell's "\n" as Qt's delegates hand it over (QChar::LineSeparator)
+
+
+class _UrlCells(_WrappedCells):
+    """The drift table's Before → after: each URL (shown below the partner's base, see
+    app/gui/url_cells.py) on lines of its own, URL_LINES at most, elided in the middle past
+    them; the whole URLs are the cell's tooltip and what Ctrl+C copies. In two columns of
+    their own at 1024 px, URLs took five lines or more each, and a module's name ("locations",
+    "credentials") was split inside the word."""
+
+    def lines(self, view: QAbstractItemView, index: QModelIndex) -> list[str]:
+        """The lines the cell at `index` of `view` shows now, as it paints them."""
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        self.initStyleOption(option, index)
+        layout, _ = self._layout(option.text, option.font, self._text_rect(option).width())
+        text = layout.text()
+        drawn = (layout.lineAt(i) for i in range(layout.lineCount()))
+        return [text[ln.textStart() : ln.textStart() + ln.textLength()] for ln in drawn]
+
+    def _base_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """One line's height: Qt's own wraps the whole URL (the cap is this delegate's)."""
+        one_line = QStyleOptionViewItem(option)
+        one_line.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        return super()._base_hint(one_line, index)
+
+    @staticmethod
+    def _laid_out(text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:
+        parts = text.split(LINE_BREAK)
+        return _WrappedCells._laid_out(
+            LINE_BREAK.join(_UrlCells._fitted(part, font, width) for part in parts), font, width
+        )
+
+    @staticmethod
+    def _fitted(text: str, font: QFont, width: int) -> str:
+        """`text` whole if it wraps over URL_LINES at most at `width`, else elided in the
+        middle until it does."""
+        if _WrappedCells._laid_out(text, font, width)[0].lineCount() <= URL_LINES:
+            return text
+        metrics = QFontMetricsF(font)
+        room = width * URL_LINES - metrics.averageCharWidth()
+        shown = text
+        while room > metrics.averageCharWidth():
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+            if _WrappedCells._laid_out(shown, font, width)[0].lineCount() <= URL_LINES:
+                break
+            room -= metrics.averageCharWidth()
+        return shown
 
 
 # row adding and measuring per turn of the event loop: the slice's rows are painted in the
@@ -243,8 +305,8 @@ class _DriftTable(_WrappingTable):
 
     When, Snapshot and Change are as wide as their header or a sample (`SAMPLES`: a date,
     its time wrapping below it; the longest snapshot source; a change's long word), longer
-    text wrapping in its cell; Before and After (endpoint URLs, wrapped anywhere) share the
-    rest evenly, each at least its header. Every width is measured with the style's fonts
+    text wrapping in its cell; Before → after (two endpoint URLs, one below the other) has
+    the rest, at least its header. Every width is measured with the style's fonts
     and padding when asked. The minimum is the sum of those: the detail's
     floor (app/gui/detail_floor.py) is taken on it once, so rows arriving later must not
     need more. (A minimum summed from the stretched headers when rows filled was both too
@@ -286,7 +348,8 @@ class _DriftTable(_WrappingTable):
         return QSize(width + bar + 2 * self.frameWidth(), super().minimumSizeHint().height())
 
 
-DRIFT_HEADERS = ("When", "Snapshot", "Change", "Before", "After")
+DRIFT_HEADERS = ("When", "Snapshot", "Change", "Before → after")
+CHANGED = DRIFT_HEADERS.index("Before → after")
 
 
 def drift_table() -> _DriftTable:
@@ -294,6 +357,8 @@ def drift_table() -> _DriftTable:
     app/gui/detail_floor.py)."""
     drift = _DriftTable(list(DRIFT_HEADERS))
     _table(list(DRIFT_HEADERS), "Drift history", drift)
+    drift.setItemDelegateForColumn(CHANGED, _UrlCells(drift))
+    copy_rows_on_ctrl_c(drift)
     drift.settle_header()
     return drift
 
@@ -449,7 +514,8 @@ class HealthTab(QWidget):
         self._actions = (verify_action, accept_action, compromise_action)
         self.drift = drift_table()
         layout.addWidget(self.drift, 1)
-        self._drift_rows: list[tuple[str, str, str, str, str]] | None = None
+        self._drift_rows: list[tuple[str, str, str, str | None, str | None]] | None = None
+        self._drift_base = ""
         self.dialog = VerifyReportDialog(self)
         self._partner: PartnerRecord | None = None
         self._facts = ConnectionFacts()
@@ -476,7 +542,7 @@ class HealthTab(QWidget):
             reminders.append("drift not yet accepted")
         self.reminders.setText(" · ".join(reminders))
         self.report_button.setEnabled(bool((facts.verify_report or {}).get("checks")))
-        self._fill_drift(history)
+        self._fill_drift(history, partner_base(partner.versions_url))
         if self.dialog.isVisible():
             self.dialog.show_report(partner, facts)
 
@@ -490,20 +556,26 @@ class HealthTab(QWidget):
         self.dialog.raise_()
         return self.dialog
 
-    def _fill_drift(self, history: list[Snapshot]) -> None:
-        rows = []
+    def _fill_drift(self, history: list[Snapshot], base: str = "") -> None:
+        """One row per drift item (its URLs short below the partner's `base`)."""
+        rows: list[tuple[str, str, str, str | None, str | None]] = []
         for snapshot in history:
             label = snapshot.source + (" · baseline" if snapshot.baseline else "")
             if not snapshot.drift:
-                rows.append((short_time(snapshot.taken), label, "no change", "", ""))
+                rows.append((short_time(snapshot.taken), label, "no change", None, None))
             for item in snapshot.drift:
+                before, after = item.get("before"), item.get("after")
                 rows.append((short_time(snapshot.taken), label, str(item.get("what", "")),
-                             str(item.get("before") or "—"), str(item.get("after") or "—")))  # fmt: skip
-        if rows == self._drift_rows:  # each refresh of the detail: only when it changed
+                             None if before is None else str(before),
+                             None if after is None else str(after)))  # fmt: skip
+        if (rows, base) == (self._drift_rows, self._drift_base):  # only when it changed
             return
-        self._drift_rows = rows
+        self._drift_rows, self._drift_base = rows, base
         self.drift.setRowCount(len(rows))
-        for row, values in enumerate(rows):
-            for col, text in enumerate(values):
+        for row, (when, label, what, before, after) in enumerate(rows):
+            for col, text in enumerate((when, label, what)):
                 self.drift.setItem(row, col, QTableWidgetItem(text))
+            changed = before is not None or after is not None  # a drift item, not "no change"
+            cell = before_after_item(before, after, base) if changed else QTableWidgetItem("")
+            self.drift.setItem(row, CHANGED, cell)
         self.drift.resizeRowsToContents()  # its width is its own (_DriftTable), not the rows'

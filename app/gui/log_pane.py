@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -104,8 +106,17 @@ class LogPane(QDockWidget):
         self.table.setColumnWidth(0, mono.horizontalAdvance("00:00:00.000") + 28)
         self.table.setColumnWidth(1, QFontMetrics(bold).horizontalAdvance("TOKEN MIX-UP") + 32)
 
+        # the explanation and the details scroll together when the pane is low: a line with
+        # a diagnosis (its banner ~150 px at 1024 px) grew the pane for good, and the
+        # partners list above it shrank to a few rows (session 23 walk)
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the details themselves
+        split.addWidget(holder)
         detail = QWidget()
-        split.addWidget(detail)
+        holder.setWidget(detail)
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         self.explain = Banner()
@@ -127,12 +138,12 @@ class LogPane(QDockWidget):
         self.copy_button.clicked.connect(self.copy_selection)
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
-        QShortcut(
-            QKeySequence.StandardKey.Copy,
-            self.table,
-            self.copy_selection,
-            Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        # the context set on its own: passed to the constructor with the slot it was taken
+        # for another argument, and Ctrl+C anywhere in the window (the drift table, the
+        # endpoints) copied the log lines instead
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy.activated.connect(self.copy_selection)
         for shown in (  # Copy copies the lines shown: enabled only while there is one
             self.proxy.rowsInserted,
             self.proxy.rowsRemoved,
@@ -245,7 +256,10 @@ class LogPane(QDockWidget):
             )
         else:
             self.explain.hide()
-        self.details.setPlainText(E.details(entry) or "An event of the run: no headers or bodies.")
+        # the line whole first: the table cuts it (a drift's two URLs, a call's URL), and an
+        # event's details said only "no headers or bodies", the URLs nowhere to be read
+        more = E.details(entry) or "An event of the run: no headers or bodies."
+        self.details.setPlainText(f"{E.summary(entry)}\n\n{more}")
 
     def select_row(self, source_row: int) -> None:
         index = self.proxy.mapFromSource(self.model.index(source_row, 0))

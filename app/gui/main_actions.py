@@ -82,7 +82,7 @@ def build_actions(window: MainWindow) -> None:
     )
     window.rotate_action = make_action(
         window,
-        "&Rotate credentials",
+        "&Rotate credentials…",  # it asks first (confirm_rotate)
         window.rotate_selected,
         "Ctrl+R",
         "Exchange new tokens with the selected partner (PUT)",

@@ -12,10 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QChildEvent, QEvent, QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTableView,
     QToolBar,
     QWidget,
@@ -145,6 +147,10 @@ class MainWindow(QMainWindow):
         self.audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
         self.view_menu.addAction(self.audit_action)
+        for dock in (self.log_pane, self.audit_pane):  # shown by its action: in front
+            dock.toggleViewAction().triggered.connect(
+                lambda shown, dock=dock: self._on_dock_shown(dock, shown)
+            )
         build_status_bar(self)
         self.health_ui = HealthUi(self)
 
@@ -172,6 +178,21 @@ class MainWindow(QMainWindow):
         # 200 rows was ~12 ms of the start, each comparison two calls into the model)
         self._fit_on_show = not restore_layout(self)
         self.reload_partners()
+
+    def childEvent(self, event: QChildEvent) -> None:
+        """The tab bars Qt makes for tabbed panes (Log | Audit) take no focus: with one pane
+        shown, Qt parks its bar outside the window, and Tab stopped there, on nothing a
+        person could see. The View actions (Ctrl+L, Ctrl+Shift+A) pick a pane."""
+        super().childEvent(event)
+        child = event.child()
+        if event.type() == QEvent.Type.ChildPolished and isinstance(child, QTabBar):
+            child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def _on_dock_shown(self, dock: QDockWidget, shown: bool) -> None:
+        """A pane its View action showed comes to the front of the panes tabbed with it:
+        Ctrl+Shift+A showed the audit trail behind the log, and nothing seemed to happen."""
+        if shown:
+            dock.raise_()
 
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:

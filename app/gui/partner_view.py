@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QItemSelection, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -48,6 +48,7 @@ from app.gui.focus_order import follow_in_tab_order
 from app.gui.list_keys import PickListView
 from app.gui.models import CredentialsModel, roles_text, short_time, status_key, status_text
 from app.gui.theme import mono_font
+from app.gui.url_cells import copy_rows_on_ctrl_c, url_item
 from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
@@ -147,12 +148,15 @@ class PartnerView(QWidget):
         self.floor.take_drift(self)  # whole before the content it holds
         # the detail scrolls when the window is short (two banners at 1024×700): the token
         # table keeps its minimum height instead of collapsing to its header
-        scroll = QScrollArea()
+        self.detail_scroll = scroll = QScrollArea()
+        # Tab stops here (arrows and Page Up/Down scroll it): its border shows the focus,
+        # which was nowhere to be seen (resources/style.qss, DETAIL_FRAME)
+        scroll.setObjectName("PartnerDetail")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack.addWidget(scroll)
-        page = QWidget()
+        self._detail_page = page = QWidget()
         scroll.setWidget(page)
         self._build_detail(page)
         hooks, self._build_hooks = self._build_hooks, []
@@ -225,6 +229,10 @@ class PartnerView(QWidget):
         layout.addWidget(self.tabs, 1)  # the last row, placed before its pages are added
         self.tabs.addTab(self._build_credentials(), "&Credentials")
         self.endpoints = _table(["Module", "Role", "URL"], "Partner endpoints")
+        # cut at the right, every URL read "http://host:port/ocpi/2.3.0/…": both ends show,
+        # the whole URL on hover and in Ctrl+C (app/gui/url_cells.py)
+        self.endpoints.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        copy_rows_on_ctrl_c(self.endpoints)
         self.tabs.addTab(self.endpoints, "E&ndpoints")
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
         self.history.itemSelectionChanged.connect(self._on_history_itemSelectionChanged)
@@ -232,6 +240,7 @@ class PartnerView(QWidget):
         self.profile_view = ProfileView()
         self.profile_view.applyRequested.connect(self._on_profile_view_applyRequested)
         self.tabs.addTab(self.profile_view, "Pr&ofile")  # Alt+P is the Partner menu
+        self.tabs.currentChanged.connect(self._on_tabs_currentChanged)
 
     def _build_credentials(self) -> QWidget:
         page = QWidget()
@@ -296,6 +305,9 @@ class PartnerView(QWidget):
         if self.built and (self.partner is None or partner_id != self.partner.id):
             self.banner.hide()
             self.hide_revealed()
+            # another partner starts at its head: the last one's offset (its Health tab,
+            # scrolled to) showed the next from the middle of a banner, its name hidden
+            self.detail_scroll.verticalScrollBar().setValue(0)
         partner = self.controller.partner(partner_id) if partner_id is not None else None
         self.partner = partner
         if partner is None:
@@ -426,7 +438,7 @@ class PartnerView(QWidget):
         self.endpoints.setRowCount(len(rows))
         for row, values in enumerate(rows):
             for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
+                item = url_item(text) if col == 2 else QTableWidgetItem(text)
                 if col == 2:
                     item.setFont(mono_font())
                 self.endpoints.setItem(row, col, item)
@@ -556,6 +568,15 @@ class PartnerView(QWidget):
 
     def _on_clipboard_cleared(self) -> None:
         self.note.setText("The clipboard was cleared.")
+
+    def _on_tabs_currentChanged(self, _index: int) -> None:
+        """A tab picked (Alt+L, a click) is brought into view, its bar at the top, when
+        part of it is below the detail's fold: at 1024x700 with a banner, Alt+L switched
+        to the Health tab entirely out of sight, and nothing seemed to happen."""
+        bar = self.detail_scroll.verticalScrollBar()
+        top = self.tabs.mapTo(self._detail_page, QPoint(0, 0)).y()
+        if top + self.tabs.height() > bar.value() + self.detail_scroll.viewport().height():
+            bar.setValue(top)
 
     def _on_history_itemSelectionChanged(self) -> None:
         run_id = self.selected_run()

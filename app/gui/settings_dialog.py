@@ -195,6 +195,9 @@ class SettingsDialog(QDialog):
         for box in self.role_boxes.values():
             box.toggled.connect(self._validate)
         self._validate()
+        # the first field takes what is typed: the focus sat on the tabs, drawn unfocused
+        # until a key moved it, and the first letters typed went nowhere (session 23 walk)
+        self.country.setFocus()
 
     def roles(self) -> list[str]:
         return [role for role, box in self.role_boxes.items() if box.isChecked()]

@@ -178,13 +178,12 @@ class SenderWizard(FlowWizard):
         working = health is not None and health.ok
         how = "registered and working" if working else "registered"
         if health is not None and not working and (health.badge or health.level):
-            how += f", but {health.badge or health.level}"
+            # the list's words for it, quoted: "registered, but drift" read as a slip
+            how += f"; the list says “{health.badge or health.level}”"
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Replace a working registration?" if working else "Replace the registration?",
-            f"{twin.ref} is already {how}"
-            + (f" (we hold {', '.join(tokens)})" if tokens else "")
-            + ".",
+            f"{twin.ref} is already {how}." + (f" We hold {', '.join(tokens)}." if tokens else ""),
             QMessageBox.StandardButton.Cancel,
             self,
         )

@@ -240,6 +240,8 @@ def test_replacing_a_registration_that_does_not_work_never_calls_it_working(
     click(qtbot, again.button(QWizard.WizardButton.NextButton))
     assert seen and seen[0].startswith("Replace the registration?\n"), seen
     assert "working" not in seen[0].split("\n")[1] and "TOKEN_C refused" in seen[0], seen
+    # the list's words, quoted as such: "is already registered, but drift" read as a slip
+    assert "NL-SBX is already registered; the list says “TOKEN_C refused”." in seen[0], seen
     assert again.currentId() == PAGE_DISCOVER
     click(qtbot, again.button(QWizard.WizardButton.CancelButton))
 

@@ -183,7 +183,7 @@ class _WrappingTable(QTableWidget):
     Measuring a wrapped row lays out each of its cells' text (~0.1 ms a cell), so a 40-row
     report took 12-16 ms a pass, and a resize or each column width set did a whole pass.
     `fit_rows` coalesces those into one pass that measures rows for FIT_BUDGET_S per turn
-    of the loop, the rows in view first, then the rest. (Not a RowRepaint: a report
+    of the loop, the rows in view first, then the rest. (Not a row_repaint view: a report
     filled at once, `fill_now`, adds its rows one by one in one turn, and a layout per row
     instead of Qt's one per turn measured every row again each time: 60 ms turns.)
     """

@@ -55,7 +55,6 @@ from app.core.ages import certificate_expiry, token_age
 from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
 from app.gui.models import short_time
-from app.gui.row_repaint import RowRepaint
 from app.gui.theme import level_colour
 from app.gui.url_cells import before_after_item, copy_rows_on_ctrl_c, partner_base
 from app.gui.widgets import muted
@@ -240,20 +239,19 @@ class _UrlCells(_WrappedCells):
 FIT_BUDGET_S = 0.003
 
 
-class _WrappingTable(RowRepaint, QTableWidget):
+class _WrappingTable(QTableWidget):
     """Rows follow their columns' widths: a column dragged, or stretched with the window.
 
     Measuring a wrapped row lays out each of its cells' text (~0.1 ms a cell), so a 40-row
     report took 12-16 ms a pass, and a resize or each column width set did a whole pass.
     `fit_rows` coalesces those into one pass that measures rows for FIT_BUDGET_S per turn
-    of the loop, the rows in view first, then the rest. A row added repaints the rows
-    from it down, not the whole report (row_repaint): the report's delegate lays out the
-    text of every cell it paints.
+    of the loop, the rows in view first, then the rest. (Not a row_repaint view: a report
+    filled at once, `fill_now`, adds its rows one by one in one turn, and a layout per row
+    instead of Qt's one per turn measured every row again each time: 60 ms turns.)
     """
 
     def __init__(self, rows: int, columns: int) -> None:
         super().__init__(rows, columns)
-        self.follow_rows(self.model())
         self._todo: list[int] | None = None  # rows still to measure, in this order
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)

@@ -25,51 +25,44 @@ once it sits where it will stay (and nothing moves when it is in view already).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QWidget
 
 from app.gui.row_focus import RowFocusView
 
-if TYPE_CHECKING:  # a mixin for QTableView and QTableWidget subclasses (listed first)
-    _Table = QTableView
-else:
-    _Table = object
 
+class RowRepaintView(RowFocusView):
+    """A row list (its focus framing the current row, row_focus) whose row inserts and
+    removals repaint the rows they moved."""
 
-class RowRepaint(_Table):
-    """Row inserts and removals repaint the rows they moved.
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._moved_from: int | None = None
+        self._current_moved = False
+        self.whole_layouts = 0  # Qt's layouts that repainted everything (tests count them)
 
-    A mixin, first among the bases of a QTableView or QTableWidget subclass (Qt's own
-    methods are called on QTableView, which QTableWidget does not override); the view calls
-    `follow_rows` with the model it shows."""
-
-    _moved_from: int | None = None
-    _current_moved = False
-    whole_layouts = 0  # Qt's layouts that repainted everything (tests count them)
-
-    def follow_rows(self, model: QAbstractItemModel) -> None:
-        """After the view's and its headers' own connections to `model`."""
-        model.rowsInserted.connect(self._on_model_rows_moved)
-        model.rowsRemoved.connect(self._on_model_rows_moved)
-
-    def unfollow_rows(self, model: QAbstractItemModel) -> None:
-        model.rowsInserted.disconnect(self._on_model_rows_moved)
-        model.rowsRemoved.disconnect(self._on_model_rows_moved)
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        old = self.model()
+        if old is not None:
+            old.rowsInserted.disconnect(self._on_model_rows_moved)
+            old.rowsRemoved.disconnect(self._on_model_rows_moved)
+        super().setModel(model)
+        if model is not None:  # after the view's and its headers' own connections
+            model.rowsInserted.connect(self._on_model_rows_moved)
+            model.rowsRemoved.connect(self._on_model_rows_moved)
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
     ) -> None:
         """Qt's own (a removed current row hands over to the next), without its scroll."""
         if not self.hasAutoScroll():
-            QTableView.rowsAboutToBeRemoved(self, parent, start, end)
+            super().rowsAboutToBeRemoved(parent, start, end)
             return
         current = self.currentIndex()
         self._current_moved = current.isValid() and start <= current.row() <= end
         self.setAutoScroll(False)
         try:
-            QTableView.rowsAboutToBeRemoved(self, parent, start, end)
+            super().rowsAboutToBeRemoved(parent, start, end)
         finally:
             self.setAutoScroll(True)
 
@@ -101,7 +94,7 @@ class RowRepaint(_Table):
         self._moved_from = None
         if first is None or self.scrolls_by_shifting():
             self.whole_layouts += 1
-            QTableView.doItemsLayout(self)
+            super().doItemsLayout()
             return
         # QAbstractItemView's layout without its whole-viewport update (QTableView's adds
         # the vertical header's updates, held while rows are removed)
@@ -120,16 +113,3 @@ class RowRepaint(_Table):
         top = max(0, top)
         if top < viewport.height():
             viewport.update(0, top, viewport.width(), viewport.height() - top)
-
-
-class RowRepaintView(RowRepaint, RowFocusView):
-    """A row list (its focus framing the current row, row_focus) whose row inserts and
-    removals repaint the rows they moved."""
-
-    def setModel(self, model: QAbstractItemModel | None) -> None:
-        old = self.model()
-        if old is not None:
-            self.unfollow_rows(old)
-        super().setModel(model)
-        if model is not None:
-            self.follow_rows(model)

@@ -256,28 +256,3 @@ def test_what_the_screen_shows_of_a_log_following_its_run_is_a_fresh_paint(
     settle(qtbot)
     stale = stale_pixels(view)
     assert stale == [], f"{len(stale)} pixels differ ({theme})"
-
-
-def test_a_report_row_added_below_the_rows_shown_repaints_none_of_them(
-    styled: None, qtbot: Any
-) -> None:
-    """The verify report and the drift history grow a row at a time, each painted by a
-    delegate that lays its text out: a row added out of view repaints nothing shown."""
-    from PySide6.QtWidgets import QTableWidgetItem
-
-    from app.gui.health_tab import _WrappingTable
-
-    table = _WrappingTable(0, 2)
-    qtbot.addWidget(table)
-    table.resize(400, 200)
-    table.show()
-    qtbot.waitExposed(table)
-    for row in range(30):
-        table.setRowCount(row + 1)
-        table.setItem(row, 0, QTableWidgetItem(f"check {row}"))
-    settle(qtbot)
-    paints = Paints(table.viewport())
-    table.setRowCount(31)
-    table.setItem(30, 0, QTableWidgetItem("one more check"))
-    settle(qtbot)
-    assert paints.rects == []

@@ -14,10 +14,12 @@ partner and each full pass walked them all (20-50 ms, 3-4 times a sweep at 2,000
 partners). In the app's own process (its heap settled) full passes wait until the sweep
 ends and one runs then; young generations are collected as always.
 
-The libraries a session loads after the start (the HTTP client and pydantic with the first
-wizard, aiohttp's server with the first call in, ~330 modules and ~40,000 objects) would be
-walked by every later full pass: two thirds of the pass after a sweep. When that pass finds
-at least `NEW_MODULES` modules loaded since the last freeze, what it leaves is frozen too.
+The libraries a session loads after the start would be walked by every later full pass
+(two thirds of the pass after a sweep at 2,000 partners: ~330 modules, ~40,000 objects).
+Those of the first wizard (the HTTP client, pydantic) are loaded and frozen with the start
+(`app.gui.ahead.settle_start`); those of the first registration (aiohttp's server with the
+first call in, httpcore, anyio: ~200 modules) load later: when a held pass finds at least
+`NEW_MODULES` modules loaded since the last freeze, what it leaves is frozen too.
 Modules load once, so this happens a few times a session at most, never once per sweep:
 a freeze after every sweep would also take along whatever is alive then and dies later in
 a cycle (a wizard, a dialog), and that garbage would pile up sweep after sweep.

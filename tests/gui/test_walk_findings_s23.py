@@ -13,6 +13,12 @@
   a banner, its name and status above, out of sight.
 - Alt+L (the Health tab) at 1024x700 with a banner switched to a tab entirely below the
   detail's fold: nothing seemed to happen.
+- Alt+R (Reveal) with a token selected showed its value below the detail's fold, out of
+  sight for its 30 s (a button's letter clicks it where it is): what Reveal and Copy say
+  now comes into view. Hidden again, its note went on saying "Shown for 30 s.".
+- Letters two visible widgets of the window shared did neither: Alt+F (the File menu and a
+  failed row's Forget…), Alt+V (the View menu and the audit pane's Verify trail), Alt+H (the
+  Help menu and Hide, a token revealed), Alt+M (Suspected compromise… and Resume).
 - Tab stopped on the partner's detail (its scroll area) with no sign of the focus, and on
   a token field's Show button with none either.
 - View > Audit trail (Ctrl+Shift+A) showed the audit pane behind the log's tab: nothing
@@ -32,6 +38,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,9 +47,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QLabel,
     QScrollArea,
     QStyleOptionViewItem,
+    QTabBar,
     QTableWidget,
     QWidget,
 )
@@ -400,3 +410,90 @@ def test_settings_open_ready_to_type_our_country_code(qtbot: Any, window: Any) -
     assert dialog.country.text() == "BE"
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         press(Qt.Key.Key_Escape)
+
+
+def _in_view(scroll: QScrollArea, widget: QWidget) -> bool:
+    """`widget` lies wholly inside the scroll area's visible part."""
+    top_left = widget.mapTo(scroll.viewport(), QPoint(0, 0))
+    return scroll.viewport().rect().contains(widget.rect().translated(top_left))
+
+
+def test_a_detail_button_pressed_by_its_letter_comes_into_view(
+    themed: None, qtbot: Any, window: Any, controller: Any
+) -> None:
+    window.resize(*SIZE)
+    _registered(qtbot, window, controller)
+    view = window.partner_view
+    scroll = _detail(window)
+    activate(qtbot, window)
+    view.credentials.setFocus()
+    press(Qt.Key.Key_Down)  # the first token, TOKEN_C
+    assert view.selected_credential() is not None
+    assert not _in_view(scroll, view.reveal_button)  # below the fold at 1024x700
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # &Reveal (an animated click)
+    qtbot.waitUntil(view.revealed.isVisible, timeout=2000)
+    assert view.revealed.text()
+    qtbot.waitUntil(lambda: _in_view(scroll, view.revealed), timeout=2000)
+    assert _in_view(scroll, view.reveal_button) and _in_view(scroll, view.note)
+    assert view.note.text() == "Shown for 30 s."
+    press(Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Hi&de (Alt+H: the Help menu)
+    qtbot.waitUntil(lambda: not view.revealed.isVisible(), timeout=2000)
+    assert "Shown" not in view.note.text()  # it said "Shown for 30 s." on, nothing shown
+
+
+def _shared_letters(window: Any) -> dict[str, list[str]]:
+    """The Alt+letters that more than one visible widget of the window answers to."""
+    owners: dict[str, list[str]] = {}
+
+    def add(text: str, who: str) -> None:
+        found = re.search(r"&([^&])", text.replace("&&", ""))
+        if found:
+            owners.setdefault(found.group(1).lower(), []).append(f"{who} {text!r}")
+
+    for button in window.findChildren(QAbstractButton):
+        if button.isVisible() and not button.visibleRegion().isEmpty():
+            add(button.text(), type(button).__name__)
+    for label in window.findChildren(QLabel):
+        if label.isVisible() and label.buddy() is not None:
+            add(label.text(), "label")
+    for bar in window.findChildren(QTabBar):
+        if bar.isVisible() and not bar.visibleRegion().isEmpty():
+            for tab in range(bar.count()):
+                add(bar.tabText(tab), "tab")
+    for action in window.menuBar().actions():
+        add(action.text(), "menu")
+    return {letter: who for letter, who in owners.items() if len(who) > 1}
+
+
+def test_no_two_visible_widgets_share_a_letter(qtbot: Any, window: Any, controller: Any) -> None:
+    window.resize(*SIZE)
+    _registered(qtbot, window, controller)
+    activate(qtbot, window)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: _on_screen(window.audit_pane), timeout=2000)  # Verify trail
+    view = window.partner_view
+    view.credentials.setFocus()
+    press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # &Reveal: the button reads Hide
+    qtbot.waitUntil(view.revealed.isVisible, timeout=2000)
+    assert not _shared_letters(window)
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the Health tab
+    assert not _shared_letters(window)
+
+
+def test_a_failed_rows_forget_leaves_alt_f_to_the_file_menu(qtbot: Any, window: Any) -> None:
+    window.resize(*SIZE)
+    wizard = run_sender_wizard(qtbot, window, "callback-with-token-a")  # registration fails
+    partner_id = wizard.sender_flow._reg.partner_id
+    wizard.reject()
+    qtbot.waitUntil(lambda: window.select_partner(partner_id), timeout=WAIT_MS)
+    view = window.partner_view
+    qtbot.waitUntil(view.forget_button.isVisible, timeout=5000)  # Retry…, Forget…
+    activate(qtbot, window)
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the Health tab too
+    assert not _shared_letters(window)
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # the File menu opens
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=2000)
+    press(Qt.Key.Key_Escape)
+    # Resume shows beside the Health tab's Suspected co&mpromise… for a row stopped mid-way
+    assert "&m" not in view.resume_button.text().lower()

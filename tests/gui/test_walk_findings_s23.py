@@ -32,6 +32,7 @@
   Unregister… and Suspected compromise… do.
 - Settings (Ctrl+,) opened with the focus on its tabs, drawn as if nothing had it: the first
   letters typed went nowhere. The country code takes them now.
+- Escape in the partners search did nothing: only the mouse's (x) cleared it.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
@@ -497,3 +498,17 @@ def test_a_failed_rows_forget_leaves_alt_f_to_the_file_menu(qtbot: Any, window: 
     press(Qt.Key.Key_Escape)
     # Resume shows beside the Health tab's Suspected co&mpromise… for a row stopped mid-way
     assert "&m" not in view.resume_button.text().lower()
+
+
+def test_escape_clears_the_partners_search(qtbot: Any, window: Any, vault: Vault) -> None:
+    add_partners(vault, 2)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
+    activate(qtbot, window)
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(window.search, "zzz")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 0, timeout=5000)
+    press(Qt.Key.Key_Escape)
+    assert window.search.text() == ""
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
+    assert QApplication.focusWidget() is window.search

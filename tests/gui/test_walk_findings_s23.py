@@ -33,6 +33,9 @@
 - Settings (Ctrl+,) opened with the focus on its tabs, drawn as if nothing had it: the first
   letters typed went nowhere. The country code takes them now.
 - Escape in the partners search did nothing: only the mouse's (x) cleared it.
+- Once registered, the Register page (and Invite's Wait page) still offered "Cancel", which
+  reads as if it undid the registration; it closes the wizard and the partner stays
+  registered. It says "Close" then.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
@@ -56,6 +59,7 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTableWidget,
     QWidget,
+    QWizard,
 )
 
 from app.gui.health_tab import CHANGED, LINE_BREAK, URL_LINES
@@ -65,6 +69,7 @@ from tests.gui.helpers import (
     WAIT_MS,
     activate,
     add_partners,
+    go_next,
     open_sandbox_wizard,
     press,
     run_sender_wizard,
@@ -512,3 +517,28 @@ def test_escape_clears_the_partners_search(qtbot: Any, window: Any, vault: Vault
     assert window.search.text() == ""
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
     assert QApplication.focusWidget() is window.search
+
+
+def test_once_registered_the_wizard_offers_close_not_cancel(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    wizard = run_sender_wizard(qtbot, window)  # ends on Register, registered
+    partner_id = wizard.sender_flow.result.partner_id
+    cancel = wizard.button(QWizard.WizardButton.CancelButton)
+    assert cancel.isVisible() and cancel.text() == "Close" and cancel.accessibleName() == "Close"
+    activate(qtbot, wizard)
+    with qtbot.waitSignal(wizard.rejected, timeout=5000):
+        press(Qt.Key.Key_Escape)
+    assert controller.partner(partner_id).status == "registered"  # nothing was undone
+
+
+def test_invite_once_registered_offers_close(qtbot: Any, window: Any) -> None:
+    wizard = window.open_invite_wizard()
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    cancel = wizard.button(QWizard.WizardButton.CancelButton)
+    assert cancel.text() == "Cancel"  # an invitation not answered yet can be withdrawn
+    go_next(qtbot, wizard)
+    qtbot.mouseClick(wizard.wait_page.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    assert cancel.text() == "Close"
+    wizard.reject()

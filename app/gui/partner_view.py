@@ -235,6 +235,7 @@ class PartnerView(QWidget):
         # cut at the right, every URL read "http://host:port/ocpi/2.3.0/…": both ends show,
         # the whole URL on hover and in Ctrl+C (app/gui/url_cells.py)
         self.endpoints.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.endpoints.setWordWrap(False)  # wrapped at a slash, its first line was all one saw
         copy_rows_on_ctrl_c(self.endpoints)
         self.tabs.addTab(self.endpoints, "E&ndpoints")
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")

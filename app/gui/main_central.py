@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -91,12 +91,16 @@ class EmptyState(QFrame):
 def clear_button_once_typed(edit: QLineEdit) -> None:
     """Qt's clear button (x) shows only over text, and making it loads its icon through
     the style sheet (~5 ms of the start, issue 13): it is made with the first text typed.
-    Empty, the field looks the same either way (a hidden side button takes no margin)."""
+    Empty, the field looks the same either way (a hidden side button takes no margin).
+    Escape clears it too, from then on: the (x) was the mouse's way only."""
 
     def enable(text: str) -> None:
         if text:
             edit.textChanged.disconnect(enable)
             edit.setClearButtonEnabled(True)
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), edit)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.activated.connect(edit.clear)
 
     edit.textChanged.connect(enable)
 

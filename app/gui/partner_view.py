@@ -53,6 +53,8 @@ from app.gui.widgets import Banner, Pill, WrappingPill, card, muted
 from app.vault import CredentialRecord, PartnerRecord, RunRecord
 
 REVEAL_MS = 30_000
+TOKEN_NOTE = "Select a token, then Reveal or Copy. Values stay encrypted otherwise."
+SHOWN_NOTE = f"Shown for {REVEAL_MS // 1000} s."  # while a revealed value is shown
 LATER_MS = 8  # refresh_soon: past the next turn's repaint, within a 60 Hz frame
 
 
@@ -196,8 +198,10 @@ class PartnerView(QWidget):
         self.health_banner.setAccessibleName("Partner health")
         # the main window connects these to its Retry / Resume / Forget actions
         self.retry_button = self.health_banner.add_button("Re&try…", "Retry the registration")
-        self.resume_button = self.health_banner.add_button("Resu&me", "Resume the registration")
-        self.forget_button = self.health_banner.add_button("&Forget…", "Forget this row")
+        # their letters are the window's own: Alt+F is the File menu, Alt+M Suspected
+        # compromise (Health tab), and a letter two visible widgets share does neither
+        self.resume_button = self.health_banner.add_button("Res&ume", "Resume the registration")
+        self.forget_button = self.health_banner.add_button("For&get…", "Forget this row")
         layout.addWidget(self.health_banner)
         self.banner = Banner()
         self.banner_close = self.banner.add_button("Dismiss")
@@ -232,6 +236,7 @@ class PartnerView(QWidget):
         # cut at the right, every URL read "http://host:port/ocpi/2.3.0/…": both ends show,
         # the whole URL on hover and in Ctrl+C (app/gui/url_cells.py)
         self.endpoints.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.endpoints.setWordWrap(False)  # wrapped at a slash, its first line was all one saw
         copy_rows_on_ctrl_c(self.endpoints)
         self.tabs.addTab(self.endpoints, "E&ndpoints")
         self.history = _table(["When", "Run", "Outcome", "State", "Diagnosis"], "Run history")
@@ -284,7 +289,7 @@ class PartnerView(QWidget):
         self.revealed.setFont(mono_font())
         self.revealed.setAccessibleName("Revealed token")
         self.revealed.hide()
-        self.note = muted("Select a token, then Reveal or Copy. Values stay encrypted otherwise.")
+        self.note = muted(TOKEN_NOTE)
         row.addWidget(self.reveal_button)
         row.addWidget(self.copy_button)
         row.addWidget(self.revealed, 1)
@@ -543,9 +548,10 @@ class PartnerView(QWidget):
             return
         self.revealed.setText(value)
         self.revealed.show()
-        self.reveal_button.setText("&Hide")
-        self.note.setText(f"Shown for {REVEAL_MS // 1000} s.")
+        self.reveal_button.setText("Hi&de")  # Alt+H is the Help menu
+        self.note.setText(SHOWN_NOTE)
         self._hide_timer.start(REVEAL_MS)
+        self._into_view(self.note)
 
     def hide_revealed(self) -> None:
         self._hide_timer.stop()
@@ -554,6 +560,8 @@ class PartnerView(QWidget):
         self.revealed.clear()
         self.revealed.hide()
         self.reveal_button.setText("&Reveal")
+        if self.note.text() == SHOWN_NOTE:  # it said so on, the value long hidden
+            self.note.setText(TOKEN_NOTE)
 
     def _on_copy_button_clicked(self) -> None:
         cred = self.selected_credential()
@@ -565,6 +573,13 @@ class PartnerView(QWidget):
             f"{cred.fingerprint} copied; the clipboard is cleared in "
             f"{self.clipboard.clear_after_ms // 1000} s."
         )
+        self._into_view(self.note)
+
+    def _into_view(self, widget: QWidget) -> None:
+        """What Reveal or Copy just said comes into view: Alt+R (a button's letter clicks it
+        where it is, out of sight or not) showed a token below the detail's fold for its
+        30 s, and nothing seemed to happen."""
+        QTimer.singleShot(0, self, lambda: self.detail_scroll.ensureWidgetVisible(widget, 0, 8))
 
     def _on_clipboard_cleared(self) -> None:
         self.note.setText("The clipboard was cleared.")

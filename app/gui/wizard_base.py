@@ -111,6 +111,12 @@ class FlowPage(QWizardPage):
             back = wizard.button(QWizard.WizardButton.BackButton)
             if back is not None:
                 back.setEnabled(False)
+            # registered: nothing is undone by it any more ("Cancel" read as if it undid
+            # the registration, as on the last page before it lost the button)
+            wizard.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+            close = wizard.button(QWizard.WizardButton.CancelButton)
+            if close is not None:
+                close.setAccessibleName("Close")
 
 
 class FlowWizard(QWizard):

@@ -13,6 +13,12 @@
   a banner, its name and status above, out of sight.
 - Alt+L (the Health tab) at 1024x700 with a banner switched to a tab entirely below the
   detail's fold: nothing seemed to happen.
+- Alt+R (Reveal) with a token selected showed its value below the detail's fold, out of
+  sight for its 30 s (a button's letter clicks it where it is): what Reveal and Copy say
+  now comes into view. Hidden again, its note went on saying "Shown for 30 s.".
+- Letters two visible widgets of the window shared did neither: Alt+F (the File menu and a
+  failed row's Forget…), Alt+V (the View menu and the audit pane's Verify trail), Alt+H (the
+  Help menu and Hide, a token revealed), Alt+M (Suspected compromise… and Resume).
 - Tab stopped on the partner's detail (its scroll area) with no sign of the focus, and on
   a token field's Show button with none either.
 - View > Audit trail (Ctrl+Shift+A) showed the audit pane behind the log's tab: nothing
@@ -26,12 +32,17 @@
   Unregister… and Suspected compromise… do.
 - Settings (Ctrl+,) opened with the focus on its tabs, drawn as if nothing had it: the first
   letters typed went nowhere. The country code takes them now.
+- Escape in the partners search did nothing: only the mouse's (x) cleared it.
+- Once registered, the Register page (and Invite's Wait page) still offered "Cancel", which
+  reads as if it undid the registration; it closes the wizard and the partner stays
+  registered. It says "Close" then.
 - In the Export dialog, Tab into the formats landed on HAR, unchecked, with HTML checked:
   Down from there went to HTML, not to the format below the checked one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,11 +51,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QLabel,
     QScrollArea,
     QStyleOptionViewItem,
+    QTabBar,
     QTableWidget,
     QWidget,
+    QWizard,
 )
 
 from app.gui.health_tab import CHANGED, LINE_BREAK, URL_LINES
@@ -54,6 +69,7 @@ from tests.gui.helpers import (
     WAIT_MS,
     activate,
     add_partners,
+    go_next,
     open_sandbox_wizard,
     press,
     run_sender_wizard,
@@ -199,9 +215,13 @@ def test_the_endpoints_tab_shows_both_ends_of_a_url_and_copies_it_whole(
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "locations")
     cell = table.item(row, 2)
     assert cell.toolTip() == urls["locations"]
-    # narrower than the URL at 1024 px, the cell is elided where the URLs are alike
+    # narrower than the URL at 1024 px, each cell showed the same first part,
+    # "http://127.0.0.1:port/ocpi/2.3.0/…": the cells of two modules look alike no more
     assert table.columnWidth(2) < table.fontMetrics().horizontalAdvance(urls["locations"])
-    assert table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    sessions = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "sessions")
+    shown = _look(table.viewport())
+    cells = [shown.copy(table.visualRect(table.model().index(r, 2))) for r in (row, sessions)]
+    assert cells[0] != cells[1]
     assert _copied(qtbot, table, row) == f"locations\tSENDER\t{urls['locations']}"
     assert QApplication.focusWidget() is table
 
@@ -400,3 +420,129 @@ def test_settings_open_ready_to_type_our_country_code(qtbot: Any, window: Any) -
     assert dialog.country.text() == "BE"
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         press(Qt.Key.Key_Escape)
+
+
+def _in_view(scroll: QScrollArea, widget: QWidget) -> bool:
+    """`widget` lies wholly inside the scroll area's visible part."""
+    top_left = widget.mapTo(scroll.viewport(), QPoint(0, 0))
+    return scroll.viewport().rect().contains(widget.rect().translated(top_left))
+
+
+def test_a_detail_button_pressed_by_its_letter_comes_into_view(
+    themed: None, qtbot: Any, window: Any, controller: Any
+) -> None:
+    window.resize(*SIZE)
+    _registered(qtbot, window, controller)
+    view = window.partner_view
+    scroll = _detail(window)
+    activate(qtbot, window)
+    view.credentials.setFocus()
+    press(Qt.Key.Key_Down)  # the first token, TOKEN_C
+    assert view.selected_credential() is not None
+    assert not _in_view(scroll, view.reveal_button)  # below the fold at 1024x700
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # &Reveal (an animated click)
+    qtbot.waitUntil(view.revealed.isVisible, timeout=2000)
+    assert view.revealed.text()
+    qtbot.waitUntil(lambda: _in_view(scroll, view.revealed), timeout=2000)
+    assert _in_view(scroll, view.reveal_button) and _in_view(scroll, view.note)
+    assert view.note.text() == "Shown for 30 s."
+    press(Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Hi&de (Alt+H: the Help menu)
+    qtbot.waitUntil(lambda: not view.revealed.isVisible(), timeout=2000)
+    assert "Shown" not in view.note.text()  # it said "Shown for 30 s." on, nothing shown
+
+
+def _shared_letters(window: Any) -> dict[str, list[str]]:
+    """The Alt+letters that more than one visible widget of the window answers to."""
+    owners: dict[str, list[str]] = {}
+
+    def add(text: str, who: str) -> None:
+        found = re.search(r"&([^&])", text.replace("&&", ""))
+        if found:
+            owners.setdefault(found.group(1).lower(), []).append(f"{who} {text!r}")
+
+    for button in window.findChildren(QAbstractButton):
+        if button.isVisible() and not button.visibleRegion().isEmpty():
+            add(button.text(), type(button).__name__)
+    for label in window.findChildren(QLabel):
+        if label.isVisible() and label.buddy() is not None:
+            add(label.text(), "label")
+    for bar in window.findChildren(QTabBar):
+        if bar.isVisible() and not bar.visibleRegion().isEmpty():
+            for tab in range(bar.count()):
+                add(bar.tabText(tab), "tab")
+    for action in window.menuBar().actions():
+        add(action.text(), "menu")
+    return {letter: who for letter, who in owners.items() if len(who) > 1}
+
+
+def test_no_two_visible_widgets_share_a_letter(qtbot: Any, window: Any, controller: Any) -> None:
+    window.resize(*SIZE)
+    _registered(qtbot, window, controller)
+    activate(qtbot, window)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: _on_screen(window.audit_pane), timeout=2000)  # Verify trail
+    view = window.partner_view
+    view.credentials.setFocus()
+    press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # &Reveal: the button reads Hide
+    qtbot.waitUntil(view.revealed.isVisible, timeout=2000)
+    assert not _shared_letters(window)
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the Health tab
+    assert not _shared_letters(window)
+
+
+def test_a_failed_rows_forget_leaves_alt_f_to_the_file_menu(qtbot: Any, window: Any) -> None:
+    window.resize(*SIZE)
+    wizard = run_sender_wizard(qtbot, window, "callback-with-token-a")  # registration fails
+    partner_id = wizard.sender_flow._reg.partner_id
+    wizard.reject()
+    qtbot.waitUntil(lambda: window.select_partner(partner_id), timeout=WAIT_MS)
+    view = window.partner_view
+    qtbot.waitUntil(view.forget_button.isVisible, timeout=5000)  # Retry…, Forget…
+    activate(qtbot, window)
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the Health tab too
+    assert not _shared_letters(window)
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # the File menu opens
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=2000)
+    press(Qt.Key.Key_Escape)
+    # Resume shows beside the Health tab's Suspected co&mpromise… for a row stopped mid-way
+    assert "&m" not in view.resume_button.text().lower()
+
+
+def test_escape_clears_the_partners_search(qtbot: Any, window: Any, vault: Vault) -> None:
+    add_partners(vault, 2)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
+    activate(qtbot, window)
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(window.search, "zzz")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 0, timeout=5000)
+    press(Qt.Key.Key_Escape)
+    assert window.search.text() == ""
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
+    assert QApplication.focusWidget() is window.search
+
+
+def test_once_registered_the_wizard_offers_close_not_cancel(
+    qtbot: Any, window: Any, controller: Any
+) -> None:
+    wizard = run_sender_wizard(qtbot, window)  # ends on Register, registered
+    partner_id = wizard.sender_flow.result.partner_id
+    cancel = wizard.button(QWizard.WizardButton.CancelButton)
+    assert cancel.isVisible() and cancel.text() == "Close" and cancel.accessibleName() == "Close"
+    activate(qtbot, wizard)
+    with qtbot.waitSignal(wizard.rejected, timeout=5000):
+        press(Qt.Key.Key_Escape)
+    assert controller.partner(partner_id).status == "registered"  # nothing was undone
+
+
+def test_invite_once_registered_offers_close(qtbot: Any, window: Any) -> None:
+    wizard = window.open_invite_wizard()
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    cancel = wizard.button(QWizard.WizardButton.CancelButton)
+    assert cancel.text() == "Cancel"  # an invitation not answered yet can be withdrawn
+    go_next(qtbot, wizard)
+    qtbot.mouseClick(wizard.wait_page.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    assert cancel.text() == "Close"
+    wizard.reject()

@@ -158,6 +158,9 @@ def test_cancel_during_the_post_keeps_every_token(qtbot: Any, window: Any, contr
     qtbot.waitUntil(lambda: flow.phase == Phase.READY, timeout=WAIT_MS)
     go_next(qtbot, wizard)
     qtbot.waitUntil(lambda: flow.step("post").state == StepState.RUNNING, timeout=WAIT_MS)
+    # the step is announced a loop turn before the POST leaves (the registration yields to
+    # the UI between them); the partner holds every answer 2 s, so 0.3 s later it holds ours
+    qtbot.wait(300)
     run_id = flow.run_id
     click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     qtbot.waitUntil(lambda: controller.run_record(run_id).outcome != "running", timeout=5000)

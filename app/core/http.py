@@ -5,7 +5,9 @@ in the transcript and turns transport failures into diagnoses. Policy (issue: ha
 engine, item 3): per-request deadline that also bounds a trickling server; bodies capped at
 1 MiB; never a retry of POST/PUT; at most 3 same-origin GET redirects (warned); a redirect to
 another origin refused and the token never sent there; http:// only to loopback unless
-allowed. Uses an injected httpx.AsyncClient (one pool per run).
+allowed. Uses an injected httpx transport (one pool per run): OcpiHttp already owns the
+redirects, deadlines and headers, so httpx's client layer (auth and redirect flows, cookie
+jar, event hooks, header merging) would only cost instructions for each request (issue 13).
 """
 
 from __future__ import annotations
@@ -119,23 +121,40 @@ def _ssl_context(
     return context
 
 
-def make_client(settings: HttpSettings) -> httpx.AsyncClient:
-    """One client and connection pool per run; TLS verified (optionally against a CA bundle),
-    with the partner's client certificate when its profile has one (mutual TLS)."""
+def make_client(settings: HttpSettings) -> httpx.AsyncHTTPTransport:
+    """One connection pool per run (httpx's transport: `async with` it, or `aclose()`); TLS
+    verified (optionally against a CA bundle), with the partner's client certificate when
+    its profile has one (mutual TLS). No proxies from the environment (trust_env off)."""
     import httpx  # the first call out loads it (issue 13: not at start-up)
 
     verify = _ssl_context(
         settings.ca_bundle, settings.ca_pem, settings.client_cert_pem, settings.client_key_pem
     )
-    timeout = httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout)
-    return httpx.AsyncClient(
+    return httpx.AsyncHTTPTransport(
         verify=verify,
-        timeout=timeout,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=10, max_keepalive_connections=5),
         trust_env=False,
     )
+
+
+# The head every request opens with, in the order httpx's client sent it (Host comes
+# first, from httpx.Request; then these; then the request's own headers, which are what
+# the transcript records): what partners see does not change.
+_BASE_HEADERS = {
+    "Accept-Encoding": "gzip, deflate",  # undone by _decode_for_record, within the cap
+    "Connection": "keep-alive",
+    "User-Agent": USER_AGENT,
+}
+
+
+def _timeouts(settings: HttpSettings, deadline: float) -> dict[str, float]:
+    """httpcore's per-phase timeouts (as httpx.Timeout(deadline, connect=...).as_dict())."""
+    return {
+        "connect": settings.connect_timeout,
+        "read": deadline,
+        "write": deadline,
+        "pool": deadline,
+    }
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -149,7 +168,7 @@ class OcpiHttp:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncHTTPTransport,
         transcript: Transcript,
         settings: HttpSettings | None = None,
         emit: Callable[[Event], None] | None = None,
@@ -166,6 +185,11 @@ class OcpiHttp:
         self.routing: dict[str, str] | None = None
         self.certificates: dict[str, float] = {}  # host:port -> notAfter (epoch) of its cert
         self._streams: list[object] = []  # the connections' streams seen (a run: one or two)
+        self._cookies: httpx.Cookies | None = None  # made with the first Set-Cookie seen
+        self._timeouts = {  # built once: read-only for httpcore
+            False: _timeouts(self.settings, self.settings.request_timeout),
+            True: _timeouts(self.settings, self.settings.write_timeout),
+        }
 
     async def send(
         self,
@@ -263,15 +287,22 @@ class OcpiHttp:
         error: Exception | None = None
         try:
             async with asyncio.timeout(deadline):
-                request = self.client.build_request(method, url, headers=headers, content=content)
-                if write:
-                    import httpx  # loaded already: self.client is an httpx client
+                import httpx  # loaded already: self.client is an httpx transport
 
-                    request.extensions["timeout"] = httpx.Timeout(
-                        deadline, connect=self.settings.connect_timeout
-                    ).as_dict()
+                request = httpx.Request(
+                    method,
+                    url,
+                    headers=_BASE_HEADERS | headers,
+                    content=content,
+                    cookies=self._cookies or None,  # what the partner set, as httpx's client
+                    extensions={"timeout": self._timeouts[write]},
+                )
                 self.requests_sent += 1
-                response = await self.client.send(request, stream=True)
+                response = await self.client.handle_async_request(request)
+                response.request = request
+                if "set-cookie" in response.headers:  # rare: OCPI authenticates by token
+                    self._cookies = self._cookies or httpx.Cookies()
+                    self._cookies.extract_cookies(response)
                 self._note_connection(response)
                 self._note_certificate(url, response)
                 try:

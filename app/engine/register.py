@@ -98,7 +98,7 @@ class Registration:
         self.started = time.time()
         self._recorder: RunRecorder | None = None
         self._progress: SenderProgress | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx.AsyncHTTPTransport | None = None
         self._http: OcpiHttp | None = None
         self.result: RunResult | None = None
         self.activated: bool | None = None  # after an activation wait, if any

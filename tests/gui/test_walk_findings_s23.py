@@ -48,7 +48,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -217,7 +217,8 @@ def test_the_endpoints_tab_shows_both_ends_of_a_url_and_copies_it_whole(
     assert cell.toolTip() == urls["locations"]
     # narrower than the URL at 1024 px, each cell showed the same first part,
     # "http://127.0.0.1:port/ocpi/2.3.0/…": the cells of two modules look alike no more
-    assert table.columnWidth(2) < table.fontMetrics().horizontalAdvance(urls["locations"])
+    mono = QFontMetrics(cell.font())  # the URLs' own (fixed-width) font
+    assert table.columnWidth(2) < mono.horizontalAdvance(urls["locations"])
     sessions = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "sessions")
     shown = _look(table.viewport())
     cells = [shown.copy(table.visualRect(table.model().index(r, 2))) for r in (row, sessions)]

@@ -106,17 +106,10 @@ class LogPane(QDockWidget):
         self.table.setColumnWidth(0, mono.horizontalAdvance("00:00:00.000") + 28)
         self.table.setColumnWidth(1, QFontMetrics(bold).horizontalAdvance("TOKEN MIX-UP") + 32)
 
-        # the explanation and the details scroll together when the pane is low: a line with
-        # a diagnosis (its banner ~150 px at 1024 px) grew the pane for good, and the
-        # partners list above it shrank to a few rows (session 23 walk)
-        holder = QScrollArea()
-        holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the details themselves
-        split.addWidget(holder)
-        detail = QWidget()
-        holder.setWidget(detail)
+        self._split = split
+        self._detail = detail = QWidget()
+        self._detail_scrolls = False  # see _let_details_scroll
+        split.addWidget(detail)
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         self.explain = Banner()
@@ -245,6 +238,7 @@ class LogPane(QDockWidget):
         entry = self.model.entry(rows[-1])
         diagnosis = E.diagnosis_of(entry)
         if diagnosis:
+            self._let_details_scroll()
             confusion = bool(diagnosis.get("token_confusion"))
             self.explain.show_message(
                 "confusion"
@@ -260,6 +254,24 @@ class LogPane(QDockWidget):
         # event's details said only "no headers or bodies", the URLs nowhere to be read
         more = E.details(entry) or "An event of the run: no headers or bodies."
         self.details.setPlainText(f"{E.summary(entry)}\n\n{more}")
+
+    def _let_details_scroll(self) -> None:
+        """The explanation and the details scroll together, from the first explanation
+        shown on: its banner (~150 px at 1024 px) grew the pane for good, and the partners
+        list above it shrank to a few rows (session 23 walk). Made then, not with the pane:
+        a scroll area is ~0.8 ms of the window's start (issue 13, target 1)."""
+        if self._detail_scrolls:
+            return
+        self._detail_scrolls = True
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the details themselves
+        sizes = self._split.sizes()
+        self._split.insertWidget(self._split.indexOf(self._detail), holder)
+        holder.setWidget(self._detail)  # out of the splitter, into the scroll area
+        self._split.setSizes(sizes)
 
     def select_row(self, source_row: int) -> None:
         index = self.proxy.mapFromSource(self.model.index(source_row, 0))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QChildEvent, QEvent, QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QTabBar,
     QTableView,
     QToolBar,
     QWidget,
@@ -66,6 +65,8 @@ from app.vault import PartnerRecord
 
 TOUCH_DELAY_MS = 30  # touches within this window are refreshed together
 TOUCH_SLICE = 12  # partners refreshed per turn of the event loop
+
+DOCK_TABS_MS = 500  # the panes' tab bars lose the focus this long after the window is made
 
 if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's inputs
     from app.engine.results import RunResult
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
             dock.toggleViewAction().triggered.connect(
                 lambda shown, dock=dock: self._on_dock_shown(dock, shown)
             )
+            dock.dockLocationChanged.connect(lambda _area: self._dock_tabs_take_no_focus())
+        QTimer.singleShot(DOCK_TABS_MS, self, self._dock_tabs_take_no_focus)
         build_status_bar(self)
         self.health_ui = HealthUi(self)
 
@@ -179,20 +182,24 @@ class MainWindow(QMainWindow):
         self._fit_on_show = not restore_layout(self)
         self.reload_partners()
 
-    def childEvent(self, event: QChildEvent) -> None:
+    def _dock_tabs_take_no_focus(self) -> None:
         """The tab bars Qt makes for tabbed panes (Log | Audit) take no focus: with one pane
         shown, Qt parks its bar outside the window, and Tab stopped there, on nothing a
-        person could see. The View actions (Ctrl+L, Ctrl+Shift+A) pick a pane."""
-        super().childEvent(event)
-        child = event.child()
-        if event.type() == QEvent.Type.ChildPolished and isinstance(child, QTabBar):
-            child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        person could see. The View actions (Ctrl+L, Ctrl+Shift+A) pick a pane. Done once
+        the start is over (DOCK_TABS_MS: nothing of it on the way to the first paint, issue
+        13), and again when a pane is shown or moved (Qt may make a bar then)."""
+        from PySide6.QtWidgets import QTabBar
+
+        children = Qt.FindChildOption.FindDirectChildrenOnly
+        for bar in self.findChildren(QTabBar, options=children):
+            bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def _on_dock_shown(self, dock: QDockWidget, shown: bool) -> None:
         """A pane its View action showed comes to the front of the panes tabbed with it:
         Ctrl+Shift+A showed the audit trail behind the log, and nothing seemed to happen."""
         if shown:
             dock.raise_()
+        QTimer.singleShot(0, self, self._dock_tabs_take_no_focus)  # once the panes are laid out
 
     # ---- partners ------------------------------------------------------------------------------
     def reload_partners(self) -> None:

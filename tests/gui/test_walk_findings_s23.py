@@ -4,15 +4,32 @@
   (a receiver row has none) and Forget (its TOKEN_A was already revoked, so nothing was
   "live") were both disabled: the row could not be ended at all. Forget is now offered for
   any ended, not yet forgotten row, and the advice names only what the row offers.
+- An unregistered partner's Health column said "unknown", a health claim about a
+  connection that no longer exists: it says "not registered".
+- "Added · checked" in the detail (and the Last checked column) stayed at the older check
+  after a Verify that reached the partner: a Verify now counts as a check.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from tests.gui.helpers import WAIT_MS, activate, click, go_next, select_when_listed
+from app.gui.models import PartnersTableModel
+from app.gui.partner_cells import COL_LAST_CHECKED
+from app.vault import Vault
+from tests.gui.helpers import (
+    WAIT_MS,
+    activate,
+    click,
+    go_next,
+    press,
+    register_sandbox,
+    select_when_listed,
+)
 from tests.gui.test_row_actions import answer_box, status_of
 
 
@@ -51,3 +68,47 @@ def test_a_cancelled_invitation_can_be_forgotten_and_says_so(
     assert shown() and status_of(window, partner_id) == "Failed · forgotten"
     select_when_listed(qtbot, window, partner_id)
     assert not window.forget_action.isEnabled()  # forgetting it again would change nothing
+
+
+def _cell(window: Any, partner_id: int, column: int) -> str:
+    return str(window.model.index(window.model.row_of(partner_id), column).data())
+
+
+def test_an_unregistered_partner_claims_no_health(qtbot: Any, window: Any, controller: Any) -> None:
+    partner_id = register_sandbox(qtbot, controller).partner_id
+    select_when_listed(qtbot, window, partner_id)
+    qtbot.waitUntil(window.unregister_action.isEnabled, timeout=WAIT_MS)
+    seen: list[str] = []
+    answer_box(qtbot, "Yes", seen)  # Unregister asks first
+    activate(qtbot, window)
+    window.unregister_action.trigger()
+    assert seen and "Unregister" in seen[0]
+    qtbot.waitUntil(
+        lambda: controller.partner(partner_id).status == "unregistered", timeout=WAIT_MS
+    )
+    health = PartnersTableModel.COL_HEALTH
+    qtbot.waitUntil(lambda: _cell(window, partner_id, health) != "ok", timeout=WAIT_MS)
+    assert _cell(window, partner_id, health) == "not registered"
+
+
+def test_a_verify_counts_as_the_rows_last_check(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    partner_id = register_sandbox(qtbot, controller).partner_id
+    with vault.transaction():  # checked long ago
+        vault.save_partner(
+            replace(vault.partner(partner_id), last_checked="2025-01-02T03:04:05.000000Z")
+        )
+    select_when_listed(qtbot, window, partner_id)
+    qtbot.waitUntil(window.health_ui.verify_action.isEnabled, timeout=WAIT_MS)
+    view = window.partner_view
+    window._refresh_touched(partner_id, now=True)
+    qtbot.waitUntil(lambda: "2025-01-02" in view.dates.text(), timeout=WAIT_MS)
+    activate(qtbot, window)
+    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: "2025-01-02" not in view.dates.text(), timeout=WAIT_MS)
+    assert "never" not in view.dates.text()
+    qtbot.waitUntil(
+        lambda: "2025" not in _cell(window, partner_id, COL_LAST_CHECKED), timeout=WAIT_MS
+    )
+    assert _cell(window, partner_id, COL_LAST_CHECKED) not in ("never", "")

@@ -8,6 +8,10 @@
   connection that no longer exists: it says "not registered".
 - "Added · checked" in the detail (and the Last checked column) stayed at the older check
   after a Verify that reached the partner: a Verify now counts as a check.
+- A partner that takes the token only in plain text (the plain-token rehearsal: an OCPI
+  2.2+ partner, where it sends it Base64; a 2.1.1 partner raises no mix-up at all) got
+  a purple "Token mix-up" banner whose advice was "Nothing to do": the partner departs
+  from OCPI, so the advice now says to tell them what their version wants.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tests.gui.helpers import (
     activate,
     click,
     go_next,
+    open_sandbox_wizard,
     press,
     register_sandbox,
     select_when_listed,
@@ -112,3 +117,22 @@ def test_a_verify_counts_as_the_rows_last_check(
         lambda: "2025" not in _cell(window, partner_id, COL_LAST_CHECKED), timeout=WAIT_MS
     )
     assert _cell(window, partner_id, COL_LAST_CHECKED) not in ("never", "")
+
+
+def test_a_token_form_mix_up_says_what_to_do(qtbot: Any, window: Any) -> None:
+    from app.gui.flows import Phase
+
+    wizard = open_sandbox_wizard(qtbot, window, "plain-token")
+    go_next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.sender_flow.phase == Phase.READY, timeout=WAIT_MS)
+    banner = wizard.discover_page.warnings
+    qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
+    assert banner.title.text().startswith("Token mix-up")
+    discovery = wizard.sender_flow.discovery
+    assert discovery is not None
+    version = discovery.chosen_version
+    said = banner.text.text()
+    assert "only in plain form" in said and f"OCPI {version} sends it Base64" in said, said
+    advice = banner.fix.text()
+    assert "Nothing to do" not in advice, advice
+    assert f"Tell the partner that OCPI {version} wants the token Base64-encoded" in advice

@@ -54,7 +54,15 @@ class EncodingChoice:
         if self.mode == "auto" and version is not None and base64_used != _expected(version):
             form = "Base64" if base64_used else "plain"
             if not any(w.code == "token.encoding_switched" for w in self.warnings):
-                self.warnings.append(diagnose("token.encoding_switched", form))
+                wanted = "Base64-encoded" if _expected(version) else "in plain text"
+                self.warnings.append(
+                    diagnose(
+                        "token.encoding_switched",
+                        form,
+                        version=canonical_version(version) or version,
+                        wanted=wanted,
+                    )
+                )
 
     @property
     def stored_value(self) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from app.engine.rows import cancelled_hint
 from app.vault.facts import latest_runs
 from app.vault.records import PartnerRecord, RunRecord
 from app.vault.store import Vault
@@ -170,11 +171,17 @@ def check_failed(diagnosis: Mapping[str, Any]) -> Finding:
 
 def run_failed(run: RunRecord | None) -> Finding:
     diagnosis = (run.diagnosis if run is not None else None) or {}
+    code = str(diagnosis.get("code") or "reg.failed")
+    hint = str(diagnosis.get("hint") or "Retry with the partner's TOKEN_A, or forget this row.")
+    if code == "reg.cancelled" and run is not None:
+        # said from the run's kind, not the stored words: older vaults hold "Retry when
+        # ready" for a cancelled invitation, whose receiver row has no Retry
+        hint = cancelled_hint(run.kind)
     return Finding(
-        str(diagnosis.get("code") or "reg.failed"),
+        code,
         FAILING,
         str(diagnosis.get("message") or "The registration did not complete."),
-        str(diagnosis.get("hint") or "Retry with the partner's TOKEN_A, or forget this row."),
+        hint,
     )
 
 
@@ -203,7 +210,9 @@ def run_cancelled(run: RunRecord) -> Finding:
         "run.cancelled",
         WARNING,
         f"The {what} was cancelled before it completed; nothing is registered.",
-        "Retry when ready (an unspent TOKEN_A is filled in), or forget this row.",
+        "Retry when ready (an unspent TOKEN_A is filled in), or forget this row."
+        if run.kind != "invite"
+        else cancelled_hint(run.kind),
         "cancelled",
     )
 

@@ -89,12 +89,29 @@ def offers(vault: Vault, partner: PartnerRecord, busy_runs: frozenset[str] = fro
     return Offers(
         retry=partner.our_role == "sender" and latest is not None and latest.outcome != "running",
         resume_run=resume,
-        forget=bool(live) or (latest is not None and latest.outcome == "running"),
+        # an ended row with nothing live (a cancelled invitation: its TOKEN_A is revoked)
+        # is still removable; its advice says "forget this row" (session 23 walk)
+        forget=bool(live)
+        or (latest is not None and latest.outcome == "running")
+        or (latest is not None and not _was_forgotten(runs)),
         versions_url=versions_url or partner.versions_url,
         ocpi_version=(register.data.get("ocpi_version") if register else None) or None,
         token_a=token_a,
         token_a_spent=spent,
     )
+
+
+def _was_forgotten(runs: list[RunRecord]) -> bool:
+    """The row's newest unregister is a local forget: forgetting it again would change nothing."""
+    local = next((r for r in reversed(runs) if r.kind == "unregister"), None)
+    return local is not None and local.state == FORGOTTEN
+
+
+def cancelled_hint(kind: str) -> str:
+    """What a cancelled run's row can do next: an invitation has no Retry (a receiver row)."""
+    if kind == "invite":
+        return "Send a new invitation (Invite partner) when ready, or forget this row."
+    return "Retry when ready, or forget this row."
 
 
 def abandon_run(vault: Vault, run_id: str) -> RunRecord:
@@ -138,7 +155,7 @@ def abandon_run(vault: Vault, run_id: str) -> RunRecord:
                 "code": "reg.cancelled",
                 "message": "Cancelled before it completed"
                 + (": the invitation's TOKEN_A is revoked." if run.kind == "invite" else "."),
-                "hint": "Retry when ready, or forget this row.",
+                "hint": cancelled_hint(run.kind),
             },
         )
 

@@ -11,6 +11,7 @@ entry, so each export format carries it. Nothing is written to the partner.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,7 @@ from app.engine.verify_checks import (
     roles_towards,
 )
 from app.engine.verify_probes import probe_auth, probe_callback
+from app.vault.records import now_iso
 
 VERIFY_OP = "verify"
 _LEVELS = {PASS: Level.INFO, SKIP: Level.INFO, WARN: Level.WARNING, FAIL: Level.ERROR}
@@ -383,6 +385,10 @@ async def verify(engine: EngineContext, ref: int | str, probe_auth: bool = False
         diagnosis = _unreachable(report, versions_status(op))
         with op.vault.transaction(durable=False):
             op.vault.mark_used(op.out_id)
+            if diagnosis is None:  # it reached the partner: the row's "checked" says when
+                # (a Verify left "Added · checked" and Last checked at the older check)
+                current = op.vault.partner(op.partner.id or 0)
+                op.vault.save_partner(replace(current, last_checked=now_iso()))
             op.vault.update_run(
                 op.run.id,
                 state="verified",

@@ -112,7 +112,7 @@ def row_cells(r: PartnerRecord, health: Health | None, facts: Any) -> RowCells:
         r.ocpi_version or "",
         status_text(r, health),
         short_time(r.last_checked, compact=True) or "never",
-        level,
+        health_text(r, health),
         *connection_texts(r, facts),
     )
     return RowCells(
@@ -122,6 +122,16 @@ def row_cells(r: PartnerRecord, health: Health | None, facts: Any) -> RowCells:
         not r.last_checked,
         facts,
     )
+
+
+def health_text(r: PartnerRecord, health: Health | None) -> str:
+    """The Health cell: a level only where one is known. A row that is not registered with
+    nothing wrong said "unknown", a health claim about a connection that does not exist
+    (session 23 walk): it says "not registered"."""
+    level = health.level if health is not None else UNKNOWN
+    if level == UNKNOWN and r.status != "registered":
+        return "not registered"
+    return level
 
 
 def name_text(r: PartnerRecord, health: Health | None) -> str:
@@ -174,7 +184,7 @@ def column_text(r: PartnerRecord, health: Health | None, facts: Any, column: int
     if column == COL_LAST_CHECKED:
         return short_time(r.last_checked, compact=True) or "never"
     if column == COL_HEALTH:
-        return health.level if health is not None else UNKNOWN
+        return health_text(r, health)
     if column > COL_HEALTH:
         return connection_texts(r, facts)[column - COL_HEALTH - 1]
     return (

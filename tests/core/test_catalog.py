@@ -24,6 +24,8 @@ FIELDS = {
     "versions_url": "https://x.example/v",
     "peer": "NL-ABC",
     "prefix": "Token",
+    "version": "2.2.1",
+    "wanted": "Base64-encoded",
 }
 
 

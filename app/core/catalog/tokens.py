@@ -36,8 +36,12 @@ ENTRIES: dict[str, Entry] = {
         True,
     ),
     "token.encoding_switched": Entry(
-        "The partner accepted the token only in {detail} form; this partner will be addressed that way.",
-        "Nothing to do; the choice is stored with the partner.",
+        "The partner accepted the token only in {detail} form, where OCPI {version} sends it"
+        " {wanted}; this partner will be addressed that way.",
+        # not "Nothing to do" under a warning banner (session 23 walk): the partner departs
+        # from OCPI, which is theirs to fix; the app copes meanwhile
+        "Accepted: the form is stored with the partner. Tell the partner that OCPI {version}"
+        " wants the token {wanted} in the Authorization header.",
         Severity.WARNING,
         True,
     ),

@@ -417,6 +417,8 @@ class PartnerView(QWidget):
         self._refresh_timer.start()
 
     def _on_refresh_timer_timeout(self) -> None:
+        if self.controller.vault.closed:  # asked just before the vault closed (quit, lock)
+            return
         self.refresh()
         self.redrawnLater.emit()
 

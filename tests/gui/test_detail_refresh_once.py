@@ -208,3 +208,18 @@ def test_a_selection_a_re_registration_hands_over_is_drawn_on_a_later_turn(
     assert view.shown == before + 1
     assert view.partner is not None and view.partner.id == new.id
     assert view.subtitle.text() == "Registered Again"
+
+
+def test_a_redraw_asked_just_before_the_vault_closes_is_dropped(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """Quit or lock closes the vault while the detail may still owe a redraw: the redraw
+    finds nothing to show rather than raising in the event loop (seen at a test's teardown)."""
+    target = selected(qtbot, window, vault)
+    view = window.partner_view
+    before = view.shown
+    controller.partner_touched(target.id)
+    qtbot.waitUntil(view.refresh_pending, timeout=5000)
+    vault.close()
+    qtbot.waitUntil(lambda: not view.refresh_pending(), timeout=5000)
+    assert view.shown == before  # nothing was read from the closed vault

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -141,3 +143,16 @@ def add_partners(vault: Vault, count: int, status: str = "pending") -> list[Part
             )
             for i in range(count)
         ]
+
+
+@contextlib.contextmanager
+def app_style_sheet(qapp: Any) -> Iterator[None]:
+    """The style sheet the app applies at start (app/gui/app.py), put back after."""
+    from app.gui.theme import apply_theme
+
+    before = qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        yield
+    finally:
+        qapp.setStyleSheet(before)

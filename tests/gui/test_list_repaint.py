@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import app.gui.models as models
 from app.vault import Vault
-from tests.gui.helpers import add_partners, press
+from tests.gui.helpers import add_partners, app_style_sheet, press
 
 NAME = 2
 
@@ -42,14 +42,8 @@ class Paints(QObject):
 @pytest.fixture
 def styled(qapp: QApplication) -> Iterator[None]:
     """The app's style sheet (the selection's colours, the lists' row focus)."""
-    from app.gui.theme import apply_theme
-
-    before = qapp.styleSheet()
-    apply_theme(qapp)
-    try:
+    with app_style_sheet(qapp):
         yield
-    finally:
-        qapp.setStyleSheet(before)
 
 
 def settle(qtbot: Any) -> None:

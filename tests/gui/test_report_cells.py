@@ -22,19 +22,14 @@ from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTableWidget
 
-from app.gui.theme import apply_theme
-from tests.gui.helpers import WAIT_MS, register_sandbox
+from tests.gui.helpers import WAIT_MS, app_style_sheet, register_sandbox
 
 
 @pytest.fixture
 def styled(qapp: QApplication) -> Iterator[None]:
     """The stylesheet the app itself applies at start (app/gui/app.py)."""
-    before = qapp.styleSheet()
-    apply_theme(qapp)
-    try:
+    with app_style_sheet(qapp):
         yield
-    finally:
-        qapp.setStyleSheet(before)
 
 
 def laid_out_height(text: str, table: QTableWidget, width: int) -> int:

@@ -69,6 +69,7 @@ from tests.gui.helpers import (
     WAIT_MS,
     activate,
     add_partners,
+    app_style_sheet,
     go_next,
     open_sandbox_wizard,
     press,
@@ -84,14 +85,8 @@ SIZE = (1024, 700)
 @pytest.fixture
 def themed(qapp: QApplication) -> Iterator[None]:
     """The app's style sheet, set before the window is built (as the app does)."""
-    from app.gui.theme import apply_theme
-
-    before = qapp.styleSheet()
-    apply_theme(qapp)
-    try:
+    with app_style_sheet(qapp):
         yield
-    finally:
-        qapp.setStyleSheet(before)
 
 
 def _look(widget: QWidget) -> QImage:

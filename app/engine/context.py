@@ -323,8 +323,9 @@ class EngineContext:
 
     def forget_partner(self, partner_id: int) -> None:
         """Our endpoint stops accepting this partner's tokens (a row forgotten, an
-        invitation abandoned)."""
+        invitation abandoned); what its run recorded since the last state is stored."""
         self.receiver.forget(peer_key(partner_id))
+        self.release(peer_key(partner_id))
 
     # ---- sandboxes -----------------------------------------------------------------------
     def running_sandboxes(self) -> list[str]:

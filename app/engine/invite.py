@@ -45,6 +45,10 @@ async def invite(engine: EngineContext, token_a: Secret | None = None) -> Invita
             step="invited",
         )
     )
+    # stored now: the recorder buffers entries until a state change, and an invitation has
+    # none until the partner registers, so the log pane showed this line while the run's
+    # transcript (selected later, exported) had none
+    recorder.flush()
     return Invitation(run.id, partner.id, engine.our_versions_url, token)
 
 
@@ -65,6 +69,7 @@ async def wait_for_registration(
         recorder = engine.recorder_for(key)
         if recorder:
             recorder.emit(StepDone(diagnosis.message, Level.ERROR, step="invited"))
+        engine.release(key)  # the run ended: its last lines stored with it
         return engine.finished(
             RunResult(
                 "failed",

@@ -328,9 +328,13 @@ class PartnerView(QWidget):
         # "Waiting for the partner to register" only while an invitation is open: it was
         # said of every unnamed pending row, a cancelled Sender registration too
         waiting = WAITING.code in self.health.codes()
-        self.subtitle.setText(
-            partner.business_name or ("Waiting for the partner to register" if waiting else "")
+        subtitle = partner.business_name or (
+            "Waiting for the partner to register" if waiting else ""
         )
+        self.subtitle.setText(subtitle)
+        # an empty label still takes a line and the layout's spacing: a blank gap under
+        # "Partner #1" (no business name yet) between the head and its banner
+        self.subtitle.setVisible(bool(subtitle))
         self.status_pill.set_status(
             status_text(partner, self.health), status_key(partner, self.health)
         )

@@ -5,6 +5,7 @@ Each renders state it is given; none holds a token longer than the explicit Reve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -22,6 +23,20 @@ from PySide6.QtWidgets import (
 
 from app.core.diagnosis import Diagnosis
 from app.gui.theme import mono_font
+
+# a CLI flag with the word before it ("check --accept-drift"): Qt breaks a line after any
+# hyphen, so the flag wrapped as "check --" / "accept-drift" in a banner's advice
+_COMMAND = re.compile(r"(?:\b\w+ )?--\w[\w-]*")
+NO_BREAK_SPACE, NO_BREAK_HYPHEN = "\u00a0", "\u2011"
+
+
+def unbroken_commands(text: str) -> str:
+    """The text with each CLI flag (and the command word before it) unbreakable: its
+    space and hyphens made non-breaking, drawn the same. For labels nobody copies from
+    (a banner's advice): a pasted U+2011 is no hyphen to a shell."""
+    return _COMMAND.sub(
+        lambda m: m.group().replace(" ", NO_BREAK_SPACE).replace("-", NO_BREAK_HYPHEN), text
+    )
 
 
 def set_prop(widget: QWidget, name: str, value: object) -> None:
@@ -151,6 +166,7 @@ class Banner(QFrame):
         self.title.setText(title)
         self.text.setText(text)
         self.text.setVisible(bool(text))
+        fix = unbroken_commands(fix)  # the fix label is not selectable: nothing to paste
         self.fix.setText(f"What to do: {fix}" if fix and level != "info" else fix)
         self.fix.setVisible(bool(fix))
         self.setAccessibleName(f"{title} {text}")

@@ -5,11 +5,14 @@ Real sandbox partners on loopback, a real vault file; no GUI.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.core.diagnosis import OnboardingError
 from app.core.tokens import TokenRole
 from app.engine.health import FAILING, UNKNOWN, WARNING, partners_health
+from app.engine.results import RunResult
 from app.engine.rows import abandon_run, forget, live_twin, offers
 from app.sandbox import Fault
 from app.vault import TokenState, Vault
@@ -104,6 +107,24 @@ def test_an_invitation_nobody_answered_ends_and_says_so(vault: Vault) -> None:
     verdict = partners_health(vault, [partner])[partner_id]
     assert verdict.level == FAILING and verdict.worst is not None
     assert "cancelled" in verdict.worst.message.lower()
+
+
+def test_an_invitation_that_timed_out_keeps_its_lines(vault: Vault) -> None:
+    """Its first line and its timeout are in its transcript (they stayed in the recorder's
+    buffer: an invitation has no state change before the partner registers)."""
+
+    async def scenario() -> tuple[list[dict[str, Any]], RunResult]:
+        async with started_engine(vault) as engine:
+            invitation = await engine.invite()
+            result = await engine.wait_for_registration(invitation, timeout=0.01)
+            # read while the engine runs on (as the app's does): closing it stores the rest
+            return vault.transcript(invitation.run_id), result
+
+    stored, result = run(scenario())
+    assert result.status == "failed" and result.diagnosis is not None
+    said = [str(entry.get("message")) for entry in stored]
+    assert said[0].startswith("Invited a partner"), said
+    assert any(result.diagnosis.message in line for line in said), said
 
 
 def test_a_gone_sandbox_is_named_by_check_and_unregister_ends_it_locally(vault: Vault) -> None:

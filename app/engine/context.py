@@ -332,6 +332,11 @@ class EngineContext:
         """Versions URLs of the sandbox partners this engine serves right now."""
         return [sandbox.versions_url for sandbox in self._sandboxes]
 
+    def sandbox_at(self, versions_url: str) -> Any | None:
+        """The sandbox partner this engine serves at that versions URL (a SandboxPartner:
+        what it received, e.g. the requests a slow one holds), or None."""
+        return next((s for s in self._sandboxes if s.versions_url == versions_url), None)
+
     def sandbox_gone(self, partner: PartnerRecord) -> bool:
         """A sandbox partner whose sandbox this engine does not serve (any more)."""
         assert partner.id is not None

@@ -122,6 +122,9 @@ class SandboxPartner:
         self.tokens = _FaultyTokens(self.fault)
         self.identity = identity or DEMO_IDENTITY
         self.slow_seconds = slow_seconds
+        # the kinds of the requests it has received and held (Fault.SLOW), in order: whoever
+        # needs the partner to be holding a request waits for it here, not for a time
+        self.held: list[str] = []
         self.token_a = token_a.with_role(TokenRole.A)
         self._us = OurParty(roles=[self.identity], versions_url="http://placeholder/ocpi/versions")
         self.receiver = _FaultyReceiver(self.fault, self.tokens, self._us, http_settings)
@@ -188,6 +191,7 @@ class SandboxPartner:
             raise ValueError(f"unknown drift {kind!r}")
 
     async def _delay(self, kind: str) -> None:
+        self.held.append(kind)
         await asyncio.sleep(self.slow_seconds)
 
     async def _intercept(

@@ -156,11 +156,15 @@ def test_cancel_during_the_post_keeps_every_token(qtbot: Any, window: Any, contr
     flow = wizard.sender_flow
     go_next(qtbot, wizard)
     qtbot.waitUntil(lambda: flow.phase == Phase.READY, timeout=WAIT_MS)
+    engine = controller.engine_or_none
+    assert engine is not None
+    partner = engine.sandbox_at(wizard.receive_page.url_edit.text())
+    assert partner is not None and "credentials" not in partner.held  # discovery reads only
     go_next(qtbot, wizard)
     qtbot.waitUntil(lambda: flow.step("post").state == StepState.RUNNING, timeout=WAIT_MS)
     # the step is announced a loop turn before the POST leaves (the registration yields to
-    # the UI between them); the partner holds every answer 2 s, so 0.3 s later it holds ours
-    qtbot.wait(300)
+    # the UI between them): cancelled once the partner has received it and holds it (2 s)
+    qtbot.waitUntil(lambda: "credentials" in partner.held, timeout=WAIT_MS)
     run_id = flow.run_id
     click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     qtbot.waitUntil(lambda: controller.run_record(run_id).outcome != "running", timeout=5000)

@@ -13,15 +13,13 @@ present to a partner (the B/C confusion), and with an unknown one.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from app.core.tokens import Secret, TokenRole
-from app.vault import Direction, PartnerRecord, TokenState, Vault
+from app.vault import Direction, Vault
+from tests.support.probe import probe, reported, without_passphrase
+from tests.support.vaults import registered
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "restore on first call"
 # test tokens (never a real partner's): what each partner presents to us, what we present
 THEIR_C = "c-they-registered-with-us-0001"  # TOKEN_C we issued as Receiver
@@ -86,47 +84,23 @@ asyncio.run(main(sys.argv[1], json.loads(sys.argv[2])))
 
 def _vault(path: Path) -> dict[str, str]:
     """Two registered partners with their active tokens; fingerprints by token value."""
-    fingerprints: dict[str, str] = {}
+    stored = {}
     with Vault.open(path, passphrase=PASSPHRASE, use_keyring=False) as vault:
         for pid, role, inbound, outbound in (
             ("RCV", "receiver", Secret(THEIR_C, TokenRole.C), Secret(OUR_B, TokenRole.B)),
             ("SND", "sender", Secret(THEIR_B, TokenRole.B), Secret(OUR_C, TokenRole.C)),
         ):
-            rec = vault.save_partner(
-                PartnerRecord(
-                    id=None,
-                    country_code="NL",
-                    party_id=pid,
-                    business_name=f"Partner {pid}",
-                    roles=[{"role": "CPO"}],
-                    versions_url=f"https://{pid.lower()}.example/ocpi/versions",
-                    ocpi_version="2.2.1",
-                    our_role=role,
-                    status="registered",
-                )
-            )
-            assert rec.id is not None
-            for secret, direction in ((inbound, Direction.INBOUND), (outbound, Direction.OUTBOUND)):
-                cred = vault.add_token(rec.id, secret.role, direction, secret, TokenState.ACTIVE)  # type: ignore[arg-type]
-                fingerprints[secret.reveal()] = cred.fingerprint
-    return fingerprints
+            tokens = ((inbound, Direction.INBOUND), (outbound, Direction.OUTBOUND))
+            stored.update(registered(vault, pid, *tokens, our_role=role))
+    return {value: cred.fingerprint for value, cred in stored.items()}
 
 
 def test_a_registered_partner_calling_right_after_start_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "vault.db"
     fingerprints = _vault(path)
     tokens = [THEIR_C, THEIR_B, OUR_B, "not-a-token-we-know"]
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(path), json.dumps(tokens), PASSPHRASE],
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "OCPI_ONBOARD_PASSPHRASE"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
-    out = json.loads(line[len("RESULT=") :])
+    proc = probe(PROBE, str(path), json.dumps(tokens), PASSPHRASE, env=without_passphrase())
+    out = reported(proc)
     assert out["cipher_at_start"] is False  # the engine started without decrypting
     accepted_c, accepted_b, confused, unknown = out["calls"]
     # each partner's inbound token is accepted from the first call on, as that partner

@@ -9,13 +9,9 @@ reports which heavy modules are loaded while the endpoint listens, then real HTT
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probe import run_probe
 
 HEAVY = (
     "httpx",
@@ -92,17 +88,7 @@ asyncio.run(main(sys.argv[1]))
 
 
 def test_engine_listens_without_http_client_or_models(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), str(tmp_path / "vault.db")],
-        cwd=ROOT,
-        env={**os.environ},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
-    out = json.loads(line[len("RESULT=") :])
+    out = run_probe(PROBE.format(heavy=HEAVY), str(tmp_path / "vault.db"))
     assert out["listening"] is True
     assert out["at_start"] == []
     assert out["serving_at_start"] is False  # listening only: the kernel queues a call

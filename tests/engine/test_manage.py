@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from app.core.diagnosis import OnboardingError
 from app.core.tokens import Secret, TokenRole, generate_token
-from app.engine import Identity
+from app.engine import Engine, Identity
 from app.sandbox import SandboxPartner
 from app.vault import Direction, TokenState, Vault
 from tests.conftest import TEST_PASSPHRASE
 from tests.engine.conftest import FAST, started_engine
 from tests.support.aio import run
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _active(vault: Vault, partner_id: int) -> dict[tuple[TokenRole, Direction], str]:
@@ -243,30 +249,42 @@ def test_our_receiver_falls_back_to_plain_token_for_a_partner_that_never_encodes
     run(scenario())
 
 
+@asynccontextmanager
+async def _restarted(vault: Vault) -> AsyncIterator[tuple[Engine, httpx.AsyncClient, int]]:
+    """A partner registered by one engine (a sandbox partner on 2.2.1, still running), then
+    a second engine on the same vault, as after a restart: it, a client to call its
+    endpoint, and the partner's id."""
+    import httpx
+
+    token_a = Secret(generate_token(), TokenRole.A)
+    async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
+        async with started_engine(vault) as first:
+            result = await first.register(sandbox.versions_url, token_a)
+        assert result.partner_id is not None
+        async with started_engine(vault) as second, httpx.AsyncClient() as client:
+            yield second, client, result.partner_id
+
+
+async def _call_us(engine: Engine, client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """Our versions endpoint, called with `token` as a partner would."""
+    import base64
+
+    header = "Token " + base64.b64encode(token.encode()).decode()
+    return await client.get(engine.our_versions_url, headers={"Authorization": header})
+
+
 def test_registered_partners_can_call_us_after_a_restart(vault: Vault) -> None:
     """A new engine on the same vault accepts each registered partner's token again, and
     names a token we present (TOKEN_C) when a partner calls us with it."""
-    import base64
-
-    import httpx
 
     async def scenario() -> None:
-        token_a = Secret(generate_token(), TokenRole.A)
-        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
-            async with started_engine(vault) as first:
-                result = await first.register(sandbox.versions_url, token_a)
-        assert result.partner_id is not None
-        active = {c.role: c for c in vault.tokens(result.partner_id, state=TokenState.ACTIVE)}
-        token_b = vault.reveal(active[TokenRole.B].id).reveal()
-        token_c = vault.reveal(active[TokenRole.C].id).reveal()
-        async with started_engine(vault) as second, httpx.AsyncClient() as client:
-
-            def auth(value: str) -> dict[str, str]:
-                return {"Authorization": "Token " + base64.b64encode(value.encode()).decode()}
-
-            ok = await client.get(second.our_versions_url, headers=auth(token_b))
+        async with _restarted(vault) as (second, client, pid):
+            active = {c.role: c for c in vault.tokens(pid, state=TokenState.ACTIVE)}
+            token_b = vault.reveal(active[TokenRole.B].id).reveal()
+            token_c = vault.reveal(active[TokenRole.C].id).reveal()
+            ok = await _call_us(second, client, token_b)
             assert ok.status_code == 200 and ok.json()["status_code"] == 1000
-            wrong = await client.get(second.our_versions_url, headers=auth(token_c))
+            wrong = await _call_us(second, client, token_c)
             assert wrong.status_code == 401
             assert second.server is not None
             assert second.server.calls[-1].token == active[TokenRole.C].fingerprint
@@ -281,32 +299,19 @@ def test_a_rotation_first_thing_after_a_restart_leaves_only_the_new_token_valid(
     is in place before a rotation's first step, so the rotation replaces it instead of
     being overwritten by it: the partner's calls during the PUT and after use the new
     TOKEN_B; the old one is refused."""
-    import base64
-
-    import httpx
 
     async def scenario() -> None:
-        token_a = Secret(generate_token(), TokenRole.A)
-        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
-            async with started_engine(vault) as first:
-                result = await first.register(sandbox.versions_url, token_a)
-            assert result.partner_id is not None
-            pid = result.partner_id
+        async with _restarted(vault) as (second, client, pid):
             old_b = vault.reveal(_inbound(vault, pid)).reveal()
-            async with started_engine(vault) as second, httpx.AsyncClient() as client:
-                assert second.tokens.pending  # nothing restored yet
-                rotated = await second.rotate(pid)
-                assert rotated.status == "rotated", rotated.diagnosis
-                new_b = vault.reveal(_inbound(vault, pid)).reveal()
-                assert new_b != old_b
-
-                def auth(value: str) -> dict[str, str]:
-                    return {"Authorization": "Token " + base64.b64encode(value.encode()).decode()}
-
-                ok = await client.get(second.our_versions_url, headers=auth(new_b))
-                assert ok.status_code == 200 and ok.json()["status_code"] == 1000
-                old = await client.get(second.our_versions_url, headers=auth(old_b))
-                assert old.status_code == 401
+            assert second.tokens.pending  # nothing restored yet
+            rotated = await second.rotate(pid)
+            assert rotated.status == "rotated", rotated.diagnosis
+            new_b = vault.reveal(_inbound(vault, pid)).reveal()
+            assert new_b != old_b
+            ok = await _call_us(second, client, new_b)
+            assert ok.status_code == 200 and ok.json()["status_code"] == 1000
+            old = await _call_us(second, client, old_b)
+            assert old.status_code == 401
 
     run(scenario())
 

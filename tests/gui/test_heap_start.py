@@ -9,15 +9,10 @@ packaged app pauses from its first runtime hook: the same call, before PySide6 l
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import TEST_PASSPHRASE
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probe import app_env, fill_app_vault, run_probe
 
 PROBE = """
 import gc, json, sys
@@ -72,44 +67,16 @@ print("RESULT=" + json.dumps({"code": code, **seen}))
 
 
 def _start(tmp_path: Path, *flags: str) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "OCPI_ONBOARD_NO_SPLASH": "1",
-        "OCPI_ONBOARD_PASSPHRASE": TEST_PASSPHRASE,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    }
-    populate = (
-        "import sys\n"
-        "from app.vault import Vault, default_vault_path\n"
-        "from tests.gui.helpers import add_partners\n"
-        "path = default_vault_path()\n"
-        "path.parent.mkdir(parents=True, exist_ok=True)\n"
-        "with Vault.open(path, sys.argv[1], use_keyring=False) as vault:\n"
-        "    add_partners(vault, 30)\n"
+    env = app_env(tmp_path, TEST_PASSPHRASE)
+    fill_app_vault(
+        env,
+        TEST_PASSPHRASE,
+        """
+        from tests.gui.helpers import add_partners
+        add_partners(vault, 30)
+        """,
     )
-    subprocess.run(
-        [sys.executable, "-c", populate, TEST_PASSPHRASE],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *flags],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
-    result: dict[str, object] = json.loads(line[len("RESULT=") :])
-    return result
+    return run_probe(PROBE, *flags, env=env, timeout=180)
 
 
 def test_no_collection_runs_until_the_window_shows_and_it_runs_again_after(

@@ -12,13 +12,10 @@ never does, and a partner calling with its TOKEN_C right after start is still ac
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probe import app_env, fill_app_vault, run_probe
+
 PASSPHRASE = "start imports passphrase"
 PARTNERS = 12
 
@@ -143,49 +140,21 @@ def _token_c(i: int) -> str:
 
 
 def _start(tmp_path: Path, caller: str | None = None) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "OCPI_ONBOARD_NO_SPLASH": "1",
-        "OCPI_ONBOARD_PASSPHRASE": PASSPHRASE,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    }
-    populate = (
-        "import sys\n"
-        "from app.core.tokens import Secret, TokenRole\n"
-        "from app.vault import Direction, PartnerRecord, TokenState, Vault, default_vault_path\n"
-        "path = default_vault_path()\n"
-        "path.parent.mkdir(parents=True, exist_ok=True)\n"
-        "with Vault.open(path, sys.argv[1], use_keyring=False) as vault:\n"
-        f"    for i in range({PARTNERS}):\n"
-        "        p = vault.save_partner(PartnerRecord(\n"
-        "            id=None, country_code='NL', party_id=f'P{i:02d}',\n"
-        "            business_name=f'Company {i}', roles=[{'role': 'CPO'}],\n"
-        "            versions_url=f'https://p{i}.example/ocpi/versions',\n"
-        "            ocpi_version='2.2.1', our_role='receiver', status='registered'))\n"
-        "        c = Secret(f'start-imports-token-c-{i:04d}', TokenRole.C)\n"
-        "        b = Secret(f'start-imports-token-b-{i:04d}', TokenRole.B)\n"
-        "        vault.add_token(p.id, TokenRole.C, Direction.INBOUND, c, TokenState.ACTIVE)\n"
-        "        vault.add_token(p.id, TokenRole.B, Direction.OUTBOUND, b, TokenState.ACTIVE)\n"
+    env = app_env(tmp_path, PASSPHRASE)
+    fill_app_vault(  # registered partners, each with its TOKEN_C (inbound) and TOKEN_B
+        env,
+        PASSPHRASE,
+        f"""
+        from app.core.tokens import Secret, TokenRole
+        from app.vault import Direction
+        from tests.support.vaults import registered
+        for i in range({PARTNERS}):
+            c = Secret(f'start-imports-token-c-{{i:04d}}', TokenRole.C)
+            b = Secret(f'start-imports-token-b-{{i:04d}}', TokenRole.B)
+            registered(vault, f'P{{i:02d}}', (c, Direction.INBOUND), (b, Direction.OUTBOUND))
+        """,
     )
-    subprocess.run(
-        [sys.executable, "-c", populate, PASSPHRASE], cwd=ROOT, env=env, check=True, timeout=120
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *([caller] if caller else [])],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
-    result: dict[str, object] = json.loads(line[len("RESULT=") :])
-    return result
+    return run_probe(PROBE, *([caller] if caller else []), env=env, timeout=180)
 
 
 def test_the_partners_list_draws_before_the_engine_and_the_http_stack(tmp_path: Path) -> None:

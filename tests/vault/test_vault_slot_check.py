@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,12 +19,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.tokens import Secret, TokenRole
-from app.vault import Direction, TokenState, Vault, VaultError
+from app.vault import Direction, Vault, VaultError
 from app.vault.keys import CHECK
 from app.vault.subkeys import hkdf_sha256, subkey
-from tests.vault.vault_helpers import MemoryKeyring, partner
+from tests.support.probe import run_probe, without_passphrase
+from tests.support.vaults import registered
+from tests.vault.vault_helpers import MemoryKeyring
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "slot check passphrase"
 TOKEN = "the-inbound-token-c"
 
@@ -65,12 +64,8 @@ def test_subkeys_are_the_ones_every_existing_vault_was_written_with() -> None:
 def _fill(path: Path, **open_args: object) -> int:
     """A vault with a registered partner and its active inbound TOKEN_C; the token's id."""
     with Vault.open(path, **open_args) as vault:  # type: ignore[arg-type]
-        rec = vault.save_partner(partner(status="registered"))
-        assert rec.id is not None
-        cred = vault.add_token(
-            rec.id, TokenRole.C, Direction.INBOUND, Secret(TOKEN), TokenState.ACTIVE
-        )
-    return cred.id
+        stored = registered(vault, "ABC", (Secret(TOKEN, TokenRole.C), Direction.INBOUND))
+    return stored[TOKEN].id
 
 
 def _slot_params(path: Path, kind: str = "passphrase") -> dict[str, object]:
@@ -114,18 +109,7 @@ print("RESULT=" + json.dumps(out))
 
 def _probe(path: Path, passphrase: str, cred: int) -> dict[str, object]:
     """Open the vault in a fresh interpreter: what loaded, what it could read."""
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(path), passphrase, str(cred)],
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "OCPI_ONBOARD_PASSPHRASE"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT="))
-    result: dict[str, object] = json.loads(line[len("RESULT=") :])
-    return result
+    return run_probe(PROBE, str(path), passphrase, str(cred), env=without_passphrase())
 
 
 def test_a_vault_opens_and_lists_without_the_cipher_library(vault_path: Path) -> None:

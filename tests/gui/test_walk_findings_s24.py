@@ -11,6 +11,9 @@
   run's next state, and an invitation has none until the partner registers; a cancelled
   (or timed-out: tests/engine/test_rows.py) invitation ended with the line still in the
   buffer. Selecting the row later showed an empty log, and the export held nothing.
+- End in the partners list (and the log, the token and audit tables) went to the last
+  column, not the last row: the list scrolled sideways, its Health cells cut, and the
+  selection stayed. Home and End go to the first and the last row, as in any list.
 """
 
 from __future__ import annotations
@@ -21,21 +24,26 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import (
+    QLabel,
+)
 
 from app.engine.results import Invitation
 from app.gui import entries as E
 from app.gui.detail_floor import DETAIL_SPACING
 from app.gui.export_dialog import ExportDialog
+from app.vault import Vault
 from tests.gui.helpers import (
     WAIT_MS,
     activate,
+    add_partners,
     click,
     press,
     register_sandbox,
     select_when_listed,
 )
 from tests.gui.test_health_ui import _registered
+from tests.gui.test_walk_findings_s22 import _tab_into_the_list
 
 SIZE = (1024, 700)
 NO_BREAK_SPACE, NO_BREAK_HYPHEN = "\u00a0", "\u2011"  # drawn as a space, a hyphen
@@ -160,3 +168,27 @@ def test_an_invitations_first_line_is_in_its_transcript_and_export(
         click(qtbot, dialog.export_button)
     exported = [E.summary(entry) for entry in json.loads(target.read_text("utf-8"))["entries"]]
     assert all(line in exported for line in said), (said, exported)
+
+
+def test_home_and_end_go_to_the_first_and_the_last_partner(
+    qtbot: Any, window: Any, vault: Vault
+) -> None:
+    window.resize(*SIZE)
+    add_partners(vault, 30)
+    window.reload_partners()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 30, timeout=5000)
+    _tab_into_the_list(qtbot, window)
+    press(Qt.Key.Key_Down)  # the first partner
+    table, last = window.table, window.proxy.rowCount() - 1
+    assert table.currentIndex().row() == 0
+    column = table.currentIndex().column()  # Health's, shown first
+    press(Qt.Key.Key_End)
+    assert table.currentIndex().row() == last
+    assert table.currentIndex().column() == column
+    assert [i.row() for i in table.selectionModel().selectedRows()] == [last]
+    assert table.horizontalScrollBar().value() == 0  # the Health column still in sight
+    selected = window.selected_partner()
+    assert selected is not None and selected.party_id == "01D"  # the list's last (by country)
+    press(Qt.Key.Key_Home)
+    assert table.currentIndex().row() == 0 and table.horizontalScrollBar().value() == 0
+    assert window.selected_partner().party_id == "000"

@@ -14,18 +14,27 @@
 - End in the partners list (and the log, the token and audit tables) went to the last
   column, not the last row: the list scrolled sideways, its Health cells cut, and the
   selection stayed. Home and End go to the first and the last row, as in any list.
+- Settings' spin boxes (our port, the two timeouts) drew their step buttons as two blank
+  boxes under the app's style sheet: no arrows. They have the combo's chevrons now.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QLabel,
+    QStyle,
+    QStyleOptionSpinBox,
+    QTabWidget,
 )
 
 from app.engine.results import Invitation
@@ -37,6 +46,7 @@ from tests.gui.helpers import (
     WAIT_MS,
     activate,
     add_partners,
+    app_style_sheet,
     click,
     press,
     register_sandbox,
@@ -46,6 +56,15 @@ from tests.gui.test_health_ui import _registered
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
 
 SIZE = (1024, 700)
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[None]:
+    """The app's style sheet, set before the window is built (as the app does)."""
+    with app_style_sheet(qapp):
+        yield
+
+
 NO_BREAK_SPACE, NO_BREAK_HYPHEN = "\u00a0", "\u2011"  # drawn as a space, a hyphen
 
 
@@ -192,3 +211,39 @@ def test_home_and_end_go_to_the_first_and_the_last_partner(
     press(Qt.Key.Key_Home)
     assert table.currentIndex().row() == 0 and table.horizontalScrollBar().value() == 0
     assert window.selected_partner().party_id == "000"
+
+
+def _arrow_pixels(spin: QAbstractSpinBox, part: QStyle.SubControl) -> int:
+    """Pixels of the chevron's bluish grey in a step button (the bevel's greys are neutral,
+    the focus frame a saturated blue)."""
+    option = QStyleOptionSpinBox()
+    spin.initStyleOption(option)
+    rect = spin.style().subControlRect(QStyle.ComplexControl.CC_SpinBox, option, part, spin)
+    image = spin.grab().toImage()
+    count = 0
+    for x in range(rect.left(), rect.right() + 1):
+        for y in range(rect.top(), rect.bottom() + 1):
+            color = image.pixelColor(x, y)
+            count += 10 < color.blue() - color.red() < 40
+    return count
+
+
+def test_the_settings_spin_boxes_show_their_arrows(themed: None, qtbot: Any, window: Any) -> None:
+    activate(qtbot, window)
+    press(Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Settings…
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=5000)
+    dialog = QApplication.activeModalWidget()
+    spins = dialog.findChildren(QAbstractSpinBox)
+    assert len(spins) >= 3  # our port, the request and the registration timeouts
+    seen = set()
+    for _ in range(dialog.findChild(QTabWidget).count()):
+        press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # the next tab
+        QApplication.processEvents()
+        for spin in spins:
+            if spin.isVisible() and not spin.hasFocus():
+                for part in (QStyle.SubControl.SC_SpinBoxUp, QStyle.SubControl.SC_SpinBoxDown):
+                    assert _arrow_pixels(spin, part) >= 2, (spin.accessibleName(), part)
+                seen.add(spin)
+    assert seen == set(spins)
+    with qtbot.waitSignal(dialog.rejected, timeout=2000):
+        press(Qt.Key.Key_Escape)

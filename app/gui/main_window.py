@@ -517,7 +517,9 @@ class MainWindow(QMainWindow):
             self,
             "About OCPI Onboard",
             f"OCPI Onboard {__version__}\nOnboard OCPI roaming partners through the credentials "
-            "handshake. Tokens are stored encrypted and shown only as fingerprints.",
+            # "shown only as fingerprints" was untrue: Reveal and Copy give a token's value
+            "handshake. Tokens are stored encrypted and shown as fingerprints; a token's value"
+            " only when you press Reveal or Copy.",
         )
 
     # ---- results --------------------------------------------------------------------------------

@@ -16,6 +16,8 @@
   selection stayed. Home and End go to the first and the last row, as in any list.
 - Settings' spin boxes (our port, the two timeouts) drew their step buttons as two blank
   boxes under the app's style sheet: no arrows. They have the combo's chevrons now.
+- Help > About said tokens are "shown only as fingerprints", while Reveal and Copy (the
+  partner's detail, the Invite wizard) give a token's value: it says so now.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -53,6 +56,7 @@ from tests.gui.helpers import (
     select_when_listed,
 )
 from tests.gui.test_health_ui import _registered
+from tests.gui.test_row_actions import answer_box
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
 
 SIZE = (1024, 700)
@@ -247,3 +251,18 @@ def test_the_settings_spin_boxes_show_their_arrows(themed: None, qtbot: Any, win
     assert seen == set(spins)
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         press(Qt.Key.Key_Escape)
+
+
+def test_about_says_when_a_tokens_value_is_shown(qtbot: Any, window: Any) -> None:
+    seen: list[str] = []
+    answer_box(qtbot, "OK", seen)
+    activate(qtbot, window)
+    press(Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)  # Help
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=5000)
+    menu = QApplication.activePopupWidget()  # the keys go to the open menu
+    QTest.keyClick(menu, Qt.Key.Key_A)  # &About OCPI Onboard
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    said = seen[0]
+    assert "About OCPI Onboard" in said
+    assert "only as fingerprints" not in said, said
+    assert "fingerprints" in said and "Reveal or Copy" in said, said

@@ -186,6 +186,11 @@ def build_central(window: MainWindow) -> None:
         # tag elided to "…")
         width = measure.horizontalAdvance(sample or "Sandbox Charging (demo partner)  …")
         window.table.setColumnWidth(column, width + 22)
+    # Health (shown first, app/gui/health_ui.py) had the default 100 px: its longest text,
+    # "not registered" (a row with no connection), read "not register…" (session 24 walk)
+    window.table.setColumnWidth(
+        window.model.COL_HEALTH, metrics.horizontalAdvance("not registered") + 22
+    )
     ll.addWidget(window.table, 1)
     window.count = muted(wrap=False)
     ll.addWidget(window.count)

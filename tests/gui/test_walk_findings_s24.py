@@ -18,6 +18,8 @@
   boxes under the app's style sheet: no arrows. They have the combo's chevrons now.
 - Help > About said tokens are "shown only as fingerprints", while Reveal and Copy (the
   partner's detail, the Invite wizard) give a token's value: it says so now.
+- The partners list's Health column (shown first) kept Qt's default 100 px: a row with no
+  connection read "not register…". It is as wide as "not registered".
 """
 
 from __future__ import annotations
@@ -266,3 +268,20 @@ def test_about_says_when_a_tokens_value_is_shown(qtbot: Any, window: Any) -> Non
     assert "About OCPI Onboard" in said
     assert "only as fingerprints" not in said, said
     assert "fingerprints" in said and "Reveal or Copy" in said, said
+
+
+def test_the_health_column_shows_not_registered_whole(
+    themed: None, qtbot: Any, window: Any, vault: Vault
+) -> None:
+    from app.gui.models import PartnersTableModel
+
+    window.resize(*SIZE)
+    add_partners(vault, 2, status="unregistered")
+    window.reload_partners()
+    window.status_filter.setCurrentIndex(window.status_filter.findData("*"))
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 2, timeout=5000)
+    table, column = window.table, PartnersTableModel.COL_HEALTH
+    cell = window.proxy.index(0, column)
+    assert cell.data() == "not registered"
+    QApplication.processEvents()
+    assert table.columnWidth(column) >= table.sizeHintForIndex(cell).width()

@@ -8,6 +8,7 @@ adds it to its pages.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, Severity
+from app.core.http import is_loopback_host
 from app.core.inputs import (
     check_identity,
     check_token,
@@ -81,6 +83,7 @@ class ReceivePage(FlowPage):
         self.flow = flow
         self.controller = controller
         self.clipboard = clipboard
+        self._our_url = ""  # our embedded endpoint's versions URL, once it is up
         self.steps: Iterator[None] = self._cards(polish=in_steps)
         if not in_steps:
             for _ in self.steps:
@@ -185,8 +188,12 @@ class ReceivePage(FlowPage):
         ext.addRow("Our versions URL", self.own_url_edit)
         ext.addRow("TOKEN_B", row)
         ext.addRow("", self.external_hints)
+        # a partner elsewhere cannot call back a loopback endpoint: said before TOKEN_A is
+        # spent (the Invite wizard says it of its URL; verify only after the registration)
+        self.callback_hints = HintList()
         cb.addWidget(self.embedded_radio)
         cb.addWidget(self.embedded_url)
+        cb.addWidget(self.callback_hints)
         cb.addWidget(self.external_radio)
         cb.addWidget(self.external_fields)
         layout.addWidget(self.callback_box)
@@ -233,7 +240,9 @@ class ReceivePage(FlowPage):
         self._on_input_changed()
 
     def _on_controller_endpointChanged(self, url: str) -> None:
+        self._our_url = url
         self.embedded_url.setText(f"The partner calls {url}")
+        self._on_input_changed()
 
     def _on_flow_sandboxReady(self, url: str) -> None:
         token = self.flow.sandbox_token
@@ -274,6 +283,7 @@ class ReceivePage(FlowPage):
                 f"{Secret(token.strip(), TokenRole.A).fingerprint}: looks like a token."
             )
             self.token_hints.set_hints([])
+        self.callback_hints.set_hints(self._unreachable_callback(url), empty=True)
         self.external_fields.setEnabled(self.external())
         if self.external():
             problems = []
@@ -288,6 +298,30 @@ class ReceivePage(FlowPage):
                 problems += check_token(self.token_b.text())
             self.external_hints.set_hints(problems)
         self.completeChanged.emit()
+
+    def _unreachable_callback(self, url: str) -> list[Diagnosis]:
+        """Our embedded endpoint on this computer only, the partner elsewhere: its calls to
+        us during the registration (our versions and details, with TOKEN_B) cannot arrive."""
+        if self.external():
+            return []
+        s = self.controller.settings
+        ours = urlsplit(self._our_url or s.public_url or "").hostname or s.listen_host
+        try:
+            theirs = urlsplit(url.strip()).hostname
+        except ValueError:
+            return []
+        if not theirs or is_loopback_host(theirs) or not is_loopback_host(ours):
+            return []
+        return [
+            Diagnosis(
+                "callback.loopback",
+                f"{theirs} cannot reach our endpoint at {ours}: the partner calls us back"
+                " during the registration.",
+                "Set a public URL (and listen address) in Settings, or let our platform"
+                " serve our versions endpoint.",
+                Severity.WARNING,
+            )
+        ]
 
     def _spent(self, token: str) -> Diagnosis | None:
         """A TOKEN_A that already left with our credentials (this wizard, or the row retried)."""

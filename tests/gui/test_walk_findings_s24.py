@@ -20,6 +20,11 @@
   partner's detail, the Invite wizard) give a token's value: it says so now.
 - The partners list's Health column (shown first) kept Qt's default 100 px: a row with no
   connection read "not register…". It is as wide as "not registered".
+- The Onboard wizard with a partner elsewhere (https://partner.example.com/…) and our
+  embedded endpoint on 127.0.0.1 said "The partner calls http://127.0.0.1:…" and nothing
+  else: the partner's calls back during the registration cannot arrive (only verify said
+  so, after TOKEN_A was spent; the Invite wizard says it of its own URL). A warning says
+  it under our endpoint now, before anything is sent.
 """
 
 from __future__ import annotations
@@ -285,3 +290,31 @@ def test_the_health_column_shows_not_registered_whole(
     assert cell.data() == "not registered"
     QApplication.processEvents()
     assert table.columnWidth(column) >= table.sizeHintForIndex(cell).width()
+
+
+def test_the_onboard_wizard_warns_a_partner_elsewhere_cannot_call_back_this_computer(
+    qtbot: Any, window: Any
+) -> None:
+    activate(qtbot, window)
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Onboard partner…
+    qtbot.waitUntil(lambda: window.sender_wizard is not None, timeout=5000)
+    wizard = window.sender_wizard
+    page = wizard.receive_page
+    qtbot.waitUntil(lambda: "127.0.0.1" in page.embedded_url.text(), timeout=WAIT_MS)
+    activate(qtbot, wizard)
+    page.url_edit.setFocus()
+    QTest.keyClicks(page.url_edit, "https://partner.example.com/ocpi/versions")
+    said = " ".join(page.callback_hints.texts())
+    assert "partner.example.com cannot reach our endpoint at 127.0.0.1" in said, said
+    assert page.callback_hints.isVisible()
+    # a partner on this computer can; so can one calling our platform's endpoint
+    page.url_edit.clear()
+    QTest.keyClicks(page.url_edit, "http://127.0.0.1:9/ocpi/versions")
+    assert page.callback_hints.texts() == []
+    page.url_edit.clear()
+    QTest.keyClicks(page.url_edit, "https://partner.example.com/ocpi/versions")
+    assert page.callback_hints.texts()
+    page.external_radio.setFocus()
+    press(Qt.Key.Key_Space)  # Our platform serves our versions endpoint
+    assert page.external() and page.callback_hints.texts() == []
+    wizard.reject()

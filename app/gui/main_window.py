@@ -76,6 +76,27 @@ if TYPE_CHECKING:  # each loads when first opened: the wizards pull the engine's
     from app.gui.wizard_sender import SenderWizard
 
 
+def front_not_close(dock: QDockWidget) -> None:
+    """The pane's View action brings it to the front when it is open behind another pane's
+    tab, instead of closing it unseen: Ctrl+L with the audit trail in front hid the log,
+    and nothing seemed to happen (session 24 walk; the tab bars take no focus, so the
+    action is the keyboard's way to a pane). Open and in front, it closes as before."""
+    was_in_front = [True]
+
+    def toggled(checked: bool) -> None:  # before the action's trigger closes the pane
+        if not checked:  # (behind a tab, Qt parks it outside the window: "visible")
+            was_in_front[0] = dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    def triggered(shown: bool) -> None:
+        if not shown and not was_in_front[0]:
+            dock.show()
+            dock.raise_()
+
+    action = dock.toggleViewAction()
+    action.toggled.connect(toggled)
+    action.triggered.connect(triggered)
+
+
 class MainWindow(QMainWindow):
     """Partners, their detail, and everything one does with them."""
 
@@ -149,6 +170,7 @@ class MainWindow(QMainWindow):
         self.audit_action.setStatusTip("Who revealed, copied, rotated or exported what")
         self.view_menu.addAction(self.audit_action)
         for dock in (self.log_pane, self.audit_pane):  # shown by its action: in front
+            front_not_close(dock)
             dock.toggleViewAction().triggered.connect(
                 lambda shown, dock=dock: self._on_dock_shown(dock, shown)
             )

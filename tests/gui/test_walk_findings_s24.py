@@ -25,6 +25,9 @@
   else: the partner's calls back during the registration cannot arrive (only verify said
   so, after TOKEN_A was spent; the Invite wizard says it of its own URL). A warning says
   it under our endpoint now, before anything is sent.
+- View > Log (Ctrl+L) with the audit trail in front closed the log, unseen behind its tab:
+  nothing seemed to happen (the panes' tab bars take no focus, so the View actions are the
+  keyboard's way to a pane). A pane open behind the other's tab comes to the front.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from tests.gui.helpers import (
 from tests.gui.test_health_ui import _registered
 from tests.gui.test_row_actions import answer_box
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
+from tests.gui.test_walk_findings_s23 import _on_screen
 
 SIZE = (1024, 700)
 
@@ -318,3 +322,21 @@ def test_the_onboard_wizard_warns_a_partner_elsewhere_cannot_call_back_this_comp
     press(Qt.Key.Key_Space)  # Our platform serves our versions endpoint
     assert page.external() and page.callback_hints.texts() == []
     wizard.reject()
+
+
+def test_view_log_brings_the_log_in_front_of_the_audit_trail(qtbot: Any, window: Any) -> None:
+    window.resize(*SIZE)
+    activate(qtbot, window)
+    log, audit = window.log_pane, window.audit_pane
+    log_action = log.toggleViewAction()
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: _on_screen(audit), timeout=2000)
+    assert log_action.isChecked() and not _on_screen(log)  # open, behind the audit's tab
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # View > Log
+    qtbot.waitUntil(lambda: _on_screen(log), timeout=2000)
+    assert log_action.isChecked() and not _on_screen(audit)
+    assert window.audit_action.isChecked()  # still open, behind the log's tab
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # in front: it closes
+    qtbot.waitUntil(lambda: not log_action.isChecked(), timeout=2000)
+    qtbot.waitUntil(lambda: _on_screen(audit), timeout=2000)
+    assert not log.isVisible()

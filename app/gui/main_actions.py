@@ -232,12 +232,17 @@ def ask_rotate(parent: QWidget, partner: PartnerRecord) -> bool:
 
 def ask_forget(parent: QWidget, partner: PartnerRecord, live: list[str]) -> bool:
     """Forget asks first, naming the tokens it retires (`live`)."""
+    nothing = "nothing is sent to the partner."
+    # with no token to retire it read "Forget #5? nothing is sent…" (session 24 walk)
+    said = (
+        f"The tokens it still holds ({', '.join(live)}) are retired; {nothing}"
+        if live
+        else nothing.capitalize()
+    )
     return _ask(
         parent,
         "Forget this row",
-        f"Forget {partner.ref}? "
-        + (f"The tokens it still holds ({', '.join(live)}) are retired; " if live else "")
-        + "nothing is sent to the partner. The row and its history stay, marked as forgotten.",
+        f"Forget {partner.ref}? {said} The row and its history stay, marked as forgotten.",
     )
 
 

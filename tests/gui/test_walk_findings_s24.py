@@ -28,6 +28,8 @@
 - View > Log (Ctrl+L) with the audit trail in front closed the log, unseen behind its tab:
   nothing seemed to happen (the panes' tab bars take no focus, so the View actions are the
   keyboard's way to a pane). A pane open behind the other's tab comes to the front.
+- Forget on a row with no token left to retire (a cancelled invitation) asked "Forget #5?
+  nothing is sent to the partner." — a sentence begun in lower case.
 """
 
 from __future__ import annotations
@@ -340,3 +342,15 @@ def test_view_log_brings_the_log_in_front_of_the_audit_trail(qtbot: Any, window:
     qtbot.waitUntil(lambda: not log_action.isChecked(), timeout=2000)
     qtbot.waitUntil(lambda: _on_screen(audit), timeout=2000)
     assert not log.isVisible()
+
+
+def test_forget_asks_in_whole_sentences(qtbot: Any, window: Any, controller: Any) -> None:
+    invitation, _ = _cancelled_invitation(qtbot, window, controller)
+    select_when_listed(qtbot, window, invitation.partner_id)
+    qtbot.waitUntil(window.forget_action.isEnabled, timeout=5000)
+    seen: list[str] = []
+    answer_box(qtbot, "Cancel", seen)
+    activate(qtbot, window)
+    window.forget_action.trigger()
+    asked = seen[0]
+    assert f"Forget #{invitation.partner_id}? Nothing is sent to the partner." in asked, asked

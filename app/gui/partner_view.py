@@ -608,7 +608,11 @@ class PartnerView(QWidget):
     def show_result(self, title: str, text: str, level: str = "ok") -> None:
         self.build_detail()
         self.banner.show_message(level, title, text)
+        self._into_view(self.banner)
 
     def show_diagnosis(self, diagnosis: Diagnosis, title: str) -> None:
+        """An outcome comes into view: asked from the Health tab (the detail scrolled to
+        it), a failed rotation said so above the fold, unseen (session 24 walk)."""
         self.build_detail()
         self.banner.show_diagnosis(diagnosis, title)
+        self._into_view(self.banner)

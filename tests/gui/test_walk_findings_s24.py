@@ -30,6 +30,12 @@
   keyboard's way to a pane). A pane open behind the other's tab comes to the front.
 - Forget on a row with no token left to retire (a cancelled invitation) asked "Forget #5?
   nothing is sent to the partner." — a sentence begun in lower case.
+- An outcome banner (a rotation that failed, "Connection OK") is shown at the top of the
+  partner's detail: asked from the Health tab (Alt+L scrolls the detail to it at
+  1024x700), it appeared above the fold, unseen. It comes into view now.
+- Rotate and Suspected compromise of a sandbox partner whose sandbox is gone said "Could not
+  connect to 127.0.0.1:…; check the host name and port, the firewall…", while the row's own
+  banner said the sandbox is not running: they say so now, as Check and Verify do.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ from tests.gui.helpers import (
 from tests.gui.test_health_ui import _registered
 from tests.gui.test_row_actions import answer_box
 from tests.gui.test_walk_findings_s22 import _tab_into_the_list
-from tests.gui.test_walk_findings_s23 import _on_screen
+from tests.gui.test_walk_findings_s23 import _in_view, _on_screen
 
 SIZE = (1024, 700)
 
@@ -354,3 +360,57 @@ def test_forget_asks_in_whole_sentences(qtbot: Any, window: Any, controller: Any
     window.forget_action.trigger()
     asked = seen[0]
     assert f"Forget #{invitation.partner_id}? Nothing is sent to the partner." in asked, asked
+
+
+def _gone_sandbox(qtbot: Any, window: Any) -> Any:
+    """Invite, let the demo eMSP register, Finish: a partner whose sandbox lived only for
+    its registration (selected)."""
+    activate(qtbot, window)
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.invite_wizard is not None, timeout=5000)
+    wizard = window.invite_wizard
+    activate(qtbot, wizard)
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Let the sandbox partner register
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
+    press(Qt.Key.Key_Return)  # Finish
+    qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
+    qtbot.waitUntil(window.partner_view.health_banner.isVisible, timeout=5000)
+    return window.selected_partner()
+
+
+def test_a_rotation_asked_from_the_health_tab_says_how_it_ended_in_view(
+    qtbot: Any, window: Any
+) -> None:
+    window.resize(*SIZE)
+    partner = _gone_sandbox(qtbot, window)
+    view = window.partner_view
+    activate(qtbot, window)
+    press(Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the Health tab, scrolled to
+    qtbot.waitUntil(lambda: view.detail_scroll.verticalScrollBar().value() > 0, timeout=5000)
+    assert not _in_view(view.detail_scroll, view.health_banner)
+    seen: list[str] = []
+    answer_box(qtbot, "Yes", seen)
+    press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Rotate credentials…
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(view.banner.isVisible, timeout=WAIT_MS)
+    assert view.banner.title.text() == "Rotation failed"
+    said = f"{view.banner.text.text()} {view.banner.fix.text()}"
+    assert "not running" in said and "firewall" not in said, said
+    qtbot.waitUntil(lambda: _in_view(view.detail_scroll, view.banner), timeout=5000)
+    assert window.selected_partner().id == partner.id
+    # Suspected compromise rotates first: the same words
+    view.banner.hide()
+    seen.clear()
+    answer_box(qtbot, "Yes", seen)
+    activate(qtbot, window)
+    press(Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # Suspected co&mpromise…
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(view.banner.isVisible, timeout=WAIT_MS)
+    said = f"{view.banner.text.text()} {view.banner.fix.text()}"
+    assert "not running" in said and "firewall" not in said, said

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -25,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QBrush,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -54,6 +56,12 @@ from PySide6.QtWidgets import (
 from app.core.ages import certificate_expiry, token_age
 from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
+from app.gui.focus_paint import (
+    activation_changes_nothing,
+    current_band,
+    focus_in,
+    repaint_focus,
+)
 from app.gui.models import short_time
 from app.gui.theme import level_colour
 from app.gui.url_cells import before_after_item, copy_rows_on_ctrl_c, partner_base
@@ -262,6 +270,20 @@ class _WrappingTable(QTableWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_rows()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Not painted whole when the window is (de)activated (`app.gui.focus_paint`)."""
+        if activation_changes_nothing(self, event):
+            return False
+        return super().viewportEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """The border and the current cell's row, not every row: the report's table was
+        painted twice as its dialog opened (its first frame, then its focus)."""
+        focus_in(self, event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        repaint_focus(self, current_band(self))
 
     def widths(self) -> tuple[int, ...]:
         """The columns' widths: a row's height depends on nothing else."""

@@ -73,6 +73,7 @@ STATUS_LEVEL = {"pass": "info", "warn": "warning", "fail": "error", "skip": "deb
 
 
 LAYOUTS_KEPT = 400  # laid-out cells a report's delegate keeps (a screenful, twice over)
+MARGINS_KEPT = 256  # text margins a delegate keeps, one per cell size and kind
 
 
 class _WrappedCells(QStyledItemDelegate):
@@ -88,13 +89,27 @@ class _WrappedCells(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._kept: OrderedDict[tuple[str, str, int], tuple[QTextLayout, float]] = OrderedDict()
+        self._margins: dict[tuple[int, Any, int, int], tuple[int, int, int, int]] = {}
 
     def _text_rect(self, option: QStyleOptionViewItem) -> QRect:
+        """Where the style paints the cell's text. The style is asked once per cell size
+        and kind (its margins do not move with the cell): asked per cell, with the style
+        sheet's padding, it was a quarter of a report's repaint (issue 13)."""
         view = option.widget
         style = view.style() if view is not None else QApplication.style()
-        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
-        return rect.adjusted(margin, 0, -margin, 0)
+        cell = option.rect
+        key = (id(style), option.features, cell.width(), cell.height())
+        margins = self._margins.get(key)
+        if margins is None:
+            rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+            margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+            rect = rect.adjusted(margin, 0, -margin, 0)
+            margins = (rect.left() - cell.left(), rect.top() - cell.top(),
+                       rect.right() - cell.right(), rect.bottom() - cell.bottom())  # fmt: skip
+            if len(self._margins) >= MARGINS_KEPT:
+                self._margins.clear()
+            self._margins[key] = margins
+        return cell.adjusted(*margins)
 
     def _layout(self, text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:
         """The cell's text laid out at `width`; the last LAYOUTS_KEPT are kept, so a row
@@ -165,10 +180,7 @@ class _WrappedCells(QStyledItemDelegate):
         layout, height = self._layout(text, cell.font, rect.width())
         selected = bool(cell.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        colour = cell.palette.color(role)
-        brush = index.data(Qt.ItemDataRole.ForegroundRole)
-        if isinstance(brush, QBrush) and not selected:
-            colour = brush.color()
+        colour = cell.palette.color(role)  # the item's foreground (`initStyleOption` put it)
         painter.save()
         painter.setPen(colour)
         painter.setClipRect(cell.rect)

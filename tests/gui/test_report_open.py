@@ -166,3 +166,26 @@ def test_the_report_dialog_is_laid_out_ahead_of_its_first_opening(qtbot: Any, wi
     qtbot.waitExposed(dialog)
     assert dialog.report.widths() == hidden and dialog.report.measured()
     dialog.close()
+
+
+def test_a_repaint_of_the_report_asks_the_style_for_no_cells_text_rectangle(
+    styled: None, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a cell's text goes is asked once per cell size and kind: asked per cell (the
+    style sheet's padding), it was a quarter of the report's repaint."""
+    dialog = shown_dialog(qtbot)
+    dialog.show_report(PARTNER, facts("run-1", 20))
+    dialog.show_now()
+    qtbot.waitExposed(dialog)
+    settle(qtbot, dialog)
+    style = dialog.report.style()
+    asked: list[object] = []
+    ask = type(style).subElementRect
+    monkeypatch.setattr(
+        type(style), "subElementRect", lambda self, *a: asked.append(a[0]) or ask(self, *a)
+    )
+    dialog.report.viewport().repaint()
+    assert asked == []
+    from tests.gui.test_report_cells import cut_cells
+
+    assert cut_cells(dialog.report, (2, 3)) == []  # the text still where the style puts it

@@ -25,6 +25,10 @@ from app.vault.snapshots import Snapshots
 ROTATION_DAYS = 30  # OCPI 2.3.0 credentials, "Updating": renew the tokens at least monthly
 CERT_WARN_DAYS = 21
 VERIFY_MARK = '"op":"verify"'  # run data is stored as compact JSON (records.dumps)
+# A verify's run is stored with VERIFY_MARK as it starts and its report as it ends: the
+# facts come from the newest verify that stored a report. (The running one read as "No
+# verify run yet", so an open report emptied and refilled each verify: issue 13, and false.)
+REPORT_MARK = '"report":'
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,17 @@ def _days_since(iso: str, now: datetime) -> int | None:
     return max(0, (now - moment).days)
 
 
-def _newest_runs(vault: Vault, ids: list[int], marker: str) -> dict[int, RunRecord]:
-    """Each partner's newest check-kind run whose data carries `marker`."""
+def _newest_runs(vault: Vault, ids: list[int], *markers: str) -> dict[int, RunRecord]:
+    """Each partner's newest check-kind run whose data carries every one of `markers`."""
     if not ids:
         return {}
     marks = ", ".join("?" * len(ids))
+    likes = " AND data LIKE ?" * len(markers)
     rows = vault._read(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE rowid IN (SELECT MAX(rowid) FROM runs"
-        f" WHERE kind = 'check' AND partner_id IN ({marks}) AND data LIKE ?"
+        f" WHERE kind = 'check' AND partner_id IN ({marks}){likes}"
         " GROUP BY partner_id)",
-        [*ids, f"%{marker}%"],
+        [*ids, *(f"%{marker}%" for marker in markers)],
     )
     found: dict[int, RunRecord] = {}
     for row in rows:
@@ -76,7 +81,7 @@ def connection_facts(
     ids = sorted({p.id for p in partners if p.id is not None})
     out: dict[int, ConnectionFacts] = {}
     for chunk in [ids[i : i + 400] for i in range(0, len(ids), 400)]:
-        verifies = _newest_runs(vault, chunk, VERIFY_MARK)
+        verifies = _newest_runs(vault, chunk, VERIFY_MARK, REPORT_MARK)
         tls_runs = _newest_runs(vault, chunk, '"tls_expires_days":')
         drifts = Snapshots(vault).open_drifts(chunk)
         for pid in chunk:

@@ -36,7 +36,10 @@ def settle_start() -> int:
     pydantic and the OCPI models, the pages: ~120 modules); loaded here, a second earlier,
     they are frozen with the rest of the start instead of being walked by every later full
     pass (the one after a liveness sweep among them). The wizard itself is built after the
-    freeze: a closed wizard must stay collectable. Returns the frozen count."""
+    freeze: a closed wizard must stay collectable. The verify's checks too (6 modules,
+    ~0.5 MiB): the first Verify of a session imported them on the event loop's thread,
+    14-21 ms in the run's first step. Returns the frozen count."""
+    import app.engine.verify
     import app.gui.wizard_sender  # noqa: F401
 
     return settle_heap()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -25,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QBrush,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -54,6 +56,12 @@ from PySide6.QtWidgets import (
 from app.core.ages import certificate_expiry, token_age
 from app.engine.connection_health import ConnectionFacts
 from app.engine.health import Health
+from app.gui.focus_paint import (
+    activation_changes_nothing,
+    current_band,
+    focus_in,
+    repaint_focus,
+)
 from app.gui.models import short_time
 from app.gui.theme import level_colour
 from app.gui.url_cells import before_after_item, copy_rows_on_ctrl_c, partner_base
@@ -65,6 +73,7 @@ STATUS_LEVEL = {"pass": "info", "warn": "warning", "fail": "error", "skip": "deb
 
 
 LAYOUTS_KEPT = 400  # laid-out cells a report's delegate keeps (a screenful, twice over)
+MARGINS_KEPT = 256  # text margins a delegate keeps, one per cell size and kind
 
 
 class _WrappedCells(QStyledItemDelegate):
@@ -80,13 +89,27 @@ class _WrappedCells(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._kept: OrderedDict[tuple[str, str, int], tuple[QTextLayout, float]] = OrderedDict()
+        self._margins: dict[tuple[int, Any, int, int], tuple[int, int, int, int]] = {}
 
     def _text_rect(self, option: QStyleOptionViewItem) -> QRect:
+        """Where the style paints the cell's text. The style is asked once per cell size
+        and kind (its margins do not move with the cell): asked per cell, with the style
+        sheet's padding, it was a quarter of a report's repaint (issue 13)."""
         view = option.widget
         style = view.style() if view is not None else QApplication.style()
-        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
-        return rect.adjusted(margin, 0, -margin, 0)
+        cell = option.rect
+        key = (id(style), option.features, cell.width(), cell.height())
+        margins = self._margins.get(key)
+        if margins is None:
+            rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+            margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+            rect = rect.adjusted(margin, 0, -margin, 0)
+            margins = (rect.left() - cell.left(), rect.top() - cell.top(),
+                       rect.right() - cell.right(), rect.bottom() - cell.bottom())  # fmt: skip
+            if len(self._margins) >= MARGINS_KEPT:
+                self._margins.clear()
+            self._margins[key] = margins
+        return cell.adjusted(*margins)
 
     def _layout(self, text: str, font: QFont, width: int) -> tuple[QTextLayout, float]:
         """The cell's text laid out at `width`; the last LAYOUTS_KEPT are kept, so a row
@@ -157,10 +180,7 @@ class _WrappedCells(QStyledItemDelegate):
         layout, height = self._layout(text, cell.font, rect.width())
         selected = bool(cell.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        colour = cell.palette.color(role)
-        brush = index.data(Qt.ItemDataRole.ForegroundRole)
-        if isinstance(brush, QBrush) and not selected:
-            colour = brush.color()
+        colour = cell.palette.color(role)  # the item's foreground (`initStyleOption` put it)
         painter.save()
         painter.setPen(colour)
         painter.setClipRect(cell.rect)
@@ -253,6 +273,7 @@ class _WrappingTable(QTableWidget):
     def __init__(self, rows: int, columns: int) -> None:
         super().__init__(rows, columns)
         self._todo: list[int] | None = None  # rows still to measure, in this order
+        self._measured: tuple[int, ...] | None = None  # the widths of the last whole pass
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -262,16 +283,46 @@ class _WrappingTable(QTableWidget):
         super().resizeEvent(event)
         self.fit_rows()
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Not painted whole when the window is (de)activated (`app.gui.focus_paint`)."""
+        if activation_changes_nothing(self, event):
+            return False
+        return super().viewportEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """The border and the current cell's row, not every row: the report's table was
+        painted twice as its dialog opened (its first frame, then its focus)."""
+        focus_in(self, event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        repaint_focus(self, current_band(self))
+
+    def widths(self) -> tuple[int, ...]:
+        """The columns' widths: a row's height depends on nothing else."""
+        header = self.horizontalHeader()
+        return tuple(header.sectionSize(column) for column in range(self.columnCount()))
+
+    def measured(self) -> bool:
+        """Every row is measured at the columns' widths now (a row added is measured as it
+        comes; a width changed starts a pass)."""
+        return not self.fitting() and self._measured == self.widths()
+
     def fit_rows(self) -> None:
-        """Measure every row again, a slice at a time (the rows in view first)."""
+        """Measure every row again, a slice at a time (the rows in view first); nothing to
+        do when no column's width changed (a dialog made taller, shown again)."""
+        if self.measured():
+            return
         self._todo = None
         self._fit_timer.start()
 
     def fit_now(self) -> None:
         """Every row measured before this returns (a window about to be seen first)."""
+        if self.measured():
+            return
         self._fit_timer.stop()
         self._todo = None
         self.resizeRowsToContents()
+        self._measured = self.widths()
 
     def fitting(self) -> bool:
         """Rows are still being measured (their height follows within a few turns)."""
@@ -296,6 +347,7 @@ class _WrappingTable(QTableWidget):
             self._fit_timer.start()
         else:
             self._todo = None
+            self._measured = self.widths()
 
 
 class _DriftTable(_WrappingTable):
@@ -388,15 +440,22 @@ class VerifyReportDialog(QDialog):
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.report = _table(["Status", "Check", "Detail", "Fix"], "Verify report")
+        # its rows are measured while the dialog is hidden (`open_later`): a scroll bar that
+        # came with them would narrow the Fix column once shown, and every row be measured
+        # again in the turn of the first paint
+        self.report.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         for column, width in enumerate((60, 190, 340)):
             self.report.setColumnWidth(column, width)
         layout.addWidget(self.report, 1)
         self._shown: tuple[int | None, str | None, int] | None = None
-        self._checks: list[dict[str, Any]] = []  # the report's checks; rows added so far:
-        self._fill_timer = QTimer(self)  # ... a slice per turn of the loop (_fill_some)
+        self._rows: list[_Row] = []  # what the report's rows show, in order; shown so far:
+        self._todo: list[_Row] = []  # ... the rest, a slice per turn of the loop (_fill_some)
+        self._opening = False  # shown once its rows are in (open_later)
+        self._prepared = False
+        self._fill_timer = QTimer(self)
         self._fill_timer.setSingleShot(True)
         self._fill_timer.setInterval(0)
-        self._fill_timer.timeout.connect(self._fill_some)
+        self._fill_timer.timeout.connect(self._on_fill_timer_timeout)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         row = QHBoxLayout()
@@ -406,7 +465,13 @@ class VerifyReportDialog(QDialog):
 
     def show_report(self, partner: PartnerRecord, facts: ConnectionFacts) -> None:
         """Fill the table with the report's checks (not again when it already shows them:
-        every refresh of the partner's detail calls this while the dialog is open)."""
+        every refresh of the partner's detail calls this while the dialog is open).
+
+        A newer report of the partner shown keeps the rows that read the same and rewrites
+        the others in place, all in this turn (no row of the older report stays beside the
+        newer one's); only rows it adds come a slice per turn. Emptied and refilled, each
+        verify's identical report repainted the whole table per slice and measured every
+        row again (11-13 ms turns, issue 13). Another partner's report starts empty."""
         report = facts.verify_report or {}
         self.setWindowTitle(f"Verify report — {partner.ref}")
         self.title.setText(_summary(facts))
@@ -414,14 +479,52 @@ class VerifyReportDialog(QDialog):
         shown = (partner.id, facts.verify_run_id, len(checks))
         if shown == self._shown and facts.verify_run_id is not None:
             return
+        same_partner = self._shown is not None and self._shown[0] == partner.id
         self._shown = shown
-        self._checks = list(checks)
-        self.report.setRowCount(0)
+        rows = [_row(check) for check in checks]
+        if not same_partner:
+            self._rows = []
+            self.report.setRowCount(0)
+        kept = min(len(rows), len(self._rows))
+        for row in range(kept):
+            if rows[row] != self._rows[row]:
+                self._rewrite_row(row, self._rows[row], rows[row])
+        if len(self._rows) > len(rows):
+            self.report.setRowCount(len(rows))
+        self._rows, self._todo = rows[:kept], rows[kept:]
         self._fill_some()
 
     def filling(self) -> bool:
         """Checks of the report are still being added (a slice per turn of the loop)."""
-        return self.report.rowCount() < len(self._checks)
+        return bool(self._todo)
+
+    def prepare(self) -> None:
+        """Lay the dialog out once, unseen, ahead of its first opening (issue 13).
+
+        Never shown, its table had no width yet: rows added then were measured again when
+        it opened, all in the turn of its first paint (the report opening at a verify's
+        end: 25-35 ms). Laid out once (polished, sized, its columns at their widths), rows
+        are measured as they are added, hidden, at the widths they are shown at."""
+        if self._prepared or self.isVisible():
+            return
+        self._prepared = True
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.show()
+        self.hide()
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
+
+    def open_later(self) -> None:
+        """Show the dialog on a turn of its own once every row is added and measured
+        (hidden, a slice per turn), so that turn only paints it."""
+        if self.isVisible():
+            self.raise_()
+            return
+        self._opening = True
+        self._fill_timer.start()
+
+    def opening(self) -> bool:
+        """`open_later` was asked and the dialog is not shown yet."""
+        return self._opening
 
     def fill_now(self) -> None:
         """Every check as a row before this returns (the dialog about to be seen first)."""
@@ -437,23 +540,73 @@ class VerifyReportDialog(QDialog):
             self._add_row()
             if time.perf_counter() > deadline:
                 break
-        if self.filling():
+        if self.filling() or self._opening:
             self._fill_timer.start()
 
+    def _on_fill_timer_timeout(self) -> None:
+        """The next slice; a dialog to open (`open_later`) is shown on the turn after its
+        last rows, never in the turn that asked (a detail's refresh) nor with a slice."""
+        if self._opening and not self.filling():
+            self.show_now()
+        else:
+            self._fill_some()
+
+    def show_now(self) -> None:
+        """Shown with every row in and measured (the rows a prepared dialog measured hidden
+        are not measured again: `_WrappingTable.fit_now`)."""
+        self._opening = False
+        self.fill_now()
+        if not self.isVisible():  # its first frame shows every row whole
+            # the rows' layout Qt left for a later turn, done hidden: else it repainted the
+            # whole table again just after the first paint
+            self.report.executeDelayedItemsLayout()
+            self.show()
+            self.report.fit_now()
+        self.raise_()
+
     def _add_row(self) -> None:
-        row = self.report.rowCount()
-        check = self._checks[row]
-        status = str(check.get("status", ""))
-        values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
-                  str(check.get("fix", "")))  # fmt: skip
+        shown = self._todo.pop(0)
+        row = len(self._rows)
+        self._rows.append(shown)
         self.report.setRowCount(row + 1)
-        for col, text in enumerate(values):
+        for col, text in enumerate(shown.values):
             item = QTableWidgetItem(text)
-            item.setToolTip(f"{check.get('title', '')} — {check.get('spec', '')}")
+            item.setToolTip(shown.tip)
             if col == 0:
-                item.setForeground(QBrush(level_colour(STATUS_LEVEL.get(status, "info"))))
+                item.setForeground(QBrush(level_colour(shown.level)))
             self.report.setItem(row, col, item)
         self.report.resizeRowToContents(row)
+
+    def _rewrite_row(self, row: int, was: _Row, now: _Row) -> None:
+        """Only the cells that changed: Qt repaints those, and the row is measured again
+        only when a text changed."""
+        items = [self.report.item(row, col) for col in range(len(now.values))]
+        for item, text, before in zip(items, now.values, was.values, strict=True):
+            assert item is not None  # every row is added with its four items
+            if text != before:
+                item.setText(text)
+            if now.tip != was.tip:
+                item.setToolTip(now.tip)
+            if item is items[0] and now.level != was.level:
+                item.setForeground(QBrush(level_colour(now.level)))
+        if now.values != was.values:
+            self.report.resizeRowToContents(row)
+
+
+class _Row(NamedTuple):
+    """What one check's row shows."""
+
+    values: tuple[str, str, str, str]  # status, check id, detail, fix
+    tip: str
+    level: str
+
+
+def _row(check: dict[str, Any]) -> _Row:
+    status = str(check.get("status", ""))
+    values = (status.upper(), str(check.get("id", "")), str(check.get("detail", "")),
+              str(check.get("fix", "")))  # fmt: skip
+    tip = f"{check.get('title', '')} — {check.get('spec', '')}"
+    return _Row(values, tip, STATUS_LEVEL.get(status, "info"))
 
 
 def _summary(facts: ConnectionFacts) -> str:
@@ -544,14 +697,15 @@ class HealthTab(QWidget):
         if self.dialog.isVisible():
             self.dialog.show_report(partner, facts)
 
-    def open_report(self) -> VerifyReportDialog:
+    def open_report(self, later: bool = False) -> VerifyReportDialog:
+        """Show the partner's last report (`later`: on a turn of its own once its rows are
+        in, see `VerifyReportDialog.open_later`; else at once, a click's answer)."""
         if self._partner is not None:
             self.dialog.show_report(self._partner, self._facts)
-        if not self.dialog.isVisible():  # its first frame shows every row whole
-            self.dialog.fill_now()
-            self.dialog.show()
-            self.dialog.report.fit_now()
-        self.dialog.raise_()
+        if later:
+            self.dialog.open_later()
+        else:
+            self.dialog.show_now()
         return self.dialog
 
     def _fill_drift(self, history: list[Snapshot], base: str = "") -> None:

@@ -36,6 +36,11 @@ class HealthUi(QObject):
         self.ops = HealthOps(self.controller, self)
         self.facts: dict[int, ConnectionFacts] = window.model.connection_facts
         self._verified: tuple[int, str, str] | None = None  # shown with the next refresh
+        self._report_for: int | None = None  # the partner whose report opens (LATER_MS)
+        self._report_timer = QTimer(self)
+        self._report_timer.setSingleShot(True)
+        self._report_timer.setInterval(LATER_MS)
+        self._report_timer.timeout.connect(self._open_report)
         self.controller.health_extra = self._extra  # type: ignore[method-assign]
         self.verify_action = self._action(
             "&Verify connection",
@@ -96,6 +101,8 @@ class HealthUi(QObject):
             QWidget.setTabOrder(previous, widget)
             previous = widget
         self.update_actions()
+        # a turn later: the report's dialog laid out ahead of its first opening
+        QTimer.singleShot(LATER_MS, tab.dialog, tab.dialog.prepare)
 
     @property
     def tab(self) -> HealthTab:
@@ -120,7 +127,11 @@ class HealthUi(QObject):
         facts, extra = extra_findings(
             self.controller.vault, partners, int(getattr(settings, "rotation_days", 30) or 30)
         )
-        self.facts.update(facts)
+        # a partner's facts kept when they read the same: a liveness sweep judges every
+        # partner, and new equal facts (with their lists) were ~4,000 objects more for the
+        # full collection after it to walk at 2,000 partners (issue 13)
+        kept = self.facts
+        kept.update({pid: new for pid, new in facts.items() if kept.get(pid) != new})
         liveness = self.ops.liveness
 
         def more(partner: PartnerRecord) -> list[Any]:
@@ -143,8 +154,8 @@ class HealthUi(QObject):
         if verified is not None and verified[0] == partner.id:
             # the verify's outcome with the detail it changed; its report a turn later
             view.show_result("Verify finished", verified[1], verified[2])
-            pid = partner.id
-            QTimer.singleShot(LATER_MS, self.tab, lambda: self._open_report(pid))
+            self._report_for = partner.id
+            self._report_timer.start()
 
     # ---- actions ---------------------------------------------------------------------------
     def _selected(self) -> PartnerRecord | None:
@@ -212,9 +223,14 @@ class HealthUi(QObject):
         self.window.partner_view.refresh_soon()
         self.update_actions()
 
-    def _open_report(self, partner_id: int) -> None:
-        if self.tab._partner is not None and self.tab._partner.id == partner_id:
-            self.tab.open_report()
+    def _open_report(self) -> None:
+        partner = self.tab._partner
+        if partner is not None and partner.id == self._report_for:
+            self.tab.open_report(later=True)
+
+    def report_pending(self) -> bool:
+        """A verify's report is about to open (its timer, or its rows being added)."""
+        return self._report_timer.isActive() or self.tab.dialog.opening()
 
     def _on_ops_driftAccepted(self, partner_id: int, result: RunResult) -> None:
         upgraded = result.extra.get("upgraded_to")

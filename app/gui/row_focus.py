@@ -11,9 +11,11 @@ Qt marked the current cell: however the focus came, so arrow keys say where they
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QFocusEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QTableView, QWidget
+
+from app.gui.focus_paint import activation_changes_nothing, focus_in, repaint_focus
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,6 +39,12 @@ class RowFocusView(QTableView):
 
     def shows_row_focus(self) -> bool:
         return self.hasFocus() and self.currentIndex().isValid()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Not painted whole when the window is (de)activated (`app.gui.focus_paint`)."""
+        if activation_changes_nothing(self, event):
+            return False
+        return super().viewportEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -70,9 +78,9 @@ class RowFocusView(QTableView):
                 viewport.update(self.row_rect(index.row()))
 
     def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
+        """The border and the current row's frame, not every row (`app.gui.focus_paint`)."""
+        focus_in(self, event)
         self.viewport().update(self.row_rect(self.currentIndex().row()))
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.viewport().update(self.row_rect(self.currentIndex().row()))
+        repaint_focus(self, self.row_rect(self.currentIndex().row()))

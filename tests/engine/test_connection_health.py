@@ -50,3 +50,28 @@ def test_verify_and_drift_findings_come_and_go(vault: Vault) -> None:
     assert accepted.codes() == ["verify.failed"]
     assert facts.last_verified and facts.verify_report["summary"]["fail"] >= 1
     assert facts.token_age_days == 0 and facts.tls_expires_days is None and facts.open_drift == []
+
+
+def test_a_verify_under_way_leaves_the_facts_on_the_last_report(vault: Vault) -> None:
+    """A verify's run is stored as it starts (marked op=verify, no report yet): the facts
+    still give the last report and when it was made, not "no verify run yet" (an open
+    report emptied at each verify's start and refilled at its end, issue 13)."""
+
+    async def scenario() -> tuple[int, Any]:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with SandboxPartner(token_a, versions=("2.2.1",), http_settings=FAST) as sandbox:
+            async with started_engine(vault) as engine:
+                result = await engine.register(sandbox.versions_url, token_a)
+                pid = int(result.partner_id or 0)
+                await engine.verify(pid)
+        return pid, connection_facts(vault, [vault.partner(pid)])[pid]
+
+    pid, done = run(scenario())
+    assert done.verify_report and done.verify_report["checks"] and done.last_verified
+    with vault.transaction():  # the next verify's first step (app/engine/verify.py)
+        under_way = vault.start_run("check", pid)
+        vault.update_run(under_way.id, data={"op": "verify"})
+    facts = connection_facts(vault, [vault.partner(pid)])[pid]
+    assert facts.verify_run_id == done.verify_run_id != under_way.id
+    assert facts.verify_report == done.verify_report
+    assert facts.last_verified == done.last_verified

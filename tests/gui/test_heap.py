@@ -305,3 +305,22 @@ def test_the_start_settles_with_the_first_wizards_modules_frozen() -> None:
     """They load in every session (the wizard built ahead a second later): frozen with the
     start, the full pass after a sweep no longer walks them."""
     _child_says_ok(SETTLE_START_CHILD)
+
+
+SETTLE_VERIFY_CHILD = """
+import gc, sys
+from app.gui.ahead import settle_start
+assert "app.engine.verify" not in sys.modules
+settle_start()
+import app.engine.verify as verify
+walked = {id(o) for o in gc.get_objects()}
+# the first Verify imports nothing on the loop's thread, and its checks' code is frozen
+assert id(verify.verify) not in walked and id(verify.VerifyRun.run) not in walked
+print("ok")
+"""
+
+
+def test_the_start_settles_with_the_verifys_checks_loaded_and_frozen() -> None:
+    """The first Verify of a session imported its checks inside the run's first step on
+    the event loop's thread (14-21 ms, issue 13): loaded with the start's settle now."""
+    _child_says_ok(SETTLE_VERIFY_CHILD)

@@ -300,14 +300,14 @@ class OcpiHttp:
                 self.requests_sent += 1
                 response = await self.client.handle_async_request(request)
                 response.request = request
-                if "set-cookie" in response.headers:  # rare: OCPI authenticates by token
+                resp_headers = _header_dict(response.headers)
+                if "set-cookie" in resp_headers:  # rare: OCPI authenticates by token
                     self._cookies = self._cookies or httpx.Cookies()
                     self._cookies.extract_cookies(response)
                 self._note_connection(response)
                 self._note_certificate(url, response)
                 try:
                     status = response.status_code
-                    resp_headers = _header_dict(response.headers)
                     size = 0
                     async for chunk in response.aiter_raw():
                         size += len(chunk)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import importlib
 import json
 import logging
@@ -261,7 +262,7 @@ class CallbackServer:
 
     # ---- dispatch ----------------------------------------------------------------------
     def _route(self, path: str) -> tuple[str, str | None]:
-        prefix = urlsplit(self.base_url).path.rstrip("/") + "/ocpi/"
+        prefix = _ocpi_prefix(self.base_url)
         if not path.startswith(prefix):
             return "other", None
         parts = [p for p in path[len(prefix) :].split("/") if p]
@@ -534,3 +535,10 @@ def _report_serving_failure(task: asyncio.Task[None]) -> None:
         task.get_loop().call_exception_handler(
             {"message": "our endpoint could not start serving", "exception": exc}
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _ocpi_prefix(base_url: str) -> str:
+    """The path our OCPI routes start with under `base_url` (asked for every call: the
+    URL is parsed once per base)."""
+    return urlsplit(base_url).path.rstrip("/") + "/ocpi/"

@@ -178,6 +178,9 @@ class OcpiHttp:
         self.transcript = transcript
         self.settings = settings or HttpSettings()
         self._emit = emit or (lambda event: None)
+        # RequestSent / ResponseReceived are built only for someone who reads them (the
+        # transcript records the exchange itself); other events (a redirect's warning) always
+        self.request_events = emit is not None
         self.correlation_id = correlation_id or _request_id()
         self.requests_sent = 0
         self.connections_opened = 0
@@ -268,17 +271,20 @@ class OcpiHttp:
         write = method in ("POST", "PUT", "DELETE")
         deadline = self.settings.write_timeout if write else self.settings.request_timeout
         token_label = token.fingerprint if token is not None else None
-        exchange_id = headers.get("X-Request-ID") or _request_id()
-        shown_url = self.transcript.redactor.text(url)  # a partner's URL may carry a token
-        self._emit(
-            RequestSent(
-                f"{method} {shown_url} with {token_label or 'no token'}",
-                method=method,
-                url=shown_url,
-                token=token_label,
-                exchange_id=exchange_id,
+        events = self.request_events
+        shown_url = exchange_id = ""
+        if events:
+            exchange_id = headers.get("X-Request-ID") or _request_id()
+            shown_url = self.transcript.redactor.text(url)  # a partner's URL may carry a token
+            self._emit(
+                RequestSent(
+                    f"{method} {shown_url} with {token_label or 'no token'}",
+                    method=method,
+                    url=shown_url,
+                    token=token_label,
+                    exchange_id=exchange_id,
+                )
             )
-        )
         started = time.time()
         t0 = time.perf_counter()
         status: int | None = None
@@ -300,14 +306,14 @@ class OcpiHttp:
                 self.requests_sent += 1
                 response = await self.client.handle_async_request(request)
                 response.request = request
-                if "set-cookie" in response.headers:  # rare: OCPI authenticates by token
+                resp_headers = _header_dict(response.headers)
+                if "set-cookie" in resp_headers:  # rare: OCPI authenticates by token
                     self._cookies = self._cookies or httpx.Cookies()
                     self._cookies.extract_cookies(response)
                 self._note_connection(response)
                 self._note_certificate(url, response)
                 try:
                     status = response.status_code
-                    resp_headers = _header_dict(response.headers)
                     size = 0
                     async for chunk in response.aiter_raw():
                         size += len(chunk)
@@ -340,16 +346,17 @@ class OcpiHttp:
         if error is not None:
             raise self._diagnose_transport(error, method, url, deadline) from None
         assert status is not None
-        self._emit(
-            ResponseReceived(
-                f"{method} {shown_url} -> HTTP {status} in {elapsed:.0f} ms",
-                method=method,
-                url=shown_url,
-                http_status=status,
-                elapsed_ms=elapsed,
-                exchange_id=exchange_id,
+        if events:
+            self._emit(
+                ResponseReceived(
+                    f"{method} {shown_url} -> HTTP {status} in {elapsed:.0f} ms",
+                    method=method,
+                    url=shown_url,
+                    http_status=status,
+                    elapsed_ms=elapsed,
+                    exchange_id=exchange_id,
+                )
             )
-        )
         return HttpResult(
             method,
             url,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from app.core.diagnosis import Diagnosis
 from app.core.events import Event, field_names
 from app.core.redact import Redactor
+from app.core.stamps import iso_millis
 from app.core.tokens import Secret
 
 Entry = dict[str, Any]
@@ -22,9 +22,9 @@ _EVENT_BASE = frozenset({"message", "level", "at", "kind"})  # an event entry's 
 
 
 def iso_time(epoch: float) -> str:
-    """``2026-12-03T12:00:00.123Z`` (milliseconds, truncated; isoformat, cheaper than
-    strftime: every transcript entry has one)."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    """``2026-12-03T12:00:00.123Z`` (milliseconds, truncated; every transcript entry has
+    one: `iso_millis` formats each second once)."""
+    return iso_millis(epoch)
 
 
 class Transcript:

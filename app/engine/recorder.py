@@ -54,6 +54,11 @@ class RunRecorder:
         self.unattributed = 0  # calls with unknown tokens recorded so far (bounded)
         self.transcript.subscribe(self._persist)
 
+    @property
+    def listened(self) -> bool:
+        """Someone hears this run's events or progress (a GUI, the CLI's printer)."""
+        return self._on_event is not None or self.channel.sink is not None
+
     def _persist(self, entry: Entry) -> None:
         """Listeners see the entry now (or after a `held` block); the vault gets it with the
         next flush (one commit for many entries: a handshake is about 60 entries)."""

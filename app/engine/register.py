@@ -198,6 +198,9 @@ class Registration:
         self._http = OcpiHttp(
             self._client, self._recorder.transcript, self.http_settings, self._emit
         )
+        # the request/response events go to the listeners only (and the POST's status to
+        # the checklist): none listening, none built
+        self._http.request_events = self._recorder.listened
         crash_point("new")
         if self.profile.mutual_tls:  # before TOKEN_A travels anywhere
             try:

@@ -119,7 +119,7 @@ class SenderProgress:
         self._announced.add(state)
         self.recorder.emit(StepStarted(STEP_TITLES[state], step=str(state)))
         step = STARTS.get(state)
-        if step is not None:
+        if step is not None and self.recorder.channel.sink is not None:
             self.recorder.step(step, StepStatus.RUNNING, state=str(state))
 
     def moved(self, machine: SenderHandshake) -> None:
@@ -127,6 +127,8 @@ class SenderProgress:
         state, then announces the next step)."""
         state = machine.state
         self.recorder.emit(StepDone(f"Done: {state}", step=str(state)))
+        if self.recorder.channel.sink is None:  # no checklist listening: no steps to build
+            return
         step = self.recorder.step
         token_a = machine.token_a.fingerprint
         if state == SenderState.VERSIONS_FETCHED:
@@ -165,6 +167,8 @@ class SenderProgress:
 
     def outcome(self, machine: SenderHandshake, warnings: list[Diagnosis]) -> None:
         """A registration that stands: what the checks after TOKEN_C found."""
+        if self.recorder.channel.sink is None:  # no checklist listening: no steps to build
+            return
         step = self.recorder.step
         state = str(machine.state)
         failed_verify = next((w for w in warnings if w.code == "reg.verify_failed"), None)

@@ -109,8 +109,13 @@ class AuditCheck:
         return {"intact": self.intact, "events": self.events, "problems": self.problems}
 
 
+# json.dumps(row, separators=(",", ":"), ensure_ascii=True), the encoder made once (one per
+# call otherwise: every event recorded, every row of a chain check)
+_MAC_BODY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+
+
 def _row_mac(key: bytes, prev: str, event: AuditEvent) -> str:
-    body = json.dumps(
+    body = _MAC_BODY(
         [
             event.seq,
             event.at,
@@ -120,9 +125,7 @@ def _row_mac(key: bytes, prev: str, event: AuditEvent) -> str:
             event.peer,
             event.fingerprint,
             event.run_id,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=True,
+        ]
     )
     return hmac.new(key, f"{prev}|{body}".encode(), hashlib.sha256).hexdigest()
 

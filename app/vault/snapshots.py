@@ -101,8 +101,8 @@ class Snapshots:
         if source not in SOURCES:
             raise ValueError(f"unknown snapshot source {source!r}")
         taken = now_iso()
-        data = json.dumps(observation.to_json(), ensure_ascii=False)
-        drift_text = json.dumps(drift or [], ensure_ascii=False)
+        data = _ENCODE(observation.to_json())
+        drift_text = _ENCODE(drift or [])
         with self._vault._write():
             cursor = self._vault._exec(
                 "INSERT INTO snapshots (partner_id, taken, source, baseline, run_id, data, drift)"
@@ -200,3 +200,8 @@ def copy_snapshots(source: Vault, target: Vault, ids: dict[int, int]) -> int:
             )
             copied += 1
     return copied
+
+
+# json.dumps(value, ensure_ascii=False), the encoder made once (json.dumps with an argument
+# makes one per call)
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode

@@ -261,14 +261,19 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
                 if clash:
                     raise VaultError("vault.partner_exists", rec.ref)
             if rec.id is None:
+                created = rec.created or now
                 cursor = self._exec(
                     "INSERT INTO partners (country_code, party_id, business_name, roles,"
                     " versions_url, ocpi_version, endpoints, our_role, status, token_encoding,"
                     " hub_party_id, last_checked, created, updated)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*values, rec.created or now, now),
+                    (*values, created, now),
                 )
-                partner_id = int(cursor.lastrowid or 0)
+                # the row as inserted, not read back (every column is one we just wrote;
+                # a registration inserts its partner before its first request)
+                return partner_from_row(
+                    (int(cursor.lastrowid or 0), *values[:-1], created, now, values[-1])
+                )
             else:
                 cursor = self._exec(
                     "UPDATE partners SET country_code = ?, party_id = ?, business_name = ?,"

@@ -166,3 +166,45 @@ def test_an_invitation_tells_the_partners_calls_and_our_callbacks(tmp_path: Path
     }
     finished = [e for e in ours if isinstance(e, RunFinished)]
     assert len(finished) == 1 and finished[0].result.token_c_fingerprint == token_c
+
+
+def _shape(entries: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    """What a transcript says, without what differs between two runs (times, ports,
+    fingerprints, request ids)."""
+    shape: list[tuple[object, ...]] = []
+    for entry in entries:
+        if entry["type"] == "event":
+            fields = entry["fields"]
+            assert isinstance(fields, dict)
+            shape.append(("event", entry["kind"], entry["level"], fields.get("step")))
+        else:
+            response = entry["response"]
+            assert isinstance(response, dict)
+            shape.append(("exchange", entry["direction"], entry["method"], response["status"]))
+    return shape
+
+
+def test_a_registration_nobody_listens_to_records_the_same_transcript(vault: Vault) -> None:
+    """Without listeners the engine skips the checklist's steps and the request/response
+    events (issue 13): the run's record is the same as a watched run's, entry for entry."""
+    events: list[RunEvent] = []
+
+    async def register(listen: bool) -> str:
+        token_a = Secret(generate_token(), TokenRole.A)
+        async with SandboxPartner(token_a, http_settings=FAST) as sandbox:
+            on_run = events.append if listen else None
+            async with started_engine(vault, on_run=on_run) as engine:
+                registration = engine.registration(sandbox.versions_url, token_a)
+                assert registration.engine.channel.sink is on_run
+                result = await registration.run()
+                await registration.aclose()
+                assert result.status == "registered", result.diagnosis
+                return result.run_id
+
+    watched, alone = run(register(True)), run(register(False))
+    assert any(isinstance(e, StepChanged) for e in events)
+    watched_entries, alone_entries = vault.transcript(watched), vault.transcript(alone)
+    assert _shape(alone_entries) == _shape(watched_entries)
+    kinds = {e.get("kind") for e in alone_entries}
+    assert {"StepStarted", "StepDone", "StateChanged", "CallbackReceived"} <= kinds
+    assert [e["type"] for e in alone_entries].count("exchange") >= 5  # 3+ out, 2 in

@@ -127,6 +127,7 @@ def test_invalid_partner_fields_are_refused_before_writing(vault: Vault) -> None
 def test_odd_json_values_in_partner_data_do_not_fail_the_write(vault: Vault) -> None:
     saved = vault.save_partner(partner(endpoints=[{"url": Path("/x"), "role": TokenRole.B}]))
     assert vault.partner(_pid(saved)).endpoints == [{"url": "/x", "role": "B"}]
+    assert saved == vault.partner(_pid(saved))  # the record returned is the row as stored
 
 
 def _fill(vault: Vault) -> None:

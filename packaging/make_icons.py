@@ -8,6 +8,10 @@ pyside6-essentials):
 - resources/icons/hicolor/NxN/apps/ocpi-onboard.png    32..256, for the Linux .desktop entry
 - resources/icon.ico                                   16..256, Windows (PNG-compressed entries)
 - resources/icon.icns                                  16..1024, macOS (PNG entries)
+and the style sheet's indicator images (resources/check.svg, chevron-down.svg, chevron-up.svg) as PNGs at
+their 12 px size and @2x: the sheet names the PNGs, so drawing a combo box's arrow or a
+checked box loads no SVG engine (Qt's SVG library and its two plugins are ~1 MiB resident;
+issue 13, target 1); Qt picks the @2x file on a 2x screen.
 Runs headless (QT_QPA_PLATFORM=offscreen is set when unset).
 """
 
@@ -29,6 +33,8 @@ RESOURCES = ROOT / "resources"
 SVG = RESOURCES / "icon.svg"
 HICOLOR_SIZES = (32, 48, 64, 128, 256)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
+INDICATORS = ("check", "chevron-down", "chevron-up")  # the style sheet's images: 12 px, drawn at 1x and 2x
+INDICATOR_PX = 12
 # ICNS element types that hold PNG data, by pixel size.
 ICNS_TYPES = {
     16: b"icp4",
@@ -41,8 +47,8 @@ ICNS_TYPES = {
 }
 
 
-def render_png(renderer: QSvgRenderer, size: int) -> bytes:
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+def render_png(renderer: QSvgRenderer, size: int, scale: int = 1) -> bytes:
+    image = QImage(size * scale, size * scale, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -103,6 +109,10 @@ def main() -> int:
         )
     write(RESOURCES / "icon.ico", ico({s: pngs[s] for s in ICO_SIZES}))
     write(RESOURCES / "icon.icns", icns({s: pngs[s] for s in ICNS_TYPES}))
+    for name in INDICATORS:
+        indicator = QSvgRenderer(str(RESOURCES / f"{name}.svg"))
+        for scale, suffix in ((1, ""), (2, "@2x")):
+            write(RESOURCES / f"{name}{suffix}.png", render_png(indicator, INDICATOR_PX, scale))
     del app
     return 0
 

@@ -28,6 +28,14 @@ seen = {}
 _show = QWidget.show
 
 
+def svg_mapped():  # Qt's SVG library mapped in this process (Linux); None where unknown
+    try:
+        with open("/proc/self/maps") as maps:
+            return "libQt6Svg" in maps.read()
+    except OSError:
+        return None
+
+
 def show(self):
     _show(self)
     if type(self).__name__ != "MainWindow" or "at_show" in seen:
@@ -44,6 +52,7 @@ def show(self):
     def on_endpoint(url):
         seen["endpoint"] = url
         seen["after"] = sorted(sys.modules)
+        seen["svg_after"] = svg_mapped()
         if len(sys.argv) > 1:  # a partner's token: stay idle 2 s, then it calls us
             QTimer.singleShot(2000, lambda: idle_then_call(url, sys.argv[1]))
         else:
@@ -51,6 +60,7 @@ def show(self):
 
     def idle_then_call(url, token):
         seen["idle"] = sorted(sys.modules)
+        seen["svg_idle"] = svg_mapped()
         answer = []
 
         def call():
@@ -191,6 +201,8 @@ def test_the_engine_still_starts_right_after_the_first_paint(tmp_path: Path) -> 
     # nor the cipher library: the registered partners' tokens are restored with the first
     # call (below)
     assert _loaded(after, "cryptography", "app.vault.crypto") == []
+    # the painted window's combo box arrows are PNGs: no SVG engine (libQt6Svg, ~1 MiB)
+    assert result["svg_after"] is False
 
 
 def test_a_partner_calling_after_an_idle_start_is_accepted(tmp_path: Path) -> None:
@@ -203,6 +215,7 @@ def test_a_partner_calling_after_an_idle_start_is_accepted(tmp_path: Path) -> No
     assert isinstance(idle, list)
     assert "app.engine.engine" in idle  # the engine runs and our endpoint listens
     assert _loaded(idle, "cryptography", "app.vault.crypto") == []
+    assert result["svg_idle"] is False  # nor Qt's SVG library two seconds in
     assert result["call"] == [200, 1000]
     after_call = result["after_call"]
     assert isinstance(after_call, list)

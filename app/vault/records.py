@@ -326,6 +326,8 @@ def normalised(rec: PartnerRecord) -> PartnerRecord:
         raise ValueError(f"token_encoding must be one of {sorted(TOKEN_ENCODINGS)}")
     if not isinstance(rec.roles, list) or not isinstance(rec.endpoints, list):
         raise ValueError("roles and endpoints must be lists")
+    if cc == rec.country_code and pid == rec.party_id:  # already normal: the record itself
+        return rec  # (a frozen copy is ~5 µs: every partner save makes one)
     return dataclasses.replace(rec, country_code=cc, party_id=pid)
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -89,7 +90,18 @@ class AuditTableModel(QAbstractTableModel):
 
 
 class AuditPane(QDockWidget):
-    """Dock with the audit trail (all partners or the selected one) and a Verify button."""
+    """Dock with the audit trail (all partners or the selected one) and a Verify button.
+
+    The dock is made with the window (its place, its View action and the saved layout need
+    it), its body the first time it is shown: the pane starts hidden behind the log and
+    most sessions never open it (issue 13: ~4 ms of the UI thread before the first paint,
+    and its table, model and buttons resident for nothing)."""
+
+    model: AuditTableModel
+    status: QLabel
+    partner_only: QCheckBox
+    verify_button: QPushButton
+    table: PickListView
 
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__("Audit", parent)
@@ -97,11 +109,28 @@ class AuditPane(QDockWidget):
         self.setAccessibleName("Audit trail")
         self.controller = controller
         self.partner_id: int | None = None
-        self.model = AuditTableModel(self)
+        self.built = False
 
-        # in place before it is filled: each reparenting restyles the subtree it moves
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(40)
+        self._timer.timeout.connect(self.refresh)
+        self.visibilityChanged.connect(self._on_visibilityChanged)
+        controller.auditChanged.connect(self._timer.start)
+        controller.partnerChanged.connect(self._timer.start)
+        controller.partnersChanged.connect(self._timer.start)
+        controller.operationFinished.connect(self._timer.start)
+        controller.operationFailed.connect(self._timer.start)
+
+    def ensure_built(self) -> None:
+        """The pane's body, made once, as the pane first shows. It goes into the dock
+        filled: a widget added to an already visible body is shown only a turn later (Qt
+        queues it), and the pane would show an empty body in the turn it opened."""
+        if self.built:
+            return
+        self.built = True
+        self.model = AuditTableModel(self)
         body = QWidget()
-        self.setWidget(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 4, 8, 8)
         bar = QHBoxLayout()
@@ -131,29 +160,20 @@ class AuditPane(QDockWidget):
         for column, width in enumerate((48, 150, 110, 150, 90)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(40)
-        self._timer.timeout.connect(self.refresh)
         self.partner_only.toggled.connect(self._on_partner_only_toggled)
         self.verify_button.clicked.connect(self._on_verify_button_clicked)
-        self.visibilityChanged.connect(self._on_visibilityChanged)
-        controller.auditChanged.connect(self._timer.start)
-        controller.partnerChanged.connect(self._timer.start)
-        controller.partnersChanged.connect(self._timer.start)
-        controller.operationFinished.connect(self._timer.start)
-        controller.operationFailed.connect(self._timer.start)
+        self.setWidget(body)
 
     def set_partner(self, partner_id: int | None) -> None:
         """The partner selected in the main window (used when "selected only" is on)."""
         self.partner_id = partner_id
-        if self.partner_only.isChecked():
+        if self.built and self.partner_only.isChecked():
             self._timer.start()
 
     def refresh(self) -> None:
         if not self.isVisible():
             return
+        self.ensure_built()
         only = self.partner_id if self.partner_only.isChecked() else None
         if self.partner_only.isChecked() and only is None:
             self.model.set_events([])
@@ -164,6 +184,7 @@ class AuditPane(QDockWidget):
 
     def verify(self) -> bool:
         """Check the chain and say so in the pane; True when intact."""
+        self.ensure_built()
         check = self.controller.verify_audit()
         if check.intact:
             self.status.setText(f"Trail intact: {check.events} events, none altered.")
@@ -184,4 +205,5 @@ class AuditPane(QDockWidget):
 
     def _on_visibilityChanged(self, visible: bool) -> None:
         if visible:
+            self.ensure_built()
             self.refresh()

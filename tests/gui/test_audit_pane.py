@@ -77,3 +77,34 @@ def test_audit_pane_shows_reveal_copy_and_catches_an_edit(
         conn.commit()
     click(qtbot, pane.verify_button)
     assert pane.status.text().startswith("Trail BROKEN at row 2")
+
+
+def test_the_pane_body_is_made_when_first_shown_and_comes_back_open_and_filled(
+    qtbot: Any, controller: Any, tmp_path: Path
+) -> None:
+    """Issue 13: the hidden pane's body is not made with the window (most sessions never
+    open it); opening it makes it, and a pane left open is back, made and filled, in the
+    next window (the saved layout shows it)."""
+    from app.gui.main_window import MainWindow, window_state
+
+    register_sandbox(qtbot, controller)  # one audited event: the registration
+    state = tmp_path / "window.ini"
+    first = MainWindow(controller, state=window_state(state))
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    pane = first.audit_pane
+    assert not pane.isVisible() and not pane.built and pane.widget() is None
+    first.audit_action.trigger()  # View > Audit trail
+    qtbot.waitUntil(pane.isVisible, timeout=3000)
+    assert pane.built and pane.table.isVisible() and pane.verify_button.isVisible()
+    assert [r[3] for r in _rows(pane)] == ["register"]
+    first.close()  # the layout is saved as the window closes
+
+    second = MainWindow(controller, state=window_state(state))
+    qtbot.addWidget(second)
+    second.show()
+    again = second.audit_pane
+    qtbot.waitUntil(again.isVisible, timeout=3000)
+    assert again.built and again.table.isVisible()
+    assert [r[3] for r in _rows(again)] == ["register"]

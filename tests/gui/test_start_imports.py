@@ -48,6 +48,7 @@ def show(self):
     ]
     seen["endpoint_label"] = self.endpoint_label.text()
     seen["detail_built"] = self.partner_view.built
+    seen["audit_built"] = self.audit_pane.built
 
     def on_endpoint(url):
         seen["endpoint"] = url
@@ -61,6 +62,7 @@ def show(self):
     def idle_then_call(url, token):
         seen["idle"] = sorted(sys.modules)
         seen["svg_idle"] = svg_mapped()
+        seen["audit_idle"] = self.audit_pane.built
         answer = []
 
         def call():
@@ -176,6 +178,7 @@ def test_the_partners_list_draws_before_the_engine_and_the_http_stack(tmp_path: 
     assert "app.vault.store" in at_show
     assert _loaded(at_show, *NOT_AT_SHOW) == []
     assert result["detail_built"] is False
+    assert result["audit_built"] is False  # the Audit pane starts hidden: its body on first show
     # nothing shown as known before it is: no partner was ever checked, so none reads "ok";
     # our endpoint is not claimed before the engine has bound it
     health = result["health"]
@@ -216,6 +219,7 @@ def test_a_partner_calling_after_an_idle_start_is_accepted(tmp_path: Path) -> No
     assert "app.engine.engine" in idle  # the engine runs and our endpoint listens
     assert _loaded(idle, "cryptography", "app.vault.crypto") == []
     assert result["svg_idle"] is False  # nor Qt's SVG library two seconds in
+    assert result["audit_idle"] is False  # nor the hidden Audit pane's body
     assert result["call"] == [200, 1000]
     after_call = result["after_call"]
     assert isinstance(after_call, list)

@@ -156,3 +156,63 @@ def app_style_sheet(qapp: Any) -> Iterator[None]:
         yield
     finally:
         qapp.setStyleSheet(before)
+
+
+def invite_to_wait_page(qtbot: Any, window: Any) -> Any:
+    """Invite partner by keys (Ctrl+I), Next: the Invite wizard on its Wait page."""
+    from app.gui.wizard_invite import InviteWizard
+
+    activate(qtbot, window)
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(window.invite_wizard, InviteWizard), timeout=5000)
+    wizard = window.invite_wizard
+    activate(qtbot, wizard)
+    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)  # Next: the Wait page
+    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
+    return wizard
+
+
+def invite_the_sandbox(qtbot: Any, window: Any) -> Any:
+    """Invite, let the demo eMSP register (Alt+S), Finish, by keys: the new partner's row
+    selected with its health banner up (its sandbox lived only for the registration)."""
+    wizard = invite_to_wait_page(qtbot, window)
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Let the sandbox partner register
+    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
+    press(Qt.Key.Key_Return)  # Finish
+    qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
+    qtbot.waitUntil(window.partner_view.health_banner.isVisible, timeout=5000)
+    return window.selected_partner()
+
+
+def verify_facts(
+    run_id: str,
+    count: int,
+    *,
+    when: str,
+    detail_times: Any = lambda i: 1,
+    titled: bool = False,
+    changed: int | None = None,
+) -> Any:
+    """A partner's connection facts holding a verify report of `count` checks, the four
+    statuses in turn; `detail_times(i)` repeats check i's detail (rows of several
+    heights), `changed` marks one check's detail as newer."""
+    from app.engine.connection_health import ConnectionFacts
+
+    checks = []
+    for i in range(count):
+        check = {"id": f"check.{i}", "status": ("pass", "warn", "fail", "skip")[i % 4]}
+        if titled:
+            check |= {"title": f"Check {i}", "spec": "OCPI 2.2.1"}
+        detail = f"Detail {i}: GET locations?limit=1 answered OCPI 1000 with a list."
+        check["detail"] = detail * detail_times(i) + (" Answered again." if i == changed else "")
+        check["fix"] = f"Fix {i}: ask the partner to page with the Link header." * (1 + i % 2)
+        checks.append(check)
+    return ConnectionFacts(
+        last_verified=when,
+        verify_report={"checks": checks, "summary": {"pass": count}},
+        verify_run_id=run_id,
+    )

@@ -22,7 +22,7 @@ from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTableWidget
 
-from tests.gui.helpers import WAIT_MS, app_style_sheet, register_sandbox
+from tests.gui.helpers import WAIT_MS, app_style_sheet, register_sandbox, verify_facts
 
 
 @pytest.fixture
@@ -132,22 +132,8 @@ def test_drift_history_shows_the_changed_endpoint_whole_at_1024(
 
 
 def report_facts(run_id: str, count: int) -> Any:
-    from app.engine.connection_health import ConnectionFacts
-
-    checks = [
-        {
-            "id": f"check.{i}",
-            "status": ("pass", "warn", "fail", "skip")[i % 4],
-            "detail": f"Detail {i}: GET locations?limit=1 answered OCPI 1000 with a list."
-            * (1 + i % 3),
-            "fix": f"Fix {i}: ask the partner to page with the Link header." * (1 + i % 2),
-        }
-        for i in range(count)
-    ]
-    return ConnectionFacts(
-        last_verified="2026-12-03T10:00:00Z",
-        verify_report={"checks": checks, "summary": {"pass": count}},
-        verify_run_id=run_id,
+    return verify_facts(
+        run_id, count, when="2026-12-03T10:00:00Z", detail_times=lambda i: 1 + i % 3
     )
 
 

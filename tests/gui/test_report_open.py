@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.engine.connection_health import ConnectionFacts
 from app.vault import PartnerRecord
-from tests.gui.helpers import app_style_sheet
+from tests.gui.helpers import app_style_sheet, verify_facts
 
 PARTNER = PartnerRecord(id=7, country_code="DE", party_id="ABC", status="registered")
 
@@ -65,22 +65,8 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def facts(run_id: str, count: int, changed: int | None = None) -> ConnectionFacts:
-    checks = [
-        {
-            "id": f"check.{i}",
-            "status": ("pass", "warn", "fail", "skip")[i % 4],
-            "title": f"Check {i}",
-            "spec": "OCPI 2.2.1",
-            "detail": f"Detail {i}: GET locations?limit=1 answered OCPI 1000 with a list."
-            + (" Answered again." if i == changed else ""),
-            "fix": f"Fix {i}: ask the partner to page with the Link header." * (1 + i % 2),
-        }
-        for i in range(count)
-    ]
-    return ConnectionFacts(
-        last_verified="2026-12-04T07:00:00Z",
-        verify_report={"checks": checks, "summary": {"pass": count}},
-        verify_run_id=run_id,
+    return verify_facts(  # type: ignore[no-any-return]
+        run_id, count, when="2026-12-04T07:00:00Z", titled=True, changed=changed
     )
 
 

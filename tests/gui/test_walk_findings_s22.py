@@ -46,7 +46,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QWizard
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.unlock import MIN_WIDTH, PassphraseDialog
 from app.vault import PartnerRecord, Vault
-from tests.gui.helpers import WAIT_MS, activate, add_partners, press
+from tests.gui.helpers import WAIT_MS, activate, add_partners, invite_the_sandbox, press
 from tests.gui.test_row_actions import answer_box
 
 
@@ -329,25 +329,8 @@ def test_a_gone_sandbox_names_an_action_the_row_offers(qtbot: Any, window: Any) 
     """The Invite wizard's demo eMSP lives only for its own registration: its row says so,
     and the way to end the row it names is enabled; Check/Verify stay enabled (they say the
     same, truly) and Unregister ends the row without the network."""
-    from app.gui.wizard_invite import InviteWizard
-
-    activate(qtbot, window)
-    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: isinstance(window.invite_wizard, InviteWizard), timeout=5000)
-    wizard = window.invite_wizard
-    activate(qtbot, wizard)
-    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
-    press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Let the sandbox partner register
-    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
-    press(Qt.Key.Key_Return)  # Finish
-    qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)
-    qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
+    invite_the_sandbox(qtbot, window)
     view = window.partner_view
-    qtbot.waitUntil(lambda: view.health_banner.isVisible(), timeout=5000)
     hint = view.health_banner.fix.text()
     assert "Unregister" in hint and "forget" not in hint.lower(), hint
     assert window.unregister_action.isEnabled() and not window.forget_action.isEnabled()

@@ -69,6 +69,8 @@ from tests.gui.helpers import (
     add_partners,
     app_style_sheet,
     click,
+    invite_the_sandbox,
+    invite_to_wait_page,
     press,
     register_sandbox,
     select_when_listed,
@@ -94,14 +96,7 @@ NO_BREAK_SPACE, NO_BREAK_HYPHEN = "\u00a0", "\u2011"  # drawn as a space, a hyph
 def _cancelled_invitation(qtbot: Any, window: Any, controller: Any) -> tuple[Invitation, list]:
     """Invite partner (Ctrl+I), on to the Wait page, then Escape: the invitation and the
     log pane's lines of its run, as the pane showed them live."""
-    activate(qtbot, window)
-    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.invite_wizard is not None, timeout=5000)
-    wizard = window.invite_wizard
-    activate(qtbot, wizard)
-    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
-    press(Qt.Key.Key_Return)  # Next: the Wait page
-    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
+    wizard = invite_to_wait_page(qtbot, window)
     invitation = wizard.invite_flow.invitation
     pane = window.log_pane
     qtbot.waitUntil(
@@ -363,25 +358,8 @@ def test_forget_asks_in_whole_sentences(qtbot: Any, window: Any, controller: Any
 
 
 def _gone_sandbox(qtbot: Any, window: Any) -> Any:
-    """Invite, let the demo eMSP register, Finish: a partner whose sandbox lived only for
-    its registration (selected)."""
-    activate(qtbot, window)
-    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.invite_wizard is not None, timeout=5000)
-    wizard = window.invite_wizard
-    activate(qtbot, wizard)
-    qtbot.waitUntil(wizard.issue_page.isComplete, timeout=WAIT_MS)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: wizard.currentId() == 1, timeout=5000)
-    press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Let the sandbox partner register
-    qtbot.waitUntil(wizard.wait_page.isComplete, timeout=WAIT_MS)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: wizard.currentId() == 2, timeout=5000)
-    press(Qt.Key.Key_Return)  # Finish
-    qtbot.waitUntil(lambda: window.invite_wizard is None, timeout=5000)
-    qtbot.waitUntil(lambda: window.selected_partner() is not None, timeout=5000)
-    qtbot.waitUntil(window.partner_view.health_banner.isVisible, timeout=5000)
-    return window.selected_partner()
+    """A partner whose sandbox lived only for its registration (selected)."""
+    return invite_the_sandbox(qtbot, window)
 
 
 def test_a_rotation_asked_from_the_health_tab_says_how_it_ended_in_view(

@@ -114,3 +114,18 @@ def window(qtbot: Any, controller: Any, clipboard: Any, tmp_path: Path) -> Itera
     win.show()
     yield win
     win.close()
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the report's delegate lays out (to measure a row or to paint it)."""
+    from app.gui import health_tab
+
+    made: list[str] = []
+    laid_out = health_tab._WrappedCells._laid_out
+    monkeypatch.setattr(
+        health_tab._WrappedCells,
+        "_laid_out",
+        staticmethod(lambda text, font, width: made.append(text) or laid_out(text, font, width)),
+    )
+    return made

@@ -169,22 +169,15 @@ def test_a_long_report_shows_every_check_whole_once_its_rows_are_measured(
 
 
 def test_a_measured_report_is_painted_without_laying_its_cells_out_again(
-    styled: None, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    styled: None, qtbot: Any, layouts: list[str]
 ) -> None:
     """Issue 13: a report refilled in an open dialog laid each cell out to measure its row,
     again when the rows were fitted, and again for every paint (15-22 ms turns). The
     delegate keeps what it laid out: a repaint of measured rows lays out nothing new."""
-    from app.gui import health_tab
     from app.gui.health_tab import VerifyReportDialog
     from app.vault import PartnerRecord
 
-    made: list[str] = []
-    laid_out = health_tab._WrappedCells._laid_out
-    monkeypatch.setattr(
-        health_tab._WrappedCells,
-        "_laid_out",
-        staticmethod(lambda text, font, width: made.append(text) or laid_out(text, font, width)),
-    )
+    made = layouts
     partner = PartnerRecord(id=7, country_code="DE", party_id="ABC", status="registered")
     dialog = VerifyReportDialog()
     qtbot.addWidget(dialog)

@@ -49,21 +49,6 @@ def styled(qapp: QApplication) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The texts the report's delegate lays out (to measure a row or to paint it)."""
-    from app.gui import health_tab
-
-    made: list[str] = []
-    laid_out = health_tab._WrappedCells._laid_out
-    monkeypatch.setattr(
-        health_tab._WrappedCells,
-        "_laid_out",
-        staticmethod(lambda text, font, width: made.append(text) or laid_out(text, font, width)),
-    )
-    return made
-
-
 def facts(run_id: str, count: int, changed: int | None = None) -> ConnectionFacts:
     return verify_facts(  # type: ignore[no-any-return]
         run_id, count, when="2026-12-04T07:00:00Z", titled=True, changed=changed

@@ -38,8 +38,7 @@ class RegisteredRestore:
 
     def plan(self) -> list[int]:
         """The registered partners' ids in restore order (read once; each slice re-reads)."""
-        ids = [p.id for p in self.vault.partners(status="registered") if p.id is not None]
-        return [i for i in ids if i not in self._done]
+        return [i for i in self.vault.partner_ids(status="registered") if i not in self._done]
 
     def some(self, ids: Sequence[int]) -> None:
         """Restore these partners from the vault's current rows (those still registered)."""

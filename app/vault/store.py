@@ -333,6 +333,13 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
         )
         return partner_from_row(rows[0]) if rows else None
 
+    def partner_ids(self, status: str | None = None) -> list[int]:
+        """The ids of `partners(status=status)`, in their order, without building records
+        (the engine plans its restore of 2,000 registered partners with it)."""
+        where, params = self._partner_filter(None, status)
+        rows = self._read(f"SELECT id FROM partners{where} ORDER BY country_code, party_id", params)
+        return [int(row[0]) for row in rows]
+
     def partners_by_id(self, ids: Sequence[int]) -> list[PartnerRecord]:
         """The partners with these ids (those that still exist), in one read: the engine
         restores registered partners a slice at a time from the vault's current rows."""

@@ -10,7 +10,9 @@ The book may be filled on first use (`load_later`): the engine restores register
 partners' tokens only when a call comes in or an operation touches the book, since that
 decrypts them, and the cipher library is ~8 MiB the window's start need not carry
 (issue 13, memory). Every method runs the pending load first, so nobody sees the book half
-made: a partner calling right after start is still recognised.
+made: a partner calling right after start is still recognised. The window fills it ahead,
+a part per turn of its loop (`fill_part`), once its start has settled; the load left
+pending does the rest at a use before then.
 """
 
 from __future__ import annotations
@@ -84,6 +86,24 @@ class TokenBook:
             except BaseException:
                 self._pending = load
                 raise
+
+    def fill_part(self, part: Callable[[], None]) -> bool:
+        """Run `part` of the pending load now, the load held aside meanwhile (so the book's
+        own methods inside do not run the whole of it); the load stays pending for the
+        rest, also when `part` fails. `part` is synchronous: nobody uses the book while it
+        runs. False (and `part` not run) if nothing is pending any more."""
+        load, self._pending = self._pending, None
+        if load is None:
+            return False
+        try:
+            part()
+        finally:
+            self._pending = load
+        return True
+
+    def loaded(self) -> None:
+        """The pending load was done in parts (`fill_part`): nothing is left for a use."""
+        self._pending = None
 
     def grant(self, secret: Secret, peer: str, stage: Stage, version: str | None = None) -> Grant:
         self.ready()

@@ -15,9 +15,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from app.callback.receiver import PeerSession, ReceiverHooks, ReceiverService
+from app.callback.receiver import ReceiverHooks, ReceiverService
 from app.callback.tokenbook import TokenBook
 from app.core.diagnosis import OnboardingError, fail
 from app.core.events import Event
@@ -28,6 +29,8 @@ from app.core.vocabulary import OurParty
 from app.engine.health import is_sandbox, sandbox_served
 from app.engine.progress import Channel, RunSink
 from app.engine.recorder import RunRecorder
+from app.engine.restore import RegisteredRestore
+from app.engine.restore import peer_key as peer_key  # the operations import it from here
 from app.engine.results import CallbackSettings, Identity, RunResult
 from app.vault import CredentialRecord, Direction, PartnerRecord, TokenState, Vault
 from app.vault.facts import latest_runs
@@ -40,6 +43,7 @@ EntrySink = Callable[[dict[str, Any]], None]
 
 KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
 MAX_UNATTRIBUTED_PER_RUN = 25
+RESTORE_SLICE = 100  # registered partners restored per turn of the loop (~4 ms of CPU)
 
 
 def import_endpoint() -> None:
@@ -61,11 +65,6 @@ def crash_point(name: str) -> None:
         sys.stdout.write(f"KILLED AT {name}\n")
         sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def peer_key(partner_id: int) -> str:
-    """Our endpoint's name for a partner (TokenBook grants, receiver sessions, recorders)."""
-    return f"partner:{partner_id}"
 
 
 def partner_id_of(key: str) -> int:
@@ -118,6 +117,7 @@ class EngineContext:
         self.invite_waiters: dict[str, asyncio.Future[int]] = {}
         self._sandboxes: list[Any] = []
         self._started = False
+        self._restore: RegisteredRestore | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -138,7 +138,8 @@ class EngineContext:
             return
         # Restoring decrypts every registered partner's tokens: it loads the vault's cipher
         # (`cryptography`, ~8 MiB), which the window's start does not need (issue 13).
-        self.tokens.load_later(self._load_registered)
+        self._restore = RegisteredRestore(self.vault, self.receiver)
+        self.tokens.load_later(self._restore.rest)
         if settings.mode == "embedded":
             from app.callback.server import CallbackServer, ServerConfig
 
@@ -197,44 +198,36 @@ class EngineContext:
         with contextlib.suppress(Exception):
             self.tokens.ready()
 
-    def _load_registered(self) -> None:
-        """Let registered partners keep calling us: grant their inbound tokens again."""
-        active: dict[int, dict[Direction, CredentialRecord]] = {}
-        for cred in self.vault.tokens(None, state=TokenState.ACTIVE):  # oldest first
-            if cred.role != TokenRole.A:
-                active.setdefault(cred.partner_id, {})[cred.direction] = cred
-        restored: list[tuple[PartnerRecord, CredentialRecord, CredentialRecord | None]] = []
-        for partner in self.vault.partners(status="registered"):
-            assert partner.id is not None
-            creds = active.get(partner.id, {})
-            inbound, outbound = creds.get(Direction.INBOUND), creds.get(Direction.OUTBOUND)
-            if inbound is not None:
-                restored.append((partner, inbound, outbound))
-        values = self.vault.reveal_many(
-            [c.id for _p, inbound, outbound in restored for c in (inbound, outbound) if c]
-        )
-        for partner, inbound, outbound in restored:
-            assert partner.id is not None
-            self.receiver.restore(
-                PeerSession(
-                    peer_key(partner.id),
-                    partner.our_role,
-                    values[inbound.id].with_role(inbound.role),
-                    values[outbound.id] if outbound else None,
-                    partner.ocpi_version,
-                    status="registered",
-                )
-            )
-        for invite_run in self.vault.runs(unfinished_only=True):
-            if invite_run.kind != "invite" or invite_run.partner_id is None:
-                continue
-            for cred in self.vault.tokens(
-                invite_run.partner_id, role=TokenRole.A, direction=Direction.INBOUND
-            ):
-                if cred.state == TokenState.ACTIVE:
-                    self.receiver.invite(
-                        peer_key(invite_run.partner_id), self.vault.reveal(cred.id)
-                    )
+    async def restore_ahead(self, slice_size: int = RESTORE_SLICE) -> int:
+        """Restore the registered partners' tokens now, `slice_size` partners per turn of
+        the loop (the window calls this once its start has settled: done at the first call
+        in, it stopped the loop ~90 ms at 2,000 partners). Until the last slice the book
+        stays pending: a use before then (a call in, an operation) does the rest at once,
+        and the slices stop. A vault that fails (a tampered token) leaves the book pending,
+        as at the first call: the next use says why. Returns the slices restored here."""
+        restore = self._restore
+        if restore is None or not self.tokens.pending:
+            return 0
+        from app.callback.server import import_on_thread
+
+        await import_on_thread("app.vault.crypto")  # as at the first call: off the loop
+        before = restore.slices
+        # A vault that fails leaves the book pending (`fill_part`): its next use raises.
+        with contextlib.suppress(Exception):
+            if not self.tokens.pending:  # used while the cipher loaded: done
+                return 0
+            ids = restore.plan()
+            await asyncio.sleep(0)
+            for start in range(0, len(ids), slice_size):
+                if not self.tokens.fill_part(
+                    partial(restore.some, ids[start : start + slice_size])
+                ):
+                    break  # a use did the rest
+                await asyncio.sleep(0)
+            else:
+                if self.tokens.fill_part(restore.invitations):
+                    self.tokens.loaded()
+        return restore.slices - before
 
     # ---- recorders and inbound calls ---------------------------------------------------
     def recorder(

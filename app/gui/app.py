@@ -189,12 +189,18 @@ async def _main(
     if opened.closed:
         closed.set()
     if settle:  # what the start built lives as long as the app: out of the GC's walk
-        from app.gui.ahead import build_detail_later, build_first_wizard_later, settle_start
+        from app.gui.ahead import (
+            build_detail_later,
+            build_first_wizard_later,
+            restore_tokens_later,
+            settle_start,
+        )
         from app.gui.heap import settle_heap_later
 
         settle_heap_later(window, settle_now=settle_start)  # the first wizard's modules too
         build_detail_later(window)  # before the settle
         build_first_wizard_later(window)  # after the settle and the start's RSS figure
+        restore_tokens_later(window)  # our endpoint's partners, a slice per turn
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # loaded by engine(): the HTTP stack, pydantic, the OCPI core
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Diagnosis], None]
-
+AHEAD_RESTORE = "ahead:restore"  # the intent of the endpoint's restore ahead (not shown busy)
 
 ENGINE_BUSY = Diagnosis(
     "gui.engine_busy",
@@ -172,11 +172,23 @@ class Controller(QObject):
         if self._engine is None and not self.busy("engine") and not self._closing:
             self.run("engine", self.engine())
 
+    def restore_ahead(self) -> None:
+        """Our endpoint's registered partners' tokens restored now, a slice per turn of the
+        loop (`EngineContext.restore_ahead`), not in one piece at the first call in. Not
+        a person's work: the window does not show it as busy. Without a started engine
+        nothing is done: the first use restores them."""
+        engine = self._engine
+        if engine is not None and not self._closing:
+            self.run(AHEAD_RESTORE, engine.restore_ahead())
+
     def _idle_except_current(self) -> bool:
         import asyncio
 
         current = asyncio.current_task()
-        return not any(t is not current and not t.done() for t in self._tasks.values())
+        return not any(
+            t is not current and not t.done() and name != AHEAD_RESTORE
+            for name, t in self._tasks.items()
+        )
 
     def _on_engine_run(self, event: RunEvent) -> None:
         """The engine's progress channel, as signals tagged with the run id."""
@@ -234,7 +246,7 @@ class Controller(QObject):
         self.cancel(intent)
         task = asyncio.ensure_future(coro)
         self._tasks[intent] = task
-        self.busyChanged.emit(True)
+        self.busyChanged.emit(self.busy())  # (background work, cleanup or ahead, is not shown)
 
         def done(finished: asyncio.Task[Any]) -> None:
             if self._tasks.get(intent) is finished:
@@ -272,7 +284,8 @@ class Controller(QObject):
             task = self._tasks.get(intent)
             return task is not None and not task.done()
         return any(
-            not t.done() and not name.startswith("cleanup") for name, t in self._tasks.items()
+            not t.done() and not name.startswith(("cleanup", AHEAD_RESTORE))
+            for name, t in self._tasks.items()
         )
 
     async def aclose(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +337,22 @@ class Vault(CredentialsMixin, KeySlotsMixin, RunsMixin):
             (country_code.strip().upper(), party_id.strip().upper()),
         )
         return partner_from_row(rows[0]) if rows else None
+
+    def partner_ids(self, status: str | None = None) -> list[int]:
+        """The ids of `partners(status=status)`, in their order, without building records
+        (the engine plans its restore of 2,000 registered partners with it)."""
+        where, params = self._partner_filter(None, status)
+        rows = self._read(f"SELECT id FROM partners{where} ORDER BY country_code, party_id", params)
+        return [int(row[0]) for row in rows]
+
+    def partners_by_id(self, ids: Sequence[int]) -> list[PartnerRecord]:
+        """The partners with these ids (those that still exist), in one read: the engine
+        restores registered partners a slice at a time from the vault's current rows."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = self._read(f"SELECT {PARTNER_COLUMNS} FROM partners WHERE id IN ({marks})", ids)
+        return list(map(partner_from_row, rows))
 
     @staticmethod
     def _partner_filter(search: str | None, status: str | None) -> tuple[str, dict[str, Any]]:

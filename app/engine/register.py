@@ -418,7 +418,12 @@ class Registration:
                     "verify": verification(self.machine, self._recorder.transcript.redactor),
                 },
             )
-            if machine.state == SenderState.VERIFIED and self.partner_id is not None:
+            # a check with TOKEN_C ran (passed, or refused: "never checked" beside "TOKEN_C
+            # refused" would be untrue); none ran with --no-verify
+            tried = machine.state == SenderState.VERIFIED or any(
+                w.code == "reg.verify_failed" for w in warnings
+            )
+            if tried and self.partner_id is not None:
                 checked = self.vault.partner(self.partner_id)
                 self.vault.save_partner(replace(checked, last_checked=now_iso()))
             self._recorder.emit(

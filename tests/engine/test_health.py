@@ -145,3 +145,11 @@ def test_extra_findings_are_the_hook_for_later_checks(vault: Vault) -> None:
         "hint": "Accept it.",
         "level": "warning",
     }
+
+
+def test_a_refused_token_c_counts_as_the_partners_last_check(vault: Vault) -> None:
+    """The registration's check with TOKEN_C ran and was refused: the partner was checked
+    (its detail said "never checked" beside "TOKEN_C refused"); a passed one likewise."""
+    for fault in (Fault.UNAUTHORIZED_AFTER, Fault.NONE):
+        seen = run(_sandbox_registration(vault, fault))
+        assert seen["partner"].last_checked, fault

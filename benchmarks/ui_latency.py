@@ -97,14 +97,19 @@ def summary(samples: list[float]) -> str:
 
 
 def restore_ahead(window: object) -> None:
-    """Our endpoint's registered partners restored ahead, as the window does once its
-    start has settled (app/gui/ahead.py); a build without it restores them at the first
-    call in (the first handshake)."""
+    """Our endpoint's registered partners restored ahead, and what the first handshake
+    loads loaded ahead on threads, as the window does once its start has settled
+    (app/gui/ahead.py); a build without them does both in the first handshake."""
     try:
         from app.gui.ahead import restore_tokens_later
     except ImportError:
         return
     restore_tokens_later(window, 0)
+    try:
+        from app.gui.ahead import warm_first_call_later
+    except ImportError:
+        return
+    warm_first_call_later(window, 0)
 
 
 def load() -> str:

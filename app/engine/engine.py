@@ -147,6 +147,20 @@ class Engine(EngineContext):
         return self.finished(await recovery.recover(self, run_id, action))
 
     # ---- sandbox -----------------------------------------------------------------------
+    async def warm_up(self) -> bool:
+        """Load ahead, on threads, what the session's first handshake loads: the sandbox
+        partner's modules and the first client's TLS context for these settings
+        (app/engine/warm.py). The window asks once its start has settled. What fails here
+        (a CA bundle that cannot be read) fails again at the first call, which says why:
+        not reported twice. Returns whether all of it is ready."""
+        from app.engine.warm import warm_first_call
+
+        try:
+            await warm_first_call(self.http_settings)
+        except Exception:
+            return False
+        return True
+
     async def start_sandbox(
         self, fault: str = "none", version: str | None = None
     ) -> tuple[str, Secret]:

@@ -194,6 +194,7 @@ async def _main(
             build_first_wizard_later,
             restore_tokens_later,
             settle_start,
+            warm_first_call_later,
         )
         from app.gui.heap import settle_heap_later
 
@@ -201,6 +202,7 @@ async def _main(
         build_detail_later(window)  # before the settle
         build_first_wizard_later(window)  # after the settle and the start's RSS figure
         restore_tokens_later(window)  # our endpoint's partners, a slice per turn
+        warm_first_call_later(window)  # the first handshake's modules and TLS context
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)
     try:

@@ -37,7 +37,9 @@ if TYPE_CHECKING:  # loaded by engine(): the HTTP stack, pydantic, the OCPI core
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Diagnosis], None]
-AHEAD_RESTORE = "ahead:restore"  # the intent of the endpoint's restore ahead (not shown busy)
+AHEAD = "ahead:"  # the intents of work done ahead (not shown busy, not the person's)
+AHEAD_RESTORE = "ahead:restore"  # the endpoint's registered partners' tokens
+AHEAD_WARM = "ahead:warm"  # what the first handshake loads (`Engine.warm_up`)
 
 ENGINE_BUSY = Diagnosis(
     "gui.engine_busy",
@@ -181,12 +183,21 @@ class Controller(QObject):
         if engine is not None and not self._closing:
             self.run(AHEAD_RESTORE, engine.restore_ahead())
 
+    def warm_ahead(self) -> None:
+        """What the session's first handshake loads (the sandbox partner's modules, the
+        first client's TLS context) loaded now on threads (`Engine.warm_up`), not on the
+        loop's thread mid-handshake. Not shown as busy; without a started engine nothing
+        is done: the first handshake loads them."""
+        engine = self._engine
+        if engine is not None and not self._closing:
+            self.run(AHEAD_WARM, engine.warm_up())
+
     def _idle_except_current(self) -> bool:
         import asyncio
 
         current = asyncio.current_task()
         return not any(
-            t is not current and not t.done() and name != AHEAD_RESTORE
+            t is not current and not t.done() and not name.startswith(AHEAD)
             for name, t in self._tasks.items()
         )
 
@@ -284,7 +295,7 @@ class Controller(QObject):
             task = self._tasks.get(intent)
             return task is not None and not task.done()
         return any(
-            not t.done() and not name.startswith(("cleanup", AHEAD_RESTORE))
+            not t.done() and not name.startswith(("cleanup", AHEAD))
             for name, t in self._tasks.items()
         )
 

@@ -1,0 +1,62 @@
+"""What the session's first handshake loads, loaded ahead off the loop's thread (issue 13).
+
+The first handshake of a session stopped the window 180-280 ms at 2,000 partners: the
+sandbox partner's modules (aiohttp's server, ~130 ms of imports), the first HTTP client's
+TLS context (certifi's CA store, ~80 ms) and httpcore's network backend (anyio), all on
+the loop's thread, which is the UI's. The window asks for them once its start has settled
+(app/gui/ahead.py); here they are imported and built on threads of their own, so the
+first handshake finds them ready. The TLS context is the one `make_client` builds for the
+engine's own settings (`_ssl_context` keeps one per settings: a new engine for changed
+settings builds its own); a partner profile's client certificate (mutual TLS) makes
+another, built at its first use as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable
+
+from app.core.http import HttpSettings
+
+# The sandbox partner (the first onboarding of most sessions) and httpcore's network
+# backend under asyncio, which its first request loads.
+FIRST_CALL_MODULES = ("app.sandbox.partner", "httpcore._backends.anyio")
+
+
+async def warm_first_call(settings: HttpSettings) -> None:
+    """Import the first call's modules and build the TLS context for `settings`, each on a
+    thread; the loop keeps turning. Raises what an import or the context raised (a CA
+    bundle that cannot be read): the caller decides whether that matters."""
+    from app.callback.server import import_on_thread
+
+    for name in FIRST_CALL_MODULES:
+        await import_on_thread(name)
+    await _on_thread(lambda: prepare_client(settings), "prepare the first client")
+
+
+def prepare_client(settings: HttpSettings) -> None:
+    """Build a first client for `settings` and drop it: its TLS context stays cached in
+    `_ssl_context`, so the engine's first `make_client` takes this same context, and
+    httpx's transport and pool have run once. No socket is opened."""
+    from app.core.http import make_client
+
+    make_client(settings)
+
+
+async def _on_thread(work: Callable[[], None], name: str) -> None:
+    """Run `work` on a plain thread of its own (not the loop's executor: qasync's starts
+    ten threads on first use) and wait for it without blocking the loop."""
+    done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the waiter
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    await asyncio.shield(asyncio.wrap_future(done))

@@ -22,10 +22,11 @@ import pytest
 from app.core.ocpi import parse_authorization
 from app.core.tokens import Secret, TokenRole
 from app.engine import Engine
-from app.vault import Direction, PartnerRecord, TokenState, Vault
+from app.vault import Direction, TokenState, Vault
 from app.vault.errors import VaultError
 from tests.engine.conftest import started_engine
 from tests.support.aio import run
+from tests.support.vaults import registered
 
 
 def _their_b(i: int) -> str:
@@ -38,31 +39,14 @@ def _partners(vault: Vault, count: int) -> list[int]:
     ids = []
     with vault.transaction():
         for i in range(count):
-            rec = vault.save_partner(
-                PartnerRecord(
-                    id=None,
-                    country_code="NL",
-                    party_id=f"R{i:04d}",
-                    business_name=f"Partner {i}",
-                    roles=[{"role": "CPO"}],
-                    versions_url=f"https://p{i}.example/ocpi/versions",
-                    ocpi_version="2.2.1",
-                    our_role="sender",
-                    status="registered",
-                )
+            stored = registered(
+                vault,
+                f"R{i:04d}",
+                (Secret(_their_b(i), TokenRole.B), Direction.INBOUND),
+                (Secret(f"c-restore-ahead-test-{i:05d}", TokenRole.C), Direction.OUTBOUND),
+                our_role="sender",
             )
-            assert rec.id is not None
-            vault.add_token(
-                rec.id, TokenRole.B, Direction.INBOUND, Secret(_their_b(i)), TokenState.ACTIVE
-            )
-            vault.add_token(
-                rec.id,
-                TokenRole.C,
-                Direction.OUTBOUND,
-                Secret(f"c-restore-ahead-test-{i:05d}"),
-                TokenState.ACTIVE,
-            )
-            ids.append(rec.id)
+            ids.append(next(iter(stored.values())).partner_id)
     return ids
 
 

@@ -49,6 +49,7 @@ from app.core.ocpi import (
     parse_authorization,
     uses_base64_header,
 )
+from app.core.threads import start_thread
 from app.core.vocabulary import RegistrationRefused
 
 if TYPE_CHECKING:  # loaded by `serve`, with the first connection (see the module's doc)
@@ -505,28 +506,20 @@ async def import_on_thread(name: str) -> None:
     with _imports_lock:
         pending = _imports.get(name)
         if pending is None:
-            pending = _imports[name] = concurrent.futures.Future()
             if name in sys.modules:  # imported ahead (the CLI) or by the sandbox
+                pending = concurrent.futures.Future()
                 pending.set_result(None)
             else:
-                threading.Thread(
-                    target=_import_into, args=(name, pending), name=f"import {name}", daemon=True
-                ).start()
+                pending = start_thread(
+                    functools.partial(importlib.import_module, name), f"import {name}"
+                )
+            _imports[name] = pending
     # shielded: a cancelled waiter (the server stopped) leaves the import to finish
     await asyncio.shield(asyncio.wrap_future(pending))
 
 
 _imports: dict[str, concurrent.futures.Future[None]] = {}
 _imports_lock = threading.Lock()
-
-
-def _import_into(name: str, result: concurrent.futures.Future[None]) -> None:
-    try:
-        importlib.import_module(name)
-    except BaseException as exc:  # handed to every waiter
-        result.set_exception(exc)
-    else:
-        result.set_result(None)
 
 
 def _report_serving_failure(task: asyncio.Task[None]) -> None:

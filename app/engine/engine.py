@@ -113,9 +113,12 @@ class Engine(EngineContext):
 
     # ---- registered partners -----------------------------------------------------------
     async def rotate(self, ref: int | str, token_a: Secret | None = None) -> RunResult:
-        """PUT, or DELETE and a new registration (the profile's rotation, or a TOKEN_A)."""
+        """PUT, or DELETE and a new registration (the profile's rotation, or a TOKEN_A);
+        refused at once, as check and verify, for a sandbox partner whose sandbox is gone
+        ("sandbox not running", not "could not connect ... the firewall")."""
         from app.engine import reregister
 
+        self.refuse_gone_sandbox(ref)
         return self.finished(await reregister.rotate_as_profiled(self, ref, token_a))
 
     async def unregister(self, ref: int | str) -> RunResult:

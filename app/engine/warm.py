@@ -13,12 +13,8 @@ another, built at its first use as before.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import threading
-from collections.abc import Callable
-
 from app.core.http import HttpSettings
+from app.core.threads import on_thread
 
 # The sandbox partner (the first onboarding of most sessions) and httpcore's network
 # backend under asyncio, which its first request loads.
@@ -33,7 +29,7 @@ async def warm_first_call(settings: HttpSettings) -> None:
 
     for name in FIRST_CALL_MODULES:
         await import_on_thread(name)
-    await _on_thread(lambda: prepare_client(settings), "prepare the first client")
+    await on_thread(lambda: prepare_client(settings), "prepare the first client")
 
 
 def prepare_client(settings: HttpSettings) -> None:
@@ -43,20 +39,3 @@ def prepare_client(settings: HttpSettings) -> None:
     from app.core.http import make_client
 
     make_client(settings)
-
-
-async def _on_thread(work: Callable[[], None], name: str) -> None:
-    """Run `work` on a plain thread of its own (not the loop's executor: qasync's starts
-    ten threads on first use) and wait for it without blocking the loop."""
-    done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the waiter
-            done.set_exception(exc)
-        else:
-            done.set_result(None)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    await asyncio.shield(asyncio.wrap_future(done))

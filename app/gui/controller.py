@@ -322,8 +322,6 @@ class Controller(QObject):
     def _manage(self, kind: str, partner_id: int) -> asyncio.Future[Any]:
         async def work() -> RunResult:
             engine = await self.engine()
-            if kind == "rotate":  # as check and verify: "sandbox not running", not "could
-                engine.refuse_gone_sandbox(partner_id)  # not connect … the firewall"
             method = getattr(engine, kind)
             result: RunResult = await method(partner_id)
             return result

@@ -109,7 +109,6 @@ class HealthOps(QObject):
 
         async def work() -> tuple[RunResult, str]:
             engine = await self.controller.engine()
-            engine.refuse_gone_sandbox(partner_id)  # as Rotate (app/gui/controller.py)
             result = await engine.rotate(partner_id)
             return result, str(self.write_incident(partner_id, result))
 

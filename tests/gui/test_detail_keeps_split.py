@@ -18,7 +18,14 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QScrollArea, QTableWidgetItem, QWizard
 
-from tests.gui.helpers import WAIT_MS, click, go_next, open_sandbox_wizard, register_sandbox
+from tests.gui.helpers import (
+    WAIT_MS,
+    app_style_sheet,
+    click,
+    go_next,
+    open_sandbox_wizard,
+    register_sandbox,
+)
 
 SIZE = (1024, 700)
 
@@ -176,14 +183,8 @@ def test_a_status_pill_reads_on_one_line_with_room_and_wraps_whole_without(qtbot
 def styled(qapp: QApplication) -> Iterator[None]:
     """The stylesheet the app applies at start (wider padding, bold headers), before the
     window is built, as in the app."""
-    from app.gui.theme import apply_theme
-
-    before = qapp.styleSheet()
-    apply_theme(qapp)
-    try:
+    with app_style_sheet(qapp):
         yield
-    finally:
-        qapp.setStyleSheet(before)
 
 
 def test_with_the_theme_a_drift_history_fits_beside_a_whole_name(

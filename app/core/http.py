@@ -85,6 +85,13 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def cannot_call_back(our_host: str | None, their_host: str | None) -> bool:
+    """A partner elsewhere (`their_host` known and not this machine) cannot reach our
+    endpoint on a loopback address: what the Onboard wizard warns of before TOKEN_A is
+    spent and verify's check of our endpoint after the registration."""
+    return bool(their_host) and is_loopback_host(our_host) and not is_loopback_host(their_host)
+
+
 def check_url_allowed(url: str, allow_insecure: bool) -> None:
     """http:// only to this machine (or when explicitly allowed); raise a diagnosis otherwise."""
     try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.core.diagnosis import OnboardingError
-from app.core.http import OcpiHttp, is_loopback_host
+from app.core.http import OcpiHttp, cannot_call_back
 from app.core.ocpi import parse_envelope, uses_base64_header
 from app.core.tokens import Secret, TokenRole
 from app.engine import verify_judges as J
@@ -112,7 +112,7 @@ async def probe_callback(run: VerifyRun) -> None:
         )
         return
     ours, theirs = urlsplit(url).hostname, urlsplit(run.partner.versions_url).hostname
-    if is_loopback_host(ours) and not is_loopback_host(theirs):
+    if cannot_call_back(ours, theirs):
         run.put(
             check_id,
             WARN,

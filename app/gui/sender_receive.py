@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diagnosis import Diagnosis, Severity
-from app.core.http import is_loopback_host
+from app.core.http import cannot_call_back
 from app.core.inputs import (
     check_identity,
     check_token,
@@ -310,7 +310,7 @@ class ReceivePage(FlowPage):
             theirs = urlsplit(url.strip()).hostname
         except ValueError:
             return []
-        if not theirs or is_loopback_host(theirs) or not is_loopback_host(ours):
+        if not cannot_call_back(ours, theirs):
             return []
         return [
             Diagnosis(

@@ -3,7 +3,10 @@ book's pending load, what the first call in or operation runs) against ahead in 
 (`EngineContext.restore_ahead`, what the window runs once its start has settled),
 alternated. Each ahead turn of the loop is timed by a task that wakes between the slices.
 
-    .venv/bin/python benchmarks/restore_slices.py [--partners 2000] [--slice 100] [--runs 3]
+    .venv/bin/python benchmarks/restore_slices.py [--partners 2000] [--slice 0] [--runs 3]
+
+--slice N restores N partners a turn; 0 (the default) sizes each slice as the app does
+(`TurnBudget`: ~4 ms of wall time a turn on this machine).
 
 The heap is frozen first, as the app settles its own (app/gui/heap.py); a full collection
 that lands in a turn is named, since the app holds those only during a liveness sweep.
@@ -69,7 +72,7 @@ async def one_piece(vault: Vault) -> float:
     return took
 
 
-async def ahead(vault: Vault, size: int) -> tuple[list[float], int]:
+async def ahead(vault: Vault, size: int | None) -> tuple[list[float], int]:
     """Each turn's thread CPU while `restore_ahead` runs, and its slice count."""
     engine = Engine(vault, US)
     await engine.start()
@@ -112,10 +115,10 @@ async def main(args: argparse.Namespace) -> None:
         for _ in range(args.runs):
             piece = await one_piece(vault)
             full_passes.clear()
-            turns, slices = await ahead(vault, args.slice)
+            turns, slices = await ahead(vault, args.slice or None)
             print(
                 f"{args.partners} partners: one piece {piece:.1f} ms | ahead {slices} slices of"
-                f" {args.slice}: worst turn {max(turns):.1f} ms, all turns {sum(turns):.1f} ms"
+                f" {args.slice or 'adaptive size'}: worst turn {max(turns):.1f} ms, all turns {sum(turns):.1f} ms"
                 f" (thread CPU){'; a full GC pass in a turn' if full_passes else ''}"
             )
             print("    turns: " + " ".join(f"{t:.1f}" for t in turns))
@@ -125,7 +128,7 @@ async def main(args: argparse.Namespace) -> None:
 def run() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=2000)
-    parser.add_argument("--slice", type=int, default=100)
+    parser.add_argument("--slice", type=int, default=0, help="partners a turn; 0: as the app")
     parser.add_argument("--runs", type=int, default=3)
     asyncio.run(main(parser.parse_args()))
     return 0

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from app.core.vocabulary import OurParty
 from app.engine.health import is_sandbox, sandbox_served
 from app.engine.progress import Channel, RunSink
 from app.engine.recorder import RunRecorder
-from app.engine.restore import RegisteredRestore
+from app.engine.restore import RegisteredRestore, TurnBudget
 from app.engine.restore import peer_key as peer_key  # the operations import it from here
 from app.engine.results import CallbackSettings, Identity, RunResult
 from app.vault import CredentialRecord, Direction, PartnerRecord, TokenState, Vault
@@ -43,7 +44,6 @@ EntrySink = Callable[[dict[str, Any]], None]
 
 KILL_AT_ENV = "OCPI_ONBOARD_KILL_AT"
 MAX_UNATTRIBUTED_PER_RUN = 25
-RESTORE_SLICE = 100  # registered partners restored per turn of the loop (~4 ms of CPU)
 
 
 def import_endpoint() -> None:
@@ -198,13 +198,15 @@ class EngineContext:
         with contextlib.suppress(Exception):
             self.tokens.ready()
 
-    async def restore_ahead(self, slice_size: int = RESTORE_SLICE) -> int:
-        """Restore the registered partners' tokens now, `slice_size` partners per turn of
-        the loop (the window calls this once its start has settled: done at the first call
-        in, it stopped the loop ~90 ms at 2,000 partners). Until the last slice the book
-        stays pending: a use before then (a call in, an operation) does the rest at once,
-        and the slices stop. A vault that fails (a tampered token) leaves the book pending,
-        as at the first call: the next use says why. Returns the slices restored here."""
+    async def restore_ahead(self, slice_size: int | None = None) -> int:
+        """Restore the registered partners' tokens now, a slice of partners per turn of the
+        loop (the window calls this once its start has settled: done at the first call in,
+        it stopped the loop ~90 ms at 2,000 partners): `slice_size` partners a turn, or by
+        default as many as fit a turn's budget on this machine (`TurnBudget`). Until the
+        last slice the book stays pending: a use before then (a call in, an operation) does
+        the rest at once, and the slices stop. A vault that fails (a tampered token) leaves
+        the book pending, as at the first call: the next use says why. Returns the slices
+        restored here."""
         restore = self._restore
         if restore is None or not self.tokens.pending:
             return 0
@@ -212,17 +214,22 @@ class EngineContext:
 
         await import_on_thread("app.vault.crypto")  # as at the first call: off the loop
         before = restore.slices
+        budget = TurnBudget()
+        size = slice_size or budget.first
         # A vault that fails leaves the book pending (`fill_part`): its next use raises.
         with contextlib.suppress(Exception):
             if not self.tokens.pending:  # used while the cipher loaded: done
                 return 0
             ids = restore.plan()
             await asyncio.sleep(0)
-            for start in range(0, len(ids), slice_size):
-                if not self.tokens.fill_part(
-                    partial(restore.some, ids[start : start + slice_size])
-                ):
+            start = 0
+            while start < len(ids):
+                began = time.perf_counter()
+                if not self.tokens.fill_part(partial(restore.some, ids[start : start + size])):
                     break  # a use did the rest
+                start += size
+                if slice_size is None:
+                    size = budget.next(size, time.perf_counter() - began)
                 await asyncio.sleep(0)
             else:
                 if self.tokens.fill_part(restore.invitations):

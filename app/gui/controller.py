@@ -190,7 +190,20 @@ class Controller(QObject):
         is done: the first handshake loads them."""
         engine = self._engine
         if engine is not None and not self._closing:
-            self.run(AHEAD_WARM, engine.warm_up())
+            self.run(AHEAD_WARM, self._warm_after_restore(engine))
+
+    async def _warm_after_restore(self, engine: Engine) -> bool:
+        """`Engine.warm_up`, once a restore ahead still running has ended. Its slices read
+        the vault on the loop's thread, and each SQLite step lets the interpreter lock go:
+        the warm-up's imports on their thread took it each time, and a slice of ~4 ms
+        took 8-15 ms with the window late 20-50 ms (issue 13). On a quick machine the
+        restore is long over by the warm-up's time; on a slow one they ran together."""
+        import asyncio
+
+        restoring = self._tasks.get(AHEAD_RESTORE)
+        if restoring is not None and not restoring.done():
+            await asyncio.wait({restoring})  # its end, however it ends (never raises)
+        return await engine.warm_up()
 
     def _idle_except_current(self) -> bool:
         import asyncio

@@ -22,6 +22,7 @@ import pytest
 from app.core.ocpi import parse_authorization
 from app.core.tokens import Secret, TokenRole
 from app.engine import Engine
+from app.engine.restore import TurnBudget
 from app.vault import Direction, TokenState, Vault
 from app.vault.errors import VaultError
 from tests.engine.conftest import started_engine
@@ -231,3 +232,43 @@ def test_a_tampered_token_leaves_the_book_pending_and_the_next_use_says_why(
             assert "restore-ahead-test" not in str(info.value)
 
     run(scenario())
+
+
+def test_by_default_the_slices_are_sized_to_the_turn_and_restore_everyone(vault: Vault) -> None:
+    ids = _partners(vault, 250)
+
+    async def scenario() -> None:
+        async with started_engine(vault) as engine:
+            seen: list[tuple[int, bool]] = []
+
+            async def watch() -> None:
+                while True:
+                    assert engine._restore is not None
+                    seen.append((engine._restore.slices, engine.tokens.pending))
+                    await asyncio.sleep(0)
+
+            watcher = asyncio.ensure_future(watch())
+            slices = await engine.restore_ahead()  # the window's call: sized by TurnBudget
+            await asyncio.sleep(0)
+            watcher.cancel()
+            # the first slice is TurnBudget.first partners and each next at most twice the
+            # last: 25 + 50 + 100 < 250, so at least four turns however quick they are
+            first = TurnBudget.first
+            assert first + 2 * first + 4 * first < 250 and slices >= 4
+            assert len({n for n, _pending in seen}) >= 3  # the loop turned between slices
+            assert all(pending for n, pending in seen if n < slices)
+            assert not engine.tokens.pending
+            assert len(engine.receiver.sessions) == len(ids)
+            assert _accepted(engine, _their_b(0)) and _accepted(engine, _their_b(249))
+
+    run(scenario())
+
+
+def test_the_turn_budget_shrinks_at_once_and_grows_at_most_twofold() -> None:
+    budget = TurnBudget(seconds=0.004, first=25, least=5, most=400)
+    assert budget.next(100, 0.012) == 33  # three times over: a third as many
+    assert budget.next(25, 0.001) == 50  # four times under: only twice as many
+    assert budget.next(25, 0.004) == 25  # on budget: the same
+    assert budget.next(10, 0.5) == 5  # never below `least`: the restore always moves on
+    assert budget.next(300, 0.0001) == 400  # never above `most`
+    assert budget.next(30, 0.0) == 60  # a turn too quick to time: twice as many

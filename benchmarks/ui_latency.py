@@ -302,6 +302,12 @@ async def main(args: argparse.Namespace) -> int:
         from app.gui.ahead import settle_start
 
         settle_start()  # as the app does once its start has settled (app/gui/ahead.py)
+        try:
+            from app.gui.interpreter import favour_the_window
+        except ImportError:  # a build from before it
+            pass
+        else:
+            favour_the_window()  # as the app does once its window is painted
         await asyncio.sleep(0.3)
         meter = StallMeter()
         meter.sampler, meter.why_ms = sampler, args.why

@@ -294,6 +294,10 @@ def _run_gui(argv: list[str]) -> int:
     install_error_handlers()  # a dialog for what goes wrong before the loop runs, too
     opened = open_window_now(args, splash, settings, early)
     resume_after_start()  # painted, or a question is next: the collector runs again
+    if owns_process:
+        from app.gui.interpreter import favour_the_window
+
+        favour_the_window()  # threads work ahead from now on: the window gets the lock back sooner
     # Imported after the window is painted (or before a question): asyncio and qasync
     # (ssl, socket, subprocess, selectors) cost ~50 ms.
     import asyncio

@@ -262,6 +262,25 @@ def credentials_to_wire(creds: Credentials, version: str) -> dict[str, Any]:
     return body
 
 
+def build_validators() -> None:
+    """Build every model's validator now, not at its first use (`defer_build`): the
+    window's warm-up does it on a thread (app/engine/warm.py), so the session's first
+    handshake does not build them on the loop's thread: its first parse took 14-30 ms
+    there, pydantic's schema machinery loading with the first model."""
+    models: tuple[type[_Model], ...] = (
+        Version,
+        Endpoint,
+        VersionDetails,
+        Image,
+        BusinessDetails,
+        CredentialsRole,
+        Credentials,
+        _Wire211,
+    )
+    for model in models:
+        model.model_rebuild()
+
+
 def parse_versions(data: Any) -> list[Version]:
     """The versions list; skips entries it cannot read rather than failing the whole list."""
     if isinstance(data, dict) and "endpoints" in data:

@@ -5,8 +5,9 @@ sandbox partner's modules (aiohttp's server, ~130 ms of imports), the first HTTP
 TLS context (certifi's CA store, ~80 ms) and httpcore's network backend (anyio), all on
 the loop's thread, which is the UI's. The window asks for them once its start has settled
 (app/gui/ahead.py); here they are imported and built on threads of their own, so the
-first handshake finds them ready. The TLS context is the one `make_client` builds for the
-engine's own settings (`_ssl_context` keeps one per settings: a new engine for changed
+first handshake finds them ready, and the OCPI models' validators built (pydantic builds
+each on first use). The TLS context is the one `make_client` builds for the engine's own
+settings (`_ssl_context` keeps one per settings: a new engine for changed
 settings builds its own); a partner profile's client certificate (mutual TLS) makes
 another, built at its first use as before.
 """
@@ -17,8 +18,15 @@ from app.core.http import HttpSettings
 from app.core.threads import on_thread
 
 # The sandbox partner (the first onboarding of most sessions) and httpcore's network
-# backend under asyncio, which its first request loads.
-FIRST_CALL_MODULES = ("app.sandbox.partner", "httpcore._backends.anyio")
+# backend under asyncio, which its first request loads: anyio's asyncio backend (with
+# anyio's core, ~30 modules) and sniffio load only at the first connection, not with
+# httpcore's backend module (the first handshake's first GET took ~30 ms more for them).
+FIRST_CALL_MODULES = (
+    "app.sandbox.partner",
+    "httpcore._backends.anyio",
+    "anyio._backends._asyncio",
+    "sniffio",
+)
 
 
 async def warm_first_call(settings: HttpSettings) -> None:
@@ -29,7 +37,15 @@ async def warm_first_call(settings: HttpSettings) -> None:
 
     for name in FIRST_CALL_MODULES:
         await import_on_thread(name)
+    await on_thread(build_validators, "build the OCPI models' validators")
     await on_thread(lambda: prepare_client(settings), "prepare the first client")
+
+
+def build_validators() -> None:
+    """The OCPI models' validators, built now (each is built once, on first use)."""
+    from app.core.models import build_validators as build
+
+    build()
 
 
 def prepare_client(settings: HttpSettings) -> None:

@@ -97,9 +97,13 @@ def summary(samples: list[float]) -> str:
 
 
 def restore_ahead(window: object) -> None:
-    """Our endpoint's registered partners restored ahead, and what the first handshake
-    loads loaded ahead on threads, as the window does once its start has settled
-    (app/gui/ahead.py); a build without them does both in the first handshake."""
+    """The first Sender wizard built ahead, our endpoint's registered partners restored
+    ahead, and what the first handshake loads loaded ahead on threads, as the window does
+    once its start has settled (app/gui/ahead.py: in that order, a second apart); a build
+    without them does them in the first handshake."""
+    from app.gui.ahead import build_first_wizard_later
+
+    build_first_wizard_later(window, 0)
     try:
         from app.gui.ahead import restore_tokens_later
     except ImportError:
@@ -299,9 +303,11 @@ async def main(args: argparse.Namespace) -> int:
         # the sweep phase below starts one on purpose.
         window.health_ui.ops.timer.stop()
         await controller.engine()
-        from app.gui.ahead import settle_start
+        from app.gui.ahead import build_detail_later, settle_start
 
-        settle_start()  # as the app does once its start has settled (app/gui/ahead.py)
+        build_detail_later(window, 0)  # as the app does before its settle (app/gui/ahead.py)
+        await asyncio.sleep(0.1)
+        settle_start()  # as the app does once its start has settled
         try:
             from app.gui.interpreter import favour_the_window
         except ImportError:  # a build from before it

@@ -459,7 +459,7 @@ class PartnerView(QWidget):
         assert partner.id is not None
         selected = self.selected_credential()
         records = self.controller.credentials(partner.id)
-        if self.credentials_model.same(records):  # a refresh with nothing new: keep it all
+        if self.credentials_model.keep_if_same(records):  # nothing new on screen: no refill
             return
         self.credentials_model.set_credentials(records)
         self.credentials.resizeColumnsToContents()

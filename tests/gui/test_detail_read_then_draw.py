@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.core.tokens import Secret, TokenRole, generate_token
@@ -164,3 +165,40 @@ def test_a_draw_owed_when_the_vault_closes_is_dropped(
     vault.close()
     qtbot.waitUntil(lambda: not view.refresh_pending(), timeout=5000)
     assert view.shown == before  # nothing drawn for a locked or closed vault
+
+
+def test_hidden_tabs_are_filled_a_turn_later_but_never_seen_holding_the_last_partner(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """The draw fills the head, the token table and the tab in view; the endpoints,
+    history and profile tabs, hidden, on the next turn, or at once when one comes into
+    view or the history's selection is asked (Export)."""
+    target, other = selected(qtbot, window, vault)
+    assert target.id is not None and other.id is not None
+    old_run = vault.start_run("register", target.id)
+    new_run = vault.start_run("register", other.id)
+    moved = [{"identifier": "locations", "role": "SENDER", "url": "http://127.0.0.1:9/loc"}]
+    vault.save_partner(replace(other, endpoints=moved))
+    view = window.partner_view
+    view.refresh()
+    view.history.selectRow(0)
+    assert view.selected_run() == old_run.id
+    view.show_partner_soon(other.id)  # the selection a re-registration hands over
+    until_read(view)
+    view._on_draw_timer_timeout()  # the draw's turn, delivered here
+    assert view.partner is not None and view.partner.id == other.id
+    assert set(view._owed) == {view.endpoints, view.history, view.profile_view}
+    assert view.refresh_pending()  # settled() waits for them too
+    assert [r.id for r in view.runs()] == [new_run.id]  # the actions read these now
+    assert view.selected_run() in (None, new_run.id)  # never the last partner's run
+    assert view.history.item(0, 0) is not None and view.history.rowCount() == 1
+    bar = view.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert view.tabs.currentWidget() is view.endpoints
+    assert view.endpoints.item(0, 2).text() == "http://127.0.0.1:9/loc"  # before its paint
+    assert set(view._owed) == {view.profile_view}
+    qtbot.waitUntil(lambda: not view.refresh_pending(), timeout=5000)
+    fresh = PartnerView(controller, window.clipboard)
+    qtbot.addWidget(fresh)
+    fresh.show_partner(other.id)
+    assert shown(view) == shown(fresh)

@@ -124,6 +124,7 @@ class PartnerView(QWidget):
         self._read: DetailRead | None = None  # that read, to draw
         # the hidden tabs a background refresh left to fill (see _fill_tabs), and when
         self._owed: dict[QWidget, Callable[[], None]] = {}
+        self._drawing_later = False  # inside a background refresh's draw
         self._owed_timer: QTimer | None = None
         self._next: tuple[int | None] | None = None  # show_partner_soon's partner, if asked
         # what the endpoints and history tables show: a refresh refills only what changed
@@ -394,40 +395,43 @@ class PartnerView(QWidget):
             f"{short_time(partner.created)} · {short_time(partner.last_checked) or 'never checked'}"
         )
         self._runs = sorted(read.runs, key=lambda r: r.created, reverse=True)
-        for hook in self.show_hooks:  # more tabs (app/gui/health_ui.py)
-            hook(partner)
-        self._fill_credentials(read.credentials)
-        self._fill_tabs(partner, later=drawn_later)
+        self._drawing_later = drawn_later
+        try:
+            for hook in self.show_hooks:  # more tabs (app/gui/health_ui.py)
+                hook(partner)
+            self._fill_credentials(read.credentials)
+            self._fill_tabs(partner)
+        finally:
+            self._drawing_later = False
 
-    def _fill_tabs(self, partner: PartnerRecord, later: bool) -> None:
-        """The endpoints, history and profile tabs: now, or (`later`: a background
-        refresh's draw) the one in view now and the hidden ones on the next turn, or at
-        once when one comes into view or its selection is asked (`_pay_owed`). A hidden
-        tab's refill (~0.6-0.9 ms at a new partner) no longer shares the draw's turn and
-        its repaint (issue 13); none of them is ever seen holding the last partner."""
+    def _fill_tabs(self, partner: PartnerRecord) -> None:
         from app.gui.profile_widgets import fill_profile
 
         runs = self._runs
-        fills: dict[QWidget, Callable[[], None]] = {
-            self.endpoints: lambda: self._fill_endpoints(partner),
-            self.history: lambda: self._fill_history(runs),
-            self.profile_view: lambda: fill_profile(
-                self.profile_view, self.controller.vault, partner
-            ),
-        }
-        shown = self.tabs.currentWidget()
-        for page, fill in fills.items():
-            if later and page is not shown:
-                self._owed[page] = fill
-            else:
-                fill()
-        if self._owed:
-            if self._owed_timer is None:
-                self._owed_timer = QTimer(self)
-                self._owed_timer.setSingleShot(True)
-                self._owed_timer.setInterval(0)
-                self._owed_timer.timeout.connect(self._on_owed_timer_timeout)
-            self._owed_timer.start()
+        self.fill_when_seen(self.endpoints, lambda: self._fill_endpoints(partner))
+        self.fill_when_seen(self.history, lambda: self._fill_history(runs))
+        self.fill_when_seen(
+            self.profile_view,
+            lambda: fill_profile(self.profile_view, self.controller.vault, partner),
+        )
+
+    def fill_when_seen(self, page: QWidget, fill: Callable[[], None]) -> None:
+        """Fill the tab `page` with the partner being shown: now, or in a background
+        refresh's draw while it is hidden, on the next turn, or at once when it comes
+        into view (before its first paint) or its selection is asked (`_pay_owed`). A
+        hidden tab's refill (~1-1.5 ms at a new partner, the Health tab's with the rest)
+        no longer shares the draw's turn and its repaint (issue 13); none is ever seen
+        holding the last partner."""
+        if not self._drawing_later or self.tabs.currentWidget() is page:
+            fill()
+            return
+        self._owed[page] = fill
+        if self._owed_timer is None:
+            self._owed_timer = QTimer(self)
+            self._owed_timer.setSingleShot(True)
+            self._owed_timer.setInterval(0)
+            self._owed_timer.timeout.connect(self._on_owed_timer_timeout)
+        self._owed_timer.start()
 
     def _pay_owed(self, page: QWidget | None = None) -> None:
         """Fill what a background refresh left to fill: `page`'s, or every one."""
@@ -435,7 +439,7 @@ class PartnerView(QWidget):
             self._owed = {}
             return
         for owed in [page] if page is not None else list(self._owed):
-            fill = self._owed.pop(owed, None) if owed is not None else None
+            fill = self._owed.pop(owed, None)
             if fill is not None:
                 fill()
 

@@ -171,8 +171,8 @@ def test_hidden_tabs_are_filled_a_turn_later_but_never_seen_holding_the_last_par
     qtbot: Any, window: Any, controller: Any, vault: Vault
 ) -> None:
     """The draw fills the head, the token table and the tab in view; the endpoints,
-    history and profile tabs, hidden, on the next turn, or at once when one comes into
-    view or the history's selection is asked (Export)."""
+    history, profile and Health tabs, hidden, on the next turn, or at once when one
+    comes into view or the history's selection is asked (Export)."""
     target, other = selected(qtbot, window, vault)
     assert target.id is not None and other.id is not None
     old_run = vault.start_run("register", target.id)
@@ -187,7 +187,8 @@ def test_hidden_tabs_are_filled_a_turn_later_but_never_seen_holding_the_last_par
     until_read(view)
     view._on_draw_timer_timeout()  # the draw's turn, delivered here
     assert view.partner is not None and view.partner.id == other.id
-    assert set(view._owed) == {view.endpoints, view.history, view.profile_view}
+    health_tab = window.health_ui.tab
+    assert set(view._owed) == {view.endpoints, view.history, view.profile_view, health_tab}
     assert view.refresh_pending()  # settled() waits for them too
     assert [r.id for r in view.runs()] == [new_run.id]  # the actions read these now
     assert view.selected_run() in (None, new_run.id)  # never the last partner's run
@@ -196,6 +197,10 @@ def test_hidden_tabs_are_filled_a_turn_later_but_never_seen_holding_the_last_par
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     assert view.tabs.currentWidget() is view.endpoints
     assert view.endpoints.item(0, 2).text() == "http://127.0.0.1:9/loc"  # before its paint
+    assert set(view._owed) == {view.profile_view, health_tab}
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(4).center())
+    assert view.tabs.currentWidget() is health_tab  # the Health tab, of this partner
+    assert health_tab._partner is not None and health_tab._partner.id == other.id
     assert set(view._owed) == {view.profile_view}
     qtbot.waitUntil(lambda: not view.refresh_pending(), timeout=5000)
     fresh = PartnerView(controller, window.clipboard)

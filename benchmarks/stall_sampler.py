@@ -3,8 +3,8 @@
 Two views of each interval whose UI-thread CPU is over MS:
 - the steps in it, in order: every asyncio callback the app's loop ran (a task's step is
   named by the coroutine it was awaiting in), the windows' repaints (`UpdateRequest`) and
-  the main window's touched-rows refresh, each with its thread CPU and its start within
-  the interval. What is not a step there is Qt's own C++ between them (layout, posted
+  the main window's touched-rows refresh and the detail's refresh (its read's turn and its
+  draw's), each with its thread CPU and its start within the interval. What is not a step there is Qt's own C++ between them (layout, posted
   events) or a callback this log does not wrap.
 - a sampling profile: a thread reads the main thread's Python stack every millisecond
   (`sys._current_frames()`) with the main thread's CPU clock, and the interval's CPU is
@@ -129,6 +129,11 @@ class StallSampler:
         wrap(main_window.MainWindow, "_refresh_touched")
         wrap(main_window.MainWindow, "_on_wizard_partnerReady")
         wrap(partner_view.PartnerView, "refresh")
+        # the detail's background refresh: its read's turn and its draw's (a build that
+        # reads and draws in one turn has no draw timer, and its refresh is named above)
+        for method in ("_on_refresh_timer_timeout", "_on_draw_timer_timeout"):
+            if hasattr(partner_view.PartnerView, method):
+                wrap(partner_view.PartnerView, method)
 
         watched = (QEvent.Type.UpdateRequest, QEvent.Type.LayoutRequest)
 

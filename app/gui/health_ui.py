@@ -148,8 +148,16 @@ class HealthUi(QObject):
         view = self.window.partner_view  # it judged this partner just now: not twice
         same = view.partner is partner and view.health is not None
         health = view.health if same else self.controller.partner_health(partner)
-        history = Snapshots(self.controller.vault).history(partner.id, 30)
-        self.tab.show_partner(partner, health, self.facts.get(partner.id), history)
+        partner_id = partner.id
+
+        def fill() -> None:
+            history = Snapshots(self.controller.vault).history(partner_id, 30)
+            self.tab.show_partner(partner, health, self.facts.get(partner_id), history)
+
+        if verified is not None or self.tab.dialog.isVisible():
+            fill()  # the outcome's report, or the open one, with the detail now
+        else:
+            view.fill_when_seen(self.tab, fill)  # hidden in a background refresh: later
         self.update_actions()
         if verified is not None and verified[0] == partner.id:
             # the verify's outcome with the detail it changed; its report a turn later

@@ -446,20 +446,37 @@ class CredentialsModel(RowsModel):
         self._rows: list[CredentialRecord] = []
         self._filled = False
 
+    @staticmethod
+    def _ordered(records: Sequence[CredentialRecord]) -> list[CredentialRecord]:
+        return sorted(records, key=lambda c: (STATE_RANK.get(c.state, 9), -c.id))
+
     def set_credentials(self, records: Sequence[CredentialRecord]) -> None:
         self._filled = True
         self.beginResetModel()
-        self._rows = sorted(records, key=lambda c: (STATE_RANK.get(c.state, 9), -c.id))
+        self._rows = self._ordered(records)
         self.endResetModel()
 
     def record(self, row: int) -> CredentialRecord:
         return self._rows[row]
 
-    def same(self, records: Sequence[CredentialRecord]) -> bool:
-        """These are the rows shown now (a refresh of the detail that changed nothing)."""
+    def _cells(self, rows: Sequence[CredentialRecord]) -> list[tuple[object, ...]]:
+        """What each row shows (its token's id first): every cell's text; the colour, font
+        and tip follow from the state and the column."""
+        return [(c.id, *(self._value(c, col) for col in range(len(self.HEADERS)))) for c in rows]
+
+    def keep_if_same(self, records: Sequence[CredentialRecord]) -> bool:
+        """Take `records` without a reset when they read as the rows shown now, in the same
+        order (True); False if a refill is needed. A run's calls with a token change its
+        record ("last used" to the second) but, within the minute shown, not its row: each
+        such refresh of the detail reset the table and re-measured every cell (~1-2 ms of
+        the detail's 2-6 ms refresh during a handshake, issue 13)."""
         if not self._filled:
             return False
-        return sorted(records, key=lambda c: c.id) == sorted(self._rows, key=lambda c: c.id)
+        ordered = self._ordered(records)
+        if self._cells(ordered) != self._cells(self._rows):
+            return False
+        self._rows = ordered  # the same rows on screen; Reveal and Copy read these records
+        return True
 
     @staticmethod
     def _value(c: CredentialRecord, column: int) -> str:

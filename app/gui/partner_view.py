@@ -12,6 +12,7 @@ in the splitter does not wait for it (`app/gui/detail_floor.py`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QItemSelection, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -58,6 +59,17 @@ SHOWN_NOTE = f"Shown for {REVEAL_MS // 1000} s."  # while a revealed value is sh
 LATER_MS = 8  # refresh_soon: past the next turn's repaint, within a 60 Hz frame
 
 
+class DetailRead(NamedTuple):
+    """What `show_partner` reads from the vault for one partner, read on one turn of the
+    loop and drawn on the next by `refresh_soon` (see there)."""
+
+    partner_id: int
+    partner: PartnerRecord | None
+    health: Health | None
+    credentials: list[CredentialRecord]
+    runs: list[RunRecord]
+
+
 def _table(headers: list[str], name: str) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -99,7 +111,8 @@ class PartnerView(QWidget):
         self.clipboard = clipboard
         self.partner: PartnerRecord | None = None
         self.health: Health | None = None
-        self._runs: list[RunRecord] = []
+        self._runs: list[RunRecord] = []  # the partner's runs, newest first
+        self._history_runs: list[RunRecord] = []  # the runs the history table shows
         self.show_hooks: list[Callable[[PartnerRecord], None]] = []
         self._build_hooks: list[Callable[[], None]] = []
         self.built = False  # the detail (build_detail)
@@ -107,6 +120,12 @@ class PartnerView(QWidget):
         self.floor = DetailFloor()
         self.floor.take_drift_after_first_paint(self)
         self._refresh_timer: QTimer | None = None  # refresh_soon's, made on first use
+        self._draw_timer: QTimer | None = None  # the turn after refresh_soon's read
+        self._read: DetailRead | None = None  # that read, to draw
+        # the hidden tabs a background refresh left to fill (see _fill_tabs), and when
+        self._owed: dict[QWidget, Callable[[], None]] = {}
+        self._drawing_later = False  # inside a background refresh's draw
+        self._owed_timer: QTimer | None = None
         self._next: tuple[int | None] | None = None  # show_partner_soon's partner, if asked
         # what the endpoints and history tables show: a refresh refills only what changed
         self._endpoint_rows: list[tuple[str, ...]] | None = None
@@ -302,9 +321,30 @@ class PartnerView(QWidget):
         return page
 
     # ---- contents ---------------------------------------------------------------------------
-    def show_partner(self, partner_id: int | None) -> None:
+    def read_partner(self, partner_id: int) -> DetailRead:
+        """Everything of the partner the detail shows that the vault holds, no widget
+        touched: its record, its health, its tokens, its runs."""
+        partner = self.controller.partner(partner_id)
+        if partner is None:
+            return DetailRead(partner_id, None, None, [], [])
+        return DetailRead(
+            partner_id,
+            partner,
+            self.controller.partner_health(partner),
+            self.controller.credentials(partner_id),
+            self.controller.runs(partner_id),
+        )
+
+    def show_partner(
+        self, partner_id: int | None, read: DetailRead | None = None, drawn_later: bool = False
+    ) -> None:
+        """Show `partner_id` (None: no partner), read now, or from `read` when it is this
+        partner's, read by refresh_soon on the turn before (`drawn_later`: its hidden tabs
+        on the next turn, see `_fill_tabs`)."""
         if self._refresh_timer is not None:  # this reads it all now: no later refresh
             self._refresh_timer.stop()
+        self._drop_read()
+        self._owed = {}  # this show fills them
         self._next = None
         self.shown += 1
         if self.built and (self.partner is None or partner_id != self.partner.id):
@@ -313,7 +353,9 @@ class PartnerView(QWidget):
             # another partner starts at its head: the last one's offset (its Health tab,
             # scrolled to) showed the next from the middle of a banner, its name hidden
             self.detail_scroll.verticalScrollBar().setValue(0)
-        partner = self.controller.partner(partner_id) if partner_id is not None else None
+        if partner_id is not None and (read is None or read.partner_id != partner_id):
+            read = self.read_partner(partner_id)
+        partner = read.partner if read is not None and partner_id is not None else None
         self.partner = partner
         if partner is None:
             self.stack.setCurrentIndex(0)
@@ -324,7 +366,8 @@ class PartnerView(QWidget):
         self.role_pill.set_status(
             "We are Sender" if partner.our_role == "sender" else "We are Receiver", "info"
         )
-        self.health = self.controller.partner_health(partner)
+        assert read is not None and read.health is not None
+        self.health = read.health
         # "Waiting for the partner to register" only while an invitation is open: it was
         # said of every unnamed pending row, a cancelled Sender registration too
         waiting = WAITING.code in self.health.codes()
@@ -351,14 +394,57 @@ class PartnerView(QWidget):
         self.dates.setText(
             f"{short_time(partner.created)} · {short_time(partner.last_checked) or 'never checked'}"
         )
-        for hook in self.show_hooks:  # more tabs (app/gui/health_ui.py)
-            hook(partner)
-        self._fill_endpoints(partner)
-        self._fill_credentials(partner)
-        self._fill_history(partner)
+        self._runs = sorted(read.runs, key=lambda r: r.created, reverse=True)
+        self._drawing_later = drawn_later
+        try:
+            for hook in self.show_hooks:  # more tabs (app/gui/health_ui.py)
+                hook(partner)
+            self._fill_credentials(read.credentials)
+            self._fill_tabs(partner)
+        finally:
+            self._drawing_later = False
+
+    def _fill_tabs(self, partner: PartnerRecord) -> None:
         from app.gui.profile_widgets import fill_profile
 
-        fill_profile(self.profile_view, self.controller.vault, partner)
+        runs = self._runs
+        self.fill_when_seen(self.endpoints, lambda: self._fill_endpoints(partner))
+        self.fill_when_seen(self.history, lambda: self._fill_history(runs))
+        self.fill_when_seen(
+            self.profile_view,
+            lambda: fill_profile(self.profile_view, self.controller.vault, partner),
+        )
+
+    def fill_when_seen(self, page: QWidget, fill: Callable[[], None]) -> None:
+        """Fill the tab `page` with the partner being shown: now, or in a background
+        refresh's draw while it is hidden, on the next turn, or at once when it comes
+        into view (before its first paint) or its selection is asked (`_pay_owed`). A
+        hidden tab's refill (~1-1.5 ms at a new partner, the Health tab's with the rest)
+        no longer shares the draw's turn and its repaint (issue 13); none is ever seen
+        holding the last partner."""
+        if not self._drawing_later or self.tabs.currentWidget() is page:
+            fill()
+            return
+        self._owed[page] = fill
+        if self._owed_timer is None:
+            self._owed_timer = QTimer(self)
+            self._owed_timer.setSingleShot(True)
+            self._owed_timer.setInterval(0)
+            self._owed_timer.timeout.connect(self._on_owed_timer_timeout)
+        self._owed_timer.start()
+
+    def _pay_owed(self, page: QWidget | None = None) -> None:
+        """Fill what a background refresh left to fill: `page`'s, or every one."""
+        if self.controller.vault.closed:  # quit or lock: nothing more is shown
+            self._owed = {}
+            return
+        for owed in [page] if page is not None else list(self._owed):
+            fill = self._owed.pop(owed, None)
+            if fill is not None:
+                fill()
+
+    def _on_owed_timer_timeout(self) -> None:
+        self._pay_owed()
 
     def _on_profile_view_applyRequested(self, key: str) -> None:
         from app.gui.profile_widgets import apply_proposal
@@ -412,7 +498,15 @@ class PartnerView(QWidget):
         partner shown, two or three in one turn (4-7 ms each, plus the detail's repaint:
         20-35 ms stalls, issue 13). Any `show_partner` in between serves the request.
         LATER_MS, not 0: a zero timer runs on the very next turn, beside the repaint of
-        what asked it (the list's, the wizard's) and before other timers already due."""
+        what asked it (the list's, the wizard's) and before other timers already due.
+
+        The vault is read on that turn and the detail drawn from it on the next (a zero
+        timer): the read (its record, health, tokens, runs: ~1 ms of a 2-6 ms refresh)
+        no longer shares a turn with the drawing and the repaint that follows it
+        (issue 13: a handshake's worst stall was one such refresh and its repaint). A
+        `show_partner` in between reads afresh and drops this read, and so does a new
+        request (its read comes later: a newer partner asked, or newer facts)."""
+        self._drop_read()
         if self._refresh_timer is None:
             self._refresh_timer = QTimer(self)
             self._refresh_timer.setSingleShot(True)
@@ -423,11 +517,37 @@ class PartnerView(QWidget):
     def _on_refresh_timer_timeout(self) -> None:
         if self.controller.vault.closed:  # asked just before the vault closed (quit, lock)
             return
-        self.refresh()
+        partner_id = self._next[0] if self._next is not None else None
+        if self._next is None and self.partner is not None:
+            partner_id = self.partner.id
+        if partner_id is None:  # nothing to read: the placeholder, now
+            self.refresh()
+            self.redrawnLater.emit()
+            return
+        self._read = self.read_partner(partner_id)
+        if self._draw_timer is None:
+            self._draw_timer = QTimer(self)
+            self._draw_timer.setSingleShot(True)
+            self._draw_timer.setInterval(0)
+            self._draw_timer.timeout.connect(self._on_draw_timer_timeout)
+        self._draw_timer.start()
+
+    def _on_draw_timer_timeout(self) -> None:
+        read, self._read = self._read, None
+        if read is None or self.controller.vault.closed:
+            return
+        self.show_partner(read.partner_id, read, drawn_later=True)
         self.redrawnLater.emit()
 
+    def _drop_read(self) -> None:
+        self._read = None
+        if self._draw_timer is not None:
+            self._draw_timer.stop()
+
     def refresh_pending(self) -> bool:
-        return self._refresh_timer is not None and self._refresh_timer.isActive()
+        """A refresh asked with refresh_soon is still to be read or drawn (a hidden tab too)."""
+        timers = (self._refresh_timer, self._draw_timer)
+        return any(t is not None and t.isActive() for t in timers) or bool(self._owed)
 
     @staticmethod
     def _roles_detail(partner: PartnerRecord) -> str:
@@ -455,11 +575,9 @@ class PartnerView(QWidget):
                 self.endpoints.setItem(row, col, item)
         self.endpoints.resizeColumnsToContents()
 
-    def _fill_credentials(self, partner: PartnerRecord) -> None:
-        assert partner.id is not None
+    def _fill_credentials(self, records: list[CredentialRecord]) -> None:
         selected = self.selected_credential()
-        records = self.controller.credentials(partner.id)
-        if self.credentials_model.same(records):  # a refresh with nothing new: keep it all
+        if self.credentials_model.keep_if_same(records):  # nothing new on screen: no refill
             return
         self.credentials_model.set_credentials(records)
         self.credentials.resizeColumnsToContents()
@@ -477,10 +595,11 @@ class PartnerView(QWidget):
                     self.credentials.selectRow(row)
         self._update_token_buttons()
 
-    def _fill_history(self, partner: PartnerRecord) -> None:
-        self._runs = sorted(self.controller.runs(partner.id), key=lambda r: r.created, reverse=True)
+    def _fill_history(self, runs: list[RunRecord]) -> None:
+        """The history table from `runs` (newest first)."""
+        self._history_runs = runs
         rows: list[tuple[tuple[str, ...], str]] = []
-        for run in self._runs:
+        for run in runs:
             diagnosis = run.diagnosis or {}
             code = str(diagnosis.get("code", ""))
             message = history_message(diagnosis)
@@ -514,8 +633,9 @@ class PartnerView(QWidget):
     def selected_run(self) -> str | None:
         if not self.built:
             return None
+        self._pay_owed(self.history)  # the table of the partner shown, not the last one
         rows = {index.row() for index in self.history.selectedIndexes()}
-        return self._runs[min(rows)].id if rows else None
+        return self._history_runs[min(rows)].id if rows else None
 
     # ---- tokens -------------------------------------------------------------------------------
     def selected_credential(self) -> CredentialRecord | None:
@@ -593,7 +713,9 @@ class PartnerView(QWidget):
     def _on_tabs_currentChanged(self, _index: int) -> None:
         """A tab picked (Alt+L, a click) is brought into view, its bar at the top, when
         part of it is below the detail's fold: at 1024x700 with a banner, Alt+L switched
-        to the Health tab entirely out of sight, and nothing seemed to happen."""
+        to the Health tab entirely out of sight, and nothing seemed to happen. A tab a
+        background refresh left to fill is filled first, before its first paint."""
+        self._pay_owed(self.tabs.currentWidget())
         bar = self.detail_scroll.verticalScrollBar()
         top = self.tabs.mapTo(self._detail_page, QPoint(0, 0)).y()
         if top + self.tabs.height() > bar.value() + self.detail_scroll.viewport().height():

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from app.gui.main_window import TOUCH_SLICE
-from app.gui.models import PartnersTableModel
+from app.gui.models import CredentialsModel, PartnersTableModel
 from app.vault import PartnerRecord, Vault
 from tests.gui.helpers import add_partners
 
@@ -137,3 +137,69 @@ def test_the_token_table_is_refilled_only_when_the_tokens_change(
             view.credentials.sizeHintForColumn(column),
         )
         assert header.sectionSize(column) >= needed
+
+
+def _shown_cells(view: Any) -> list[list[str]]:
+    model = view.credentials_model
+    return [
+        [str(model.index(r, c).data()) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
+
+
+def _set_last_used(vault: Vault, cred_id: int, when: str) -> None:
+    with vault.transaction():  # set-up only: the time a run last presented the token
+        vault._exec("UPDATE credentials SET last_used = ? WHERE id = ?", (when, cred_id))
+
+
+def test_a_token_used_again_within_the_minute_keeps_its_rows_and_takes_the_new_record(
+    qtbot: Any, window: Any, controller: Any, vault: Vault
+) -> None:
+    """A run's calls move a token's "last used" by seconds: the detail's refresh after
+    each run event reset the token table and re-measured every cell for a row that reads
+    the same. Now it keeps the rows (no reset) but holds the new records (Reveal and Copy
+    read them); a new minute, a new state or a new token refills it. Each time the table
+    shows what a fresh show of the partner shows."""
+    from app.core.tokens import Secret, TokenRole, generate_token
+    from app.vault import Direction, TokenState
+
+    partner = add_partners(vault, 1, "registered")[0]
+    assert partner.id is not None
+    token = vault.add_token(
+        partner.id, TokenRole.C, Direction.OUTBOUND, Secret(generate_token()), TokenState.ACTIVE
+    )
+    _set_last_used(vault, token.id, "2026-03-02T10:15:05.000000Z")
+    window.reload_partners()
+    assert window.select_partner(partner.id)
+    view = window.partner_view
+    model = view.credentials_model
+    view.credentials.selectRow(0)
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+
+    def fresh() -> list[list[str]]:
+        """What the partner's detail shows when chosen anew (another partner, then it)."""
+        other = CredentialsModel()
+        other.set_credentials(controller.credentials(partner.id))
+        return [
+            [str(other.index(r, c).data()) for c in range(other.columnCount())]
+            for r in range(other.rowCount())
+        ]
+
+    _set_last_used(vault, token.id, "2026-03-02T10:15:48.000000Z")  # the same minute
+    view.refresh()
+    assert resets == []
+    assert model.record(0).last_used == "2026-03-02T10:15:48.000000Z"
+    assert _shown_cells(view) == fresh()
+    assert view.selected_credential() is not None  # the selection kept, Reveal still on
+    assert view.reveal_button.isEnabled()
+    assert view.selected_credential().last_used == "2026-03-02T10:15:48.000000Z"
+
+    _set_last_used(vault, token.id, "2026-03-02T10:16:02.000000Z")  # a new minute shown
+    view.refresh()
+    assert resets == [1] and _shown_cells(view) == fresh()
+
+    vault.set_token_state(token.id, TokenState.REVOKED)  # a new state shown
+    view.refresh()
+    assert resets == [1, 1] and _shown_cells(view) == fresh()
+    assert model.record(0).state == TokenState.REVOKED

@@ -282,7 +282,7 @@ class PartnersTableModel(RowsModel):
         brush = self._brushes.get(key)
         if brush is None:
             colour = QColor(palette.muted) if key == _MUTED else status_colour(key)
-            brush = self._brushes[key] = QBrush(colour)
+            brush = self._brushes[key] = solid_brush(colour)
         return brush
 
     def _foreground(self, cells: RowCells, column: int) -> QBrush | None:
@@ -368,6 +368,16 @@ class PartnersTableModel(RowsModel):
             return f"{r.ref} · {r.versions_url or 'no versions URL yet'}"
         # AccessibleTextRole
         return f"{self.HEADERS[column]}: {self.cells(row).texts[column]}"
+
+
+def solid_brush(colour: QColor) -> QBrush:
+    """`QBrush(colour)` without its overloads: choosing among them makes the QImage, QPixmap
+    and QGradient types and their enums (`Preset` alone ~180 members), ~2 ms of the first
+    paint that draws nothing of them (issue 13)."""
+    brush = QBrush()
+    brush.setColor(colour)
+    brush.setStyle(Qt.BrushStyle.SolidPattern)
+    return brush
 
 
 def _new_year() -> float:

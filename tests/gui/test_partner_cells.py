@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableView
 
 import app.gui.models as models
@@ -271,3 +271,21 @@ def test_the_list_sorts_in_the_order_qt_itself_gives_its_sort_keys(qapp: Any) ->
             rows = [ours.mapToSource(ours.index(r, column)).row() for r in range(ours.rowCount())]
             expected = [qts.mapToSource(qts.index(r, column)).row() for r in range(qts.rowCount())]
             assert rows == expected, (column, order)
+
+
+def test_the_list_colours_are_the_solid_brushes_qt_would_make(qapp: Any) -> None:
+    """The model's brushes are made without QBrush's overloads (they made the QImage and
+    QGradient types before the first paint): each is the brush `QBrush(colour)` gives."""
+    model = filled()
+    foregrounds = [
+        model.index(row, column).data(Qt.ItemDataRole.ForegroundRole)
+        for row in range(model.rowCount())
+        for column in (PartnersTableModel.COL_STATUS, PartnersTableModel.COL_HEALTH, 7)
+    ]
+    brushes = [b for b in foregrounds if b is not None]
+    assert len(brushes) >= model.rowCount() * 2
+    for brush in brushes:
+        assert isinstance(brush, QBrush)
+        assert brush == QBrush(brush.color())
+        assert brush.style() == Qt.BrushStyle.SolidPattern
+    assert models.solid_brush(QColor("#a1b2c3")) == QBrush(QColor("#a1b2c3"))

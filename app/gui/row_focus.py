@@ -70,12 +70,17 @@ class RowFocusView(QTableView):
         painter.end()
 
     def currentChanged(self, current: Index, previous: Index) -> None:
-        """Qt repaints the two cells; the frame spans their rows."""
+        """Qt repaints the two cells; the frame spans their rows.
+
+        The viewport is asked only for a valid row: `setModel` calls this with two invalid
+        indexes while the window is built, and the first `viewport()` from Python makes
+        shiboken look for the plain QWidget's most derived type among every QWidget
+        class, making ~55 of their enum types (~10 ms of the UI thread before the first
+        paint, issue 13); the first detail built ahead after the paint pays it instead."""
         super().currentChanged(current, previous)
-        viewport = self.viewport()
         for index in (previous, current):
             if index.isValid():
-                viewport.update(self.row_rect(index.row()))
+                self.viewport().update(self.row_rect(index.row()))
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         """The border and the current row's frame, not every row (`app.gui.focus_paint`)."""

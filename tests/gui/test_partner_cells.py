@@ -13,8 +13,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import (
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableView
 
 import app.gui.models as models
@@ -228,3 +234,58 @@ def test_without_indexable_spans_a_cell_is_asked_role_by_role(
     index = proxy.index(0, 2)
     assert one_role(proxy, index, Qt.ItemDataRole.DisplayRole) == proxy.data(index)
     assert one_role(model, proxy.mapToSource(index), Qt.ItemDataRole.DisplayRole) == index.data()
+
+
+def test_the_list_sorts_in_the_order_qt_itself_gives_its_sort_keys(qapp: Any) -> None:
+    """The proxy compares the records' keys in Python (one call per comparison, not two
+    data() calls): every column, both directions, ties and missing values included, comes
+    out in the order Qt's own comparison of the Sort role gives."""
+    model = filled(12)
+    model.set_partners(
+        [
+            *(model.record(r) for r in range(model.rowCount())),
+            partner(20, business_name="älter GmbH", last_checked=None),
+            partner(21, business_name="Zeta", country_code="NL", party_id="ZZZ"),
+            partner(22, business_name="zeta", country_code="nl", party_id="aaa"),
+        ],
+        {1: Health(OK), 2: failing(), 3: Health(OK, (), sandbox=True), 21: failing()},
+    )
+    model.connection_facts.update(
+        {
+            2: ConnectionFacts(None, token_age_days=40, tls_expires_days=None),
+            21: ConnectionFacts("2026-02-01T00:00:00Z", token_age_days=3, tls_expires_days=-2),
+            22: ConnectionFacts(None, token_age_days=3.5, tls_expires_days=400),
+        }
+    )
+    ours = PartnersFilterProxy()
+    ours.setSourceModel(model)
+    ours.set_status(models.ALL_ROWS)
+    qts = QSortFilterProxyModel()  # the base class's lessThan: data(SortRole) compared in C++
+    qts.setSortRole(SortRole)
+    qts.setSourceModel(model)
+    for column in range(model.columnCount()):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            ours.sort(column, order)
+            qts.sort(column, order)
+            assert ours.rowCount() == qts.rowCount() == model.rowCount()
+            rows = [ours.mapToSource(ours.index(r, column)).row() for r in range(ours.rowCount())]
+            expected = [qts.mapToSource(qts.index(r, column)).row() for r in range(qts.rowCount())]
+            assert rows == expected, (column, order)
+
+
+def test_the_list_colours_are_the_solid_brushes_qt_would_make(qapp: Any) -> None:
+    """The model's brushes are made without QBrush's overloads (they made the QImage and
+    QGradient types before the first paint): each is the brush `QBrush(colour)` gives."""
+    model = filled()
+    foregrounds = [
+        model.index(row, column).data(Qt.ItemDataRole.ForegroundRole)
+        for row in range(model.rowCount())
+        for column in (PartnersTableModel.COL_STATUS, PartnersTableModel.COL_HEALTH, 7)
+    ]
+    brushes = [b for b in foregrounds if b is not None]
+    assert len(brushes) >= model.rowCount() * 2
+    for brush in brushes:
+        assert isinstance(brush, QBrush)
+        assert brush == QBrush(brush.color())
+        assert brush.style() == Qt.BrushStyle.SolidPattern
+    assert models.solid_brush(QColor("#a1b2c3")) == QBrush(QColor("#a1b2c3"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app.gui import models
 from app.gui.main_window import MainWindow, window_state
@@ -24,20 +24,16 @@ NAME = 2
 
 
 def _count_sort_keys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every sort key the partners model answers, as a row number (the calls a sort makes)."""
+    """Every sort key the partners model answers, as a row number (the calls a sort makes:
+    two per comparison, through the proxy's `lessThan`)."""
     asked: list[int] = []
-    real = models.PartnersTableModel.data
+    real = models.PartnersTableModel.sort_key
 
-    def data(
-        self: models.PartnersTableModel,
-        index: QModelIndex | QPersistentModelIndex,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if role == models.SortRole:
-            asked.append(index.row())
-        return real(self, index, role)
+    def sort_key(self: models.PartnersTableModel, row: int, column: int) -> Any:
+        asked.append(row)
+        return real(self, row, column)
 
-    monkeypatch.setattr(models.PartnersTableModel, "data", data)
+    monkeypatch.setattr(models.PartnersTableModel, "sort_key", sort_key)
     return asked
 
 

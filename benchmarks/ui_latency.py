@@ -307,17 +307,27 @@ async def main(args: argparse.Namespace) -> int:
 
         build_detail_later(window, 0)  # as the app does before its settle (app/gui/ahead.py)
         await asyncio.sleep(0.1)
-        settle_start()  # as the app does once its start has settled
         try:
             from app.gui.interpreter import favour_the_window
         except ImportError:  # a build from before it
             pass
         else:
             favour_the_window()  # as the app does once its window is painted
-        await asyncio.sleep(0.3)
         meter = StallMeter()
         meter.sampler, meter.why_ms = sampler, args.why
+        meter.label = "settle"  # the start's settle(s): full collections, then freezes
+        meter.start()
+        settle_start()  # as the app does once its start has settled
+        try:  # then the first call's code on threads, the token book, a second settle
+            from app.gui.ahead import settle_first_call
+        except ImportError:  # a tree that loads them later (the idle phase below)
+            await asyncio.sleep(0.05)
+        else:
+            await settle_first_call(controller)
+        settle, settle_busy = meter.stop()
+        await asyncio.sleep(0.3)
 
+        meter.label = "idle"
         meter.start()
         restore_ahead(window)  # as the app does a second after its start's memory figure
         await asyncio.sleep(args.idle)
@@ -374,6 +384,8 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(f"  idle       {summary(idle)}   over {args.idle:.0f} s")
     print(f"             UI thread busy: {summary(idle_busy)}")
+    print(f"  settle     {summary(settle)}   the start's settle (not in [4])")
+    print(f"             UI thread busy: {summary(settle_busy)}")
     print(f"  first      {summary(first)}   the first handshake (warm-up, not in [4])")
     print(f"             UI thread busy: {summary(first_busy)}")
     print(

@@ -21,23 +21,37 @@ from app.core.threads import on_thread
 # backend under asyncio, which its first request loads: anyio's asyncio backend (with
 # anyio's core, ~30 modules) and sniffio load only at the first connection, not with
 # httpcore's backend module (the first handshake's first GET took ~30 ms more for them).
+# The engine's partner profiles (with their TOML reader) and roster load with the first
+# registration: loaded here too, they are frozen with the rest (app/gui/ahead.py).
 FIRST_CALL_MODULES = (
     "app.sandbox.partner",
     "httpcore._backends.anyio",
     "anyio._backends._asyncio",
     "sniffio",
+    "tomllib",
+    "app.engine.profiles",
+    "app.engine.roster",
 )
+
+
+async def load_first_call_code() -> None:
+    """Import the first call's modules and build the OCPI models' validators, each on a
+    thread; the loop keeps turning. The window does this right after its heap settles and
+    settles it again after (app/gui/ahead.py), so that these libraries (~210 modules,
+    ~25k objects) are frozen with the start instead of being walked by the first full
+    collection after a liveness sweep. Raises what an import or a build raised."""
+    from app.callback.server import import_on_thread
+
+    for name in FIRST_CALL_MODULES:
+        await import_on_thread(name)
+    await on_thread(build_validators, "build the OCPI models' validators")
 
 
 async def warm_first_call(settings: HttpSettings) -> None:
     """Import the first call's modules and build the TLS context for `settings`, each on a
     thread; the loop keeps turning. Raises what an import or the context raised (a CA
     bundle that cannot be read): the caller decides whether that matters."""
-    from app.callback.server import import_on_thread
-
-    for name in FIRST_CALL_MODULES:
-        await import_on_thread(name)
-    await on_thread(build_validators, "build the OCPI models' validators")
+    await load_first_call_code()  # quick if the window loaded it ahead
     await on_thread(lambda: prepare_client(settings), "prepare the first client")
 
 

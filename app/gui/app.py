@@ -191,17 +191,16 @@ async def _main(
     if settle:  # what the start built lives as long as the app: out of the GC's walk
         from app.gui.ahead import (
             build_detail_later,
-            build_first_wizard_later,
             restore_tokens_later,
-            settle_start,
+            start_settling,
             warm_first_call_later,
         )
         from app.gui.heap import settle_heap_later
 
-        settle_heap_later(window, settle_now=settle_start)  # the first wizard's modules too
+        # with the first wizard's modules, then the first call's; then that wizard ahead
+        settle_heap_later(window, settle_now=lambda: start_settling(window))
         build_detail_later(window)  # before the settle
-        build_first_wizard_later(window)  # after the settle and the start's RSS figure
-        restore_tokens_later(window)  # our endpoint's partners, a slice per turn
+        restore_tokens_later(window)  # if the settle could not (an engine started late)
         warm_first_call_later(window)  # the first handshake's modules and TLS context
     if args.sandbox:
         window.open_sender_wizard(sandbox_fault=args.fault)

@@ -174,14 +174,15 @@ class Controller(QObject):
         if self._engine is None and not self.busy("engine") and not self._closing:
             self.run("engine", self.engine())
 
-    def restore_ahead(self) -> None:
+    def restore_ahead(self) -> asyncio.Future[Any] | None:
         """Our endpoint's registered partners' tokens restored now, a slice per turn of the
         loop (`EngineContext.restore_ahead`), not in one piece at the first call in. Not
         a person's work: the window does not show it as busy. Without a started engine
-        nothing is done: the first use restores them."""
+        nothing is done (None): the first use restores them. Returns its task."""
         engine = self._engine
         if engine is not None and not self._closing:
-            self.run(AHEAD_RESTORE, engine.restore_ahead())
+            return self.run(AHEAD_RESTORE, engine.restore_ahead())
+        return None
 
     def warm_ahead(self) -> None:
         """What the session's first handshake loads (the sandbox partner's modules, the

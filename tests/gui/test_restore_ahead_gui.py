@@ -58,3 +58,53 @@ def test_the_warm_up_starts_once_the_restore_ahead_has_ended(
     )
     assert restoring_when_warmed == [False]
     assert not engine.tokens.pending and _accepted(engine, _their_b(249))
+
+
+def test_the_second_settle_freezes_the_restored_book_and_the_first_calls_code(
+    qapp: QApplication, qtbot: Any, window: Any, controller: Any, vault: Vault, monkeypatch: Any
+) -> None:
+    """Both live as long as the app: settled (frozen) after they are in, the full pass
+    after a sweep no longer walks them. The freeze itself is checked in a child process
+    (tests/gui/test_heap.py): freezing this test session would freeze earlier tests'
+    garbage; here the settle records what is there when it runs."""
+    import sys
+
+    from app.engine.warm import FIRST_CALL_MODULES
+    from app.gui import ahead
+
+    _partners(vault, 120)
+    engine = run_on(qapp, controller.engine())
+    assert engine.tokens.pending
+    seen: list[tuple[bool, bool]] = []
+
+    def settle() -> int:
+        loaded = all(name in sys.modules for name in FIRST_CALL_MODULES)
+        seen.append((loaded, not engine.tokens.pending))
+        return 1
+
+    monkeypatch.setattr(ahead, "settle_heap", settle)
+    restore = controller.restore_ahead
+    loaded_at_restore: list[bool] = []
+
+    def restore_ahead() -> Any:
+        loaded_at_restore.append(all(name in sys.modules for name in FIRST_CALL_MODULES))
+        return restore()
+
+    monkeypatch.setattr(controller, "restore_ahead", restore_ahead)
+    assert run_on(qapp, ahead.settle_first_call(controller)) == 1
+    assert loaded_at_restore == [True]  # the restore never runs beside the imports
+    assert seen == [(True, True)]  # settled after the code loaded and the book restored
+    assert _accepted(engine, _their_b(0)) and _accepted(engine, _their_b(119))
+    assert window.busy_label.text() == ""  # background work: not the person's
+
+
+def test_a_window_closed_before_the_second_settle_restores_and_freezes_nothing(
+    qapp: QApplication, window: Any, controller: Any, vault: Vault, monkeypatch: Any
+) -> None:
+    from app.gui import ahead
+
+    _partners(vault, 20)
+    engine = run_on(qapp, controller.engine())
+    monkeypatch.setattr(ahead, "settle_heap", lambda: 1)
+    assert run_on(qapp, ahead.settle_first_call(controller, lambda: False)) == 0
+    assert engine.tokens.pending  # left to the first use, as before the window settled

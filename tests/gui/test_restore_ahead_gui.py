@@ -108,3 +108,23 @@ def test_a_window_closed_before_the_second_settle_restores_and_freezes_nothing(
     monkeypatch.setattr(ahead, "settle_heap", lambda: 1)
     assert run_on(qapp, ahead.settle_first_call(controller, lambda: False)) == 0
     assert engine.tokens.pending  # left to the first use, as before the window settled
+
+
+def test_the_restore_timer_leaves_the_book_to_a_settle_at_work(
+    qapp: QApplication, qtbot: Any, window: Any, controller: Any, vault: Vault, monkeypatch: Any
+) -> None:
+    """The settle restores the book after the first call's imports (never beside them);
+    the app's timer is only the fallback: it neither starts a second restore nor cancels
+    the settle's."""
+    from app.gui import ahead
+
+    _partners(vault, 30)
+    engine = run_on(qapp, controller.engine())
+    monkeypatch.setattr(ahead, "_settling", {"a settle at work"})
+    restore_tokens_later(window, 0)
+    qtbot.wait(50)
+    assert engine.tokens.pending and not controller.busy("ahead:restore")
+    monkeypatch.setattr(ahead, "_settling", set())  # the settle ended without a restore
+    restore_tokens_later(window, 0)
+    qtbot.waitUntil(lambda: not engine.tokens.pending, timeout=20000)
+    assert _accepted(engine, _their_b(29))

@@ -70,6 +70,16 @@ class DetailRead(NamedTuple):
     runs: list[RunRecord]
 
 
+def _single_shot(parent: QWidget, interval_ms: int, slot: Callable[[], None]) -> QTimer:
+    """A single-shot timer kept by `parent` and started again for each request: however
+    often a turn asks, `slot` runs once, `interval_ms` later."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer
+
+
 def _table(headers: list[str], name: str) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -427,10 +437,7 @@ class PartnerView(QWidget):
             return
         self._owed[page] = fill
         if self._owed_timer is None:
-            self._owed_timer = QTimer(self)
-            self._owed_timer.setSingleShot(True)
-            self._owed_timer.setInterval(0)
-            self._owed_timer.timeout.connect(self._on_owed_timer_timeout)
+            self._owed_timer = _single_shot(self, 0, self._on_owed_timer_timeout)
         self._owed_timer.start()
 
     def _pay_owed(self, page: QWidget | None = None) -> None:
@@ -508,10 +515,7 @@ class PartnerView(QWidget):
         request (its read comes later: a newer partner asked, or newer facts)."""
         self._drop_read()
         if self._refresh_timer is None:
-            self._refresh_timer = QTimer(self)
-            self._refresh_timer.setSingleShot(True)
-            self._refresh_timer.setInterval(LATER_MS)
-            self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+            self._refresh_timer = _single_shot(self, LATER_MS, self._on_refresh_timer_timeout)
         self._refresh_timer.start()
 
     def _on_refresh_timer_timeout(self) -> None:
@@ -526,10 +530,7 @@ class PartnerView(QWidget):
             return
         self._read = self.read_partner(partner_id)
         if self._draw_timer is None:
-            self._draw_timer = QTimer(self)
-            self._draw_timer.setSingleShot(True)
-            self._draw_timer.setInterval(0)
-            self._draw_timer.timeout.connect(self._on_draw_timer_timeout)
+            self._draw_timer = _single_shot(self, 0, self._on_draw_timer_timeout)
         self._draw_timer.start()
 
     def _on_draw_timer_timeout(self) -> None:

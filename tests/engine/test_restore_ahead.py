@@ -71,6 +71,26 @@ async def _after_slices(engine: Engine, task: asyncio.Task[int], count: int) -> 
         await asyncio.sleep(0)
 
 
+async def _restore_watched(
+    engine: Engine, slice_size: int | None
+) -> tuple[int, list[tuple[int, bool]]]:
+    """`restore_ahead(slice_size)` with a task noting, at each turn of the loop between its
+    slices, (slices done, book pending); the slices restored and what was noted."""
+    seen: list[tuple[int, bool]] = []
+
+    async def watch() -> None:
+        while True:
+            assert engine._restore is not None
+            seen.append((engine._restore.slices, engine.tokens.pending))
+            await asyncio.sleep(0)
+
+    watcher = asyncio.ensure_future(watch())
+    slices = await engine.restore_ahead(slice_size)
+    await asyncio.sleep(0)
+    watcher.cancel()
+    return slices, seen
+
+
 def test_the_restore_ahead_yields_between_slices_and_is_whole_only_at_its_end(
     vault: Vault,
 ) -> None:
@@ -79,18 +99,7 @@ def test_the_restore_ahead_yields_between_slices_and_is_whole_only_at_its_end(
     async def scenario() -> None:
         async with started_engine(vault) as engine:
             assert engine.tokens.pending
-            seen: list[tuple[int, bool]] = []  # (slices done, book pending) at each turn
-
-            async def watch() -> None:
-                while True:
-                    assert engine._restore is not None
-                    seen.append((engine._restore.slices, engine.tokens.pending))
-                    await asyncio.sleep(0)
-
-            watcher = asyncio.ensure_future(watch())
-            slices = await engine.restore_ahead(100)
-            await asyncio.sleep(0)
-            watcher.cancel()
+            slices, seen = await _restore_watched(engine, 100)
             assert slices == 3  # 100 + 100 + 50 partners
             # the loop turned between the slices; the book stayed pending until the last
             assert {n for n, _pending in seen} >= {0, 1, 2, 3}
@@ -239,18 +248,7 @@ def test_by_default_the_slices_are_sized_to_the_turn_and_restore_everyone(vault:
 
     async def scenario() -> None:
         async with started_engine(vault) as engine:
-            seen: list[tuple[int, bool]] = []
-
-            async def watch() -> None:
-                while True:
-                    assert engine._restore is not None
-                    seen.append((engine._restore.slices, engine.tokens.pending))
-                    await asyncio.sleep(0)
-
-            watcher = asyncio.ensure_future(watch())
-            slices = await engine.restore_ahead()  # the window's call: sized by TurnBudget
-            await asyncio.sleep(0)
-            watcher.cancel()
+            slices, seen = await _restore_watched(engine, None)  # the window's: by TurnBudget
             # the first slice is TurnBudget.first partners and each next at most twice the
             # last: 25 + 50 + 100 < 250, so at least four turns however quick they are
             first = TurnBudget.first

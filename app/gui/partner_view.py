@@ -486,10 +486,14 @@ class PartnerView(QWidget):
         self.forget_button.setVisible(forget)
 
     def refresh(self) -> None:
-        if self._next is not None:  # a partner asked for with show_partner_soon
-            self.show_partner(self._next[0])
-            return
-        self.show_partner(self.partner.id if self.partner else None)
+        self.show_partner(self._wanted_id())
+
+    def _wanted_id(self) -> int | None:
+        """The partner a refresh shows: one asked for with show_partner_soon, else the one
+        shown (None: the placeholder)."""
+        if self._next is not None:
+            return self._next[0]
+        return self.partner.id if self.partner else None
 
     def show_partner_soon(self, partner_id: int | None) -> None:
         """Show `partner_id` on a later turn (refresh_soon's), not inside the turn that
@@ -521,9 +525,7 @@ class PartnerView(QWidget):
     def _on_refresh_timer_timeout(self) -> None:
         if self.controller.vault.closed:  # asked just before the vault closed (quit, lock)
             return
-        partner_id = self._next[0] if self._next is not None else None
-        if self._next is None and self.partner is not None:
-            partner_id = self.partner.id
+        partner_id = self._wanted_id()
         if partner_id is None:  # nothing to read: the placeholder, now
             self.refresh()
             self.redrawnLater.emit()

@@ -21,14 +21,14 @@ from app.core.tokens import Secret, TokenRole, generate_token
 from app.gui.partner_view import PartnerView
 from app.vault import Direction, PartnerRecord, TokenState, Vault
 from tests.gui.helpers import add_partners
+from tests.gui.test_detail_refresh_once import settled
 
 
-def settled(window: Any) -> bool:
-    return (
-        not window._touched
-        and not window._touch_timer.isActive()
-        and not window.partner_view.refresh_pending()
-    )
+def drawn_once_as(view: PartnerView, before: int, partner_id: int, subtitle: str) -> None:
+    """One draw since `before`, of the partner `partner_id`, read afresh (its subtitle)."""
+    assert view.shown == before + 1
+    assert view.partner is not None and view.partner.id == partner_id
+    assert view.subtitle.text() == subtitle
 
 
 def selected(qtbot: Any, window: Any, vault: Vault) -> tuple[PartnerRecord, PartnerRecord]:
@@ -129,9 +129,7 @@ def test_a_selection_between_the_read_and_the_draw_wins(
     assert window.select_partner(other.id)  # the person picks another row meanwhile
     assert not view.refresh_pending()  # the read is dropped with the draw it owed
     qtbot.waitUntil(lambda: settled(window), timeout=5000)
-    assert view.shown == before + 1
-    assert view.partner is not None and view.partner.id == other.id
-    assert view.subtitle.text() == "Company 1"
+    drawn_once_as(view, before, other.id, "Company 1")
 
 
 def test_a_newer_request_between_the_read_and_the_draw_reads_again(
@@ -149,9 +147,7 @@ def test_a_newer_request_between_the_read_and_the_draw_reads_again(
     view.show_partner_soon(other.id)
     assert view._read is None and view.refresh_pending()
     qtbot.waitUntil(lambda: not view.refresh_pending(), timeout=5000)
-    assert view.shown == before + 1
-    assert view.partner is not None and view.partner.id == other.id
-    assert view.subtitle.text() == "Company 1"
+    drawn_once_as(view, before, other.id, "Company 1")
 
 
 def test_a_draw_owed_when_the_vault_closes_is_dropped(
